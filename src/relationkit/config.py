@@ -1,0 +1,128 @@
+"""One object configures every care rule: :class:`CareConfig`.
+
+It holds the rules in force (built-in ones and your own), which staff roles may run which
+command, which commands a party may run, and each rule's settings. It is frozen: derive a
+changed one with :meth:`CareConfig.evolve`, :meth:`CareConfig.with_rule` or
+:meth:`CareConfig.without_rule`.
+
+Example:
+    >>> import pendulum
+    >>> from relationkit.config import CareConfig
+    >>> config = CareConfig().evolve(consultations_for_escalated_decline=2,
+    ...                              max_deferral=pendulum.duration(days=5))
+    >>> config.consultations_for_escalated_decline, config.rulebook.ids()
+    (2, ('R1', 'R2', 'R3', 'R6', 'W1'))
+    >>> sorted(config.roles_for("reopen"))
+    ['agent', 'manager', 'partner']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+import pendulum
+
+from relationkit.domain.parties import AGENT, MANAGER, PARTNER
+from relationkit.exceptions import InvalidInput, OutOfRange
+from relationkit.rules.base import Rulebook, as_rules
+from relationkit.rules.case import case_rules
+from relationkit.typing import Rule
+
+__all__ = ["CareConfig", "default_rules"]
+
+
+def default_rules() -> tuple[Rule[Any], ...]:
+    """The built-in rules, in the order they run."""
+    return case_rules()
+
+
+def _count(field: str) -> Any:
+    def check(_: Any, attribute: Any, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise OutOfRange(field, value, 0, "any larger whole number")
+
+    return check
+
+
+def _positive_duration(_: Any, attribute: Any, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, pendulum.Duration) or value.total_seconds() <= 0:
+        raise InvalidInput(
+            f"refused: {attribute.name} = {value!r}; it must be a positive pendulum.Duration "
+            "or None; pass e.g. pendulum.duration(days=5).",
+            field=attribute.name,
+        )
+
+
+def _roles_map(value: Mapping[str, Iterable[str]]) -> Mapping[str, frozenset[str]]:
+    return {str(k): frozenset(v) for k, v in value.items()}
+
+
+@attrs.frozen(kw_only=True)
+class CareConfig:
+    """Everything that is configurable about the care rules.
+
+    Attributes:
+        rules: the rules in force, in the order they run.
+        staff_roles: roles that may run any staff command not listed in ``command_roles``.
+        command_roles: per command name, the roles that may run it (replaces
+            ``staff_roles`` for that command).
+        party_commands: commands a party (the client of the case) may run; staff may not run
+            these on a party's behalf, because only the client can say they were heard.
+        consultations_for_decline: consultations with colleagues every decline needs (R3).
+        consultations_for_escalated_decline: consultations a decline on an escalated case
+            needs (R3).
+        max_deferral: the longest time a reply may be deferred by (R3); ``None`` for no limit.
+    """
+
+    rules: tuple[Rule[Any], ...] = attrs.field(factory=default_rules, converter=as_rules)
+    staff_roles: frozenset[str] = attrs.field(
+        default=frozenset({AGENT, MANAGER, PARTNER}), converter=frozenset
+    )
+    command_roles: Mapping[str, frozenset[str]] = attrs.field(factory=dict, converter=_roles_map)
+    party_commands: frozenset[str] = attrs.field(
+        default=frozenset({"confirm_heard", "correct_paraphrase"}), converter=frozenset
+    )
+    consultations_for_decline: int = attrs.field(default=0, validator=_count("consultations"))
+    consultations_for_escalated_decline: int = attrs.field(
+        default=1, validator=_count("consultations_for_escalated_decline")
+    )
+    max_deferral: pendulum.Duration | None = attrs.field(
+        default=pendulum.duration(days=14), validator=_positive_duration
+    )
+    rulebook: Rulebook = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "rulebook", Rulebook(self.rules))
+
+    def evolve(self, **changes: Any) -> CareConfig:
+        """A copy with ``changes`` applied (any attribute of the constructor)."""
+        return attrs.evolve(self, **changes)
+
+    def with_rule(self, rule: Rule[Any]) -> CareConfig:
+        """A copy that also enforces ``rule`` (after the existing ones)."""
+        if rule.id in self.rulebook.ids():
+            raise InvalidInput(
+                f"refused: a rule with id {rule.id!r} is already in force; rule ids must be "
+                "unique so a refusal names exactly one rule; give yours another id, or use "
+                "without_rule first to replace the existing one.",
+                field="rule",
+            )
+        return self.evolve(rules=(*self.rules, rule))
+
+    def without_rule(self, rule_id: str) -> CareConfig:
+        """A copy without the rule ``rule_id`` (to replace or switch off a rule)."""
+        if rule_id not in self.rulebook.ids():
+            raise InvalidInput(
+                f"refused: no rule {rule_id!r} is in force; nothing to remove; "
+                f"rules in force: {', '.join(self.rulebook.ids())}.",
+                field="rule_id",
+            )
+        return self.evolve(rules=tuple(r for r in self.rules if r.id != rule_id))
+
+    def roles_for(self, command: str) -> frozenset[str]:
+        """The staff roles that may run ``command``."""
+        return self.command_roles.get(command, self.staff_roles)

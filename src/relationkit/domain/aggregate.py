@@ -1,0 +1,69 @@
+"""The base of every aggregate (case, promise, relationship …) and of every command.
+
+An aggregate is an attrs entity whose state changes only by applying events. The workflow
+layer decides *whether* a command may run and *which* state follows; the aggregate's
+``_on_<command>`` methods record *what* the command changed. Because both replay and live
+commands go through :meth:`Aggregate.apply`, a state rebuilt from the timeline is the same as
+the state that was saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import attrs
+
+from relationkit.domain.events import GENESIS, Event
+
+__all__ = ["Aggregate", "Command"]
+
+
+@attrs.frozen(kw_only=True)
+class Command:
+    """A request to change an aggregate; validated when it is built.
+
+    Subclasses set ``NAME`` (the imperative command name the workflow knows, such as
+    ``"acknowledge"``) and ``EVENT`` (the past-tense name of the event it produces, such as
+    ``"CaseAcknowledged"``).
+    """
+
+    NAME: ClassVar[str]
+    EVENT: ClassVar[str]
+
+
+@attrs.define(kw_only=True)
+class Aggregate:
+    """Shared identity, state and versioning of every aggregate.
+
+    Attributes:
+        id: the aggregate's id.
+        state: its workflow state value.
+        version: how many events its timeline holds.
+        head: the hash of its last event (``GENESIS`` before the first).
+    """
+
+    KIND: ClassVar[str] = "aggregate"
+    INDEXED: ClassVar[tuple[str, ...]] = ("state",)
+    """Attributes a store keeps in indexed columns, for queries without loading everything."""
+
+    id: str
+    state: str
+    version: int = 0
+    head: str = GENESIS
+
+    def apply(self, event: Event, command: Command, state: str) -> None:
+        """Record ``event`` (produced by ``command``) and move to ``state``."""
+        handler = getattr(self, f"_on_{command.NAME}", None)
+        if handler is not None:
+            handler(command, event)
+        self.state = state
+        self.version = event.sequence
+        self.head = event.hash
+
+    def involves(self, party_id: str) -> bool:
+        """True if the party ``party_id`` is a party to this aggregate (may answer for it)."""
+        return False
+
+    def index_values(self) -> dict[str, Any]:
+        """The values of :attr:`INDEXED` (scalars: text, numbers, booleans, times or None)."""
+        return {name: getattr(self, name) for name in self.INDEXED}

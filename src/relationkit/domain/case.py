@@ -1,0 +1,537 @@
+"""The Case aggregate: one concern, request or problem raised by a party, and its commands.
+
+A case records what the client said, the staff member's paraphrase of it and whether the
+client confirmed it ("I have been heard"), any time bought to think it over, colleagues
+consulted, the decision, the resolution and closing. Commands are small frozen values; the
+:class:`~relationkit.service.Relations` service runs them through the case workflow and the
+care rules.
+
+Example:
+    >>> from relationkit.domain.case import Acknowledge, Decline
+    >>> Acknowledge(paraphrase="You want the March invoice refunded.").NAME
+    'acknowledge'
+    >>> Decline(reason="The refund window closed.", clause_id="refunds-30d").EVENT
+    'RequestDeclined'
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import attrs
+import pendulum
+
+from relationkit.domain.aggregate import Aggregate, Command
+from relationkit.domain.events import Event
+from relationkit.domain.values import aware, optional, required, text, to_pendulum
+
+__all__ = [
+    "ACCEPT",
+    "COMPROMISE",
+    "DECLINE",
+    "REFER",
+    "Accept",
+    "Acknowledge",
+    "Case",
+    "Close",
+    "Compromise",
+    "ConfirmHeard",
+    "Consult",
+    "Consultation",
+    "CorrectParaphrase",
+    "Decision",
+    "Decline",
+    "Defer",
+    "Deferral",
+    "Escalate",
+    "OpenCase",
+    "Paraphrase",
+    "RecordStatement",
+    "Refer",
+    "Reopen",
+    "Reopening",
+    "Resolution",
+    "Resolve",
+    "StartWork",
+    "Statement",
+]
+
+ACCEPT = "accept"
+DECLINE = "decline"
+COMPROMISE = "compromise"
+REFER = "refer"
+
+
+def _required() -> Any:
+    return attrs.field(validator=required)
+
+
+def _optional() -> Any:
+    return attrs.field(default=None, validator=optional)
+
+
+def _evidence(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = (value,)
+    return tuple(text(v, "evidence") for v in value)
+
+
+# --- values kept on a case --------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Statement:
+    """Something the client said, in their words, as staff recorded it."""
+
+    text: str
+    recorded_by: str
+    at: pendulum.DateTime
+
+
+@attrs.frozen(kw_only=True)
+class Paraphrase:
+    """Staff's restatement of the concern and the client's answer to it.
+
+    ``outcome`` is ``None`` while the client has not answered, then ``"confirmed"`` or
+    ``"corrected"`` (with the client's ``correction``).
+    """
+
+    text: str
+    by: str
+    at: pendulum.DateTime
+    outcome: str | None = None
+    correction: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Deferral:
+    """Time bought to think a hard answer over: a reply is owed by ``reply_by`` (R3)."""
+
+    reply_by: pendulum.DateTime
+    reason: str
+    by: str
+    at: pendulum.DateTime
+
+
+@attrs.frozen(kw_only=True)
+class Consultation:
+    """A colleague's input on the case, recorded before a hard decision (R3)."""
+
+    colleague_id: str
+    note: str
+    by: str
+    at: pendulum.DateTime
+
+
+@attrs.frozen(kw_only=True)
+class Decision:
+    """The answer given on a case.
+
+    Attributes:
+        kind: ``"accept"``, ``"decline"``, ``"compromise"`` or ``"refer"``.
+        reason: why (a decline's explanation).
+        clause_id: the policy clause a decline cites (R2).
+        we_give: a compromise: what the business gives.
+        client_gives: a compromise: what the client gives.
+        referred_to: a referral: the party or colleague the client is sent to (R6).
+        handoff_note: a referral: what was handed over with the client.
+        note: any further words.
+        evidence: facts the decision rests on (R12).
+    """
+
+    kind: str
+    by: str
+    at: pendulum.DateTime
+    reason: str | None = None
+    clause_id: str | None = None
+    we_give: str | None = None
+    client_gives: str | None = None
+    referred_to: str | None = None
+    handoff_note: str | None = None
+    note: str | None = None
+    evidence: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Resolution:
+    """How the case was resolved."""
+
+    summary: str
+    by: str
+    at: pendulum.DateTime
+
+
+@attrs.frozen(kw_only=True)
+class Reopening:
+    """Why and when a resolved or closed case was opened again."""
+
+    reason: str
+    by: str
+    at: pendulum.DateTime
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class OpenCase(Command):
+    """Open a case with the client's first statement, in their words.
+
+    ``escalated`` marks a heated or escalated matter, for which R3 asks for a colleague's
+    view before any decline.
+    """
+
+    NAME: ClassVar[str] = "open"
+    EVENT: ClassVar[str] = "CaseOpened"
+
+    client_id: str = _required()
+    subject: str = _required()
+    statement: str = _required()
+    escalated: bool = False
+    relationship_id: str | None = _optional()
+
+
+@attrs.frozen(kw_only=True)
+class RecordStatement(Command):
+    """Record more of what the client said; any pending or confirmed paraphrase lapses."""
+
+    NAME: ClassVar[str] = "record_statement"
+    EVENT: ClassVar[str] = "StatementRecorded"
+
+    text: str = _required()
+
+
+@attrs.frozen(kw_only=True)
+class Acknowledge(Command):
+    """Staff restate the client's concern in their own words, for the client to confirm."""
+
+    NAME: ClassVar[str] = "acknowledge"
+    EVENT: ClassVar[str] = "CaseAcknowledged"
+
+    paraphrase: str = _required()
+
+
+@attrs.frozen(kw_only=True)
+class ConfirmHeard(Command):
+    """The client confirms the paraphrase: they have been heard. Only the client may."""
+
+    NAME: ClassVar[str] = "confirm_heard"
+    EVENT: ClassVar[str] = "ClientConfirmedHeard"
+
+    note: str | None = _optional()
+
+
+@attrs.frozen(kw_only=True)
+class CorrectParaphrase(Command):
+    """The client corrects the paraphrase; staff must listen and paraphrase again."""
+
+    NAME: ClassVar[str] = "correct_paraphrase"
+    EVENT: ClassVar[str] = "ParaphraseCorrected"
+
+    correction: str = _required()
+
+
+@attrs.frozen(kw_only=True)
+class Escalate(Command):
+    """Mark the case as escalated (heated, or raised to a higher level)."""
+
+    NAME: ClassVar[str] = "escalate"
+    EVENT: ClassVar[str] = "CaseEscalated"
+
+    reason: str = _required()
+
+
+@attrs.frozen(kw_only=True)
+class Defer(Command):
+    """Buy time: step back from the conversation and promise a reply by ``reply_by`` (R3)."""
+
+    NAME: ClassVar[str] = "defer"
+    EVENT: ClassVar[str] = "DecisionDeferred"
+
+    reply_by: pendulum.DateTime = attrs.field(converter=to_pendulum, validator=aware)
+    reason: str = _required()
+
+
+@attrs.frozen(kw_only=True)
+class Consult(Command):
+    """Record a colleague's view on the case (R3)."""
+
+    NAME: ClassVar[str] = "consult"
+    EVENT: ClassVar[str] = "ColleagueConsulted"
+
+    colleague_id: str = _required()
+    note: str = _required()
+
+
+@attrs.frozen(kw_only=True)
+class Accept(Command):
+    """Say yes to the request."""
+
+    NAME: ClassVar[str] = "accept"
+    EVENT: ClassVar[str] = "RequestAccepted"
+
+    note: str | None = _optional()
+    evidence: tuple[str, ...] = attrs.field(default=(), converter=_evidence)
+
+
+@attrs.frozen(kw_only=True)
+class Decline(Command):
+    """Say no, with the reason and the policy clause behind it (R2)."""
+
+    NAME: ClassVar[str] = "decline"
+    EVENT: ClassVar[str] = "RequestDeclined"
+
+    reason: str | None = _optional()
+    clause_id: str | None = _optional()
+    evidence: tuple[str, ...] = attrs.field(default=(), converter=_evidence)
+
+
+@attrs.frozen(kw_only=True)
+class Compromise(Command):
+    """Meet in the middle, naming what each side gives (R2)."""
+
+    NAME: ClassVar[str] = "compromise"
+    EVENT: ClassVar[str] = "CompromiseOffered"
+
+    we_give: str | None = _optional()
+    client_gives: str | None = _optional()
+    note: str | None = _optional()
+    evidence: tuple[str, ...] = attrs.field(default=(), converter=_evidence)
+
+
+@attrs.frozen(kw_only=True)
+class Refer(Command):
+    """Send the client to someone better placed, with a hand-off note (R6)."""
+
+    NAME: ClassVar[str] = "refer"
+    EVENT: ClassVar[str] = "CaseReferred"
+
+    to: str | None = _optional()
+    handoff_note: str | None = _optional()
+
+
+@attrs.frozen(kw_only=True)
+class StartWork(Command):
+    """Begin the work an acceptance or compromise calls for."""
+
+    NAME: ClassVar[str] = "start_work"
+    EVENT: ClassVar[str] = "WorkStarted"
+
+    note: str | None = _optional()
+
+
+@attrs.frozen(kw_only=True)
+class Resolve(Command):
+    """Record how the case was resolved."""
+
+    NAME: ClassVar[str] = "resolve"
+    EVENT: ClassVar[str] = "CaseResolved"
+
+    summary: str = _required()
+
+
+@attrs.frozen(kw_only=True)
+class Close(Command):
+    """Close a resolved case."""
+
+    NAME: ClassVar[str] = "close"
+    EVENT: ClassVar[str] = "CaseClosed"
+
+    note: str | None = _optional()
+
+
+@attrs.frozen(kw_only=True)
+class Reopen(Command):
+    """Open a resolved or closed case again; the client must be heard anew."""
+
+    NAME: ClassVar[str] = "reopen"
+    EVENT: ClassVar[str] = "CaseReopened"
+
+    reason: str = _required()
+
+
+# --- the aggregate ----------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True)
+class Case(Aggregate):
+    """One concern raised by a client, from first words to closing.
+
+    Attributes:
+        client_id: the party who raised it.
+        subject: a short title.
+        opened_by: the staff member who opened it.
+        opened_at: when.
+        owner_id: the staff member looking after it (the opener, until someone else
+            acknowledges it).
+        relationship_id: the relationship it belongs to, if any.
+        escalated: the matter is heated or was escalated (R3).
+        heard: the client confirmed the latest paraphrase and said nothing new since (R1).
+        statements: what the client said.
+        paraphrases: staff's paraphrases and the client's answers.
+        deferrals: times a reply was deferred (R3).
+        consultations: colleagues consulted (R3).
+        decision: the current decision, if any.
+        decisions: every decision ever given, the current one last.
+        resolution: how it was resolved, if it is.
+        closed_at: when it was closed, if it is.
+        reopenings: why it was reopened, each time.
+        cycle_started_at: when the current round began (opening or the latest reopening).
+    """
+
+    KIND: ClassVar[str] = "case"
+    INDEXED: ClassVar[tuple[str, ...]] = ("state", "client_id", "owner_id", "relationship_id")
+
+    client_id: str
+    subject: str
+    opened_by: str
+    opened_at: pendulum.DateTime
+    owner_id: str | None = None
+    relationship_id: str | None = None
+    escalated: bool = False
+    heard: bool = False
+    statements: list[Statement] = attrs.Factory(list)
+    paraphrases: list[Paraphrase] = attrs.Factory(list)
+    deferrals: list[Deferral] = attrs.Factory(list)
+    consultations: list[Consultation] = attrs.Factory(list)
+    decision: Decision | None = None
+    decisions: list[Decision] = attrs.Factory(list)
+    resolution: Resolution | None = None
+    closed_at: pendulum.DateTime | None = None
+    reopenings: list[Reopening] = attrs.Factory(list)
+    cycle_started_at: pendulum.DateTime | None = None
+
+    @classmethod
+    def opened(cls, event: Event, command: OpenCase, state: str) -> Case:
+        """The case that ``event`` (a ``CaseOpened``) creates."""
+        case = cls(
+            id=event.aggregate_id,
+            state=state,
+            client_id=command.client_id,
+            subject=command.subject,
+            opened_by=event.actor_id,
+            opened_at=event.at,
+            owner_id=event.actor_id,
+            relationship_id=command.relationship_id,
+            escalated=command.escalated,
+            statements=[Statement(text=command.statement, recorded_by=event.actor_id, at=event.at)],
+            cycle_started_at=event.at,
+        )
+        case.version = event.sequence
+        case.head = event.hash
+        return case
+
+    # Derived views -------------------------------------------------------------------------
+
+    def involves(self, party_id: str) -> bool:
+        """True for the case's own client."""
+        return party_id == self.client_id
+
+    @property
+    def pending_paraphrase(self) -> Paraphrase | None:
+        """The latest paraphrase if the client has not answered it yet."""
+        if self.paraphrases and self.paraphrases[-1].outcome is None:
+            return self.paraphrases[-1]
+        return None
+
+    @property
+    def deferral(self) -> Deferral | None:
+        """The deferral in force (the latest one of this round without a decision after it)."""
+        if self.state == "deferred" and self.deferrals:
+            return self.deferrals[-1]
+        return None
+
+    def consultations_this_round(self, *, excluding: str | None = None) -> list[Consultation]:
+        """Consultations since the case was opened or last reopened, optionally leaving out
+        those whose colleague is ``excluding`` (a person cannot consult themselves)."""
+        since = self.cycle_started_at or self.opened_at
+        return [c for c in self.consultations if c.at >= since and c.colleague_id != excluding]
+
+    # Event handlers ------------------------------------------------------------------------
+
+    def _on_record_statement(self, command: RecordStatement, event: Event) -> None:
+        self.statements.append(
+            Statement(text=command.text, recorded_by=event.actor_id, at=event.at)
+        )
+        self.heard = False
+
+    def _on_acknowledge(self, command: Acknowledge, event: Event) -> None:
+        self.paraphrases.append(Paraphrase(text=command.paraphrase, by=event.actor_id, at=event.at))
+        self.owner_id = event.actor_id
+        self.heard = False
+
+    def _answer(self, outcome: str, correction: str | None) -> None:
+        last = self.paraphrases[-1]
+        self.paraphrases[-1] = attrs.evolve(last, outcome=outcome, correction=correction)
+
+    def _on_confirm_heard(self, command: ConfirmHeard, event: Event) -> None:
+        self._answer("confirmed", None)
+        self.heard = True
+
+    def _on_correct_paraphrase(self, command: CorrectParaphrase, event: Event) -> None:
+        self._answer("corrected", command.correction)
+        self.heard = False
+
+    def _on_escalate(self, command: Escalate, event: Event) -> None:
+        self.escalated = True
+
+    def _on_defer(self, command: Defer, event: Event) -> None:
+        self.deferrals.append(
+            Deferral(
+                reply_by=command.reply_by, reason=command.reason, by=event.actor_id, at=event.at
+            )
+        )
+
+    def _on_consult(self, command: Consult, event: Event) -> None:
+        self.consultations.append(
+            Consultation(
+                colleague_id=command.colleague_id,
+                note=command.note,
+                by=event.actor_id,
+                at=event.at,
+            )
+        )
+
+    def _decide(self, event: Event, kind: str, **fields: Any) -> None:
+        decision = Decision(kind=kind, by=event.actor_id, at=event.at, **fields)
+        self.decision = decision
+        self.decisions.append(decision)
+
+    def _on_accept(self, command: Accept, event: Event) -> None:
+        self._decide(event, ACCEPT, note=command.note, evidence=command.evidence)
+
+    def _on_decline(self, command: Decline, event: Event) -> None:
+        self._decide(
+            event,
+            DECLINE,
+            reason=command.reason,
+            clause_id=command.clause_id,
+            evidence=command.evidence,
+        )
+
+    def _on_compromise(self, command: Compromise, event: Event) -> None:
+        self._decide(
+            event,
+            COMPROMISE,
+            we_give=command.we_give,
+            client_gives=command.client_gives,
+            note=command.note,
+            evidence=command.evidence,
+        )
+
+    def _on_refer(self, command: Refer, event: Event) -> None:
+        self._decide(event, REFER, referred_to=command.to, handoff_note=command.handoff_note)
+
+    def _on_resolve(self, command: Resolve, event: Event) -> None:
+        self.resolution = Resolution(summary=command.summary, by=event.actor_id, at=event.at)
+
+    def _on_close(self, command: Close, event: Event) -> None:
+        self.closed_at = event.at
+
+    def _on_reopen(self, command: Reopen, event: Event) -> None:
+        self.reopenings.append(Reopening(reason=command.reason, by=event.actor_id, at=event.at))
+        self.decision = None
+        self.resolution = None
+        self.closed_at = None
+        self.heard = False
+        self.cycle_started_at = event.at

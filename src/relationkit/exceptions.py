@@ -1,0 +1,357 @@
+"""Every error relationkit raises.
+
+All of them derive from :class:`RelationkitError`, so ``except RelationkitError`` catches
+anything the library refuses. Where a builtin fits, an error subclasses it too
+(:class:`InvalidInput` is a :class:`ValueError`, :class:`NotFound` a :class:`LookupError`,
+:class:`NotPermitted` a :class:`PermissionError`), so code that already handles those keeps
+working.
+
+Every message says what was refused, why, and what to do instead. The same facts are kept
+as attributes (``aggregate_id``, ``rule_id``, ``actor_id`` …) for programs.
+
+Example:
+    >>> from relationkit.exceptions import EmptyText, InvalidInput
+    >>> err = EmptyText("paraphrase")
+    >>> isinstance(err, InvalidInput) and isinstance(err, ValueError)
+    True
+    >>> print(err)
+    refused: 'paraphrase' is empty; a blank text records nothing; give the text in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "AggregateCorrupted",
+    "ConcurrencyError",
+    "EmptyText",
+    "InvalidInput",
+    "InvalidTransition",
+    "NaiveDateTime",
+    "NotFound",
+    "NotPermitted",
+    "OutOfRange",
+    "RelationkitError",
+    "RuleViolation",
+    "RuleViolations",
+    "SchemaError",
+    "StoreError",
+    "TimelineBroken",
+    "UnknownStateValue",
+    "UnknownTimeZone",
+]
+
+
+def _sentence(what: str, why: str, fix: str) -> str:
+    return f"refused: {what}; {why}; {fix}."
+
+
+class RelationkitError(Exception):
+    """Base class of every error relationkit raises on purpose."""
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+class InvalidInput(RelationkitError, ValueError):
+    """A value given to relationkit is not acceptable (blank, naive, out of range …).
+
+    Attributes:
+        field: the name of the argument or attribute that was refused.
+    """
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class EmptyText(InvalidInput):
+    """A text field is empty or only white space."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(
+            _sentence(
+                f"{field!r} is empty", "a blank text records nothing", "give the text in words"
+            ),
+            field=field,
+        )
+
+
+class NaiveDateTime(InvalidInput):
+    """A datetime without a time zone was given where an instant is needed."""
+
+    def __init__(self, field: str, value: object) -> None:
+        super().__init__(
+            _sentence(
+                f"{field!r} = {value!s} has no time zone",
+                "a time without a zone means different instants to a client and to staff",
+                "pass an aware time, e.g. pendulum.datetime(2026, 5, 4, 9, tz='Europe/Paris')",
+            ),
+            field=field,
+        )
+
+
+class UnknownTimeZone(InvalidInput):
+    """A time zone name is not in the IANA database."""
+
+    def __init__(self, field: str, name: str) -> None:
+        super().__init__(
+            _sentence(
+                f"{field!r} names the time zone {name!r}",
+                "it is not a zone of the IANA time zone database",
+                "use a name such as 'Europe/Berlin', 'America/New_York' or 'UTC'",
+            ),
+            field=field,
+        )
+        self.name = name
+
+
+class OutOfRange(InvalidInput):
+    """A number is outside the range its field allows."""
+
+    def __init__(self, field: str, value: object, low: object, high: object) -> None:
+        super().__init__(
+            _sentence(
+                f"{field!r} = {value!r}",
+                f"it must lie between {low} and {high}",
+                "give a value within that range",
+            ),
+            field=field,
+        )
+        self.value = value
+        self.low = low
+        self.high = high
+
+
+# --- lookups and permissions ----------------------------------------------------------------
+
+
+class NotFound(RelationkitError, LookupError):
+    """Nothing of that kind is stored under that id.
+
+    Attributes:
+        kind: what was looked for (``"case"``, ``"party"``, ``"policy clause"`` …).
+        id: the id that was not found.
+    """
+
+    def __init__(self, kind: str, id: str, hint: str = "") -> None:
+        fix = hint or f"check the id, or create the {kind} first"
+        super().__init__(_sentence(f"no {kind} with id {id!r}", "nothing is stored under it", fix))
+        self.kind = kind
+        self.id = id
+
+
+class NotPermitted(RelationkitError, PermissionError):
+    """The actor may not run this command.
+
+    Attributes:
+        actor_id: who tried.
+        command: the command that was refused.
+        aggregate_id: the case (or other aggregate) it was aimed at, if any.
+    """
+
+    def __init__(
+        self, message: str, *, actor_id: str, command: str, aggregate_id: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.actor_id = actor_id
+        self.command = command
+        self.aggregate_id = aggregate_id
+
+
+# --- workflow and care rules ----------------------------------------------------------------
+
+
+class InvalidTransition(RelationkitError):
+    """The command does not exist in the aggregate's current state.
+
+    Attributes:
+        aggregate_id: the aggregate's id.
+        state: its current state.
+        command: the command that was refused.
+        allowed: the commands its state does offer.
+    """
+
+    def __init__(
+        self,
+        *,
+        kind: str,
+        aggregate_id: str,
+        state: str,
+        command: str,
+        allowed: Sequence[str],
+    ) -> None:
+        offer = ", ".join(sorted(allowed)) or "nothing (it is final)"
+        super().__init__(
+            _sentence(
+                f"{command!r} on {kind} {aggregate_id!r}",
+                f"the {kind} is {state!r}, which does not offer it",
+                f"from {state!r} you may: {offer}",
+            )
+        )
+        self.aggregate_id = aggregate_id
+        self.state = state
+        self.command = command
+        self.allowed = tuple(sorted(allowed))
+
+
+class RuleViolation(RelationkitError):
+    """A care rule refused a command.
+
+    Attributes:
+        rule_id: the rule's id, such as ``"R1"``.
+        aggregate_id: the case (or other aggregate) the command was aimed at.
+        actor_id: who issued the command.
+        command: the command's name.
+        reason: the rule's own explanation, including what to do instead.
+    """
+
+    def __init__(
+        self,
+        *,
+        rule_id: str,
+        aggregate_id: str,
+        actor_id: str,
+        command: str,
+        reason: str,
+    ) -> None:
+        super().__init__(f"[{rule_id}] refused {command!r} on {aggregate_id!r}: {reason}")
+        self.rule_id = rule_id
+        self.aggregate_id = aggregate_id
+        self.actor_id = actor_id
+        self.command = command
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_violation, (self.__dict__.copy(),))
+
+
+def _rebuild_violation(state: dict[str, Any]) -> RuleViolation:
+    return RuleViolation(
+        rule_id=state["rule_id"],
+        aggregate_id=state["aggregate_id"],
+        actor_id=state["actor_id"],
+        command=state["command"],
+        reason=state["reason"],
+    )
+
+
+class RuleViolations(RelationkitError, ExceptionGroup[RuleViolation]):
+    """Several care rules refused one command; each is a :class:`RuleViolation` inside.
+
+    Raised instead of a lone :class:`RuleViolation` when more than one rule objects, so a user
+    sees everything to fix at once. ``except* RuleViolation`` catches both shapes.
+
+    Attributes:
+        violations: the individual refusals, in rule order.
+        rule_ids: their rule ids.
+    """
+
+    def __new__(cls, message: str, violations: Sequence[RuleViolation]) -> RuleViolations:
+        return super().__new__(cls, message, list(violations))
+
+    def __init__(self, message: str, violations: Sequence[RuleViolation]) -> None:
+        super().__init__(message, list(violations))
+
+    def derive(self, excs: Sequence[RuleViolation]) -> RuleViolations:  # type: ignore[override]
+        return RuleViolations(self.message, excs)
+
+    @property
+    def violations(self) -> tuple[RuleViolation, ...]:
+        """The individual refusals."""
+        return tuple(v for v in self.exceptions if isinstance(v, RuleViolation))
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """The ids of the rules that refused, in order."""
+        return tuple(v.rule_id for v in self.violations)
+
+
+# --- state and storage ------------------------------------------------------------------------
+
+
+class ConcurrencyError(RelationkitError):
+    """Someone else changed the aggregate since it was read (a stale version).
+
+    Attributes:
+        aggregate_id: the aggregate's id.
+        expected: the version the writer held.
+        actual: the version that is stored (``None`` when unknown).
+    """
+
+    def __init__(self, kind: str, aggregate_id: str, expected: int, actual: int | None) -> None:
+        now = "a newer one" if actual is None else f"version {actual}"
+        super().__init__(
+            _sentence(
+                f"writing {kind} {aggregate_id!r} at version {expected}",
+                f"the store holds {now}, so another command changed it first",
+                "read it again and re-run the command (see relationkit.retry)",
+            )
+        )
+        self.kind = kind
+        self.aggregate_id = aggregate_id
+        self.expected = expected
+        self.actual = actual
+
+
+class AggregateCorrupted(RelationkitError):
+    """A stored aggregate cannot be read back (bad data, unknown state value …).
+
+    Attributes:
+        kind: the aggregate kind.
+        aggregate_id: the aggregate that cannot be read.
+    """
+
+    def __init__(self, kind: str, aggregate_id: str, problem: str) -> None:
+        super().__init__(
+            _sentence(
+                f"reading {kind} {aggregate_id!r}",
+                f"its stored data is corrupt: {problem}",
+                "restore it from a backup or rebuild it from its timeline; "
+                "other aggregates are unaffected",
+            )
+        )
+        self.kind = kind
+        self.aggregate_id = aggregate_id
+        self.problem = problem
+
+
+class UnknownStateValue(AggregateCorrupted):
+    """A stored state value is not a state of the aggregate's workflow."""
+
+    def __init__(self, kind: str, aggregate_id: str, value: object, known: Sequence[str]) -> None:
+        super().__init__(
+            kind,
+            aggregate_id,
+            f"state {value!r} is not one of {', '.join(sorted(known))}",
+        )
+        self.value = value
+
+
+class TimelineBroken(RelationkitError):
+    """A timeline's hash chain does not hold: an event was altered, removed or reordered.
+
+    Attributes:
+        aggregate_id: whose timeline.
+        sequence: the position (1-based) of the first event that fails.
+        problem: ``"altered"``, ``"removed"``, ``"reordered"`` or ``"truncated"``.
+    """
+
+    def __init__(self, aggregate_id: str, sequence: int, problem: str, detail: str) -> None:
+        super().__init__(
+            f"timeline of {aggregate_id!r} is broken at event {sequence} ({problem}): {detail}; "
+            "the record can no longer be trusted from this event on: restore it from a backup"
+        )
+        self.aggregate_id = aggregate_id
+        self.sequence = sequence
+        self.problem = problem
+
+
+class StoreError(RelationkitError):
+    """The store could not do what was asked (connection lost, bad URL, driver error)."""
+
+
+class SchemaError(StoreError):
+    """The database schema is newer than this relationkit, or otherwise unusable."""

@@ -1,0 +1,419 @@
+"""The use-case layer: :class:`Relations` loads an aggregate, runs a command through its
+workflow and care rules, appends the event and saves, in one unit of work.
+
+Example:
+    >>> import pendulum
+    >>> from relationkit import Relations, MemoryStore, Client, Staff
+    >>> from relationkit.domain.case import Acknowledge, ConfirmHeard
+    >>> from relationkit.testing import ManualClock
+    >>> rk = Relations(MemoryStore(), clock=ManualClock(pendulum.datetime(2026, 3, 2, 9)))
+    >>> rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+    >>> case = rk.open_case(actor="s-sam", client="c-ana", subject="Late delivery",
+    ...                     statement="My order is two weeks late.")
+    >>> case = rk.handle(case.id, Acknowledge(paraphrase="Your order is two weeks late."),
+    ...                  actor="s-sam")
+    >>> rk.handle(case.id, ConfirmHeard(), actor="c-ana").state
+    'heard'
+    >>> [e.name for e in rk.timeline(case.id)]
+    ['CaseOpened', 'CaseAcknowledged', 'ClientConfirmedHeard']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import attrs
+import pendulum
+
+from relationkit.clock import SystemClock
+from relationkit.config import CareConfig
+from relationkit.domain.aggregate import Aggregate, Command
+from relationkit.domain.case import Case, OpenCase
+from relationkit.domain.events import Event, verify_timeline
+from relationkit.domain.parties import Party, Staff
+from relationkit.domain.policy import Policy
+from relationkit.domain.values import instant, new_id, text
+from relationkit.exceptions import (
+    AggregateCorrupted,
+    ConcurrencyError,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    RelationkitError,
+)
+from relationkit.rules.authority import authority_problem
+from relationkit.rules.base import Attempt
+from relationkit.store.base import Store, UnitOfWork
+from relationkit.store.memory import MemoryStore
+from relationkit.typing import Clock, Listener
+from relationkit.workflows.engine import Option, Workflow
+from relationkit.workflows.registry import default_workflows
+
+__all__ = ["Relations", "VerificationReport", "retry"]
+
+A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+
+
+@attrs.frozen
+class VerificationReport:
+    """What :meth:`Relations.verify_all` found.
+
+    Attributes:
+        checked: how many timelines were checked.
+        problems: one error per broken timeline or unreadable aggregate.
+    """
+
+    checked: int
+    problems: tuple[RelationkitError, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every timeline held."""
+        return not self.problems
+
+
+class _Directory:
+    """Read-only access to the unit of work's store, for rules."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def find_party(self, party_id: str) -> Party | None:
+        return self._uow.find_record(Party, party_id)
+
+    def find_staff(self, staff_id: str) -> Staff | None:
+        return self._uow.find_record(Staff, staff_id)
+
+    def find(self, cls: type[A], aggregate_id: str) -> A | None:
+        return self._uow.find(cls, aggregate_id)
+
+    def select(self, cls: type[A], **where: Any) -> list[A]:
+        return self._uow.select(cls, **where)
+
+    def count(self, cls: type[A], **where: Any) -> int:
+        return self._uow.count(cls, **where)
+
+    def find_record(self, cls: type[T], record_id: str) -> T | None:
+        return self._uow.find_record(cls, record_id)
+
+    def records(self, cls: type[T]) -> list[T]:
+        return self._uow.records(cls)
+
+
+def _latest_policy(uow: UnitOfWork) -> Policy | None:
+    policies = uow.records(Policy)
+    return max(policies, key=lambda p: p.version) if policies else None
+
+
+class Relations:
+    """The entry point: run commands on cases (and later aggregates) against a store.
+
+    Args:
+        store: where everything is kept; an in-memory store if omitted.
+        clock: where "now" comes from; the system clock if omitted.
+        config: the care rules in force and their settings.
+    """
+
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        clock: Clock | None = None,
+        config: CareConfig | None = None,
+    ) -> None:
+        self.store: Store = store if store is not None else MemoryStore()
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.config: CareConfig = config if config is not None else CareConfig()
+        self._listeners: list[tuple[Listener, frozenset[str] | None]] = []
+        self.workflows: dict[str, Workflow[Any]] = default_workflows()
+
+    # --- people and policy -------------------------------------------------------------------
+
+    def register(self, *people: Party | Staff) -> None:
+        """Store (or update) parties and staff members."""
+        with self.store.unit_of_work() as uow:
+            for person in people:
+                if not isinstance(person, Party | Staff):
+                    raise InvalidInput(
+                        f"refused: registering a {type(person).__name__}; only parties "
+                        "(Client, Vendor, Consultant) and Staff can be registered; build one "
+                        "of those.",
+                        field="people",
+                    )
+                uow.put(person)
+            uow.commit()
+
+    def party(self, party_id: str) -> Party:
+        """The registered party with that id."""
+        with self.store.unit_of_work() as uow:
+            return uow.get_record(Party, party_id)
+
+    def staff(self, staff_id: str) -> Staff:
+        """The registered staff member with that id."""
+        with self.store.unit_of_work() as uow:
+            return uow.get_record(Staff, staff_id)
+
+    def publish_policy(self, policy: Policy) -> Policy:
+        """Publish a new version of the written policy; its version must be the next one."""
+        with self.store.unit_of_work() as uow:
+            current = _latest_policy(uow)
+            expected = 1 if current is None else current.version + 1
+            if policy.version != expected:
+                raise InvalidInput(
+                    f"refused: publishing policy version {policy.version}; the next version "
+                    f"is {expected}, so versions stay a gapless history; publish it as "
+                    f"version {expected}.",
+                    field="version",
+                )
+            uow.put(policy)
+            uow.commit()
+        return policy
+
+    def current_policy(self) -> Policy | None:
+        """The latest published policy, or ``None`` before the first."""
+        with self.store.unit_of_work() as uow:
+            return _latest_policy(uow)
+
+    # --- listeners -------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener, *, events: Iterable[str] | None = None) -> None:
+        """Call ``listener(event, aggregate)`` after each committed event (optionally only
+        for the event names in ``events``). A listener runs after the commit: an exception
+        it raises reaches the caller, but the command stays committed."""
+        self._listeners.append((listener, None if events is None else frozenset(events)))
+
+    def _notify(self, events: Sequence[Event], aggregate: Aggregate) -> None:
+        for event in events:
+            for listener, names in self._listeners:
+                if names is None or event.name in names:
+                    listener(event, aggregate)
+
+    # --- running commands ------------------------------------------------------------------
+
+    def now(self) -> pendulum.DateTime:
+        """The clock's time, checked to be time-zone aware."""
+        return instant(self.clock.now(), "clock.now()")
+
+    def _actor(self, uow: UnitOfWork, actor_id: str) -> Staff | Party:
+        actor_id = text(actor_id, "actor")
+        staff = uow.find_record(Staff, actor_id)
+        if staff is not None:
+            return staff
+        party = uow.find_record(Party, actor_id)
+        if party is not None:
+            return party
+        raise NotFound("actor", actor_id, "every command names a registered staff member or party")
+
+    def _attempt(
+        self, uow: UnitOfWork, name: str, command: Command | None, actor: Staff | Party
+    ) -> Attempt:
+        return Attempt(
+            command_name=name,
+            command=command,
+            actor=actor,
+            now=self.now(),
+            config=self.config,
+            policy=_latest_policy(uow),
+            directory=_Directory(uow),
+        )
+
+    def workflow_for(self, cls: type[A]) -> Workflow[A]:
+        """The workflow that runs aggregates of ``cls``."""
+        try:
+            return self.workflows[cls.KIND]
+        except KeyError:
+            raise NotFound("workflow", cls.KIND, f"known: {sorted(self.workflows)}") from None
+
+    def execute(
+        self,
+        cls: type[A],
+        aggregate_id: str,
+        command: Command,
+        *,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> A:
+        """Run ``command`` on the aggregate of ``cls`` with that id; return its new state.
+
+        Raises:
+            NotFound: no such aggregate or actor.
+            ConcurrencyError: ``expected_version`` is stale, or another writer committed
+                first.
+            NotPermitted: the actor may not run this command.
+            InvalidTransition: the aggregate's state does not offer the command.
+            RuleViolation: a care rule refused (:class:`RuleViolations` for several).
+        """
+        workflow = self.workflow_for(cls)
+        with self.store.unit_of_work() as uow:
+            subject = uow.get(cls, text(aggregate_id, "id"))
+            if expected_version is not None and subject.version != expected_version:
+                raise ConcurrencyError(cls.KIND, subject.id, expected_version, subject.version)
+            actor_obj = self._actor(uow, actor)
+            attempt = self._attempt(uow, command.NAME, command, actor_obj)
+            event = workflow.run(subject, command, attempt)
+            uow.append(subject, [event])
+            uow.commit()
+        self._notify([event], subject)
+        return subject
+
+    def create(
+        self,
+        cls: type[A],
+        command: Command,
+        *,
+        actor: str,
+        aggregate_id: str | None = None,
+        check: Callable[[UnitOfWork, Staff | Party], None] | None = None,
+    ) -> A:
+        """Create an aggregate of ``cls`` with its creating ``command``."""
+        workflow = self.workflow_for(cls)
+        new = new_id(cls.KIND) if aggregate_id is None else text(aggregate_id, "id")
+        with self.store.unit_of_work() as uow:
+            actor_obj = self._actor(uow, actor)
+            problem = authority_problem(None, command.NAME, actor_obj, self.config)
+            if problem is not None:
+                raise NotPermitted(
+                    f"refused: {command.NAME!r} a {cls.KIND} by {actor_obj.id!r}; {problem}.",
+                    actor_id=actor_obj.id,
+                    command=command.NAME,
+                )
+            if uow.find(cls, new) is not None:
+                raise ConcurrencyError(cls.KIND, new, 0, None)
+            if check is not None:
+                check(uow, actor_obj)
+            subject, event = workflow.start(new, command, actor_obj.id, self.now())
+            uow.append(subject, [event])
+            uow.commit()
+        self._notify([event], subject)
+        return subject
+
+    # --- cases -----------------------------------------------------------------------------
+
+    def open_case(
+        self,
+        *,
+        actor: str,
+        client: str,
+        subject: str,
+        statement: str,
+        escalated: bool = False,
+        relationship: str | None = None,
+        case_id: str | None = None,
+    ) -> Case:
+        """Open a case for ``client`` with their first statement, in their words."""
+        command = OpenCase(
+            client_id=client,
+            subject=subject,
+            statement=statement,
+            escalated=escalated,
+            relationship_id=relationship,
+        )
+
+        def client_exists(uow: UnitOfWork, _: Staff | Party) -> None:
+            if uow.find_record(Party, command.client_id) is None:
+                raise NotFound(
+                    "party", command.client_id, "register the client (Relations.register) first"
+                )
+
+        return self.create(Case, command, actor=actor, aggregate_id=case_id, check=client_exists)
+
+    def handle(
+        self, case_id: str, command: Command, *, actor: str, expected_version: int | None = None
+    ) -> Case:
+        """Run a case command (see :mod:`relationkit.domain.case`); return the new case."""
+        return self.execute(Case, case_id, command, actor=actor, expected_version=expected_version)
+
+    def case(self, case_id: str) -> Case:
+        """The stored case."""
+        with self.store.unit_of_work() as uow:
+            return uow.get(Case, case_id)
+
+    def cases(self, **where: Any) -> list[Case]:
+        """Cases whose indexed attributes match, e.g. ``cases(state="heard")``."""
+        with self.store.unit_of_work() as uow:
+            return uow.select(Case, **where)
+
+    def timeline(self, aggregate_id: str, cls: type[Aggregate] = Case) -> list[Event]:
+        """The events of an aggregate, oldest first."""
+        with self.store.unit_of_work() as uow:
+            uow.get(cls, aggregate_id)
+            return uow.events(cls, aggregate_id)
+
+    # --- what may I do now -----------------------------------------------------------------
+
+    def options(self, case_id: str, *, actor: str) -> list[Option]:
+        """What ``actor`` may do on the case now; each refused command names its rule."""
+        return self.options_for([self.case(case_id)], actor=actor)[case_id]
+
+    def options_for(self, subjects: Iterable[A], *, actor: str) -> dict[str, list[Option]]:
+        """:meth:`options` for many aggregates at once, without building a state machine."""
+        with self.store.unit_of_work() as uow:
+            actor_obj = self._actor(uow, actor)
+            attempts: dict[str, Attempt] = {}
+
+            def attempt_for(name: str) -> Attempt:
+                found = attempts.get(name)
+                if found is None:
+                    found = attempts[name] = self._attempt(uow, name, None, actor_obj)
+                return found
+
+            return {s.id: self.workflows[s.KIND].options(s, attempt_for) for s in subjects}
+
+    # --- integrity -------------------------------------------------------------------------
+
+    def verify(self, aggregate_id: str, cls: type[Aggregate] = Case) -> None:
+        """Check an aggregate's timeline and that its saved state matches it.
+
+        Raises:
+            TimelineBroken: naming the first altered, removed or reordered event.
+            AggregateCorrupted: the saved state differs from what the timeline gives.
+        """
+        workflow = self.workflow_for(cls)
+        with self.store.unit_of_work() as uow:
+            subject = uow.get(cls, aggregate_id)
+            events = uow.events(cls, aggregate_id)
+        verify_timeline(aggregate_id, events, version=subject.version, head=subject.head)
+        if workflow.replay(events, verify=False) != subject:
+            raise AggregateCorrupted(
+                cls.KIND, aggregate_id, "the saved state differs from what its timeline gives"
+            )
+
+    def verify_all(self) -> VerificationReport:
+        """:meth:`verify` every aggregate of every workflow; collect the problems."""
+        problems: list[RelationkitError] = []
+        checked = 0
+        for workflow in self.workflows.values():
+            with self.store.unit_of_work() as uow:
+                ids = uow.ids(workflow.aggregate)
+            for aggregate_id in ids:
+                checked += 1
+                try:
+                    self.verify(aggregate_id, workflow.aggregate)
+                except RelationkitError as exc:
+                    problems.append(exc)
+        return VerificationReport(checked, tuple(problems))
+
+
+def retry(operation: Callable[[], T], *, attempts: int = 3) -> T:
+    """Run ``operation`` again when it raises :class:`ConcurrencyError`, up to ``attempts``
+    times in all. ``operation`` must read fresh state each time (a command does).
+
+    Example:
+        >>> from relationkit import retry
+        >>> retry(lambda: "done")
+        'done'
+    """
+    if attempts < 1:
+        raise InvalidInput(
+            f"refused: attempts={attempts}; at least one attempt is needed; pass 1 or more.",
+            field="attempts",
+        )
+    for remaining in range(attempts - 1, -1, -1):
+        try:
+            return operation()
+        except ConcurrencyError:
+            if remaining == 0:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,167 @@
+"""The storage interface every backend implements: :class:`Store` and :class:`UnitOfWork`.
+
+A unit of work is one transaction. Read what a command needs, :meth:`UnitOfWork.append` its
+events with the aggregate's new state, and :meth:`UnitOfWork.commit`: either all of it is
+stored or nothing is. Leaving the ``with`` block without committing rolls back.
+
+Every aggregate carries a version (the number of events on its timeline). Appending checks
+that the stored version is still the one the command started from; if another writer got
+there first, :class:`~relationkit.exceptions.ConcurrencyError` is raised and nothing is
+stored.
+
+Example:
+    >>> from relationkit.store.memory import MemoryStore
+    >>> from relationkit.domain.parties import Client
+    >>> store = MemoryStore()
+    >>> with store.unit_of_work() as uow:
+    ...     uow.put(Client(id="c-1", name="Alice"))
+    ...     uow.commit()
+    >>> with store.unit_of_work() as uow:
+    ...     uow.get_record(Client, "c-1").name
+    'Alice'
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, TypeVar
+
+from relationkit.domain.aggregate import Aggregate
+from relationkit.domain.events import Event
+from relationkit.exceptions import NotFound
+
+__all__ = ["Store", "UnitOfWork"]
+
+A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R")
+
+
+class UnitOfWork(abc.ABC):
+    """One transaction against a store. Use it as a context manager."""
+
+    _committed: bool = False
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._committed:
+            self.rollback()
+        self.close()
+
+    # --- aggregates ---------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def find(self, cls: type[A], aggregate_id: str) -> A | None:
+        """The stored aggregate, or ``None``."""
+
+    def get(self, cls: type[A], aggregate_id: str) -> A:
+        """The stored aggregate; :class:`NotFound` if there is none."""
+        found = self.find(cls, aggregate_id)
+        if found is None:
+            raise NotFound(cls.KIND, aggregate_id)
+        return found
+
+    @abc.abstractmethod
+    def events(self, cls: type[A], aggregate_id: str) -> list[Event]:
+        """The aggregate's timeline, oldest first (empty if it does not exist)."""
+
+    @abc.abstractmethod
+    def append(self, aggregate: A, events: Sequence[Event]) -> None:
+        """Stage ``events`` and the aggregate's new state.
+
+        The aggregate must have been read at version ``aggregate.version - len(events)``
+        (0 for a new one); if the store holds another version,
+        :class:`~relationkit.exceptions.ConcurrencyError` is raised, now or at commit.
+        """
+
+    @abc.abstractmethod
+    def select(
+        self,
+        cls: type[A],
+        *,
+        order_by: str | None = None,
+        limit: int | None = None,
+        **where: Any,
+    ) -> list[A]:
+        """Aggregates matching ``where``, using only indexed attributes (``cls.INDEXED``).
+
+        A key is an attribute name (equality) or ``name__op`` with ``op`` one of ``lt``,
+        ``le``, ``gt``, ``ge``, ``ne``, ``in``: ``select(Promise, state="made",
+        due_at__lt=now)``. ``None`` matches a missing value. ``order_by`` names an indexed
+        attribute (prefix ``-`` for descending); results are otherwise ordered by id.
+        """
+
+    @abc.abstractmethod
+    def count(self, cls: type[A], **where: Any) -> int:
+        """How many aggregates :meth:`select` would return for ``where``."""
+
+    def claim(self, cls: type[A], *, limit: int = 100, **where: Any) -> list[A]:
+        """Like :meth:`select`, for sweeps run by several workers at once: a backend that
+        can lock rows (PostgreSQL) locks the returned aggregates until this unit of work
+        ends and skips rows other workers hold, so no two workers get the same one."""
+        return self.select(cls, limit=limit, **where)
+
+    @abc.abstractmethod
+    def ids(self, cls: type[A]) -> list[str]:
+        """The ids of every stored aggregate of ``cls``, sorted."""
+
+    # --- plain records (parties, staff, policies …) -------------------------------------------
+
+    @abc.abstractmethod
+    def put(self, record: Any) -> None:
+        """Stage a record (insert or replace)."""
+
+    @abc.abstractmethod
+    def find_record(self, cls: type[R], record_id: str) -> R | None:
+        """The stored record of ``cls`` (or a subclass) with that id, or ``None``."""
+
+    def get_record(self, cls: type[R], record_id: str) -> R:
+        """The stored record; :class:`NotFound` if there is none."""
+        found = self.find_record(cls, record_id)
+        if found is None:
+            raise NotFound(getattr(cls, "__name__", "record").lower(), record_id)
+        return found
+
+    @abc.abstractmethod
+    def records(self, cls: type[R]) -> list[R]:
+        """Every stored record of ``cls``, by id."""
+
+    # --- transaction ----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """Store everything staged, atomically."""
+
+    @abc.abstractmethod
+    def rollback(self) -> None:
+        """Forget everything staged."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources (a connection); called when the ``with`` block ends."""
+
+
+class Store(abc.ABC):
+    """Where aggregates, their timelines and records live."""
+
+    url: str = ""
+
+    @abc.abstractmethod
+    def unit_of_work(self) -> UnitOfWork:
+        """A new transaction."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the store's resources."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,210 @@
+"""How aggregates, events and records become JSON text for storage, and back.
+
+Every backend stores the same JSON, produced by :data:`relationkit.serialization.converter`.
+Decoding failures become :class:`~relationkit.exceptions.AggregateCorrupted` naming the
+stored thing, so one bad row never hides the others.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+import pendulum
+
+from relationkit.domain.aggregate import Aggregate
+from relationkit.domain.events import Event
+from relationkit.domain.parties import Party, Staff, party_kinds
+from relationkit.domain.policy import Policy
+from relationkit.exceptions import AggregateCorrupted, InvalidInput
+from relationkit.serialization import converter
+
+__all__ = [
+    "LOOKUPS",
+    "RecordType",
+    "decode_aggregate",
+    "decode_event",
+    "decode_record",
+    "encode_aggregate",
+    "encode_event",
+    "encode_record",
+    "index_value",
+    "record_type",
+    "register_record_type",
+    "split_lookup",
+]
+
+A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+
+_DECODE_ERRORS = (cattrs.BaseValidationError, ValueError, TypeError, KeyError, AttributeError)
+
+
+LOOKUPS = ("lt", "le", "gt", "ge", "ne", "in")
+"""The comparison suffixes :meth:`UnitOfWork.select` understands (``due_at__lt``)."""
+
+
+def index_value(value: Any) -> Any:
+    """An indexed attribute's value as stored in an index column: times become fixed-width
+    UTC text (so text order is time order), everything else stays as it is."""
+    if isinstance(value, pendulum.DateTime):
+        return value.in_timezone("UTC").format("YYYY-MM-DDTHH:mm:ss.SSSSSS") + "Z"
+    if isinstance(value, _dt.datetime):
+        return index_value(pendulum.instance(value))
+    return value
+
+
+def split_lookup(cls: type[Aggregate], key: str) -> tuple[str, str]:
+    """``"due_at__lt"`` → ``("due_at", "lt")``, refusing attributes that are not indexed."""
+    name, _, op = key.partition("__")
+    op = op or "eq"
+    if name not in cls.INDEXED or (op != "eq" and op not in LOOKUPS):
+        raise InvalidInput(
+            f"refused: querying {cls.KIND} by {key!r}; only indexed attributes "
+            f"({', '.join(cls.INDEXED)}) with the lookups {', '.join(LOOKUPS)} can be queried "
+            "without loading everything; use one of those.",
+            field=key,
+        )
+    return name, op
+
+
+def encode_aggregate(aggregate: Aggregate) -> str:
+    """The aggregate's snapshot as JSON text."""
+    return json.dumps(converter.unstructure(aggregate), separators=(",", ":"))
+
+
+def decode_aggregate(cls: type[A], aggregate_id: str, text: str | bytes) -> A:
+    """Rebuild an aggregate of ``cls`` from its snapshot text."""
+    try:
+        data = json.loads(text)
+        return converter.structure(data, cls)
+    except _DECODE_ERRORS as exc:
+        raise AggregateCorrupted(cls.KIND, aggregate_id, f"unreadable snapshot ({exc})") from exc
+
+
+def encode_event(event: Event) -> str:
+    """The event's data (its payload) as JSON text; the other fields go in columns."""
+    return json.dumps(event.data, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_event(
+    kind: str,
+    *,
+    aggregate_id: str,
+    sequence: int,
+    name: str,
+    actor_id: str,
+    at: str,
+    data: str | bytes | dict[str, Any],
+    previous: str,
+    hash: str,
+) -> Event:
+    """Rebuild an event from its stored columns."""
+    try:
+        payload = json.loads(data) if isinstance(data, str | bytes) else data
+        return Event(
+            aggregate_id=aggregate_id,
+            sequence=sequence,
+            name=name,
+            actor_id=actor_id,
+            at=converter.structure(at, pendulum.DateTime),
+            data=payload,
+            previous=previous,
+            hash=hash,
+        )
+    except _DECODE_ERRORS as exc:
+        raise AggregateCorrupted(
+            kind, aggregate_id, f"event {sequence} is unreadable ({exc})"
+        ) from exc
+
+
+@attrs.frozen
+class RecordType:
+    """How one kind of plain record (not event-sourced) is stored.
+
+    Attributes:
+        name: the stored kind (``"party"``, ``"staff"``, ``"policy"``).
+        cls: the Python class (a base class is fine if ``decode`` picks subclasses).
+        key: the record's id.
+        encode: record → JSON-ready data.
+        decode: JSON-ready data → record.
+    """
+
+    name: str
+    cls: type
+    key: Callable[[Any], str]
+    encode: Callable[[Any], Any]
+    decode: Callable[[Any], Any]
+
+
+def _encode_party(party: Party) -> dict[str, Any]:
+    data: dict[str, Any] = converter.unstructure(party)
+    data["kind"] = party.kind
+    return data
+
+
+def _decode_party(data: dict[str, Any]) -> Party:
+    data = dict(data)
+    cls = party_kinds()[data.pop("kind")]
+    return converter.structure(data, cls)
+
+
+_RECORD_TYPES: dict[str, RecordType] = {}
+
+
+def register_record_type(record: RecordType) -> None:
+    """Let every store keep records of another class (an extension point)."""
+    _RECORD_TYPES[record.name] = record
+
+
+register_record_type(RecordType("party", Party, lambda p: p.id, _encode_party, _decode_party))
+register_record_type(
+    RecordType(
+        "staff",
+        Staff,
+        lambda s: s.id,
+        converter.unstructure,
+        lambda d: converter.structure(d, Staff),
+    )
+)
+register_record_type(
+    RecordType(
+        "policy",
+        Policy,
+        lambda p: p.id,
+        converter.unstructure,
+        lambda d: converter.structure(d, Policy),
+    )
+)
+
+
+def record_type(cls_or_obj: Any) -> RecordType:
+    """The :class:`RecordType` that stores ``cls_or_obj`` (a class or an instance)."""
+    cls = cls_or_obj if isinstance(cls_or_obj, type) else type(cls_or_obj)
+    for record in _RECORD_TYPES.values():
+        if issubclass(cls, record.cls):
+            return record
+    raise InvalidInput(
+        f"refused: storing a {cls.__name__}; it is not a record type a store knows; "
+        "register it with relationkit.store.codec.register_record_type first.",
+        field="record",
+    )
+
+
+def encode_record(obj: Any) -> tuple[str, str, str]:
+    """``(kind, id, json text)`` for a record."""
+    record = record_type(obj)
+    return record.name, record.key(obj), json.dumps(record.encode(obj), separators=(",", ":"))
+
+
+def decode_record(kind: str, record_id: str, text: str | bytes) -> Any:
+    """Rebuild a record of ``kind`` from its JSON text."""
+    record = _RECORD_TYPES[kind]
+    try:
+        return record.decode(json.loads(text))
+    except _DECODE_ERRORS as exc:
+        raise AggregateCorrupted(kind, record_id, f"unreadable record ({exc})") from exc

@@ -1,0 +1,245 @@
+"""The in-memory store: the reference backend, for tests and short-lived programs.
+
+It keeps exactly the JSON the database backends keep, so an aggregate read back is a fresh
+copy and nothing a caller does to it changes what is stored until a unit of work commits.
+It is safe to share between threads; it does not outlive the process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import attrs
+
+from relationkit.domain.aggregate import Aggregate
+from relationkit.domain.events import Event
+from relationkit.exceptions import ConcurrencyError, InvalidInput
+from relationkit.serialization import datetime_to_text
+from relationkit.store.base import Store, UnitOfWork
+from relationkit.store.codec import (
+    decode_aggregate,
+    decode_event,
+    decode_record,
+    encode_aggregate,
+    encode_event,
+    encode_record,
+    index_value,
+    record_type,
+    split_lookup,
+)
+
+__all__ = ["MemoryStore"]
+
+A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R")
+
+_Key = tuple[str, str]
+
+
+@attrs.define
+class _Row:
+    version: int
+    snapshot: str
+    index: dict[str, Any]
+
+
+def _event_row(event: Event) -> dict[str, Any]:
+    return {
+        "aggregate_id": event.aggregate_id,
+        "sequence": event.sequence,
+        "name": event.name,
+        "actor_id": event.actor_id,
+        "at": datetime_to_text(event.at),
+        "data": encode_event(event),
+        "previous": event.previous,
+        "hash": event.hash,
+    }
+
+
+def _sort_key(value: Any) -> tuple[bool, Any]:
+    return (value is not None, value)
+
+
+def _compare(stored: Any, op: str, wanted: Any) -> bool:
+    if op == "in":
+        return stored in {index_value(w) for w in wanted}
+    wanted = index_value(wanted)
+    if op == "eq":
+        return bool(stored == wanted)
+    if op == "ne":
+        return bool(stored != wanted)
+    if stored is None or wanted is None:
+        return False
+    if op == "lt":
+        return bool(stored < wanted)
+    if op == "le":
+        return bool(stored <= wanted)
+    if op == "gt":
+        return bool(stored > wanted)
+    return bool(stored >= wanted)
+
+
+class MemoryStore(Store):
+    """A store in this process's memory.
+
+    Example:
+        >>> from relationkit import MemoryStore, Relations
+        >>> rk = Relations(MemoryStore())
+    """
+
+    url = "memory://"
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._aggregates: dict[_Key, _Row] = {}
+        self._events: dict[_Key, list[dict[str, Any]]] = {}
+        self._records: dict[_Key, str] = {}
+
+    def unit_of_work(self) -> _MemoryUnitOfWork:
+        """A new transaction."""
+        return _MemoryUnitOfWork(self)
+
+    # Raw access, for tests that play the part of a corrupting disk -----------------------
+
+    def raw_events(self, kind: str, aggregate_id: str) -> list[dict[str, Any]]:
+        """The stored event rows of an aggregate, mutable: for tests of tampering only."""
+        return self._events[(kind, aggregate_id)]
+
+    def raw_aggregate(self, kind: str, aggregate_id: str) -> _Row:
+        """The stored snapshot row of an aggregate, mutable: for tests of corruption only."""
+        return self._aggregates[(kind, aggregate_id)]
+
+
+class _MemoryUnitOfWork(UnitOfWork):
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._staged: dict[_Key, tuple[int, _Row, list[dict[str, Any]]]] = {}
+        self._staged_records: dict[_Key, str] = {}
+        self._committed = False
+
+    def _row(self, key: _Key) -> _Row | None:
+        staged = self._staged.get(key)
+        if staged is not None:
+            return staged[1]
+        return self._store._aggregates.get(key)
+
+    def find(self, cls: type[A], aggregate_id: str) -> A | None:
+        row = self._row((cls.KIND, aggregate_id))
+        return None if row is None else decode_aggregate(cls, aggregate_id, row.snapshot)
+
+    def events(self, cls: type[A], aggregate_id: str) -> list[Event]:
+        key = (cls.KIND, aggregate_id)
+        rows = list(self._store._events.get(key, ()))
+        staged = self._staged.get(key)
+        if staged is not None:
+            rows.extend(staged[2])
+        return [decode_event(cls.KIND, **row) for row in rows]
+
+    def append(self, aggregate: A, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        key = (aggregate.KIND, aggregate.id)
+        expected = aggregate.version - len(events)
+        current = self._row(key)
+        held = 0 if current is None else current.version
+        if held != expected:
+            raise ConcurrencyError(aggregate.KIND, aggregate.id, expected, held)
+        if events[-1].sequence != aggregate.version:
+            raise InvalidInput(
+                f"refused: appending events up to {events[-1].sequence} to "
+                f"{aggregate.KIND} {aggregate.id!r} at version {aggregate.version}; the "
+                "aggregate's version must count its events; apply each event before appending.",
+                field="events",
+            )
+        row = _Row(aggregate.version, encode_aggregate(aggregate), aggregate.index_values())
+        first_expected, _, previous_rows = self._staged.get(key, (expected, row, []))
+        self._staged[key] = (
+            first_expected,
+            row,
+            previous_rows + [_event_row(e) for e in events],
+        )
+
+    def _keys(self, kind: str) -> list[_Key]:
+        keys = {k for k in self._store._aggregates if k[0] == kind}
+        keys |= {k for k in self._staged if k[0] == kind}
+        return sorted(keys)
+
+    def _matching(self, cls: type[A], where: dict[str, Any]) -> list[tuple[_Key, _Row]]:
+        tests = [(*split_lookup(cls, key), value) for key, value in where.items()]
+        found = []
+        for key in self._keys(cls.KIND):
+            row = self._row(key)
+            if row is not None and all(
+                _compare(index_value(row.index.get(name)), op, value) for name, op, value in tests
+            ):
+                found.append((key, row))
+        return found
+
+    def select(
+        self,
+        cls: type[A],
+        *,
+        order_by: str | None = None,
+        limit: int | None = None,
+        **where: Any,
+    ) -> list[A]:
+        rows = self._matching(cls, where)
+        if order_by is not None:
+            name, _ = split_lookup(cls, order_by.lstrip("-"))
+            rows.sort(
+                key=lambda kr: _sort_key(index_value(kr[1].index.get(name))),
+                reverse=order_by.startswith("-"),
+            )
+        if limit is not None:
+            rows = rows[:limit]
+        return [decode_aggregate(cls, key[1], row.snapshot) for key, row in rows]
+
+    def count(self, cls: type[A], **where: Any) -> int:
+        return len(self._matching(cls, where))
+
+    def ids(self, cls: type[A]) -> list[str]:
+        return [key[1] for key in self._keys(cls.KIND)]
+
+    def put(self, record: Any) -> None:
+        kind, record_id, text = encode_record(record)
+        self._staged_records[(kind, record_id)] = text
+
+    def find_record(self, cls: type[R], record_id: str) -> R | None:
+        kind = record_type(cls).name
+        text = self._staged_records.get((kind, record_id))
+        if text is None:
+            text = self._store._records.get((kind, record_id))
+        if text is None:
+            return None
+        found = decode_record(kind, record_id, text)
+        return found if isinstance(found, cls) else None
+
+    def records(self, cls: type[R]) -> list[R]:
+        kind = record_type(cls).name
+        merged = {k: v for k, v in self._store._records.items() if k[0] == kind}
+        merged.update({k: v for k, v in self._staged_records.items() if k[0] == kind})
+        found = [decode_record(kind, k[1], merged[k]) for k in sorted(merged)]
+        return [r for r in found if isinstance(r, cls)]
+
+    def commit(self) -> None:
+        store = self._store
+        with store._lock:
+            for key, (expected, _, _) in self._staged.items():
+                row = store._aggregates.get(key)
+                held = 0 if row is None else row.version
+                if held != expected:
+                    self.rollback()
+                    raise ConcurrencyError(key[0], key[1], expected, held)
+            for key, (_, row, event_rows) in self._staged.items():
+                store._aggregates[key] = row
+                store._events.setdefault(key, []).extend(event_rows)
+            store._records.update(self._staged_records)
+        self._staged = {}
+        self._staged_records = {}
+        self._committed = True
+
+    def rollback(self) -> None:
+        self._staged = {}
+        self._staged_records = {}

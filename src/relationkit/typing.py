@@ -1,0 +1,103 @@
+"""The extension points of relationkit, as Protocols, and a few type aliases.
+
+Implement these to plug your own pieces in: a :class:`Clock` for time, a :class:`Rule` for a
+care rule of your business, a :class:`Listener` to hear about accepted events, a
+:class:`Directory` to look people up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, runtime_checkable
+
+import pendulum
+
+if TYPE_CHECKING:
+    from relationkit.domain.aggregate import Aggregate
+    from relationkit.domain.events import Event
+    from relationkit.domain.parties import Party, Staff
+    from relationkit.rules.base import Attempt
+
+__all__ = ["Actor", "Clock", "Directory", "Listener", "Rule", "SubjectT"]
+
+SubjectT = TypeVar("SubjectT", bound="Aggregate", contravariant=True)
+AggregateT = TypeVar("AggregateT", bound="Aggregate")
+RecordT = TypeVar("RecordT")
+
+Actor: TypeAlias = "Staff | Party"
+"""Whoever issues a command: a member of staff, or a party (a client confirming, say)."""
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Where relationkit gets the time. Domain code never reads the wall clock itself."""
+
+    def now(self) -> pendulum.DateTime:
+        """The current instant, time-zone aware."""
+        ...
+
+
+@runtime_checkable
+class Rule(Protocol[SubjectT]):
+    """A care rule: a named, documented check run before a command is accepted.
+
+    Attributes:
+        id: a short stable id (``"R1"``, or your own such as ``"ACME-3"``).
+        kind: the aggregate kind it governs (``"case"``, ``"promise"`` …).
+        commands: the command names it applies to.
+    """
+
+    id: str
+    kind: str
+    commands: frozenset[str]
+
+    def check(self, subject: SubjectT, attempt: Attempt) -> Iterable[str]:
+        """Yield one reason per violation (what is wrong and what to do instead).
+
+        ``attempt.command`` is ``None`` when relationkit only asks whether the command would
+        be allowed now; check what the state of ``subject`` decides and skip what depends on
+        the command's arguments.
+        """
+        ...
+
+
+@runtime_checkable
+class Listener(Protocol):
+    """Called once for every event a committed command appended."""
+
+    def __call__(self, event: Event, aggregate: Aggregate) -> None:
+        """React to ``event``; ``aggregate`` is the state right after it."""
+        ...
+
+
+@runtime_checkable
+class Directory(Protocol):
+    """Read-only access to the store for rules: people, records and other aggregates."""
+
+    def find_party(self, party_id: str) -> Party | None:
+        """The party with that id, or ``None``."""
+        ...
+
+    def find_staff(self, staff_id: str) -> Staff | None:
+        """The staff member with that id, or ``None``."""
+        ...
+
+    def find(self, cls: type[AggregateT], aggregate_id: str) -> AggregateT | None:
+        """A stored aggregate, or ``None``."""
+        ...
+
+    def select(self, cls: type[AggregateT], **where: Any) -> list[AggregateT]:
+        """Stored aggregates matching ``where`` (see ``UnitOfWork.select``)."""
+        ...
+
+    def count(self, cls: type[AggregateT], **where: Any) -> int:
+        """How many stored aggregates match ``where``."""
+        ...
+
+    def find_record(self, cls: type[RecordT], record_id: str) -> RecordT | None:
+        """A stored record (party, staff, policy …), or ``None``."""
+        ...
+
+    def records(self, cls: type[RecordT]) -> list[RecordT]:
+        """Every stored record of ``cls``."""
+        ...

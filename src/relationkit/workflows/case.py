@@ -1,0 +1,103 @@
+"""The Case workflow: its states, and the commands that move a case between them.
+
+Decisions (``accept``, ``decline``, ``compromise``, ``refer``, ``defer``) are transitions
+from every state before a decision, so "what may I do now" can say *why* one is not yet
+allowed (care rule R1: the client has not confirmed being heard) instead of merely that the
+state does not offer it.
+
+The diagram of this machine is generated from this class (``relationkit diagram case``).
+"""
+
+from __future__ import annotations
+
+from statemachine import State, StateMachine
+
+from relationkit.domain.case import (
+    Accept,
+    Acknowledge,
+    Case,
+    Close,
+    Compromise,
+    ConfirmHeard,
+    Consult,
+    CorrectParaphrase,
+    Decline,
+    Defer,
+    Escalate,
+    OpenCase,
+    RecordStatement,
+    Refer,
+    Reopen,
+    Resolve,
+    StartWork,
+)
+from relationkit.workflows.engine import Workflow
+
+__all__ = ["CASE_WORKFLOW", "CaseFlow"]
+
+
+class CaseFlow(StateMachine):
+    """States of a case, from the client's first words to closing."""
+
+    opened = State("Opened", initial=True)
+    listening = State("Listening")
+    acknowledged = State("Acknowledged")
+    heard = State("Heard")
+    deferred = State("Deferred")
+    decided = State("Decided")
+    in_progress = State("In progress")
+    referred = State("Referred")
+    resolved = State("Resolved")
+    closed = State("Closed")
+
+    record_statement = listening.from_(opened, listening, acknowledged, heard, deferred)
+    acknowledge = acknowledged.from_(opened, listening, acknowledged)
+    confirm_heard = acknowledged.to(heard)
+    correct_paraphrase = acknowledged.to(listening)
+    escalate = (
+        opened.to.itself()
+        | listening.to.itself()
+        | acknowledged.to.itself()
+        | heard.to.itself()
+        | deferred.to.itself()
+        | decided.to.itself()
+        | in_progress.to.itself()
+    )
+    consult = (
+        listening.to.itself() | acknowledged.to.itself() | heard.to.itself() | deferred.to.itself()
+    )
+    defer = deferred.from_(opened, listening, acknowledged, heard, deferred)
+    accept = decided.from_(opened, listening, acknowledged, heard, deferred)
+    decline = decided.from_(opened, listening, acknowledged, heard, deferred)
+    compromise = decided.from_(opened, listening, acknowledged, heard, deferred)
+    refer = referred.from_(opened, listening, acknowledged, heard, deferred)
+    start_work = decided.to(in_progress)
+    resolve = resolved.from_(decided, in_progress, referred)
+    close = resolved.to(closed)
+    reopen = listening.from_(resolved, closed)
+
+
+CASE_WORKFLOW: Workflow[Case] = Workflow(
+    aggregate=Case,
+    machine=CaseFlow,
+    create=OpenCase,
+    commands=(
+        RecordStatement,
+        Acknowledge,
+        ConfirmHeard,
+        CorrectParaphrase,
+        Escalate,
+        Consult,
+        Defer,
+        Accept,
+        Decline,
+        Compromise,
+        Refer,
+        StartWork,
+        Resolve,
+        Close,
+        Reopen,
+    ),
+    make=Case.opened,
+)
+"""The case workflow, ready for :class:`~relationkit.service.Relations` to run."""

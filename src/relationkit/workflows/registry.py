@@ -1,0 +1,18 @@
+"""The workflows a :class:`~relationkit.service.Relations` runs unless told otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from relationkit.workflows.case import CASE_WORKFLOW
+from relationkit.workflows.engine import Workflow
+
+__all__ = ["default_workflows"]
+
+
+def default_workflows() -> dict[str, Workflow[Any]]:
+    """Every built-in workflow, by aggregate kind."""
+    workflows: list[Workflow[Any]] = [
+        CASE_WORKFLOW,
+    ]
+    return {w.kind: w for w in workflows}
