@@ -103,11 +103,14 @@ class UnitOfWork(abc.ABC):
     def count(self, cls: type[A], **where: Any) -> int:
         """How many aggregates :meth:`select` would return for ``where``."""
 
-    def claim(self, cls: type[A], *, limit: int = 100, **where: Any) -> list[A]:
+    def claim(
+        self, cls: type[A], *, limit: int = 100, order_by: str | None = None, **where: Any
+    ) -> list[A]:
         """Like :meth:`select`, for sweeps run by several workers at once: a backend that
         can lock rows (PostgreSQL) locks the returned aggregates until this unit of work
-        ends and skips rows other workers hold, so no two workers get the same one."""
-        return self.select(cls, limit=limit, **where)
+        ends and skips rows other workers hold, so no two workers get the same one; SQLite
+        takes the database's write lock, so claiming workers take turns."""
+        return self.select(cls, limit=limit, order_by=order_by, **where)
 
     @abc.abstractmethod
     def ids(self, cls: type[A]) -> list[str]:

@@ -59,12 +59,13 @@ def index_value(value: Any) -> Any:
 
 
 def split_lookup(cls: type[Aggregate], key: str) -> tuple[str, str]:
-    """``"due_at__lt"`` → ``("due_at", "lt")``, refusing attributes that are not indexed."""
+    """``"due_at__lt"`` → ``("due_at", "lt")``, refusing attributes that are not indexed
+    (the id always is: ``id__gt`` pages through aggregates in id order)."""
     name, _, op = key.partition("__")
     op = op or "eq"
-    if name not in cls.INDEXED or (op != "eq" and op not in LOOKUPS):
+    if (name != "id" and name not in cls.INDEXED) or (op != "eq" and op not in LOOKUPS):
         raise InvalidInput(
-            f"refused: querying {cls.KIND} by {key!r}; only indexed attributes "
+            f"refused: querying {cls.KIND} by {key!r}; only the id and indexed attributes "
             f"({', '.join(cls.INDEXED)}) with the lookups {', '.join(LOOKUPS)} can be queried "
             "without loading everything; use one of those.",
             field=key,

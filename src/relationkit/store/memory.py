@@ -58,6 +58,10 @@ def _event_row(event: Event) -> dict[str, Any]:
     }
 
 
+def _indexed(key: _Key, row: _Row, name: str) -> Any:
+    return key[1] if name == "id" else index_value(row.index.get(name))
+
+
 def _sort_key(value: Any) -> tuple[bool, Any]:
     return (value is not None, value)
 
@@ -94,6 +98,7 @@ class MemoryStore(Store):
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._aggregates: dict[_Key, _Row] = {}
+        self._by_kind: dict[str, set[_Key]] = {}  # keys of _aggregates per kind, for queries
         self._events: dict[_Key, list[dict[str, Any]]] = {}
         self._records: dict[_Key, str] = {}
 
@@ -142,10 +147,6 @@ class _MemoryUnitOfWork(UnitOfWork):
             return
         key = (aggregate.KIND, aggregate.id)
         expected = aggregate.version - len(events)
-        current = self._row(key)
-        held = 0 if current is None else current.version
-        if held != expected:
-            raise ConcurrencyError(aggregate.KIND, aggregate.id, expected, held)
         if events[-1].sequence != aggregate.version:
             raise InvalidInput(
                 f"refused: appending events up to {events[-1].sequence} to "
@@ -153,6 +154,10 @@ class _MemoryUnitOfWork(UnitOfWork):
                 "aggregate's version must count its events; apply each event before appending.",
                 field="events",
             )
+        current = self._row(key)
+        held = 0 if current is None else current.version
+        if held != expected:
+            raise ConcurrencyError(aggregate.KIND, aggregate.id, expected, held)
         row = _Row(aggregate.version, encode_aggregate(aggregate), aggregate.index_values())
         first_expected, _, previous_rows = self._staged.get(key, (expected, row, []))
         self._staged[key] = (
@@ -162,7 +167,7 @@ class _MemoryUnitOfWork(UnitOfWork):
         )
 
     def _keys(self, kind: str) -> list[_Key]:
-        keys = {k for k in self._store._aggregates if k[0] == kind}
+        keys = set(self._store._by_kind.get(kind, ()))
         keys |= {k for k in self._staged if k[0] == kind}
         return sorted(keys)
 
@@ -172,7 +177,7 @@ class _MemoryUnitOfWork(UnitOfWork):
         for key in self._keys(cls.KIND):
             row = self._row(key)
             if row is not None and all(
-                _compare(index_value(row.index.get(name)), op, value) for name, op, value in tests
+                _compare(_indexed(key, row, name), op, value) for name, op, value in tests
             ):
                 found.append((key, row))
         return found
@@ -189,7 +194,7 @@ class _MemoryUnitOfWork(UnitOfWork):
         if order_by is not None:
             name, _ = split_lookup(cls, order_by.lstrip("-"))
             rows.sort(
-                key=lambda kr: _sort_key(index_value(kr[1].index.get(name))),
+                key=lambda kr: _sort_key(_indexed(kr[0], kr[1], name)),
                 reverse=order_by.startswith("-"),
             )
         if limit is not None:
@@ -234,6 +239,7 @@ class _MemoryUnitOfWork(UnitOfWork):
                     raise ConcurrencyError(key[0], key[1], expected, held)
             for key, (_, row, event_rows) in self._staged.items():
                 store._aggregates[key] = row
+                store._by_kind.setdefault(key[0], set()).add(key)
                 store._events.setdefault(key, []).extend(event_rows)
             store._records.update(self._staged_records)
         self._staged = {}

@@ -1,0 +1,350 @@
+"""The contract every store backend keeps, as a pytest test class to subclass.
+
+Write a subclass in your test suite and override the ``make_store`` fixture: it returns a
+function that opens the test's database. Each call must open a *new handle to the same
+data* (a second connection pool, a second file handle); a backend that cannot do that (an
+in-memory store) may return the same store each time.
+
+.. code-block:: python
+
+    import pytest
+    from relationkit.testing import StoreContract
+    from mystore import MyStore
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        def make_store(self, tmp_path):
+            return lambda: MyStore(tmp_path / "data")
+
+The suite needs pytest; relationkit imports it only when this module is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pendulum
+import pytest
+
+from relationkit.domain.case import Case, OpenCase, RecordStatement
+from relationkit.domain.events import Event, chain
+from relationkit.domain.parties import Client, Party, Staff
+from relationkit.exceptions import ConcurrencyError, InvalidInput, NotFound
+from relationkit.serialization import converter
+from relationkit.store.base import Store, UnitOfWork
+
+__all__ = ["StoreContract"]
+
+_AT = pendulum.datetime(2026, 3, 2, 9, tz="Europe/Paris")
+
+
+def _opened(case_id: str, *, client: str = "c-1", owner: str | None = "s-1") -> tuple[Case, Event]:
+    command = OpenCase(client_id=client, subject="Refund", statement="I was charged twice.")
+    event = chain(
+        None,
+        aggregate_id=case_id,
+        name=OpenCase.EVENT,
+        actor_id=owner or "s-1",
+        at=_AT,
+        data=converter.unstructure(command),
+    )
+    case = Case.opened(event, command, "open")
+    case.owner_id = owner
+    return case, event
+
+
+def _statement(case: Case, last: Event, words: str = "And it is still wrong.") -> Event:
+    command = RecordStatement(text=words)
+    event = chain(
+        last,
+        aggregate_id=case.id,
+        name=RecordStatement.EVENT,
+        actor_id=case.client_id,
+        at=last.at.add(hours=1),
+        data=converter.unstructure(command),
+    )
+    case.statements = [*case.statements]
+    case.version = event.sequence
+    case.head = event.hash
+    return event
+
+
+def _save(store: Store, *pairs: tuple[Case, Event]) -> None:
+    with store.unit_of_work() as uow:
+        for case, event in pairs:
+            uow.append(case, [event])
+        uow.commit()
+
+
+class StoreContract:
+    """Behaviour every :class:`~relationkit.store.base.Store` must show. Subclass it and
+    override :meth:`make_store`."""
+
+    @pytest.fixture
+    def make_store(self) -> Callable[[], Store]:
+        """Override: a function that opens a new handle on the test's (empty) database."""
+        raise NotImplementedError("override the make_store fixture in your subclass")
+
+    @pytest.fixture
+    def store(self, make_store: Callable[[], Store]) -> Iterator[Store]:
+        """A store over an empty database."""
+        opened = make_store()
+        yield opened
+        opened.close()
+
+    # --- aggregates and timelines --------------------------------------------------------
+
+    def test_appended_aggregate_and_events_read_back_equal(self, store: Store) -> None:
+        case, event = _opened("case-1")
+        _save(store, (case, event))
+        with store.unit_of_work() as uow:
+            assert uow.find(Case, "case-1") == case
+            assert uow.events(Case, "case-1") == [event]
+            assert uow.events(Case, "case-1")[0].at.timezone_name == "UTC"
+
+    def test_missing_aggregate_is_none_and_get_raises_not_found(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            assert uow.find(Case, "nope") is None
+            assert uow.events(Case, "nope") == []
+            with pytest.raises(NotFound, match="nope"):
+                uow.get(Case, "nope")
+
+    def test_a_read_copy_does_not_change_what_is_stored(self, store: Store) -> None:
+        case, event = _opened("case-1")
+        _save(store, (case, event))
+        with store.unit_of_work() as uow:
+            uow.get(Case, "case-1").subject = "changed"
+        with store.unit_of_work() as uow:
+            assert uow.get(Case, "case-1").subject == "Refund"
+
+    def test_uncommitted_unit_of_work_stores_nothing(self, store: Store) -> None:
+        case, event = _opened("case-1")
+        with store.unit_of_work() as uow:
+            uow.append(case, [event])
+            uow.put(Client(id="c-9", name="Nine"))
+        with pytest.raises(RuntimeError, match="boom"):  # noqa: PT012, SIM117 - the block is the test
+            with store.unit_of_work() as uow:
+                uow.append(case, [event])
+                raise RuntimeError("boom")
+        with store.unit_of_work() as uow:
+            assert uow.find(Case, "case-1") is None
+            assert uow.events(Case, "case-1") == []
+            assert uow.find_record(Client, "c-9") is None
+
+    def test_a_unit_of_work_reads_its_own_writes(self, store: Store) -> None:
+        case, event = _opened("case-1")
+        with store.unit_of_work() as uow:
+            uow.append(case, [event])
+            uow.put(Client(id="c-9", name="Nine"))
+            assert uow.find(Case, "case-1") == case
+            assert uow.events(Case, "case-1") == [event]
+            assert uow.count(Case, state="open") == 1
+            assert uow.find_record(Party, "c-9") == Client(id="c-9", name="Nine")
+            uow.commit()
+
+    def test_committed_data_is_seen_by_a_new_handle(
+        self, store: Store, make_store: Callable[[], Store]
+    ) -> None:
+        case, event = _opened("case-1")
+        _save(store, (case, event))
+        other = make_store()
+        try:
+            with other.unit_of_work() as uow:
+                assert uow.get(Case, "case-1") == case
+                assert uow.events(Case, "case-1") == [event]
+        finally:
+            if other is not store:
+                other.close()
+
+    def test_events_accumulate_in_order(self, store: Store) -> None:
+        case, first = _opened("case-1")
+        _save(store, (case, first))
+        with store.unit_of_work() as uow:
+            case = uow.get(Case, "case-1")
+            second = _statement(case, first)
+            third = _statement(case, second, "A third time.")
+            uow.append(case, [second, third])
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert [e.sequence for e in uow.events(Case, "case-1")] == [1, 2, 3]
+            assert uow.get(Case, "case-1").version == 3
+
+    def test_events_that_do_not_match_the_version_are_refused(self, store: Store) -> None:
+        case, event = _opened("case-1")
+        case.version = 5
+        with store.unit_of_work() as uow, pytest.raises(InvalidInput):
+            uow.append(case, [event])
+
+    # --- optimistic concurrency -----------------------------------------------------------
+
+    def test_stale_version_is_refused_and_stores_nothing(self, store: Store) -> None:
+        case, first = _opened("case-1")
+        _save(store, (case, first))
+        with store.unit_of_work() as uow:
+            fresh = uow.get(Case, "case-1")
+            uow.append(fresh, [_statement(fresh, first)])
+            uow.commit()
+        stale, _ = _opened("case-1")
+        with pytest.raises(ConcurrencyError) as caught:  # noqa: PT012, SIM117 - at append or commit
+            with store.unit_of_work() as uow:
+                uow.append(stale, [_statement(stale, first, "Stale words.")])
+                uow.commit()
+        assert caught.value.aggregate_id == "case-1"
+        with store.unit_of_work() as uow:
+            events = uow.events(Case, "case-1")
+            assert [e.sequence for e in events] == [1, 2]
+            assert events[1].data["text"] == "And it is still wrong."
+
+    def test_two_units_of_work_racing_one_wins(
+        self, store: Store, make_store: Callable[[], Store]
+    ) -> None:
+        case, first = _opened("case-1")
+        _save(store, (case, first))
+        other = make_store()
+        try:
+            a = store.unit_of_work()
+            b = other.unit_of_work()
+            with a, b:
+                mine = a.get(Case, "case-1")
+                theirs = b.get(Case, "case-1")
+                a.append(mine, [_statement(mine, first, "Mine.")])
+                a.commit()
+                with pytest.raises(ConcurrencyError):  # noqa: PT012 - at append or commit
+                    b.append(theirs, [_statement(theirs, first, "Theirs.")])
+                    b.commit()
+        finally:
+            if other is not store:
+                other.close()
+        with store.unit_of_work() as uow:
+            events = uow.events(Case, "case-1")
+        assert [e.data.get("text") for e in events[1:]] == ["Mine."]
+
+    def test_creating_an_existing_id_is_a_concurrency_error(self, store: Store) -> None:
+        _save(store, _opened("case-1"))
+        with pytest.raises(ConcurrencyError):  # noqa: PT012, SIM117 - at append or commit
+            with store.unit_of_work() as uow:
+                case, event = _opened("case-1", client="c-2")
+                uow.append(case, [event])
+                uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.get(Case, "case-1").client_id == "c-1"
+            assert len(uow.events(Case, "case-1")) == 1
+
+    # --- indexed queries ------------------------------------------------------------------
+
+    @pytest.fixture
+    def cases(self, store: Store) -> Store:
+        """Five cases over two clients and two owners (one without)."""
+        pairs = [
+            _opened("case-a", client="c-1", owner="s-1"),
+            _opened("case-b", client="c-2", owner="s-2"),
+            _opened("case-c", client="c-1", owner=None),
+            _opened("case-d", client="c-3", owner="s-1"),
+            _opened("case-e", client="c-2", owner="s-2"),
+        ]
+        pairs[1][0].state = "heard"
+        pairs[3][0].state = "closed"
+        _save(store, *pairs)
+        return store
+
+    def ids(self, found: list[Case]) -> list[str]:
+        """The ids of ``found``."""
+        return [c.id for c in found]
+
+    def test_select_by_equality_and_lookups(self, cases: Store) -> None:
+        with cases.unit_of_work() as uow:
+            assert self.ids(uow.select(Case, client_id="c-1")) == ["case-a", "case-c"]
+            assert self.ids(uow.select(Case, state="open", owner_id="s-2")) == ["case-e"]
+            assert self.ids(uow.select(Case, owner_id=None)) == ["case-c"]
+            assert self.ids(uow.select(Case, owner_id__ne="s-1")) == [
+                "case-b",
+                "case-c",
+                "case-e",
+            ]
+            assert self.ids(uow.select(Case, owner_id__ne=None)) == [
+                "case-a",
+                "case-b",
+                "case-d",
+                "case-e",
+            ]
+            assert self.ids(uow.select(Case, state__in=["heard", "closed"])) == [
+                "case-b",
+                "case-d",
+            ]
+            assert self.ids(uow.select(Case, owner_id__in=["s-2", None])) == [
+                "case-b",
+                "case-c",
+                "case-e",
+            ]
+            assert uow.select(Case, state__in=[]) == []
+            assert self.ids(uow.select(Case, client_id__lt="c-2")) == ["case-a", "case-c"]
+            assert self.ids(uow.select(Case, client_id__ge="c-2")) == [
+                "case-b",
+                "case-d",
+                "case-e",
+            ]
+            assert uow.select(Case, owner_id__lt=None) == []
+            assert self.ids(uow.select(Case, id__gt="case-c")) == ["case-d", "case-e"]
+
+    def test_select_orders_and_limits(self, cases: Store) -> None:
+        with cases.unit_of_work() as uow:
+            assert self.ids(uow.select(Case, order_by="owner_id")) == [
+                "case-c",
+                "case-a",
+                "case-d",
+                "case-b",
+                "case-e",
+            ]
+            assert self.ids(uow.select(Case, order_by="-owner_id", limit=3)) == [
+                "case-b",
+                "case-e",
+                "case-a",
+            ]
+            assert self.ids(uow.select(Case, state="open", limit=2)) == ["case-a", "case-c"]
+            assert uow.ids(Case) == ["case-a", "case-b", "case-c", "case-d", "case-e"]
+
+    def test_count_matches_select(self, cases: Store) -> None:
+        with cases.unit_of_work() as uow:
+            assert uow.count(Case) == 5
+            assert uow.count(Case, state="open") == 3
+            assert uow.count(Case, client_id="c-2", owner_id="s-2") == 2
+            assert uow.count(Case, state="nothing") == 0
+
+    def test_claim_returns_matching_aggregates(self, cases: Store) -> None:
+        with cases.unit_of_work() as uow:
+            claimed = uow.claim(Case, limit=2, state="open")
+            assert self.ids(claimed) == ["case-a", "case-c"]
+
+    def test_querying_an_attribute_that_is_not_indexed_is_refused(self, cases: Store) -> None:
+        with cases.unit_of_work() as uow, pytest.raises(InvalidInput, match="subject"):
+            uow.select(Case, subject="Refund")
+        with cases.unit_of_work() as uow, pytest.raises(InvalidInput, match="state__like"):
+            uow.count(Case, state__like="o%")
+
+    # --- records --------------------------------------------------------------------------
+
+    def test_records_are_stored_replaced_and_listed(self, store: Store) -> None:
+        with store.unit_of_work() as uow:
+            uow.put(Client(id="c-2", name="Bo"))
+            uow.put(Client(id="c-1", name="Ana"))
+            uow.put(Staff(id="s-1", name="Sam", roles=frozenset({"agent"})))
+            uow.commit()
+        with store.unit_of_work() as uow:
+            uow.put(Client(id="c-2", name="Bob"))
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert [c.name for c in uow.records(Party)] == ["Ana", "Bob"]
+            assert uow.get_record(Staff, "s-1").roles == frozenset({"agent"})
+            assert uow.find_record(Staff, "c-1") is None
+            with pytest.raises(NotFound):
+                uow.get_record(Client, "c-3")
+
+    def test_a_committed_unit_of_work_is_durable(self, store: Store) -> None:
+        uow: UnitOfWork
+        with store.unit_of_work() as uow:
+            uow.put(Client(id="c-1", name="Ana"))
+            uow.commit()
+        with store.unit_of_work() as uow:
+            found: Any = uow.find_record(Client, "c-1")
+        assert found == Client(id="c-1", name="Ana")

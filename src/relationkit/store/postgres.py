@@ -1,0 +1,277 @@
+"""The PostgreSQL store, for several application processes sharing one database.
+
+It needs the ``postgres`` extra (``pip install 'relationkit[postgres]'``: psycopg 3 and its
+connection pool); relationkit imports psycopg only when a PostgreSQL store is opened.
+
+Each unit of work borrows a pooled connection and runs one ``READ COMMITTED`` transaction.
+Writes are race-safe: an aggregate is saved with ``UPDATE … WHERE id = %s AND version = %s``
+(a second writer waits for the first one's row lock, then finds the version moved on and
+gets :class:`~relationkit.exceptions.ConcurrencyError`), and events are unique on
+``(kind, aggregate_id, sequence)``. :meth:`~relationkit.store.base.UnitOfWork.claim` selects
+with ``FOR UPDATE SKIP LOCKED``, so sweeps in several processes split the due work between
+them. Driver errors become :class:`~relationkit.exceptions.StoreError`.
+
+The URL's ``schema`` parameter keeps relationkit's tables in a schema of their own (created
+if missing), e.g. ``postgresql://app@db/main?schema=relations``; ``pool_size`` sets the
+largest number of pooled connections (10 by default).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from relationkit.domain.aggregate import Aggregate
+from relationkit.exceptions import InvalidInput, StoreError
+from relationkit.store.schema import POSTGRES, KindTable, ensure_kind, prepare
+from relationkit.store.sql import IntegrityProblem, Session, SqlStore
+from relationkit.store.url import redact
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+__all__ = ["PostgresStore"]
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+def _driver() -> Any:
+    try:
+        import psycopg
+        import psycopg_pool
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise StoreError(
+            "refused: opening a PostgreSQL store; psycopg 3 and psycopg_pool are not "
+            f"installed ({exc}); install them with: pip install 'relationkit[postgres]'."
+        ) from exc
+    return psycopg, psycopg_pool
+
+
+class _PgSession(Session):
+    dialect = POSTGRES
+
+    def __init__(self, store: PostgresStore, conn: psycopg.Connection[Any]) -> None:
+        self.store = store
+        self.conn = conn
+        self._active = False
+        self._wrote = False
+
+    def _cursor_run(self, sql: str, params: Sequence[Any]) -> Any:
+        psycopg = self.store._psycopg
+        self._active = True
+        cur = self.conn.cursor()
+        try:
+            cur.execute(POSTGRES.sql(sql), params)
+        except psycopg.errors.IntegrityError as exc:
+            raise IntegrityProblem(str(exc)) from exc
+        except psycopg.Error as exc:
+            raise self.store._translate(exc) from exc
+        return cur
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cur = self._cursor_run(sql, params)
+        rows: list[tuple[Any, ...]] = cur.fetchall() if cur.description else []
+        cur.close()
+        return rows
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cur = self._cursor_run(sql, params)
+        count: int = cur.rowcount
+        cur.close()
+        return count
+
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        psycopg = self.store._psycopg
+        self._active = True
+        try:
+            with self.conn.cursor() as cur:
+                cur.executemany(POSTGRES.sql(sql), rows)
+        except psycopg.errors.IntegrityError as exc:
+            raise IntegrityProblem(str(exc)) from exc
+        except psycopg.Error as exc:
+            raise self.store._translate(exc) from exc
+
+    def begin_write(self) -> None:
+        self._wrote = True
+
+    @property
+    def writing(self) -> bool:
+        return self._wrote
+
+    def commit(self) -> None:
+        if self._active:
+            self._active = self._wrote = False
+            try:
+                self.conn.commit()
+            except self.store._psycopg.Error as exc:
+                raise self.store._translate(exc) from exc
+
+    def rollback(self) -> None:
+        if self._active:
+            self._active = self._wrote = False
+            with contextlib.suppress(self.store._psycopg.Error):  # the connection is lost
+                self.conn.rollback()
+
+    def table_exists(self, name: str) -> bool:
+        return bool(
+            self.query(
+                "SELECT 1 FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_name = ?",
+                (name,),
+            )
+        )
+
+    def columns(self, table: str) -> set[str]:
+        rows = self.query(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ?",
+            (table,),
+        )
+        return {row[0] for row in rows}
+
+    def lock_schema(self, schema: str) -> None:
+        """Serialise schema changes between processes (held until the transaction ends)."""
+        key = int.from_bytes(hashlib.sha1(f"relationkit:{schema}".encode()).digest()[:8], "big")
+        self.query("SELECT pg_advisory_xact_lock(?)", (key - (1 << 63),))
+
+
+class PostgresStore(SqlStore):
+    """A store in a PostgreSQL database, shared by any number of processes.
+
+    Args:
+        url: ``postgresql://user:password@host:port/database`` with optional ``schema``,
+            ``pool_size`` and libpq parameters.
+        connect_timeout: seconds to wait for the server when opening.
+
+    Raises:
+        StoreError: the server cannot be reached, or psycopg is not installed.
+        SchemaError: the database was written by a newer relationkit.
+    """
+
+    dialect = POSTGRES
+
+    def __init__(self, url: str, *, connect_timeout: float = 10.0) -> None:
+        super().__init__()
+        self._psycopg, pool_module = _driver()
+        parts = urlsplit(url)
+        scheme = "postgresql"
+        options = dict(parse_qsl(parts.query))
+        self.schema = options.pop("schema", "") or "public"
+        if not _IDENTIFIER.match(self.schema):
+            raise InvalidInput(
+                f"refused: schema={self.schema!r}; a schema name is letters, digits and "
+                "underscores (at most 63); pick such a name.",
+                field="url",
+            )
+        try:
+            size = int(options.pop("pool_size", "10"))
+        except ValueError:
+            raise InvalidInput(
+                f"refused: opening {redact(url)!r}; pool_size is not a whole number; "
+                "give e.g. pool_size=10.",
+                field="url",
+            ) from None
+        if size < 2:
+            raise InvalidInput(
+                f"refused: pool_size={size}; a store needs at least 2 connections (one for a "
+                "unit of work, one to create a new aggregate kind's table); pass 2 or more.",
+                field="url",
+            )
+        options.setdefault("connect_timeout", str(max(1, round(connect_timeout))))
+        if self.schema != "public":
+            options["options"] = (
+                options.get("options", "") + f" -c search_path={self.schema}"
+            ).strip()
+        query = urlencode(options, quote_via=quote)
+        conninfo = urlunsplit((scheme, parts.netloc, parts.path, query, ""))
+        self.url = redact(urlunsplit((scheme, parts.netloc, parts.path, parts.query, "")))
+        try:  # one plain connection first, so a bad URL fails at once with the server's words
+            self._psycopg.connect(conninfo).close()
+        except self._psycopg.Error as exc:
+            raise self._translate(exc) from exc
+        self._pool: ConnectionPool[Any] = pool_module.ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=size,
+            kwargs={"autocommit": False},
+            open=False,
+            timeout=connect_timeout,
+            name=f"relationkit:{self.schema}",
+        )
+        try:
+            self._pool.open(wait=True, timeout=connect_timeout)
+        except pool_module.PoolTimeout as exc:
+            self._pool.close()
+            raise StoreError(
+                f"refused: opening {self.url}; the PostgreSQL server did not accept a "
+                f"connection within {connect_timeout:g} s; check that it runs, the URL, and "
+                "the credentials."
+            ) from exc
+        session = self._acquire()
+        try:
+            if self.schema != "public":
+                session.lock_schema(self.schema)
+                session.run(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            else:
+                session.lock_schema(self.schema)
+            prepare(session, self.url)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            self._release(session)
+            self._pool.close()
+            raise
+        self._release(session)
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self.url!r})"
+
+    def _translate(self, exc: Exception) -> StoreError:
+        psycopg = self._psycopg
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, psycopg.OperationalError):
+            return StoreError(
+                f"refused: talking to {self.url}; the connection failed ({first}); check that "
+                "the server runs and retry."
+            )
+        return StoreError(
+            f"refused: an operation on {self.url}; PostgreSQL reported "
+            f"{type(exc).__name__}: {first}; check the database and retry."
+        )
+
+    def _acquire(self) -> _PgSession:
+        try:
+            conn = self._pool.getconn()
+        except self._psycopg.Error as exc:
+            raise self._translate(exc) from exc
+        except Exception as exc:  # PoolTimeout, PoolClosed
+            raise StoreError(
+                f"refused: a unit of work on {self.url}; no connection was free or the pool "
+                f"is closed ({exc}); close units of work promptly, or raise pool_size."
+            ) from exc
+        return _PgSession(self, conn)
+
+    def _release(self, session: Session) -> None:
+        assert isinstance(session, _PgSession)
+        session.rollback()
+        self._pool.putconn(session.conn)
+
+    def _prepare_kind(self, session: Session, cls: type[Aggregate]) -> tuple[KindTable, bool]:
+        own = self._acquire()
+        try:
+            own.lock_schema(self.schema)
+            table = ensure_kind(own, cls)
+            own.commit()
+        finally:
+            own.rollback()
+            self._release(own)
+        return table, False
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._pool.close()

@@ -1,0 +1,464 @@
+"""The database schema, described once, from which SQLite and PostgreSQL DDL are generated.
+
+The tables are plain data (:class:`Table`, :class:`Column`, :class:`Index`) using abstract
+column types (``"text"``, ``"integer"``, ``"boolean"``, ``"real"``); a :class:`Dialect`
+turns them into SQL. The two dialects differ only where the databases do: type names, the
+parameter placeholder, text collation (PostgreSQL compares text byte-wise with
+``COLLATE "C"``, as SQLite and Python do) and row locking for sweeps.
+
+Fixed tables:
+
+* ``rk_schema``: one row per schema version applied (the current version is the largest);
+* ``rk_kinds``: which aggregate kinds have a table here, and which attributes it indexes;
+* ``rk_events``: every event, unique on ``(kind, aggregate_id, sequence)``;
+* ``rk_records``: plain records (parties, staff, policies …) as JSON.
+
+Each aggregate class gets its own table, ``rk_agg_<kind>``, created the first time the
+class is used: ``id``, ``version``, the JSON ``snapshot`` and one column per attribute the
+class lists in ``INDEXED``, each with an index (and one on ``(state, attribute)`` when the
+class indexes its state), so queries such as "promises made and due before now" read an
+index. A class that later indexes more attributes gets the new columns added and filled
+from the stored snapshots when it is next used; ``rk_kinds`` records what each table holds.
+
+Example:
+    >>> from relationkit.store.schema import POSTGRES, SQLITE, EVENTS
+    >>> print(SQLITE.create_table(EVENTS).splitlines()[1])
+      "kind" TEXT NOT NULL,
+    >>> print(POSTGRES.create_table(EVENTS).splitlines()[1])
+      "kind" TEXT COLLATE "C" NOT NULL,
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+import attrs
+import pendulum
+
+from relationkit.domain.aggregate import Aggregate
+from relationkit.exceptions import SchemaError
+
+__all__ = [
+    "EVENTS",
+    "KINDS",
+    "MIGRATIONS",
+    "POSTGRES",
+    "RECORDS",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "SQLITE",
+    "TABLES",
+    "Column",
+    "Connection",
+    "Dialect",
+    "Index",
+    "KindTable",
+    "Migration",
+    "Table",
+    "ensure_kind",
+    "kind_table",
+    "prepare",
+    "schema_version",
+]
+
+SCHEMA_VERSION = 1
+"""The schema version this relationkit writes and reads."""
+
+
+@attrs.frozen
+class Column:
+    """A column.
+
+    Attributes:
+        name: its name.
+        type: an abstract type: ``"text"``, ``"integer"``, ``"boolean"`` or ``"real"``.
+        nullable: whether it may hold NULL.
+    """
+
+    name: str
+    type: str = "text"
+    nullable: bool = False
+
+
+@attrs.frozen
+class Index:
+    """An index on some columns of a table."""
+
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    unique: bool = False
+
+
+@attrs.frozen
+class Table:
+    """A table: its columns, primary key and indexes."""
+
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    indexes: tuple[Index, ...] = ()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@attrs.frozen
+class Dialect:
+    """How one database spells the shared description.
+
+    Attributes:
+        name: ``"sqlite"`` or ``"postgresql"``.
+        types: abstract column type → SQL type.
+        placeholder: the parameter marker (``?`` or ``%s``).
+        lock_suffix: what a claiming ``SELECT`` ends with to lock rows other workers skip.
+    """
+
+    name: str
+    types: Mapping[str, str]
+    placeholder: str
+    lock_suffix: str
+
+    def column(self, column: Column) -> str:
+        """A column definition."""
+        null = "" if column.nullable else " NOT NULL"
+        return f"{_quote(column.name)} {self.types[column.type]}{null}"
+
+    def create_table(self, table: Table) -> str:
+        """``CREATE TABLE IF NOT EXISTS`` for ``table``."""
+        lines = [self.column(c) for c in table.columns]
+        lines.append(f"PRIMARY KEY ({', '.join(_quote(c) for c in table.primary_key)})")
+        body = ",\n  ".join(lines)
+        return f"CREATE TABLE IF NOT EXISTS {_quote(table.name)} (\n  {body}\n)"
+
+    def create_index(self, index: Index) -> str:
+        """``CREATE INDEX IF NOT EXISTS`` for ``index``."""
+        unique = "UNIQUE " if index.unique else ""
+        columns = ", ".join(_quote(c) for c in index.columns)
+        return (
+            f"CREATE {unique}INDEX IF NOT EXISTS {_quote(index.name)} "
+            f"ON {_quote(index.table)} ({columns})"
+        )
+
+    def add_column(self, table: str, column: Column) -> str:
+        """``ALTER TABLE … ADD COLUMN`` (the column must be nullable)."""
+        return f"ALTER TABLE {_quote(table)} ADD COLUMN {self.column(column)}"
+
+    def ddl(self, table: Table) -> list[str]:
+        """Every statement that creates ``table`` and its indexes."""
+        return [self.create_table(table), *(self.create_index(i) for i in table.indexes)]
+
+    def sql(self, statement: str) -> str:
+        """``statement`` written with ``?`` markers, in this dialect's markers."""
+        return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
+
+
+SQLITE = Dialect(
+    name="sqlite",
+    types={"text": "TEXT", "integer": "INTEGER", "boolean": "INTEGER", "real": "REAL"},
+    placeholder="?",
+    lock_suffix="",
+)
+"""SQLite 3.30 or later."""
+
+POSTGRES = Dialect(
+    name="postgresql",
+    types={
+        "text": 'TEXT COLLATE "C"',
+        "integer": "BIGINT",
+        "boolean": "BOOLEAN",
+        "real": "DOUBLE PRECISION",
+    },
+    placeholder="%s",
+    lock_suffix=" FOR UPDATE SKIP LOCKED",
+)
+"""PostgreSQL 12 or later."""
+
+
+# --- the fixed tables -------------------------------------------------------------------------
+
+SCHEMA = Table(
+    "rk_schema",
+    (Column("version", "integer"), Column("applied_at"), Column("description")),
+    ("version",),
+)
+KINDS = Table(
+    "rk_kinds",
+    (Column("kind"), Column("table_name"), Column("indexed")),
+    ("kind",),
+)
+EVENTS = Table(
+    "rk_events",
+    (
+        Column("kind"),
+        Column("aggregate_id"),
+        Column("sequence", "integer"),
+        Column("name"),
+        Column("actor_id"),
+        Column("at"),
+        Column("data"),
+        Column("previous"),
+        Column("hash"),
+    ),
+    ("kind", "aggregate_id", "sequence"),
+)
+RECORDS = Table(
+    "rk_records",
+    (Column("kind"), Column("id"), Column("data")),
+    ("kind", "id"),
+)
+TABLES = (SCHEMA, KINDS, EVENTS, RECORDS)
+"""Every fixed table, in creation order."""
+
+
+# --- one table per aggregate kind ------------------------------------------------------------
+
+_KIND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+_BUILTIN_COLUMNS = ("id", "version")
+
+
+@attrs.frozen
+class KindTable:
+    """The table that holds one aggregate class.
+
+    Attributes:
+        kind: the aggregate kind.
+        table: its description.
+        indexed: the indexed attributes, each with its column type.
+    """
+
+    kind: str
+    table: Table
+    indexed: tuple[tuple[str, str], ...]
+
+    @property
+    def name(self) -> str:
+        """The table name."""
+        return self.table.name
+
+    def column_for(self, attribute: str) -> str:
+        """The quoted column that holds ``attribute``."""
+        return _quote(attribute)
+
+
+def _column_type(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _column_type(args[0]) if len(args) == 1 else "text"
+    if hint is bool:
+        return "boolean"
+    if hint is int:
+        return "integer"
+    if hint is float:
+        return "real"
+    return "text"  # text, and times as fixed-width UTC text (ordered like the instants)
+
+
+def _hints(cls: type[Aggregate]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(cls)
+    except (NameError, TypeError):  # pragma: no cover - unresolvable annotations
+        return {}
+
+
+def _index_name(table: str, columns: Sequence[str]) -> str:
+    name = f"{table}__{'__'.join(columns)}"
+    if len(name) <= 60:
+        return name
+    return f"{table[:40]}__{hashlib.sha1(name.encode()).hexdigest()[:12]}"
+
+
+def kind_table(cls: type[Aggregate]) -> KindTable:
+    """The table description for aggregates of ``cls``, from its ``KIND`` and ``INDEXED``."""
+    kind = cls.KIND
+    if not _KIND_NAME.match(kind):
+        raise SchemaError(
+            f"refused: storing aggregates of kind {kind!r}; a kind names a table, so it must "
+            "be lower-case letters, digits and underscores (at most 41); rename the KIND."
+        )
+    name = f"rk_agg_{kind}"
+    hints = _hints(cls)
+    indexed = tuple(
+        (attr, _column_type(hints.get(attr, str)))
+        for attr in cls.INDEXED
+        if attr not in _BUILTIN_COLUMNS
+    )
+    columns = (
+        Column("id"),
+        Column("version", "integer"),
+        Column("snapshot"),
+        *(Column(attr, kind_, nullable=True) for attr, kind_ in indexed),
+    )
+    indexes: list[Index] = []
+    stated = "state" in cls.INDEXED
+    for attr, _ in indexed:
+        if attr == "state" or not stated:
+            indexes.append(Index(_index_name(name, (attr,)), name, (attr,)))
+        else:
+            indexes.append(Index(_index_name(name, (attr,)), name, (attr,)))
+            indexes.append(Index(_index_name(name, ("state", attr)), name, ("state", attr)))
+    return KindTable(kind, Table(name, columns, ("id",), tuple(indexes)), indexed)
+
+
+# --- talking to a database -------------------------------------------------------------------
+
+
+class Connection(Protocol):
+    """What :func:`prepare` and :func:`ensure_kind` need from a backend's connection: run
+    statements inside the transaction the caller opened."""
+
+    dialect: Dialect
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a statement written with ``?`` markers; return its rows."""
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement written with ``?`` markers; return the row count."""
+
+    def table_exists(self, name: str) -> bool:
+        """Whether a table of that name exists."""
+
+    def columns(self, table: str) -> set[str]:
+        """The column names of a table."""
+
+
+@attrs.frozen
+class Migration:
+    """One step forward: from ``version - 1`` to ``version``.
+
+    Attributes:
+        version: the version it produces.
+        description: what changes, in a line.
+        steps: statements (written with ``?``) for a dialect, built from the description.
+        apply: an optional function for changes SQL alone cannot make (rewriting JSON).
+    """
+
+    version: int
+    description: str
+    steps: Callable[[Dialect], Sequence[str]] = attrs.field(default=lambda _: ())
+    apply: Callable[[Connection], None] | None = None
+
+
+MIGRATIONS: dict[int, Migration] = {}
+"""Migrations by the version they produce. Version 1 is the first published schema, so there
+are none yet; when the schema changes, add ``Migration(SCHEMA_VERSION + 1, …)`` here, describe
+the new shape in the tables above, and raise :data:`SCHEMA_VERSION`."""
+
+
+def _now_text() -> str:
+    return pendulum.now("UTC").format("YYYY-MM-DDTHH:mm:ss") + "Z"
+
+
+def schema_version(conn: Connection) -> int | None:
+    """The schema version stored in the database, or ``None`` if it has no schema yet."""
+    if not conn.table_exists(SCHEMA.name):
+        return None
+    rows = conn.query(f"SELECT MAX(version) FROM {_quote(SCHEMA.name)}")
+    return None if not rows or rows[0][0] is None else int(rows[0][0])
+
+
+def prepare(conn: Connection, where: str) -> int:
+    """Create the schema in an empty database, migrate an older one forward, or refuse a
+    newer one. Run it inside a transaction that holds the database's write lock.
+
+    Args:
+        conn: the connection, in an open transaction.
+        where: the store's URL (without password), for error messages.
+
+    Returns:
+        The schema version found before (0 for an empty database).
+
+    Raises:
+        SchemaError: the schema is newer than this relationkit knows.
+    """
+    found = schema_version(conn)
+    if found is None:
+        for table in TABLES:
+            for statement in conn.dialect.ddl(table):
+                conn.run(statement)
+        conn.run(
+            "INSERT INTO rk_schema (version, applied_at, description) VALUES (?, ?, ?)",
+            (SCHEMA_VERSION, _now_text(), "created"),
+        )
+        return 0
+    if found > SCHEMA_VERSION:
+        from relationkit import __version__
+
+        raise SchemaError(
+            f"refused: opening {where}; its schema is version {found}, newer than version "
+            f"{SCHEMA_VERSION} that relationkit {__version__} knows, so it could misread or "
+            "damage the data; upgrade relationkit to the version that wrote it."
+        )
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        migration = MIGRATIONS.get(version)
+        if migration is None:
+            raise SchemaError(
+                f"refused: migrating {where} to schema version {version}; this relationkit "
+                "has no migration to it; upgrade relationkit or restore a newer backup."
+            )
+        for statement in migration.steps(conn.dialect):
+            conn.run(statement)
+        if migration.apply is not None:
+            migration.apply(conn)
+        conn.run(
+            "INSERT INTO rk_schema (version, applied_at, description) VALUES (?, ?, ?)",
+            (version, _now_text(), migration.description),
+        )
+    return found
+
+
+def _backfill(conn: Connection, cls: type[Aggregate], kt: KindTable, new: list[str]) -> None:
+    from relationkit.store.codec import decode_aggregate, index_value
+
+    rows = conn.query(f"SELECT id, snapshot FROM {_quote(kt.name)}")
+    sets = ", ".join(f"{_quote(a)} = ?" for a in new)
+    for aggregate_id, snapshot in rows:
+        aggregate = decode_aggregate(cls, aggregate_id, snapshot)
+        values = [_plain(index_value(getattr(aggregate, a))) for a in new]
+        conn.run(f"UPDATE {_quote(kt.name)} SET {sets} WHERE id = ?", (*values, aggregate_id))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):  # pragma: no cover - index_value turns them to text
+        return value.isoformat()
+    return value
+
+
+def ensure_kind(conn: Connection, cls: type[Aggregate]) -> KindTable:
+    """Make sure ``cls`` has its table with a column and index per indexed attribute; add
+    and fill columns for attributes indexed since the table was made. Run it inside a
+    transaction that holds the write lock."""
+    kt = kind_table(cls)
+    rows = conn.query("SELECT indexed FROM rk_kinds WHERE kind = ?", (kt.kind,))
+    wanted = [attr for attr, _ in kt.indexed]
+    if rows:
+        recorded = json.loads(rows[0][0])
+        if recorded == wanted:
+            return kt
+        present = conn.columns(kt.name)
+        new = [attr for attr in wanted if attr not in recorded]
+        for column in kt.table.columns:
+            if column.name not in present:
+                conn.run(conn.dialect.add_column(kt.name, column))
+        if new:
+            _backfill(conn, cls, kt, new)
+        for index in kt.table.indexes:
+            conn.run(conn.dialect.create_index(index))
+        conn.run("UPDATE rk_kinds SET indexed = ? WHERE kind = ?", (json.dumps(wanted), kt.kind))
+        return kt
+    for statement in conn.dialect.ddl(kt.table):
+        conn.run(statement)
+    conn.run(
+        "INSERT INTO rk_kinds (kind, table_name, indexed) VALUES (?, ?, ?)",
+        (kt.kind, kt.name, json.dumps(wanted)),
+    )
+    return kt

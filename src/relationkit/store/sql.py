@@ -1,0 +1,403 @@
+"""What the SQLite and PostgreSQL stores share: one unit of work written against a small
+:class:`Session` (one connection in use by one unit of work).
+
+A unit of work reads in a transaction and writes in the same one; the write of an aggregate
+is ``UPDATE … WHERE id = ? AND version = ?`` (or an insert that does nothing when the id
+exists), so a writer holding a stale version changes no row and gets
+:class:`~relationkit.exceptions.ConcurrencyError`; events are unique on
+``(kind, aggregate_id, sequence)``, so no two writers can both append event *n*.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from relationkit.domain.aggregate import Aggregate
+from relationkit.domain.events import Event
+from relationkit.exceptions import ConcurrencyError, InvalidInput, StoreError
+from relationkit.serialization import datetime_to_text
+from relationkit.store.base import Store, UnitOfWork
+from relationkit.store.codec import (
+    decode_aggregate,
+    decode_event,
+    decode_record,
+    encode_aggregate,
+    encode_event,
+    encode_record,
+    index_value,
+    record_type,
+    split_lookup,
+)
+from relationkit.store.schema import Dialect, KindTable, ensure_kind
+
+__all__ = ["IntegrityProblem", "Session", "SqlStore", "SqlUnitOfWork"]
+
+A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R")
+
+_EVENT_COLUMNS = "aggregate_id, sequence, name, actor_id, at, data, previous, hash"
+
+
+class IntegrityProblem(StoreError):
+    """A write broke a unique key (raised by sessions; the unit of work turns it into
+    :class:`~relationkit.exceptions.ConcurrencyError` where that is what it means)."""
+
+
+class Session(abc.ABC):
+    """One database connection, used by one unit of work at a time.
+
+    Statements are written with ``?`` markers; a session runs them in its dialect. A session
+    starts a transaction at its first statement; :meth:`begin_write` makes sure the
+    transaction may write (SQLite takes the database's write lock there).
+    """
+
+    dialect: Dialect
+
+    @abc.abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a statement."""
+
+    @abc.abstractmethod
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; its row count."""
+
+    @abc.abstractmethod
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run a statement once per parameter row."""
+
+    @abc.abstractmethod
+    def begin_write(self) -> None:
+        """Make the current transaction a writing one."""
+
+    @property
+    @abc.abstractmethod
+    def writing(self) -> bool:
+        """Whether the open transaction may already have written."""
+
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """Commit the open transaction, if any."""
+
+    @abc.abstractmethod
+    def rollback(self) -> None:
+        """Roll back the open transaction, if any."""
+
+    @abc.abstractmethod
+    def table_exists(self, name: str) -> bool:
+        """Whether a table of that name exists."""
+
+    @abc.abstractmethod
+    def columns(self, table: str) -> set[str]:
+        """The column names of a table."""
+
+
+class SqlStore(Store):
+    """A store over a SQL database: subclasses provide sessions and kind tables."""
+
+    dialect: Dialect
+
+    def __init__(self) -> None:
+        self._ready: dict[type[Aggregate], KindTable] = {}
+        self._ready_lock = threading.Lock()
+
+    @abc.abstractmethod
+    def _acquire(self) -> Session:
+        """A session for a unit of work."""
+
+    @abc.abstractmethod
+    def _release(self, session: Session) -> None:
+        """Take back a session (its transaction is over)."""
+
+    @abc.abstractmethod
+    def _prepare_kind(self, session: Session, cls: type[Aggregate]) -> tuple[KindTable, bool]:
+        """Make sure ``cls`` has its table; return it and whether it was made inside the
+        session's own transaction (then it only counts once that commits)."""
+
+    def kind(self, session: Session, cls: type[A]) -> tuple[KindTable, bool]:
+        """The table of ``cls`` (made on first use)."""
+        found = self._ready.get(cls)
+        if found is not None:
+            return found, False
+        table, pending = self._prepare_kind(session, cls)
+        if not pending:
+            self._mark_ready(cls, table)
+        return table, pending
+
+    def _mark_ready(self, cls: type[Aggregate], table: KindTable) -> None:
+        with self._ready_lock:
+            self._ready[cls] = table
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        """A new transaction."""
+        return SqlUnitOfWork(self)
+
+    def _ensure_in(self, session: Session, cls: type[Aggregate]) -> KindTable:
+        return ensure_kind(session, cls)
+
+
+def _lookup_sql(column: str, op: str, value: Any) -> tuple[str, list[Any]]:
+    if op == "in":
+        wanted = [index_value(v) for v in value]
+        present = [w for w in wanted if w is not None]
+        parts = []
+        params: list[Any] = []
+        if present:
+            parts.append(f"{column} IN ({', '.join('?' for _ in present)})")
+            params.extend(present)
+        if len(present) != len(wanted):
+            parts.append(f"{column} IS NULL")
+        return ("(" + " OR ".join(parts) + ")" if parts else "1 = 0"), params
+    value = index_value(value)
+    if op == "eq":
+        return (f"{column} IS NULL", []) if value is None else (f"{column} = ?", [value])
+    if op == "ne":
+        if value is None:
+            return f"{column} IS NOT NULL", []
+        return f"({column} <> ? OR {column} IS NULL)", [value]
+    if value is None:
+        return "1 = 0", []
+    sign = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}[op]
+    return f"{column} {sign} ?", [value]
+
+
+def _column(kt: KindTable, name: str) -> str:
+    return name if name in ("id", "version") else kt.column_for(name)
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """A unit of work over one :class:`Session` (one transaction)."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+        self._session: Session | None = None
+        self._pending: list[tuple[type[Aggregate], KindTable]] = []
+        self._committed = False
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def session(self) -> Session:
+        """The session this unit of work runs on (acquired on first use)."""
+        if self._session is None:
+            self._session = self._store._acquire()
+        return self._session
+
+    def _kind(self, cls: type[Aggregate]) -> KindTable:
+        table, pending = self._store.kind(self.session, cls)
+        if pending:
+            self._pending.append((cls, table))
+        return table
+
+    def _where(self, cls: type[A], kt: KindTable, where: dict[str, Any]) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for key, value in where.items():
+            name, op = split_lookup(cls, key)
+            clause, values = _lookup_sql(_column(kt, name), op, value)
+            clauses.append(clause)
+            params.extend(values)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def _rows(
+        self,
+        cls: type[A],
+        order_by: str | None,
+        limit: int | None,
+        where: dict[str, Any],
+        suffix: str = "",
+    ) -> list[A]:
+        kt = self._kind(cls)
+        clause, params = self._where(cls, kt, where)
+        # Filtered and ordered by id, SQLite walks the primary key (a full scan) instead of
+        # the index the filter could use; "+id" gives the same order without that plan.
+        order = "+id" if clause and self._store.dialect.name == "sqlite" else "id"
+        if order_by is not None:
+            name, _ = split_lookup(cls, order_by.lstrip("-"))
+            column = _column(kt, name)
+            if order_by.startswith("-"):
+                order = f"{column} DESC NULLS LAST, id"
+            else:
+                order = f"{column} ASC NULLS FIRST, id"
+        sql = f'SELECT id, snapshot FROM "{kt.name}"{clause} ORDER BY {order}'
+        if limit is not None:
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+                raise InvalidInput(
+                    f"refused: limit={limit!r}; a limit counts rows; pass a whole number ≥ 0.",
+                    field="limit",
+                )
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self.session.query(sql + suffix, params)
+        return [decode_aggregate(cls, row[0], row[1]) for row in rows]
+
+    # --- aggregates -------------------------------------------------------------------------
+
+    def find(self, cls: type[A], aggregate_id: str) -> A | None:
+        kt = self._kind(cls)
+        rows = self.session.query(f'SELECT snapshot FROM "{kt.name}" WHERE id = ?', (aggregate_id,))
+        return decode_aggregate(cls, aggregate_id, rows[0][0]) if rows else None
+
+    def events(self, cls: type[A], aggregate_id: str) -> list[Event]:
+        rows = self.session.query(
+            f"SELECT {_EVENT_COLUMNS} FROM rk_events WHERE kind = ? AND aggregate_id = ? "
+            "ORDER BY sequence",
+            (cls.KIND, aggregate_id),
+        )
+        return [
+            decode_event(
+                cls.KIND,
+                aggregate_id=row[0],
+                sequence=row[1],
+                name=row[2],
+                actor_id=row[3],
+                at=row[4],
+                data=row[5],
+                previous=row[6],
+                hash=row[7],
+            )
+            for row in rows
+        ]
+
+    def _version(self, kt: KindTable, aggregate_id: str) -> int | None:
+        rows = self.session.query(f'SELECT version FROM "{kt.name}" WHERE id = ?', (aggregate_id,))
+        return int(rows[0][0]) if rows else None
+
+    def append(self, aggregate: A, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        expected = aggregate.version - len(events)
+        if events[-1].sequence != aggregate.version:
+            raise InvalidInput(
+                f"refused: appending events up to {events[-1].sequence} to "
+                f"{aggregate.KIND} {aggregate.id!r} at version {aggregate.version}; the "
+                "aggregate's version must count its events; apply each event before appending.",
+                field="events",
+            )
+        session = self.session
+        session.begin_write()
+        kt = self._kind(type(aggregate))
+        names = [attr for attr, _ in kt.indexed]
+        values = [index_value(getattr(aggregate, attr)) for attr in names]
+        snapshot = encode_aggregate(aggregate)
+        columns = "".join(f", {kt.column_for(a)}" for a in names)
+        if expected == 0:
+            marks = ", ?" * len(names)
+            changed = session.run(
+                f'INSERT INTO "{kt.name}" (id, version, snapshot{columns}) '
+                f"VALUES (?, ?, ?{marks}) ON CONFLICT (id) DO NOTHING",
+                (aggregate.id, aggregate.version, snapshot, *values),
+            )
+        else:
+            sets = "".join(f", {kt.column_for(a)} = ?" for a in names)
+            changed = session.run(
+                f'UPDATE "{kt.name}" SET version = ?, snapshot = ?{sets} '
+                "WHERE id = ? AND version = ?",
+                (aggregate.version, snapshot, *values, aggregate.id, expected),
+            )
+        if changed != 1:
+            raise ConcurrencyError(
+                aggregate.KIND, aggregate.id, expected, self._version(kt, aggregate.id)
+            )
+        rows = [
+            (
+                aggregate.KIND,
+                e.aggregate_id,
+                e.sequence,
+                e.name,
+                e.actor_id,
+                datetime_to_text(e.at),
+                encode_event(e),
+                e.previous,
+                e.hash,
+            )
+            for e in events
+        ]
+        insert = (
+            f"INSERT INTO rk_events (kind, {_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        try:
+            if len(rows) == 1:  # one round trip, the common case
+                session.run(insert, rows[0])
+            else:
+                session.run_many(insert, rows)
+        except IntegrityProblem as exc:
+            raise ConcurrencyError(aggregate.KIND, aggregate.id, expected, None) from exc
+
+    def select(
+        self,
+        cls: type[A],
+        *,
+        order_by: str | None = None,
+        limit: int | None = None,
+        **where: Any,
+    ) -> list[A]:
+        return self._rows(cls, order_by, limit, where)
+
+    def claim(
+        self, cls: type[A], *, limit: int = 100, order_by: str | None = None, **where: Any
+    ) -> list[A]:
+        self.session.begin_write()
+        return self._rows(cls, order_by, limit, where, self._store.dialect.lock_suffix)
+
+    def count(self, cls: type[A], **where: Any) -> int:
+        kt = self._kind(cls)
+        clause, params = self._where(cls, kt, where)
+        rows = self.session.query(f'SELECT COUNT(*) FROM "{kt.name}"{clause}', params)
+        return int(rows[0][0])
+
+    def ids(self, cls: type[A]) -> list[str]:
+        kt = self._kind(cls)
+        return [row[0] for row in self.session.query(f'SELECT id FROM "{kt.name}" ORDER BY id')]
+
+    # --- records ----------------------------------------------------------------------------
+
+    def put(self, record: Any) -> None:
+        kind, record_id, text = encode_record(record)
+        session = self.session
+        session.begin_write()
+        session.run(
+            "INSERT INTO rk_records (kind, id, data) VALUES (?, ?, ?) "
+            "ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data",
+            (kind, record_id, text),
+        )
+
+    def find_record(self, cls: type[R], record_id: str) -> R | None:
+        kind = record_type(cls).name
+        rows = self.session.query(
+            "SELECT data FROM rk_records WHERE kind = ? AND id = ?", (kind, record_id)
+        )
+        if not rows:
+            return None
+        found = decode_record(kind, record_id, rows[0][0])
+        return found if isinstance(found, cls) else None
+
+    def records(self, cls: type[R]) -> list[R]:
+        kind = record_type(cls).name
+        rows = self.session.query(
+            "SELECT id, data FROM rk_records WHERE kind = ? ORDER BY id", (kind,)
+        )
+        found = [decode_record(kind, row[0], row[1]) for row in rows]
+        return [r for r in found if isinstance(r, cls)]
+
+    # --- transaction ------------------------------------------------------------------------
+
+    def commit(self) -> None:
+        if self._session is not None:
+            self._session.commit()
+        for cls, table in self._pending:
+            self._store._mark_ready(cls, table)
+        self._pending = []
+        self._committed = True
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+        self._pending = []
+
+    def close(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            self._store._release(session)

@@ -1,0 +1,130 @@
+"""The SQLite store: opening, WAL, threads, one transaction per unit of work, clear errors."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from relationkit import Client, InvalidInput, Relations, Staff, StoreError
+from relationkit.domain.case import RecordStatement
+from relationkit.store.memory import MemoryStore
+from relationkit.store.sqlite import SqliteStore
+from relationkit.store.url import open_store, redact
+from relationkit.testing import ManualClock
+
+
+def test_urls_and_plain_paths_open_the_same_file(tmp_path: Path) -> None:
+    path = tmp_path / "relations.db"
+    for url in (f"sqlite:///{path}", str(path), path):
+        store = open_store(url)
+        assert isinstance(store, SqliteStore)
+        assert store.path == path
+        store.close()
+    assert isinstance(open_store("memory://"), MemoryStore)
+
+
+def test_the_database_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'r.db'}?timeout=2.5&synchronous=normal")
+    assert isinstance(store, SqliteStore)
+    assert (store.timeout, store.synchronous) == (2.5, "NORMAL")
+    conn = sqlite3.connect(tmp_path / "r.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    conn.close()
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("", "empty"),
+        ("mysql://db/x", "scheme 'mysql'"),
+        ("sqlite://relations.db", "three slashes"),
+        ("sqlite:///x.db?cache=big", "cache"),
+        ("sqlite:///x.db?timeout=soon", "timeout"),
+        ("memory://somewhere", "no path"),
+        ("sqlite:///:memory:", "memory://"),
+    ],
+)
+def test_a_bad_url_is_refused_in_one_clear_line(url: str, why: str) -> None:
+    with pytest.raises(InvalidInput, match=why) as caught:
+        open_store(url)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("refused:")
+
+
+def test_passwords_never_reach_messages() -> None:
+    assert redact("postgresql://me:secret@db/x") == "postgresql://me:***@db/x"
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("shopping list: " * 200)
+    with pytest.raises(StoreError, match="not a usable SQLite database"):
+        open_store(bad)
+
+
+def test_a_missing_folder_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="folder exists"):
+        open_store(tmp_path / "missing" / "r.db")
+
+
+def test_relations_accepts_a_url(tmp_path: Path) -> None:
+    rk = Relations(f"sqlite:///{tmp_path / 'r.db'}")
+    assert isinstance(rk.store, SqliteStore)
+    rk.store.close()
+
+
+def test_threads_share_one_store(tmp_path: Path) -> None:
+    rk = Relations(
+        f"sqlite:///{tmp_path / 'r.db'}", clock=ManualClock(pendulum.datetime(2026, 3, 2, 9))
+    )
+    rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            case = rk.open_case(
+                actor="s-sam", client="c-ana", subject="T", statement="Hi.", case_id=f"case-{n}"
+            )
+            for k in range(5):
+                rk.handle(case.id, RecordStatement(text=f"{n}.{k}"), actor="s-sam")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(rk.cases()) == 6
+    assert rk.verify_all().ok
+    rk.store.close()
+
+
+def test_a_writer_waiting_too_long_gets_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "r.db"
+    store = SqliteStore(path, timeout=0.05)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        with store.unit_of_work() as uow, pytest.raises(StoreError, match="timeout"):
+            uow.put(Client(id="c-1", name="Ana"))
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    with store.unit_of_work() as uow:
+        assert uow.find_record(Client, "c-1") is None
+    store.close()
+
+
+def test_a_closed_store_refuses_new_work(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "r.db")
+    store.close()
+    with pytest.raises(StoreError, match="closed"), store.unit_of_work() as uow:
+        uow.records(Client)

@@ -1,0 +1,168 @@
+"""Sweeps: idempotent, and shared between concurrent worker processes without doubles or gaps."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from relationkit import InvalidInput, NotPermitted, Relations
+from relationkit.config import CareConfig
+from relationkit.store.url import open_store
+from relationkit.sweeps import make_sweep, run_sweeps
+from reminders import NOW, SEND_DUE, Reminder, add_reminders, relations
+
+TESTS = Path(__file__).parent
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "memory":
+        return "memory://"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'relations.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def rk(url: str) -> Iterator[Relations]:
+    store = open_store(url)
+    yield relations(store)
+    store.close()
+
+
+def states(rk: Relations) -> dict[str, str]:
+    with rk.store.unit_of_work() as uow:
+        return {r.id: r.state for r in uow.select(Reminder)}
+
+
+def test_due_items_are_processed_once_and_a_second_run_does_nothing(rk: Relations) -> None:
+    ids = add_reminders(rk, 12)
+    now = NOW.add(minutes=7)  # reminders 0..7 are due
+    report = run_sweeps(rk, [SEND_DUE], now, batch=3)
+    assert report["send-due-reminders"].processed == tuple(ids[:8])
+    assert report.processed == 8
+    assert states(rk) == {i: ("sent" if n < 8 else "pending") for n, i in enumerate(ids)}
+    again = run_sweeps(rk, [SEND_DUE], now, batch=3)
+    assert again.processed == 0
+    with rk.store.unit_of_work() as uow:
+        assert [len(uow.events(Reminder, i)) for i in ids] == [2] * 8 + [1] * 4
+    assert rk.verify_all().ok
+
+
+def test_the_sweep_uses_the_time_it_is_given(rk: Relations) -> None:
+    ids = add_reminders(rk, 3)
+    assert run_sweeps(rk, [SEND_DUE], NOW.subtract(seconds=1)).processed == 0
+    assert run_sweeps(rk, [SEND_DUE], NOW.add(minutes=2)).processed == 3
+    assert set(states(rk).values()) == {"sent"}
+    assert len(ids) == 3
+
+
+def test_left_and_refused_items_are_reported_and_stay_due(url: str) -> None:
+    store = open_store(url)
+    try:
+        rk = relations(store)
+        rk.config = CareConfig().evolve(command_roles={"send": frozenset({"manager"})})
+        add_reminders(rk, 2)
+        refused = run_sweeps(rk, [SEND_DUE], NOW.add(hours=1))
+        result = refused["send-due-reminders"]
+        assert result.processed == ()
+        assert [i for i, _ in result.refused] == ["r-00000", "r-00001"]
+        assert all(isinstance(e, NotPermitted) for _, e in result.refused)
+        assert set(states(rk).values()) == {"pending"}
+        idle = make_sweep(
+            name="idle",
+            aggregate=Reminder,
+            actor="s-robot",
+            due=SEND_DUE.due,
+            handle=lambda reminder, now: None,
+        )
+        assert run_sweeps(rk, [idle], NOW.add(hours=1))["idle"].left == ("r-00000", "r-00001")
+        with pytest.raises(InvalidInput, match="batch"):
+            run_sweeps(rk, [SEND_DUE], NOW, batch=0)
+    finally:
+        store.close()
+
+
+WORKER = """
+import json, os, sys, time
+sys.path.insert(0, {tests!r})
+from reminders import NOW, SEND_DUE, relations, Reminder
+from relationkit.store.url import open_store
+from relationkit.sweeps import make_sweep, run_sweeps
+
+store = open_store({url!r})
+rk = relations(store)
+
+def slow(reminder, now):
+    time.sleep(0.001)
+    return SEND_DUE.handle(reminder, now)
+
+sweep = make_sweep(name="s", aggregate=Reminder, actor="s-robot", due=SEND_DUE.due, handle=slow)
+print("ready", flush=True)
+while not os.path.exists({go!r}):
+    time.sleep(0.01)
+report = run_sweeps(rk, [sweep], NOW.add(days=1), batch=10)
+print(json.dumps(list(report["s"].processed)), flush=True)
+store.close()
+"""
+
+
+def run_workers(url: str, workers: int, tmp_path: Path) -> list[list[str]]:
+    go = tmp_path / "go"
+    script = WORKER.format(tests=str(TESTS), url=url, go=str(go))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(TESTS)},
+        )
+        for _ in range(workers)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+    go.touch()
+    outputs = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0
+        outputs.append(json.loads(out.strip().splitlines()[-1]))
+    return outputs
+
+
+@pytest.mark.postgres
+def test_concurrent_workers_on_postgres_share_the_work(postgres_url: str, tmp_path: Path) -> None:
+    store = open_store(postgres_url)
+    rk = relations(store)
+    ids = add_reminders(rk, 120)
+    started = time.monotonic()
+    outputs = run_workers(postgres_url, 3, tmp_path)
+    processed = [i for out in outputs for i in out]
+    assert sorted(processed) == ids  # every item once: none twice, none skipped
+    assert sum(1 for out in outputs if out) >= 2, "the workers did not share the work"
+    with store.unit_of_work() as uow:
+        assert uow.count(Reminder, state="pending") == 0
+        assert all(len(uow.events(Reminder, i)) == 2 for i in ids)
+    assert rk.verify_all().ok
+    assert time.monotonic() - started < 30
+    store.close()
+
+
+def test_concurrent_workers_on_sqlite_take_turns(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'relations.db'}"
+    store = open_store(url)
+    rk = relations(store)
+    ids = add_reminders(rk, 30)
+    outputs = run_workers(url, 2, tmp_path)
+    assert sorted(i for out in outputs for i in out) == ids
+    with store.unit_of_work() as uow:
+        assert uow.count(Reminder, state="sent") == 30
+    store.close()
