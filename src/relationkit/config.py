@@ -10,7 +10,7 @@ Example:
     >>> from relationkit.config import CareConfig
     >>> config = CareConfig().evolve(consultations_for_escalated_decline=2,
     ...                              max_deferral=pendulum.duration(days=5))
-    >>> config.consultations_for_escalated_decline, config.rulebook.ids()
+    >>> config.consultations_for_escalated_decline, config.rulebook.ids()[:5]
     (2, ('R1', 'R2', 'R3', 'R6', 'W1'))
     >>> sorted(config.roles_for("reopen"))
     ['agent', 'manager', 'partner']
@@ -24,10 +24,15 @@ from typing import Any
 import attrs
 import pendulum
 
+from relationkit.domain.feedback import FeedbackConfig
 from relationkit.domain.parties import AGENT, MANAGER, PARTNER
 from relationkit.exceptions import InvalidInput, OutOfRange
 from relationkit.rules.base import Rulebook, as_rules
 from relationkit.rules.case import case_rules
+from relationkit.rules.feedback import feedback_rules
+from relationkit.rules.liaison import liaison_rules
+from relationkit.rules.promise import PromiseConfig, promise_rules
+from relationkit.rules.relationship import RelationshipConfig, relationship_rules
 from relationkit.typing import Rule
 
 __all__ = ["CareConfig", "default_rules"]
@@ -35,7 +40,13 @@ __all__ = ["CareConfig", "default_rules"]
 
 def default_rules() -> tuple[Rule[Any], ...]:
     """The built-in rules, in the order they run."""
-    return case_rules()
+    return (
+        *case_rules(),
+        *relationship_rules(),
+        *liaison_rules(),
+        *feedback_rules(),
+        *promise_rules(),
+    )
 
 
 def _count(field: str) -> Any:
@@ -76,6 +87,11 @@ class CareConfig:
         consultations_for_escalated_decline: consultations a decline on an escalated case
             needs (R3).
         max_deferral: the longest time a reply may be deferred by (R3); ``None`` for no limit.
+        relationships: settings of severance (R9), vendor liaison and recurrence (R8).
+        feedback: settings of feedback (R7), equal treatment (R10), the written policy's
+            acknowledgements (R11) and relationship health (R12).
+        promises: settings of promises (R4: capacity, who approves a stretch) and of the
+            promise sweep (when it warns).
     """
 
     rules: tuple[Rule[Any], ...] = attrs.field(factory=default_rules, converter=as_rules)
@@ -84,7 +100,8 @@ class CareConfig:
     )
     command_roles: Mapping[str, frozenset[str]] = attrs.field(factory=dict, converter=_roles_map)
     party_commands: frozenset[str] = attrs.field(
-        default=frozenset({"confirm_heard", "correct_paraphrase"}), converter=frozenset
+        default=frozenset({"confirm_heard", "correct_paraphrase", "give_feedback"}),
+        converter=frozenset,
     )
     consultations_for_decline: int = attrs.field(default=0, validator=_count("consultations"))
     consultations_for_escalated_decline: int = attrs.field(
@@ -92,6 +109,15 @@ class CareConfig:
     )
     max_deferral: pendulum.Duration | None = attrs.field(
         default=pendulum.duration(days=14), validator=_positive_duration
+    )
+    relationships: RelationshipConfig = attrs.field(
+        factory=RelationshipConfig, validator=attrs.validators.instance_of(RelationshipConfig)
+    )
+    feedback: FeedbackConfig = attrs.field(
+        factory=FeedbackConfig, validator=attrs.validators.instance_of(FeedbackConfig)
+    )
+    promises: PromiseConfig = attrs.field(
+        factory=PromiseConfig, validator=attrs.validators.instance_of(PromiseConfig)
     )
     rulebook: Rulebook = attrs.field(init=False, eq=False, repr=False)
 

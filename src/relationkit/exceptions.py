@@ -33,6 +33,7 @@ __all__ = [
     "NotFound",
     "NotPermitted",
     "OutOfRange",
+    "RelationshipEnded",
     "RelationkitError",
     "RuleViolation",
     "RuleViolations",
@@ -41,6 +42,7 @@ __all__ = [
     "TimelineBroken",
     "UnknownStateValue",
     "UnknownTimeZone",
+    "WrongPartyKind",
 ]
 
 
@@ -50,6 +52,20 @@ def _sentence(what: str, why: str, fix: str) -> str:
 
 class RelationkitError(Exception):
     """Base class of every error relationkit raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take other arguments than their message, so rebuild without __init__:
+        # errors then survive pickling (worker processes, task queues) with their attributes.
+        return (_rebuild_error, (type(self), self.args, self.__dict__.copy()))
+
+
+def _rebuild_error(
+    cls: type[RelationkitError], args: tuple[Any, ...], state: dict[str, Any]
+) -> RelationkitError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -125,6 +141,30 @@ class OutOfRange(InvalidInput):
         self.high = high
 
 
+class WrongPartyKind(InvalidInput):
+    """A party of one kind was given where another kind is needed (a client named as the
+    vendor of an escalation, say).
+
+    Attributes:
+        party_id: the party given.
+        expected: the kind needed (``"vendor"``).
+        actual: the party's kind.
+    """
+
+    def __init__(self, field: str, party_id: str, expected: str, actual: str) -> None:
+        super().__init__(
+            _sentence(
+                f"{field!r} names {party_id!r}, a {actual}",
+                f"only a {expected} can be named there",
+                f"name a registered {expected} (register it as a {expected.capitalize()})",
+            ),
+            field=field,
+        )
+        self.party_id = party_id
+        self.expected = expected
+        self.actual = actual
+
+
 # --- lookups and permissions ----------------------------------------------------------------
 
 
@@ -195,6 +235,26 @@ class InvalidTransition(RelationkitError):
         self.state = state
         self.command = command
         self.allowed = tuple(sorted(allowed))
+
+
+class RelationshipEnded(InvalidTransition):
+    """The relationship was ended: it takes no new case (or promise) until re-engaged."""
+
+    def __init__(self, relationship_id: str, command: str) -> None:
+        super().__init__(
+            kind="relationship",
+            aggregate_id=relationship_id,
+            state="ended",
+            command=command,
+            allowed=("reengage",),
+        )
+        self.args = (
+            _sentence(
+                f"{command!r} for relationship {relationship_id!r}",
+                "the relationship was ended and accepts nothing new",
+                "a manager may re-engage it first (reengage), with the reason",
+            ),
+        )
 
 
 class RuleViolation(RelationkitError):

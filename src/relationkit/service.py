@@ -44,9 +44,12 @@ from relationkit.exceptions import (
 )
 from relationkit.rules.authority import authority_problem
 from relationkit.rules.base import Attempt
+from relationkit.services.feedback import Feedback
+from relationkit.services.promises import Promises
+from relationkit.services.relationships import Relationships, case_relationship
 from relationkit.store.base import Store, UnitOfWork
 from relationkit.store.memory import MemoryStore
-from relationkit.typing import Clock, Listener
+from relationkit.typing import Clock, CommandHook, Listener
 from relationkit.workflows.engine import Option, Workflow
 from relationkit.workflows.registry import default_workflows
 
@@ -111,23 +114,36 @@ class Relations:
     """The entry point: run commands on cases (and later aggregates) against a store.
 
     Args:
-        store: where everything is kept; an in-memory store if omitted.
+        store: where everything is kept, or its URL for
+            :func:`~relationkit.store.url.open_store` (``"sqlite:///relations.db"``); an
+            in-memory store if omitted.
         clock: where "now" comes from; the system clock if omitted.
         config: the care rules in force and their settings.
     """
 
     def __init__(
         self,
-        store: Store | None = None,
+        store: Store | str | None = None,
         *,
         clock: Clock | None = None,
         config: CareConfig | None = None,
     ) -> None:
+        if isinstance(store, str):
+            from relationkit.store.url import open_store
+
+            store = open_store(store)
         self.store: Store = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.config: CareConfig = config if config is not None else CareConfig()
         self._listeners: list[tuple[Listener, frozenset[str] | None]] = []
         self.workflows: dict[str, Workflow[Any]] = default_workflows()
+        self.command_hooks: list[CommandHook] = []
+        """Called for each event before it is committed (see :class:`CommandHook`)."""
+        self.feedback = Feedback(self)
+        self.relationships = Relationships(self)
+        self.promises = Promises(self)
+        """Promises on business calendars, offerings, the promise sweep (R4, R5)."""
+        """Relationships, severance (R9), vendor liaison and recurrences (R8)."""
 
     # --- people and policy -------------------------------------------------------------------
 
@@ -245,18 +261,56 @@ class Relations:
             InvalidTransition: the aggregate's state does not offer the command.
             RuleViolation: a care rule refused (:class:`RuleViolations` for several).
         """
-        workflow = self.workflow_for(cls)
         with self.store.unit_of_work() as uow:
-            subject = uow.get(cls, text(aggregate_id, "id"))
-            if expected_version is not None and subject.version != expected_version:
-                raise ConcurrencyError(cls.KIND, subject.id, expected_version, subject.version)
-            actor_obj = self._actor(uow, actor)
-            attempt = self._attempt(uow, command.NAME, command, actor_obj)
-            event = workflow.run(subject, command, attempt)
-            uow.append(subject, [event])
+            subject, events = self.execute_in(
+                uow, cls, aggregate_id, command, actor=actor, expected_version=expected_version
+            )
             uow.commit()
-        self._notify([event], subject)
+        self.notify(events, subject)
         return subject
+
+    def execute_in(
+        self,
+        uow: UnitOfWork,
+        cls: type[A],
+        aggregate_id: str,
+        command: Command,
+        *,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> tuple[A, list[Event]]:
+        """:meth:`execute` inside a unit of work the caller holds (and commits): for work
+        that runs several commands in one transaction, such as sweeps. Listeners are not
+        called; after committing, pass the result to :meth:`notify`.
+
+        Returns:
+            The aggregate's new state and the events the command appended.
+        """
+        workflow = self.workflow_for(cls)
+        subject = uow.get(cls, text(aggregate_id, "id"))
+        if expected_version is not None and subject.version != expected_version:
+            raise ConcurrencyError(cls.KIND, subject.id, expected_version, subject.version)
+        actor_obj = self._actor(uow, actor)
+        attempt = self._attempt(uow, command.NAME, command, actor_obj)
+        event = workflow.run(subject, command, attempt)
+        uow.append(subject, [event])
+        self._run_hooks(uow, event, subject, attempt)
+        return subject, [event]
+
+    def _run_hooks(
+        self, uow: UnitOfWork, event: Event, subject: Aggregate, attempt: Attempt
+    ) -> None:
+        for hook in self.command_hooks:
+            for record in hook(event, subject, attempt):
+                if isinstance(record, tuple):  # (aggregate, events): a follow-up command
+                    uow.append(*record)
+                else:
+                    uow.put(record)
+
+    def notify(self, events: Sequence[Event], aggregate: Aggregate) -> None:
+        """Call the subscribed listeners for ``events`` that were committed on
+        ``aggregate`` (done by :meth:`execute` and :meth:`create` themselves)."""
+        self._notify(events, aggregate)
 
     def create(
         self,
@@ -283,8 +337,11 @@ class Relations:
                 raise ConcurrencyError(cls.KIND, new, 0, None)
             if check is not None:
                 check(uow, actor_obj)
-            subject, event = workflow.start(new, command, actor_obj.id, self.now())
+            attempt = self._attempt(uow, command.NAME, command, actor_obj)
+            subject, event = workflow.start(new, command, actor_obj.id, attempt.now)
+            self.config.rulebook.enforce(subject, attempt)
             uow.append(subject, [event])
+            self._run_hooks(uow, event, subject, attempt)
             uow.commit()
         self._notify([event], subject)
         return subject
@@ -301,14 +358,37 @@ class Relations:
         escalated: bool = False,
         relationship: str | None = None,
         case_id: str | None = None,
+        product: str | None = None,
+        category: str | None = None,
+        problem_key: str | None = None,
     ) -> Case:
-        """Open a case for ``client`` with their first statement, in their words."""
+        """Open a case for ``client`` with their first statement, in their words.
+
+        The case joins ``relationship``, or the client's one relationship that is not
+        ended (see :mod:`relationkit.services.relationships`); an ended relationship takes
+        no new case (:class:`~relationkit.exceptions.RelationshipEnded`). When ``product``
+        or ``problem_key`` is given and the same problem of this client was resolved within
+        the recurrence window, the case is linked to it as a recurrence (``recurrence_of``).
+        """
+        with self.store.unit_of_work() as uow:
+            relationship = case_relationship(uow, client, relationship)
+        earlier = self.relationships.find_recurrence(
+            client=client,
+            subject=subject,
+            product=product,
+            category=category,
+            problem_key=problem_key,
+        )
         command = OpenCase(
             client_id=client,
             subject=subject,
             statement=statement,
             escalated=escalated,
             relationship_id=relationship,
+            product=product,
+            category=category,
+            problem_key=problem_key,
+            recurrence_of=None if earlier is None else earlier.id,
         )
 
         def client_exists(uow: UnitOfWork, _: Staff | Party) -> None:
@@ -316,6 +396,7 @@ class Relations:
                 raise NotFound(
                     "party", command.client_id, "register the client (Relations.register) first"
                 )
+            case_relationship(uow, command.client_id, command.relationship_id)
 
         return self.create(Case, command, actor=actor, aggregate_id=case_id, check=client_exists)
 

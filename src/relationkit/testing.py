@@ -17,7 +17,16 @@ import pendulum
 
 from relationkit.domain.values import instant
 
-__all__ = ["ManualClock"]
+__all__ = ["ManualClock", "StoreContract"]  # noqa: F822 - StoreContract comes from __getattr__
+
+
+def __getattr__(name: str) -> Any:
+    # The store contract suite needs pytest, so it is imported only when asked for.
+    if name == "StoreContract":
+        from relationkit.store.contract import StoreContract
+
+        return StoreContract
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ManualClock:

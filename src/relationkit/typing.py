@@ -15,10 +15,20 @@ import pendulum
 if TYPE_CHECKING:
     from relationkit.domain.aggregate import Aggregate
     from relationkit.domain.events import Event
+    from relationkit.domain.health import HealthFacts, Reading
     from relationkit.domain.parties import Party, Staff
     from relationkit.rules.base import Attempt
 
-__all__ = ["Actor", "Clock", "Directory", "Listener", "Rule", "SubjectT"]
+__all__ = [
+    "Actor",
+    "Clock",
+    "CommandHook",
+    "Directory",
+    "Listener",
+    "Rule",
+    "Signal",
+    "SubjectT",
+]
 
 SubjectT = TypeVar("SubjectT", bound="Aggregate", contravariant=True)
 AggregateT = TypeVar("AggregateT", bound="Aggregate")
@@ -45,11 +55,24 @@ class Rule(Protocol[SubjectT]):
         id: a short stable id (``"R1"``, or your own such as ``"ACME-3"``).
         kind: the aggregate kind it governs (``"case"``, ``"promise"`` …).
         commands: the command names it applies to.
+
+    Class attributes, frozen attrs fields or properties all do (the members are read-only).
     """
 
-    id: str
-    kind: str
-    commands: frozenset[str]
+    @property
+    def id(self) -> str:
+        """A short stable id (``"R1"``, or your own such as ``"ACME-3"``)."""
+        ...
+
+    @property
+    def kind(self) -> str:
+        """The aggregate kind it governs (``"case"``, ``"promise"`` …)."""
+        ...
+
+    @property
+    def commands(self) -> frozenset[str]:
+        """The command names it applies to."""
+        ...
 
     def check(self, subject: SubjectT, attempt: Attempt) -> Iterable[str]:
         """Yield one reason per violation (what is wrong and what to do instead).
@@ -100,4 +123,42 @@ class Directory(Protocol):
 
     def records(self, cls: type[RecordT]) -> list[RecordT]:
         """Every stored record of ``cls``."""
+        ...
+
+
+@runtime_checkable
+class Signal(Protocol):
+    """One measure of a relationship's health (R12): a named reading with its figures.
+
+    Built-in signals live in :mod:`relationkit.domain.health`; an application adds its own
+    to a :class:`~relationkit.domain.health.HealthModel` with a weight.
+
+    A class attribute, a frozen attrs field or a property named ``name`` all do.
+    """
+
+    @property
+    def name(self) -> str:
+        """A short stable name, unique within a model (``"promise_keeping"``)."""
+        ...
+
+    def read(self, facts: HealthFacts) -> Reading:
+        """Score ``facts`` from 0 (bad) to 1 (good), with the figures behind the score, or
+        return ``Reading.no_data(...)`` when there is nothing to judge by."""
+        ...
+
+
+@runtime_checkable
+class CommandHook(Protocol):
+    """Called by :class:`~relationkit.service.Relations` for every event a command produces,
+    after the workflow and the care rules accepted it and before it is committed.
+
+    A hook sees every command on every aggregate (care rule R11 is one). It may raise a
+    :class:`~relationkit.exceptions.RelationkitError` to refuse the command (nothing is
+    stored) or return records to store in the same transaction as the event. A returned
+    ``(aggregate, events)`` tuple is appended instead: a follow-up command on another
+    aggregate, committed with the event or not at all (a deferral makes a promise this way).
+    """
+
+    def __call__(self, event: Event, subject: Aggregate, attempt: Attempt) -> Iterable[Any]:
+        """Judge ``event`` (``subject`` is the aggregate right after it); return records."""
         ...

@@ -44,12 +44,16 @@ __all__ = [
     "Defer",
     "Deferral",
     "Escalate",
+    "Expectation",
+    "MatchExpectation",
     "OpenCase",
     "Paraphrase",
+    "RecordExpectation",
     "RecordStatement",
     "Refer",
     "Reopen",
     "Reopening",
+    "ResetExpectation",
     "Resolution",
     "Resolve",
     "StartWork",
@@ -170,6 +174,40 @@ class Reopening:
     at: pendulum.DateTime
 
 
+@attrs.frozen(kw_only=True)
+class Expectation:
+    """Something the client expects from the business (R5), and how it was settled.
+
+    Attributes:
+        key: how commands refer to it (``"A"``, or its number ``"1"``, ``"2"`` …).
+        text: what the client expects, in their words.
+        status: ``"open"``, ``"matched"`` (to an offering's scope item) or ``"reset"``
+            (with the client, the conversation recorded).
+        offering_id: a matched expectation: the offering that covers it.
+        scope_item: a matched expectation: the scope item that covers it.
+        conversation: a reset expectation: what was said with the client and what they
+            agreed to.
+        replaced_by: a reset expectation: what the client expects instead, if anything.
+    """
+
+    key: str
+    text: str
+    by: str
+    at: pendulum.DateTime
+    status: str = "open"
+    offering_id: str | None = None
+    scope_item: str | None = None
+    conversation: str | None = None
+    replaced_by: str | None = None
+    settled_by: str | None = None
+    settled_at: pendulum.DateTime | None = None
+
+    @property
+    def settled(self) -> bool:
+        """True once matched to scope or reset with the client."""
+        return self.status != "open"
+
+
 # --- commands ---------------------------------------------------------------------------------
 
 
@@ -189,6 +227,10 @@ class OpenCase(Command):
     statement: str = _required()
     escalated: bool = False
     relationship_id: str | None = _optional()
+    product: str | None = _optional()
+    category: str | None = _optional()
+    problem_key: str | None = _optional()
+    recurrence_of: str | None = _optional()
 
 
 @attrs.frozen(kw_only=True)
@@ -350,6 +392,42 @@ class Reopen(Command):
     reason: str = _required()
 
 
+@attrs.frozen(kw_only=True)
+class RecordExpectation(Command):
+    """Record something the client expects (R5); ``key`` names it (its number if omitted)."""
+
+    NAME: ClassVar[str] = "record_expectation"
+    EVENT: ClassVar[str] = "ExpectationRecorded"
+
+    text: str = _required()
+    key: str | None = _optional()
+
+
+@attrs.frozen(kw_only=True)
+class MatchExpectation(Command):
+    """Match an expectation to a scope item of an offering that covers it (R5)."""
+
+    NAME: ClassVar[str] = "match_expectation"
+    EVENT: ClassVar[str] = "ExpectationMatched"
+
+    expectation: str = _required()
+    offering_id: str = _required()
+    scope_item: str = _required()
+
+
+@attrs.frozen(kw_only=True)
+class ResetExpectation(Command):
+    """Reset an expectation with the client: record the conversation in which they were
+    told what the business will not do and agreed to it, and what they expect instead."""
+
+    NAME: ClassVar[str] = "reset_expectation"
+    EVENT: ClassVar[str] = "ExpectationReset"
+
+    expectation: str = _required()
+    conversation: str = _required()
+    replaced_by: str | None = _optional()
+
+
 # --- the aggregate ----------------------------------------------------------------------------
 
 
@@ -365,6 +443,10 @@ class Case(Aggregate):
         owner_id: the staff member looking after it (the opener, until someone else
             acknowledges it).
         relationship_id: the relationship it belongs to, if any.
+        product: the product the problem concerns, if any (part of its signature, R8).
+        category: the kind of problem, if given (part of its signature).
+        problem_key: the application's own key for the problem (part of its signature).
+        recurrence_of: the earlier, resolved case this one repeats, if it is a recurrence.
         escalated: the matter is heated or was escalated (R3).
         heard: the client confirmed the latest paraphrase and said nothing new since (R1).
         statements: what the client said.
@@ -376,6 +458,7 @@ class Case(Aggregate):
         resolution: how it was resolved, if it is.
         closed_at: when it was closed, if it is.
         reopenings: why it was reopened, each time.
+        expectations: what the client expects, and how each was settled (R5).
         cycle_started_at: when the current round began (opening or the latest reopening).
     """
 
@@ -388,6 +471,10 @@ class Case(Aggregate):
     opened_at: pendulum.DateTime
     owner_id: str | None = None
     relationship_id: str | None = None
+    product: str | None = None
+    category: str | None = None
+    problem_key: str | None = None
+    recurrence_of: str | None = None
     escalated: bool = False
     heard: bool = False
     statements: list[Statement] = attrs.Factory(list)
@@ -399,6 +486,7 @@ class Case(Aggregate):
     resolution: Resolution | None = None
     closed_at: pendulum.DateTime | None = None
     reopenings: list[Reopening] = attrs.Factory(list)
+    expectations: list[Expectation] = attrs.Factory(list)
     cycle_started_at: pendulum.DateTime | None = None
 
     @classmethod
@@ -413,6 +501,10 @@ class Case(Aggregate):
             opened_at=event.at,
             owner_id=event.actor_id,
             relationship_id=command.relationship_id,
+            product=command.product,
+            category=command.category,
+            problem_key=command.problem_key,
+            recurrence_of=command.recurrence_of,
             escalated=command.escalated,
             statements=[Statement(text=command.statement, recorded_by=event.actor_id, at=event.at)],
             cycle_started_at=event.at,
@@ -440,6 +532,15 @@ class Case(Aggregate):
         if self.state == "deferred" and self.deferrals:
             return self.deferrals[-1]
         return None
+
+    def expectation(self, key: str) -> Expectation | None:
+        """The expectation recorded under ``key``, or ``None``."""
+        return next((e for e in self.expectations if e.key == key), None)
+
+    @property
+    def unsettled_expectations(self) -> list[Expectation]:
+        """Expectations neither matched to scope nor reset with the client (R5)."""
+        return [e for e in self.expectations if not e.settled]
 
     def consultations_this_round(self, *, excluding: str | None = None) -> list[Consultation]:
         """Consultations since the case was opened or last reopened, optionally leaving out
@@ -471,6 +572,47 @@ class Case(Aggregate):
     def _on_correct_paraphrase(self, command: CorrectParaphrase, event: Event) -> None:
         self._answer("corrected", command.correction)
         self.heard = False
+
+    def _on_record_expectation(self, command: RecordExpectation, event: Event) -> None:
+        key = command.key
+        if key is None:
+            taken = {e.key for e in self.expectations}
+            number = len(self.expectations) + 1
+            while str(number) in taken:
+                number += 1
+            key = str(number)
+        self.expectations.append(
+            Expectation(key=key, text=command.text, by=event.actor_id, at=event.at)
+        )
+
+    def _settle_expectation(self, key: str, event: Event, **fields: Any) -> None:
+        for i, found in enumerate(self.expectations):
+            if found.key == key:
+                self.expectations[i] = attrs.evolve(
+                    found, settled_by=event.actor_id, settled_at=event.at, **fields
+                )
+
+    def _on_match_expectation(self, command: MatchExpectation, event: Event) -> None:
+        self._settle_expectation(
+            command.expectation,
+            event,
+            status="matched",
+            offering_id=command.offering_id,
+            scope_item=command.scope_item,
+            conversation=None,
+            replaced_by=None,
+        )
+
+    def _on_reset_expectation(self, command: ResetExpectation, event: Event) -> None:
+        self._settle_expectation(
+            command.expectation,
+            event,
+            status="reset",
+            offering_id=None,
+            scope_item=None,
+            conversation=command.conversation,
+            replaced_by=command.replaced_by,
+        )
 
     def _on_escalate(self, command: Escalate, event: Event) -> None:
         self.escalated = True

@@ -159,7 +159,9 @@ def verify_timeline(
                 aggregate_id, position, "reordered", f"it belongs to {event.aggregate_id!r}"
             )
         if event.sequence != position:
-            problem = "removed" if event.sequence > position else "reordered"
+            # The missing sequence number further on means the events were swapped, not lost.
+            later = any(e.sequence == position for e in events[position:])
+            problem = "removed" if event.sequence > position and not later else "reordered"
             raise TimelineBroken(
                 aggregate_id,
                 position,

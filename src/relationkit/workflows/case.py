@@ -24,10 +24,13 @@ from relationkit.domain.case import (
     Decline,
     Defer,
     Escalate,
+    MatchExpectation,
     OpenCase,
+    RecordExpectation,
     RecordStatement,
     Refer,
     Reopen,
+    ResetExpectation,
     Resolve,
     StartWork,
 )
@@ -66,6 +69,33 @@ class CaseFlow(StateMachine):
     consult = (
         listening.to.itself() | acknowledged.to.itself() | heard.to.itself() | deferred.to.itself()
     )
+    record_expectation = (
+        opened.to.itself()
+        | listening.to.itself()
+        | acknowledged.to.itself()
+        | heard.to.itself()
+        | deferred.to.itself()
+        | decided.to.itself()
+        | in_progress.to.itself()
+    )
+    match_expectation = (
+        opened.to.itself()
+        | listening.to.itself()
+        | acknowledged.to.itself()
+        | heard.to.itself()
+        | deferred.to.itself()
+        | decided.to.itself()
+        | in_progress.to.itself()
+    )
+    reset_expectation = (
+        opened.to.itself()
+        | listening.to.itself()
+        | acknowledged.to.itself()
+        | heard.to.itself()
+        | deferred.to.itself()
+        | decided.to.itself()
+        | in_progress.to.itself()
+    )
     defer = deferred.from_(opened, listening, acknowledged, heard, deferred)
     accept = decided.from_(opened, listening, acknowledged, heard, deferred)
     decline = decided.from_(opened, listening, acknowledged, heard, deferred)
@@ -88,6 +118,9 @@ CASE_WORKFLOW: Workflow[Case] = Workflow(
         CorrectParaphrase,
         Escalate,
         Consult,
+        RecordExpectation,
+        MatchExpectation,
+        ResetExpectation,
         Defer,
         Accept,
         Decline,

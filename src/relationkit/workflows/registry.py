@@ -6,6 +6,10 @@ from typing import Any
 
 from relationkit.workflows.case import CASE_WORKFLOW
 from relationkit.workflows.engine import Workflow
+from relationkit.workflows.feedback import FEEDBACK_WORKFLOW
+from relationkit.workflows.liaison import VENDOR_TICKET_WORKFLOW
+from relationkit.workflows.promise import PROMISE_WORKFLOW
+from relationkit.workflows.relationship import RELATIONSHIP_WORKFLOW
 
 __all__ = ["default_workflows"]
 
@@ -14,5 +18,9 @@ def default_workflows() -> dict[str, Workflow[Any]]:
     """Every built-in workflow, by aggregate kind."""
     workflows: list[Workflow[Any]] = [
         CASE_WORKFLOW,
+        RELATIONSHIP_WORKFLOW,
+        VENDOR_TICKET_WORKFLOW,
+        FEEDBACK_WORKFLOW,
+        PROMISE_WORKFLOW,
     ]
     return {w.kind: w for w in workflows}

@@ -1,0 +1,333 @@
+"""The vendor liaison (care rule R8): a client's problem handed to a vendor and relayed back.
+
+When a problem belongs to a vendor's product, staff escalate it as a :class:`VendorTicket`:
+the vendor, the vendor's own reference, and a status that only moves forward, from *sent* to
+*vendor acknowledged*, *fix provided*, *fix relayed* to the client and *client confirmed*.
+While the client waits, they are owed an update at a promised cadence; the next update due
+is kept in an indexed attribute, so a sweep finds every ticket whose update is overdue. The
+vendor's response times are recorded against the targets set when the ticket was sent.
+
+Example:
+    >>> import pendulum
+    >>> from relationkit.domain.liaison import EscalateToVendor
+    >>> cmd = EscalateToVendor(case_id="case_1", client_id="c-ana", vendor_id="v-phone",
+    ...                        problem="Calls drop after ten seconds.",
+    ...                        update_every=pendulum.duration(days=2),
+    ...                        acknowledge_within=pendulum.duration(days=1))
+    >>> cmd.NAME, cmd.EVENT
+    ('escalate_to_vendor', 'VendorTicketOpened')
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import attrs
+import pendulum
+
+from relationkit.domain.aggregate import Aggregate, Command
+from relationkit.domain.events import Event
+from relationkit.domain.values import optional, optional_aware, required, to_pendulum
+from relationkit.exceptions import InvalidInput
+
+__all__ = [
+    "CLIENT_CONFIRMED",
+    "FIX_PROVIDED",
+    "FIX_RELAYED",
+    "SENT",
+    "TICKET_STATUSES",
+    "VENDOR_ACKNOWLEDGED",
+    "ClientUpdate",
+    "ConfirmFix",
+    "EscalateToVendor",
+    "ProvideFix",
+    "RelayFix",
+    "UpdateClient",
+    "VendorAcknowledge",
+    "VendorResponse",
+    "VendorTicket",
+]
+
+SENT = "sent"
+VENDOR_ACKNOWLEDGED = "vendor_acknowledged"
+FIX_PROVIDED = "fix_provided"
+FIX_RELAYED = "fix_relayed"
+CLIENT_CONFIRMED = "client_confirmed"
+TICKET_STATUSES = (SENT, VENDOR_ACKNOWLEDGED, FIX_PROVIDED, FIX_RELAYED, CLIENT_CONFIRMED)
+"""A ticket's statuses, in the only order they may follow."""
+
+
+def _required() -> Any:
+    return attrs.field(validator=required)
+
+
+def _optional() -> Any:
+    return attrs.field(default=None, validator=optional)
+
+
+def _span(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None and attribute.name == "fix_within":
+        return
+    if not isinstance(value, pendulum.Duration) or value.total_seconds() <= 0:
+        raise InvalidInput(
+            f"refused: {attribute.name} = {value!r}; it must be a positive pendulum.Duration; "
+            "pass e.g. pendulum.duration(days=2).",
+            field=attribute.name,
+        )
+
+
+# --- values kept on a ticket ---------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class VendorResponse:
+    """A vendor's response, timed against its target.
+
+    Attributes:
+        kind: ``"acknowledged"`` or ``"fix_provided"``.
+        at: when the vendor responded.
+        elapsed: time from the ticket being sent to the response.
+        target: the time the vendor had for it, if one was set.
+        within_target: whether it met the target (``None`` without a target).
+    """
+
+    kind: str
+    at: pendulum.DateTime
+    elapsed: pendulum.Duration
+    target: pendulum.Duration | None
+    within_target: bool | None
+
+
+@attrs.frozen(kw_only=True)
+class ClientUpdate:
+    """An update given to the client on the vendor's progress."""
+
+    message: str
+    by: str
+    at: pendulum.DateTime
+    due_at: pendulum.DateTime | None
+    on_time: bool
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class EscalateToVendor(Command):
+    """Hand a case's problem to a vendor.
+
+    ``update_every`` is the promised cadence of updates to the client; ``acknowledge_within``
+    and ``fix_within`` are the targets the vendor's responses are timed against.
+    """
+
+    NAME: ClassVar[str] = "escalate_to_vendor"
+    EVENT: ClassVar[str] = "VendorTicketOpened"
+
+    case_id: str = _required()
+    client_id: str = _required()
+    vendor_id: str = _required()
+    problem: str = _required()
+    update_every: pendulum.Duration = attrs.field(validator=_span)
+    acknowledge_within: pendulum.Duration = attrs.field(validator=_span)
+    fix_within: pendulum.Duration | None = attrs.field(default=None, validator=_span)
+    vendor_reference: str | None = _optional()
+    relationship_id: str | None = _optional()
+
+
+@attrs.frozen(kw_only=True)
+class VendorAcknowledge(Command):
+    """The vendor acknowledged the problem (often giving its own reference)."""
+
+    NAME: ClassVar[str] = "vendor_acknowledge"
+    EVENT: ClassVar[str] = "VendorAcknowledged"
+
+    vendor_reference: str | None = _optional()
+    responded_at: pendulum.DateTime | None = attrs.field(
+        default=None, converter=to_pendulum, validator=optional_aware
+    )
+    note: str | None = _optional()
+
+
+@attrs.frozen(kw_only=True)
+class ProvideFix(Command):
+    """The vendor provided a fix (or instructions that fix it)."""
+
+    NAME: ClassVar[str] = "provide_fix"
+    EVENT: ClassVar[str] = "VendorFixProvided"
+
+    fix: str = _required()
+    responded_at: pendulum.DateTime | None = attrs.field(
+        default=None, converter=to_pendulum, validator=optional_aware
+    )
+
+
+@attrs.frozen(kw_only=True)
+class RelayFix(Command):
+    """Staff passed the fix on to the client, in words the client understands."""
+
+    NAME: ClassVar[str] = "relay_fix"
+    EVENT: ClassVar[str] = "FixRelayedToClient"
+
+    message: str = _required()
+
+
+@attrs.frozen(kw_only=True)
+class ConfirmFix(Command):
+    """The client confirmed the fix works."""
+
+    NAME: ClassVar[str] = "confirm_fix"
+    EVENT: ClassVar[str] = "ClientConfirmedFix"
+
+    note: str | None = _optional()
+
+
+@attrs.frozen(kw_only=True)
+class UpdateClient(Command):
+    """Tell the client where things stand (the promised cadence of updates)."""
+
+    NAME: ClassVar[str] = "update_client"
+    EVENT: ClassVar[str] = "ClientUpdated"
+
+    message: str = _required()
+
+
+# --- the aggregate -------------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True)
+class VendorTicket(Aggregate):
+    """A client's problem handed to a vendor, from sending to the client's confirmation.
+
+    Attributes:
+        case_id: the client's case.
+        client_id: the client.
+        vendor_id: the vendor.
+        relationship_id: the client's relationship the case belongs to, if any.
+        problem: the problem as described to the vendor.
+        vendor_reference: the vendor's own reference for it.
+        opened_by: who escalated it.
+        sent_at: when.
+        update_every: the promised cadence of client updates.
+        acknowledge_within: target for the vendor's acknowledgement.
+        fix_within: target for the vendor's fix, if any.
+        next_update_due: when the client is next owed an update (indexed; ``None`` once the
+            client confirmed the fix).
+        updates: updates given to the client.
+        responses: the vendor's responses, timed.
+        acknowledged_at: when the vendor acknowledged.
+        fix: the fix the vendor provided.
+        fix_provided_at: when.
+        relayed_at: when the fix was relayed to the client.
+        confirmed_at: when the client confirmed it.
+    """
+
+    KIND: ClassVar[str] = "vendor_ticket"
+    INDEXED: ClassVar[tuple[str, ...]] = (
+        "state",
+        "case_id",
+        "client_id",
+        "vendor_id",
+        "next_update_due",
+    )
+
+    case_id: str
+    client_id: str
+    vendor_id: str
+    problem: str
+    opened_by: str
+    sent_at: pendulum.DateTime
+    update_every: pendulum.Duration
+    acknowledge_within: pendulum.Duration
+    fix_within: pendulum.Duration | None = None
+    relationship_id: str | None = None
+    vendor_reference: str | None = None
+    next_update_due: pendulum.DateTime | None = None
+    updates: list[ClientUpdate] = attrs.Factory(list)
+    responses: list[VendorResponse] = attrs.Factory(list)
+    acknowledged_at: pendulum.DateTime | None = None
+    fix: str | None = None
+    fix_provided_at: pendulum.DateTime | None = None
+    relayed_at: pendulum.DateTime | None = None
+    confirmed_at: pendulum.DateTime | None = None
+
+    @classmethod
+    def opened(cls, event: Event, command: EscalateToVendor, state: str) -> VendorTicket:
+        """The ticket that ``event`` (a ``VendorTicketOpened``) creates."""
+        ticket = cls(
+            id=event.aggregate_id,
+            state=state,
+            case_id=command.case_id,
+            client_id=command.client_id,
+            vendor_id=command.vendor_id,
+            relationship_id=command.relationship_id,
+            problem=command.problem,
+            vendor_reference=command.vendor_reference,
+            opened_by=event.actor_id,
+            sent_at=event.at,
+            update_every=command.update_every,
+            acknowledge_within=command.acknowledge_within,
+            fix_within=command.fix_within,
+            next_update_due=event.at + command.update_every,
+        )
+        ticket.version = event.sequence
+        ticket.head = event.hash
+        return ticket
+
+    def involves(self, party_id: str) -> bool:
+        """True for the ticket's client."""
+        return party_id == self.client_id
+
+    def update_overdue(self, now: pendulum.DateTime) -> bool:
+        """True if the client is owed an update by ``now``."""
+        return self.next_update_due is not None and self.next_update_due <= now
+
+    # Event handlers --------------------------------------------------------------------------
+
+    def _respond(self, kind: str, at: pendulum.DateTime, target: pendulum.Duration | None) -> None:
+        elapsed = at - self.sent_at
+        self.responses.append(
+            VendorResponse(
+                kind=kind,
+                at=at,
+                elapsed=pendulum.duration(seconds=elapsed.total_seconds()),
+                target=target,
+                within_target=None if target is None else elapsed <= target,
+            )
+        )
+
+    def _tell_client(self, message: str, event: Event) -> None:
+        due = self.next_update_due
+        self.updates.append(
+            ClientUpdate(
+                message=message,
+                by=event.actor_id,
+                at=event.at,
+                due_at=due,
+                on_time=due is None or event.at <= due,
+            )
+        )
+        self.next_update_due = event.at + self.update_every
+
+    def _on_vendor_acknowledge(self, command: VendorAcknowledge, event: Event) -> None:
+        at = command.responded_at or event.at
+        self.acknowledged_at = at
+        if command.vendor_reference is not None:
+            self.vendor_reference = command.vendor_reference
+        self._respond("acknowledged", at, self.acknowledge_within)
+
+    def _on_provide_fix(self, command: ProvideFix, event: Event) -> None:
+        at = command.responded_at or event.at
+        self.fix = command.fix
+        self.fix_provided_at = at
+        self._respond("fix_provided", at, self.fix_within)
+
+    def _on_relay_fix(self, command: RelayFix, event: Event) -> None:
+        self._tell_client(command.message, event)
+        self.relayed_at = event.at
+
+    def _on_update_client(self, command: UpdateClient, event: Event) -> None:
+        self._tell_client(command.message, event)
+
+    def _on_confirm_fix(self, command: ConfirmFix, event: Event) -> None:
+        self.confirmed_at = event.at
+        self.next_update_due = None

@@ -1,0 +1,196 @@
+"""Care rule R7 — ask for feedback during the work and at its end.
+
+* A case open longer than ``FeedbackConfig.check_in_after`` gets a check-in: the sweep
+  (:meth:`relationkit.services.feedback.Feedback.run`) asks, using :func:`check_in_due`.
+* A case cannot close until an end-of-case request was made in its current round
+  (:class:`EndOfCaseFeedback`); whether the party answers stays their choice.
+* Nobody is asked again within ``FeedbackConfig.suppression`` (:func:`recent_request`).
+* A low answer's service-recovery follow-up is owned by a manager
+  (:class:`RecoveryByManager`).
+
+Example:
+    >>> from relationkit.rules.feedback import EndOfCaseFeedback
+    >>> EndOfCaseFeedback().id, sorted(EndOfCaseFeedback().commands)
+    ('R7', ['close'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import ClassVar
+
+import attrs
+import pendulum
+
+from relationkit.domain.case import Case
+from relationkit.domain.feedback import (
+    CHECK_IN,
+    END_OF_CASE,
+    CloseRecovery,
+    FeedbackConfig,
+    FeedbackRequest,
+    OpenRecovery,
+)
+from relationkit.domain.parties import MANAGER, Staff
+from relationkit.rules.base import Attempt
+
+__all__ = [
+    "CLOSED_CASE_STATES",
+    "EndOfCaseFeedback",
+    "RecoveryByManager",
+    "check_in_due",
+    "feedback_rules",
+    "recent_request",
+    "recovery_owner",
+    "request_problems",
+]
+
+CLOSED_CASE_STATES = frozenset({"resolved", "closed"})
+"""Case states in which the work is over: no more check-ins."""
+
+
+def _round_start(case: Case) -> pendulum.DateTime:
+    return case.cycle_started_at or case.opened_at
+
+
+@attrs.frozen
+class EndOfCaseFeedback:
+    """R7 — ask for feedback at the end.
+
+    A case closes only after the client was asked, at the end of the current round (since
+    it was opened or last reopened), how it went. Answering is up to them; asking is not.
+    """
+
+    id: ClassVar[str] = "R7"
+    kind: ClassVar[str] = "case"
+    commands: frozenset[str] = frozenset({"close"})
+
+    def check(self, subject: Case, attempt: Attempt) -> Iterator[str]:
+        """Refuse to close without an end-of-case request made this round."""
+        asked = attempt.directory.count(
+            FeedbackRequest,
+            case_id=subject.id,
+            kind=END_OF_CASE,
+            requested_at__ge=_round_start(subject),
+        )
+        if not asked:
+            yield (
+                "the client was not asked for end-of-case feedback; request it first "
+                "(Feedback.request(case_id, kind='end_of_case')); their answer stays optional"
+            )
+
+
+@attrs.frozen
+class RecoveryByManager:
+    """R7 — a low answer is followed up by someone with authority.
+
+    The service-recovery follow-up a low answer opens is owned by a manager, and only its
+    owner or another manager closes it.
+    """
+
+    id: ClassVar[str] = "R7-recovery"
+    kind: ClassVar[str] = "feedback"
+    commands: frozenset[str] = frozenset({"open_recovery", "close_recovery"})
+
+    def check(self, subject: FeedbackRequest, attempt: Attempt) -> Iterator[str]:
+        """Check the owner is a manager, and who closes the follow-up."""
+        command = attempt.command
+        if isinstance(command, OpenRecovery):
+            owner = attempt.directory.find_staff(command.owner_id)
+            if owner is None or not owner.has_role(MANAGER):
+                yield (
+                    f"{command.owner_id!r} is not a manager; a service-recovery follow-up "
+                    "is owned by a manager; name one"
+                )
+        elif attempt.command_name == "close_recovery" and (
+            command is None or isinstance(command, CloseRecovery)
+        ):
+            actor = attempt.actor
+            owner_id = subject.recovery_owner_id
+            is_manager = isinstance(actor, Staff) and actor.has_role(MANAGER)
+            if actor.id != owner_id and not is_manager:
+                yield (
+                    f"the follow-up is owned by {owner_id!r}; only its owner or a manager "
+                    "closes it; ask them"
+                )
+
+
+def feedback_rules() -> tuple[EndOfCaseFeedback, RecoveryByManager]:
+    """Fresh instances of the built-in feedback rules, in the order they run."""
+    return (EndOfCaseFeedback(), RecoveryByManager())
+
+
+# --- asking: who, when -----------------------------------------------------------------------
+
+
+def recent_request(
+    party_id: str,
+    requests: Iterable[FeedbackRequest],
+    now: pendulum.DateTime,
+    config: FeedbackConfig,
+) -> FeedbackRequest | None:
+    """The latest request sent to ``party_id`` within the suppression span before ``now``
+    (suppressed requests were not sent and do not count), or ``None``."""
+    since = now - config.suppression
+    sent = [
+        r
+        for r in requests
+        if r.party_id == party_id and r.suppressed_by is None and since < r.requested_at <= now
+    ]
+    return max(sent, key=lambda r: r.requested_at) if sent else None
+
+
+def check_in_due(
+    case: Case,
+    requests: Iterable[FeedbackRequest],
+    now: pendulum.DateTime,
+    config: FeedbackConfig,
+) -> bool:
+    """True if ``case`` has been open longer than ``check_in_after`` and has had no check-in
+    (for this case) within the last such span."""
+    if case.state in CLOSED_CASE_STATES:
+        return False
+    start = _round_start(case)
+    if now - start <= config.check_in_after:
+        return False
+    last = [r.requested_at for r in requests if r.case_id == case.id and r.kind == CHECK_IN]
+    return not last or now - max(last) > config.check_in_after
+
+
+def request_problems(case: Case, kind: str, requests: Iterable[FeedbackRequest]) -> Iterator[str]:
+    """Why a request of ``kind`` may not be made on ``case`` now (R7)."""
+    if case.state == "closed":
+        yield (
+            f"case {case.id!r} is closed; feedback is asked before it closes; reopen it if the "
+            "matter is not over"
+        )
+        return
+    if kind == CHECK_IN and case.state in CLOSED_CASE_STATES:
+        yield (
+            f"case {case.id!r} is resolved; a check-in is for work still under way; ask for "
+            "end-of-case feedback instead"
+        )
+    if kind == END_OF_CASE:
+        start = _round_start(case)
+        if any(
+            r.case_id == case.id and r.kind == END_OF_CASE and r.requested_at >= start
+            for r in requests
+        ):
+            yield (
+                f"end-of-case feedback on case {case.id!r} was already requested; it is asked "
+                "once per round; wait for the answer"
+            )
+
+
+def recovery_owner(
+    staff: Iterable[Staff], config: FeedbackConfig, *, not_: str | None = None
+) -> str | None:
+    """Who owns a recovery follow-up: the configured manager, else the first manager by id
+    other than ``not_`` (the case's owner), else any manager, else ``None``."""
+    if config.recovery_owner is not None:
+        return config.recovery_owner
+    managers = sorted(s.id for s in staff if s.has_role(MANAGER))
+    others = [m for m in managers if m != not_]
+    if others:
+        return others[0]
+    return managers[0] if managers else None

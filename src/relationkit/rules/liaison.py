@@ -1,0 +1,100 @@
+"""Care rule R8 — the liaison between client and vendor — as named rules.
+
+* ``R8.times``: a vendor's response is recorded at the time it came, which is neither in the
+  future nor before the ticket was sent or before the vendor's previous response; so the
+  response times measured against the targets are true.
+* ``R8.relay``: a case whose problem went to a vendor does not close before the vendor's fix
+  was relayed to the client; the client is never left without the answer.
+
+The status order itself (sent, vendor acknowledged, fix provided, fix relayed, client
+confirmed; never backwards) is the vendor ticket workflow's, and escalating to a party that
+is not a :class:`~relationkit.domain.parties.Vendor` is refused with
+:class:`~relationkit.exceptions.WrongPartyKind` before a ticket exists.
+
+Example:
+    >>> from relationkit.rules.liaison import liaison_rules
+    >>> [r.id for r in liaison_rules()]
+    ['R8.times', 'R8.relay']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import attrs
+
+from relationkit.domain.case import Case
+from relationkit.domain.liaison import (
+    FIX_PROVIDED,
+    SENT,
+    VENDOR_ACKNOWLEDGED,
+    ProvideFix,
+    VendorAcknowledge,
+    VendorTicket,
+)
+from relationkit.rules.base import Attempt
+
+__all__ = ["FixRelayedBeforeClosing", "TrueResponseTimes", "liaison_rules"]
+
+_UNRELAYED = (SENT, VENDOR_ACKNOWLEDGED, FIX_PROVIDED)
+
+
+@attrs.frozen
+class TrueResponseTimes:
+    """R8.times — vendor response times are measured honestly.
+
+    A response may be recorded after it happened (``responded_at``), but never with a time
+    in the future, before the ticket was sent, or before the vendor's previous response.
+    """
+
+    id: ClassVar[str] = "R8.times"
+    kind: ClassVar[str] = "vendor_ticket"
+    commands: frozenset[str] = frozenset({"vendor_acknowledge", "provide_fix"})
+
+    def check(self, subject: VendorTicket, attempt: Attempt) -> Iterator[str]:
+        """Check ``responded_at`` against now, the sending and the previous response."""
+        command = attempt.command
+        if not isinstance(command, VendorAcknowledge | ProvideFix):
+            return
+        at = command.responded_at
+        if at is None:
+            return
+        if at > attempt.now:
+            yield (
+                f"responded_at {at.isoformat()} is in the future; record the time the vendor "
+                "actually responded"
+            )
+        earliest = subject.responses[-1].at if subject.responses else subject.sent_at
+        if at < earliest:
+            yield (
+                f"responded_at {at.isoformat()} is before {earliest.isoformat()} (the ticket "
+                "was sent or the vendor last responded then); record the true time"
+            )
+
+
+@attrs.frozen
+class FixRelayedBeforeClosing:
+    """R8.relay — the client hears the vendor's answer before the case closes.
+
+    A case with a vendor ticket that was not yet relayed to the client (still sent,
+    acknowledged, or fixed but not passed on) cannot close.
+    """
+
+    id: ClassVar[str] = "R8.relay"
+    kind: ClassVar[str] = "case"
+    commands: frozenset[str] = frozenset({"close"})
+
+    def check(self, subject: Case, attempt: Attempt) -> Iterator[str]:
+        """Look for the case's unrelayed vendor tickets."""
+        waiting = attempt.directory.select(VendorTicket, case_id=subject.id, state__in=_UNRELAYED)
+        for ticket in waiting:
+            yield (
+                f"vendor ticket {ticket.id!r} is {ticket.state!r}; relay the vendor's fix to "
+                "the client (relay_fix) before closing the case"
+            )
+
+
+def liaison_rules() -> tuple[Any, ...]:
+    """Fresh instances of the built-in liaison rules (R8), in the order they run."""
+    return (TrueResponseTimes(), FixRelayedBeforeClosing())

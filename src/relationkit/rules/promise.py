@@ -1,0 +1,514 @@
+"""The care rules that govern promises and expectations: R4, R5, R1 for promises, and P1.
+
+* **R4 PromiseWithinMeans** — promise only what you can deliver: a delivery promise fits an
+  offering's scope, falls due no earlier than the offering's lead time allows on its business
+  calendar, and its owner has capacity. A refusal states the earliest honest due time and
+  which limit was hit. A *stretch* beyond those limits waits for a manager other than the
+  owner to approve it.
+* **R5 ExpectationsSettled** — set expectations up front: before a promise or a plan on a case
+  is committed, each expectation the client stated is matched to an offering's scope item or
+  reset with the client, the conversation recorded.
+* **R1 HeardBeforePromising** — no promise on a case before the client confirmed being heard.
+* **P1 PromiseTiming** — a promise is kept, renegotiated or withdrawn before it falls due,
+  and recorded as broken only after.
+
+Example:
+    >>> from relationkit.rules.promise import PromiseConfig, promise_rules
+    >>> [r.id for r in promise_rules()]
+    ['R1', 'R4', 'R5', 'R5', 'P1']
+    >>> PromiseConfig(capacity=3, capacity_by_owner={"s-kim": 8}).capacity_for("s-kim")
+    8
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+import pendulum
+
+from relationkit.domain.calendar import BusinessCalendar
+from relationkit.domain.case import Case, MatchExpectation, RecordExpectation, ResetExpectation
+from relationkit.domain.offering import Offering
+from relationkit.domain.parties import MANAGER, PARTNER, Staff
+from relationkit.domain.promise import (
+    AWAITING_APPROVAL,
+    OPEN_STATES,
+    REPLY,
+    MakePromise,
+    Promise,
+    RenegotiatePromise,
+)
+from relationkit.domain.values import frozen_roles
+from relationkit.exceptions import InvalidInput, OutOfRange
+
+if TYPE_CHECKING:
+    from relationkit.rules.base import Attempt
+
+__all__ = [
+    "EXPECTATION_COMMANDS",
+    "PLAN_COMMANDS",
+    "ExpectationsSettled",
+    "ExpectationsSettledBeforePromising",
+    "HeardBeforePromising",
+    "HonestDue",
+    "PromiseConfig",
+    "PromiseTiming",
+    "PromiseWithinMeans",
+    "honest_due",
+    "promise_rules",
+]
+
+PLAN_COMMANDS = frozenset({"accept", "compromise", "start_work"})
+"""Case commands that commit the business to a plan: R5 wants expectations settled first."""
+EXPECTATION_COMMANDS = frozenset({"record_expectation", "match_expectation", "reset_expectation"})
+"""Case commands that record and settle the client's expectations."""
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+def _capacity(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise OutOfRange(attribute.name, value, 1, "any larger whole number")
+
+
+def _capacities(value: Mapping[str, int]) -> Mapping[str, int]:
+    found = dict(value)
+    for owner, capacity in found.items():
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+            raise OutOfRange(f"capacity_by_owner[{owner!r}]", capacity, 1, "any larger number")
+    return found
+
+
+def _roles(value: Any) -> frozenset[str]:
+    found = frozen_roles(value)
+    if not found:
+        raise InvalidInput(
+            "refused: no approver roles; nobody could approve a stretch; name at least one "
+            "role, such as 'manager'.",
+            field="approver_roles",
+        )
+    return found
+
+
+def _fraction(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise OutOfRange(attribute.name, value, "0 (exclusive)", "1 (exclusive)")
+
+
+@attrs.frozen(kw_only=True)
+class PromiseConfig:
+    """Settings of promises (R4) and of the promise sweep.
+
+    Attributes:
+        capacity: how many open promises one owner may hold (R4).
+        capacity_by_owner: a different capacity for some owners, by staff id (a part-time
+            colleague, a team lead with a team behind them).
+        warn_fraction: the share of the time to a promise's due time after which the sweep
+            warns that it is falling due (0.8: at 80 %).
+        default_calendar: the calendar id used to time warnings of promises that have no
+            offering (replies promised by a deferral); wall-clock time if ``None``.
+        approver_roles: roles that may approve a stretch promise, which is never its
+            owner's to approve.
+    """
+
+    capacity: int = attrs.field(default=5, validator=_capacity)
+    capacity_by_owner: Mapping[str, int] = attrs.field(factory=dict, converter=_capacities)
+    warn_fraction: float = attrs.field(default=0.8, validator=_fraction)
+    default_calendar: str | None = None
+    approver_roles: frozenset[str] = attrs.field(
+        default=frozenset({MANAGER, PARTNER}), converter=_roles
+    )
+
+    def capacity_for(self, owner_id: str) -> int:
+        """The capacity of ``owner_id``."""
+        return self.capacity_by_owner.get(owner_id, self.capacity)
+
+
+# --- the earliest honest due time -------------------------------------------------------------
+
+
+@attrs.frozen
+class HonestDue:
+    """The earliest due time a promise under an offering can honestly have, and why.
+
+    Attributes:
+        earliest: the earliest honest due time (in the calendar's zone).
+        by_lead_time: when the offering's lead time, counted from now, runs out.
+        limits: the limits that set ``earliest``: ``"lead time"``, plus ``"capacity"``
+            when the owner must first settle an open promise.
+        open_promises: the owner's open promises.
+        capacity: the owner's capacity.
+    """
+
+    earliest: pendulum.DateTime
+    by_lead_time: pendulum.DateTime
+    limits: tuple[str, ...]
+    open_promises: int
+    capacity: int
+
+    @property
+    def at_capacity(self) -> bool:
+        """True if the owner holds as many open promises as they may."""
+        return self.open_promises >= self.capacity
+
+
+def honest_due(
+    offering: Offering,
+    calendar: BusinessCalendar,
+    owner_id: str,
+    now: pendulum.DateTime,
+    open_dues: Sequence[pendulum.DateTime],
+    config: PromiseConfig,
+) -> HonestDue:
+    """The earliest honest due time of a promise by ``owner_id`` under ``offering``.
+
+    The offering's lead time is counted on ``calendar`` from ``now``. When the owner is at
+    capacity (``open_dues`` are the due times of their open promises), it is counted instead
+    from the moment enough of those fall due to free a place.
+    """
+    by_lead = calendar.add(now, offering.lead_time)
+    capacity = config.capacity_for(owner_id)
+    limits = ["lead time"]
+    earliest = by_lead
+    held = len(open_dues)
+    if held >= capacity:
+        dues = sorted(open_dues)
+        frees_at = max(now, dues[held - capacity])
+        by_capacity = calendar.add(frees_at, offering.lead_time)
+        if by_capacity > by_lead:
+            earliest = by_capacity
+            limits = ["capacity"]
+        else:
+            limits.append("capacity")
+    return HonestDue(earliest, by_lead, tuple(limits), held, capacity)
+
+
+def _when(at: pendulum.DateTime) -> str:
+    return f"{at.isoformat()} ({at.format('ddd D MMM YYYY HH:mm')} {at.timezone_name})"
+
+
+# --- R1 for promises --------------------------------------------------------------------------
+
+
+@attrs.frozen
+class HeardBeforePromising:
+    """R1 — no promise on a case before the client confirmed being heard.
+
+    A promise made before the concern is understood promises the wrong thing. This is the
+    case rule R1 (:class:`~relationkit.rules.case.HeardBeforeDeciding`) applied to promises
+    that name a case: the case must carry the client's confirmation of the paraphrase.
+    """
+
+    id: ClassVar[str] = "R1"
+    kind: ClassVar[str] = "promise"
+    commands: frozenset[str] = frozenset({"make"})
+
+    def check(self, subject: Promise, attempt: Attempt) -> Iterator[str]:
+        """Refuse a promise on a case whose client has not confirmed being heard."""
+        command = attempt.command
+        if not isinstance(command, MakePromise) or command.case_id is None:
+            return
+        case = attempt.directory.find(Case, command.case_id)
+        if case is None:
+            yield f"no case {command.case_id!r} exists; open the case first or name another"
+        elif not case.heard:
+            yield (
+                f"the client of case {case.id!r} has not confirmed being heard; restate their "
+                "concern (acknowledge) and have them confirm it before promising anything"
+            )
+
+
+# --- R4 ----------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class PromiseWithinMeans:
+    """R4 — promise only what you can deliver.
+
+    A delivery promise names an offering from the catalogue; what it promises lies within the
+    offering's scope; its due time is no earlier than the offering's lead time, counted in
+    business time on the offering's calendar, allows; and its owner, a member of staff, holds
+    fewer open promises than their capacity. A refusal states the earliest honest due time
+    and which limit was hit. Going beyond these limits is a *stretch*: it must say why, and
+    a manager other than the owner must approve it before the party can count on it.
+    """
+
+    id: ClassVar[str] = "R4"
+    kind: ClassVar[str] = "promise"
+    commands: frozenset[str] = frozenset({"make", "approve_stretch"})
+
+    def check(self, subject: Promise, attempt: Attempt) -> Iterator[str]:
+        """Check the owner, offering, scope, lead time and capacity; and who approves."""
+        if attempt.command_name == "approve_stretch":
+            yield from self._approval(subject, attempt)
+            return
+        command = attempt.command
+        if not isinstance(command, MakePromise):
+            return
+        directory = attempt.directory
+        if directory.find_staff(command.owner_id) is None:
+            yield (
+                f"the owner {command.owner_id!r} is not a member of staff; a promise is owned "
+                "by a person of the business who answers for it; name a registered colleague"
+            )
+            return
+        if command.kind == REPLY:
+            if command.case_id is None:
+                yield "a promised reply answers a case; pass case_id"
+            return
+        if command.offering_id is None:
+            yield (
+                "a promise must name the offering it is delivered under; pass offering_id "
+                "(register offerings with Promises.register_offering)"
+            )
+            return
+        offering = directory.find_record(Offering, command.offering_id)
+        if offering is None:
+            yield (
+                f"no offering {command.offering_id!r} is in the catalogue; promise only what "
+                "the business offers; register the offering or name another"
+            )
+            return
+        calendar = directory.find_record(BusinessCalendar, offering.calendar_id)
+        if calendar is None:
+            yield (
+                f"offering {offering.id!r} counts its lead time on calendar "
+                f"{offering.calendar_id!r}, which is not registered; register it first"
+            )
+            return
+        if command.stretch:
+            if command.stretch_reason is None:
+                yield "a stretch promise must say why it is worth it; pass stretch_reason"
+            return
+        outside = [item for item in command.scope if not offering.covers(item)]
+        if outside:
+            yield (
+                f"limit hit: scope; {', '.join(repr(i) for i in outside)} is not in the scope of "
+                f"offering {offering.id!r} ({', '.join(offering.scope)}); promise only what it "
+                "covers and refer the rest, or make it a stretch for a manager to approve"
+            )
+        if command.due_at <= attempt.now:
+            return  # P1 refuses a due time that is not in the future
+        held = directory.select(Promise, owner_id=command.owner_id, state__in=OPEN_STATES)
+        estimate = honest_due(
+            offering,
+            calendar,
+            command.owner_id,
+            attempt.now,
+            [p.due_at for p in held],
+            attempt.config.promises,
+        )
+        if command.due_at >= estimate.earliest:
+            return
+        if command.due_at < estimate.by_lead_time:
+            yield (
+                f"limit hit: lead time; offering {offering.id!r} needs {offering.lead_time} on "
+                f"calendar {calendar.id!r}; the earliest honest due time is "
+                f"{_when(estimate.earliest)}; promise that or later, or make it a stretch for a "
+                "manager to approve"
+            )
+        if estimate.at_capacity and "capacity" in estimate.limits:
+            yield (
+                f"limit hit: capacity; {command.owner_id!r} holds {estimate.open_promises} open "
+                f"promise(s) and a capacity of {estimate.capacity}, so the work starts when one "
+                f"falls due; the earliest honest due time is {_when(estimate.earliest)}; "
+                "promise that or later, hand the promise to a colleague, or make it a stretch "
+                "for a manager to approve"
+            )
+
+    def _approval(self, subject: Promise, attempt: Attempt) -> Iterator[str]:
+        actor = attempt.actor
+        roles = attempt.config.promises.approver_roles
+        if not isinstance(actor, Staff) or not actor.has_role(*roles):
+            yield (
+                f"approving a stretch needs one of the roles {', '.join(sorted(roles))}; "
+                f"{actor.id!r} holds none; ask a manager"
+            )
+        elif actor.id == subject.owner_id:
+            yield (
+                f"{actor.id!r} owns this promise and cannot approve their own stretch; ask "
+                "another manager"
+            )
+
+
+# --- R5 ----------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ExpectationsSettled:
+    """R5 — set expectations up front.
+
+    The client's expectations are recorded on the case. Before the business commits to a
+    plan (accepting, offering a compromise, starting work), each one is matched to a scope
+    item of an offering or reset with the client, the conversation recorded, so nobody
+    finds out at the end that A, B and C were expected and only A was ever on offer.
+    """
+
+    id: ClassVar[str] = "R5"
+    kind: ClassVar[str] = "case"
+    commands: frozenset[str] = PLAN_COMMANDS | EXPECTATION_COMMANDS
+
+    def check(self, subject: Case, attempt: Attempt) -> Iterator[str]:
+        """Check expectation commands name real expectations and scope items; refuse a plan
+        while an expectation is unsettled."""
+        command = attempt.command
+        if attempt.command_name in PLAN_COMMANDS:
+            yield from _unsettled(subject, "committing to a plan")
+        elif isinstance(command, RecordExpectation):
+            if command.key is not None and subject.expectation(command.key) is not None:
+                yield (
+                    f"the case already records an expectation {command.key!r}; give the new "
+                    "one another key"
+                )
+        elif isinstance(command, MatchExpectation | ResetExpectation):
+            if subject.expectation(command.expectation) is None:
+                known = ", ".join(e.key for e in subject.expectations) or "none yet"
+                yield (
+                    f"the case records no expectation {command.expectation!r} (recorded: "
+                    f"{known}); record it first (record_expectation)"
+                )
+            if isinstance(command, MatchExpectation):
+                offering = attempt.directory.find_record(Offering, command.offering_id)
+                if offering is None:
+                    yield (
+                        f"no offering {command.offering_id!r} is in the catalogue; match the "
+                        "expectation to an offering the business has, or reset it"
+                    )
+                elif not offering.covers(command.scope_item):
+                    yield (
+                        f"{command.scope_item!r} is not in the scope of offering "
+                        f"{offering.id!r} ({', '.join(offering.scope)}); match it to a "
+                        "scope item it has, or reset the expectation with the client"
+                    )
+
+
+def _unsettled(case: Case, what: str) -> Iterable[str]:
+    open_ = case.unsettled_expectations
+    if open_:
+        listed = ", ".join(f"{e.key} ({e.text!r})" for e in open_)
+        yield (
+            f"{what} on case {case.id!r} while the client's expectations {listed} are "
+            "unsettled; match each to an offering's scope item (match_expectation) or reset "
+            "it with the client and record the conversation (reset_expectation)"
+        )
+
+
+@attrs.frozen
+class ExpectationsSettledBeforePromising:
+    """R5 — set expectations up front, for promises made on a case.
+
+    A delivery promise on a case is committed only when each expectation the case records
+    is matched to an offering's scope or reset with the client (see
+    :class:`ExpectationsSettled`).
+    """
+
+    id: ClassVar[str] = "R5"
+    kind: ClassVar[str] = "promise"
+    commands: frozenset[str] = frozenset({"make"})
+
+    def check(self, subject: Promise, attempt: Attempt) -> Iterator[str]:
+        """Refuse a delivery promise on a case with unsettled expectations."""
+        command = attempt.command
+        if not isinstance(command, MakePromise) or command.case_id is None:
+            return
+        if command.kind == REPLY:
+            return
+        case = attempt.directory.find(Case, command.case_id)
+        if case is not None:
+            yield from _unsettled(case, "promising")
+
+
+# --- P1 ----------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class PromiseTiming:
+    """P1 — a promise is honest about time.
+
+    It falls due in the future when it is made; it is kept, renegotiated (to a new time still
+    ahead) or withdrawn before it falls due, never after; a stretch is approved before the
+    time it names; it is recorded as broken only once its due time has passed; the sweep
+    warns only once its warning time has come.
+    """
+
+    id: ClassVar[str] = "P1"
+    kind: ClassVar[str] = "promise"
+    commands: frozenset[str] = frozenset(
+        {"make", "keep", "mark_broken", "renegotiate", "withdraw", "approve_stretch", "warn"}
+    )
+
+    def check(self, subject: Promise, attempt: Attempt) -> Iterator[str]:
+        """Check the command against the promise's due time and the clock."""
+        now = attempt.now
+        name = attempt.command_name
+        command = attempt.command
+        if name == "make":
+            if isinstance(command, MakePromise):
+                yield from self._new_times(command.due_at, command.warn_at, now)
+            return
+        due = subject.due_at
+        if name == "mark_broken":
+            if now <= due:
+                yield (
+                    f"the promise falls due at {due.isoformat()} and can still be kept; it is "
+                    "broken only once that time has passed"
+                )
+            return
+        if name == "warn":
+            if subject.warn_at is None:
+                yield "no warning is pending on this promise (none planned, or already given)"
+            elif now < subject.warn_at:
+                yield f"the warning is due at {subject.warn_at.isoformat()}, not before"
+            return
+        if name == "withdraw" and subject.state == AWAITING_APPROVAL:
+            return  # never committed: it may be withdrawn at any time
+        if now > due:
+            what = _PAST.get(name, name)
+            yield (
+                f"the promise fell due at {due.isoformat()}; it can no longer be {what}; it is "
+                "broken (the sweep records that); make a new promise if there is still one "
+                "to make"
+            )
+            return
+        if isinstance(command, RenegotiatePromise):
+            if command.due_at == due:
+                yield "the new due time is the current one; name another time"
+            else:
+                yield from self._new_times(command.due_at, command.warn_at, now)
+
+    @staticmethod
+    def _new_times(
+        due: pendulum.DateTime, warn_at: pendulum.DateTime | None, now: pendulum.DateTime
+    ) -> Iterator[str]:
+        if due <= now:
+            yield (
+                f"the due time {due.isoformat()} is not in the future (now is "
+                f"{now.isoformat()}); promise a time still ahead"
+            )
+        elif warn_at is not None and not now <= warn_at <= due:
+            yield (
+                f"the warning time {warn_at.isoformat()} does not lie between now and the due "
+                "time; give one in between, or none"
+            )
+
+
+_PAST = {
+    "keep": "kept",
+    "renegotiate": "renegotiated",
+    "withdraw": "withdrawn",
+    "approve_stretch": "approved",
+}
+
+
+def promise_rules() -> tuple[Any, ...]:
+    """Fresh instances of the built-in promise and expectation rules, in the order they run."""
+    return (
+        HeardBeforePromising(),
+        PromiseWithinMeans(),
+        ExpectationsSettled(),
+        ExpectationsSettledBeforePromising(),
+        PromiseTiming(),
+    )

@@ -1,0 +1,1 @@
+"""Facades over :class:`~relationkit.service.Relations` for each area of client care."""

@@ -1,0 +1,621 @@
+"""Promises, offerings and business calendars, as one facade: ``Relations.promises``.
+
+:class:`Promises` keeps the catalogue (business calendars and offerings), makes promises
+through the promise workflow and care rules R1, R4, R5 and P1, answers the questions people
+ask (what falls due soon, what is overdue, how often an owner or a relationship keeps its
+promises) and runs the sweep that records broken promises and warns of those falling due.
+
+A deferral is a promise: when a case is deferred with ``Defer(reply_by=…)``, a *reply*
+promise owned by whoever deferred, made to the client, due at the reply-by time, is made in
+the same transaction; deciding the case in time keeps it, and the sweep breaks it once the
+time passes.
+
+Example:
+    >>> import pendulum
+    >>> from relationkit import Relations, MemoryStore, Client, Staff
+    >>> from relationkit.domain.calendar import BusinessCalendar, BusinessTime
+    >>> from relationkit.domain.offering import Offering
+    >>> from relationkit.testing import ManualClock
+    >>> clock = ManualClock(pendulum.datetime(2026, 3, 2, 9, tz="Europe/Berlin"))
+    >>> rk = Relations(MemoryStore(), clock=clock)
+    >>> rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+    >>> rk.promises.register_calendar(BusinessCalendar(id="berlin", timezone="Europe/Berlin"))
+    >>> rk.promises.register_offering(Offering(id="audit", name="Audit", scope=("audit",),
+    ...                               lead_time=BusinessTime(days=5), calendar_id="berlin"))
+    >>> rk.promises.earliest_due("audit", owner="s-sam").earliest.isoformat()
+    '2026-03-09T09:00:00+01:00'
+    >>> p = rk.promises.make(actor="s-sam", party="c-ana", what="The audit report",
+    ...                      offering="audit", due=pendulum.datetime(2026, 3, 13, 17,
+    ...                      tz="Europe/Berlin"))
+    >>> p.state, rk.promises.keep(p.id, actor="s-sam").state
+    ('made', 'kept')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pendulum
+
+from relationkit.domain.calendar import BusinessCalendar
+from relationkit.domain.case import Case
+from relationkit.domain.events import Event
+from relationkit.domain.offering import Offering
+from relationkit.domain.parties import Party, Staff
+from relationkit.domain.promise import (
+    AWAITING_APPROVAL,
+    COMMITTED_STATES,
+    DELIVERY,
+    OPEN_STATES,
+    REPLY,
+    ApproveStretch,
+    BreakPromise,
+    KeepPromise,
+    MakePromise,
+    Promise,
+    RenegotiatePromise,
+    WarnPromise,
+    WithdrawPromise,
+)
+from relationkit.domain.values import instant, new_id, text
+from relationkit.exceptions import (
+    ConcurrencyError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    NotPermitted,
+    RuleViolation,
+    RuleViolations,
+)
+from relationkit.rules.authority import authority_problem
+from relationkit.rules.promise import HonestDue, honest_due
+from relationkit.serialization import converter
+from relationkit.services.relationships import SWEEPER_ID
+from relationkit.store.codec import RecordType, register_record_type
+
+if TYPE_CHECKING:
+    from relationkit.domain.aggregate import Aggregate, Command
+    from relationkit.rules.base import Attempt
+    from relationkit.service import Relations
+    from relationkit.store.base import UnitOfWork
+    from relationkit.typing import Directory
+
+__all__ = ["DECISION_EVENTS", "KeepingRate", "PromiseSweepReport", "Promises"]
+
+DECISION_EVENTS = frozenset(
+    {"RequestAccepted", "RequestDeclined", "CompromiseOffered", "CaseReferred"}
+)
+"""Case events that answer the client: they keep the reply a deferral promised."""
+
+
+def _record_id(record: Any) -> str:
+    return str(record.id)
+
+
+def _decode_calendar(data: Any) -> BusinessCalendar:
+    return converter.structure(data, BusinessCalendar)
+
+
+def _decode_offering(data: Any) -> Offering:
+    return converter.structure(data, Offering)
+
+
+register_record_type(
+    RecordType("calendar", BusinessCalendar, _record_id, converter.unstructure, _decode_calendar)
+)
+register_record_type(
+    RecordType("offering", Offering, _record_id, converter.unstructure, _decode_offering)
+)
+
+
+@attrs.frozen
+class KeepingRate:
+    """How often promises were kept: kept against broken (withdrawn ones do not count).
+
+    Attributes:
+        kept: promises kept.
+        broken: promises broken.
+    """
+
+    kept: int
+    broken: int
+
+    @property
+    def settled(self) -> int:
+        """Promises kept or broken."""
+        return self.kept + self.broken
+
+    @property
+    def rate(self) -> float | None:
+        """The share kept, from 0 to 1; ``None`` while none was kept or broken."""
+        return None if self.settled == 0 else self.kept / self.settled
+
+
+@attrs.frozen
+class PromiseSweepReport:
+    """What :meth:`Promises.run` did.
+
+    Attributes:
+        at: the time the sweep ran for.
+        broken: ids of promises recorded as broken (their due time passed unkept).
+        warned: ids of promises warned about (most of their time has passed).
+        expired: ids of stretch requests withdrawn because no approval came in time.
+    """
+
+    at: pendulum.DateTime
+    broken: tuple[str, ...] = ()
+    warned: tuple[str, ...] = ()
+    expired: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """True if the sweep recorded anything."""
+        return bool(self.broken or self.warned or self.expired)
+
+
+def _positive(value: Any, field: str) -> pendulum.Duration:
+    if not isinstance(value, pendulum.Duration) or value.total_seconds() <= 0:
+        raise InvalidInput(
+            f"refused: {field} = {value!r}; it must be a positive pendulum.Duration; pass e.g. "
+            "pendulum.duration(days=2).",
+            field=field,
+        )
+    return value
+
+
+class Promises:
+    """Promises on honest business calendars, reached as ``Relations.promises``.
+
+    Args:
+        relations: the :class:`~relationkit.service.Relations` it works through.
+    """
+
+    def __init__(self, relations: Relations) -> None:
+        self._rk = relations
+        relations.command_hooks.append(self._after_case_event)
+
+    # --- the catalogue ---------------------------------------------------------------------
+
+    def register_calendar(self, *calendars: BusinessCalendar) -> None:
+        """Store (or update) business calendars."""
+        for calendar in calendars:
+            if not isinstance(calendar, BusinessCalendar):
+                raise InvalidInput(
+                    f"refused: registering a {type(calendar).__name__} as a calendar; build a "
+                    "BusinessCalendar.",
+                    field="calendars",
+                )
+        with self._rk.store.unit_of_work() as uow:
+            for calendar in calendars:
+                uow.put(calendar)
+            uow.commit()
+
+    def register_offering(self, *offerings: Offering) -> None:
+        """Store (or update) offerings; each one's calendar must be registered."""
+        with self._rk.store.unit_of_work() as uow:
+            for offering in offerings:
+                if not isinstance(offering, Offering):
+                    raise InvalidInput(
+                        f"refused: registering a {type(offering).__name__} as an offering; "
+                        "build an Offering.",
+                        field="offerings",
+                    )
+                if uow.find_record(BusinessCalendar, offering.calendar_id) is None:
+                    raise NotFound(
+                        "calendar",
+                        offering.calendar_id,
+                        "register the calendar (Promises.register_calendar) before the "
+                        "offerings that count on it",
+                    )
+                uow.put(offering)
+            uow.commit()
+
+    def calendar(self, calendar_id: str) -> BusinessCalendar:
+        """The registered calendar with that id."""
+        with self._rk.store.unit_of_work() as uow:
+            found = uow.find_record(BusinessCalendar, text(calendar_id, "calendar_id"))
+        if found is None:
+            raise NotFound("calendar", calendar_id, "register it (Promises.register_calendar)")
+        return found
+
+    def offering(self, offering_id: str) -> Offering:
+        """The offering with that id."""
+        with self._rk.store.unit_of_work() as uow:
+            found = uow.find_record(Offering, text(offering_id, "offering_id"))
+        if found is None:
+            raise NotFound(
+                "offering", offering_id, "check the catalogue (Promises.offerings) or register it"
+            )
+        return found
+
+    def offerings(self) -> list[Offering]:
+        """The catalogue, by id."""
+        with self._rk.store.unit_of_work() as uow:
+            return uow.records(Offering)
+
+    def earliest_due(
+        self, offering: str, *, owner: str, now: pendulum.DateTime | None = None
+    ) -> HonestDue:
+        """The earliest honest due time of a promise by ``owner`` under ``offering`` (R4)."""
+        when = self._rk.now() if now is None else instant(now, "now")
+        found = self.offering(offering)
+        calendar = self.calendar(found.calendar_id)
+        owner_id = text(owner, "owner")
+        with self._rk.store.unit_of_work() as uow:
+            held = uow.select(Promise, owner_id=owner_id, state__in=OPEN_STATES)
+        dues = [p.due_at for p in held]
+        return honest_due(found, calendar, owner_id, when, dues, self._rk.config.promises)
+
+    # --- commands --------------------------------------------------------------------------
+
+    def make(
+        self,
+        *,
+        actor: str,
+        what: str,
+        due: pendulum.DateTime,
+        party: str | None = None,
+        offering: str | None = None,
+        scope: Iterable[str] = (),
+        owner: str | None = None,
+        case: str | None = None,
+        relationship: str | None = None,
+        stretch: bool = False,
+        stretch_reason: str | None = None,
+        promise_id: str | None = None,
+    ) -> Promise:
+        """Make a delivery promise (R1, R4, R5, P1); return it.
+
+        Args:
+            actor: who makes it (a member of staff).
+            what: what is promised, in the party's words.
+            due: when it falls due (aware, any zone).
+            party: whom it is made to; the case's client if omitted.
+            offering: the offering it is delivered under.
+            scope: the offering's scope items it promises (all if empty).
+            owner: who answers for it; ``actor`` if omitted.
+            case: the case it answers, if any.
+            relationship: its relationship; the case's if omitted.
+            stretch: go beyond the offering's limits or the owner's capacity; the promise
+                then waits for a manager other than the owner (:meth:`approve_stretch`).
+            stretch_reason: why the stretch is worth it.
+            promise_id: its id; generated if omitted.
+
+        Raises:
+            NotFound: the party, owner, case or offering does not exist.
+            RuleViolation: a care rule refused; R4 names the earliest honest due time.
+        """
+        rk = self._rk
+        owner_id = text(actor if owner is None else owner, "owner")
+        case_obj = None
+        if case is not None:
+            case_obj = rk.case(text(case, "case"))
+        party_id = (
+            text(party, "party")
+            if party is not None
+            else (case_obj.client_id if case_obj is not None else text(party, "party"))
+        )
+        if relationship is None and case_obj is not None:
+            relationship = case_obj.relationship_id
+        offering_obj = None if offering is None else self.offering(offering)
+        with rk.store.unit_of_work() as uow:
+            self._check_people(uow, owner_id, party_id)
+        due_at = instant(due, "due")
+        now = rk.now()
+        warn_at = self._warn_at(now, due_at, offering_obj)
+        command = MakePromise(
+            owner_id=owner_id,
+            party_id=party_id,
+            what=what,
+            due_at=due_at,
+            kind=DELIVERY,
+            offering_id=None if offering_obj is None else offering_obj.id,
+            scope=tuple(scope),
+            case_id=None if case_obj is None else case_obj.id,
+            relationship_id=relationship,
+            warn_at=warn_at,
+            stretch=stretch,
+            stretch_reason=stretch_reason,
+        )
+        return rk.create(Promise, command, actor=actor, aggregate_id=promise_id)
+
+    def keep(self, promise_id: str, *, actor: str, note: str | None = None) -> Promise:
+        """Record that the promise was kept (before or at its due time)."""
+        return self._rk.execute(Promise, promise_id, KeepPromise(note=note), actor=actor)
+
+    def renegotiate(
+        self,
+        promise_id: str,
+        *,
+        actor: str,
+        due: pendulum.DateTime,
+        party_told: str,
+        reason: str | None = None,
+    ) -> Promise:
+        """Move the due time before it falls due, recording how the party was told."""
+        current = self.get(promise_id)
+        due_at = instant(due, "due")
+        offering = None if current.offering_id is None else self._find_offering(current)
+        warn_at = self._warn_at(self._rk.now(), due_at, offering)
+        command = RenegotiatePromise(
+            due_at=due_at, party_told=party_told, reason=reason, warn_at=warn_at
+        )
+        return self._rk.execute(
+            Promise, promise_id, command, actor=actor, expected_version=current.version
+        )
+
+    def withdraw(self, promise_id: str, *, actor: str, reason: str) -> Promise:
+        """Take the promise back before it falls due, saying why."""
+        return self._rk.execute(Promise, promise_id, WithdrawPromise(reason=reason), actor=actor)
+
+    def approve_stretch(self, promise_id: str, *, actor: str, note: str | None = None) -> Promise:
+        """A manager other than the owner approves a stretch promise; it is then made."""
+        return self._rk.execute(Promise, promise_id, ApproveStretch(note=note), actor=actor)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def get(self, promise_id: str) -> Promise:
+        """The stored promise."""
+        with self._rk.store.unit_of_work() as uow:
+            return uow.get(Promise, text(promise_id, "promise_id"))
+
+    def find(self, **where: Any) -> list[Promise]:
+        """Promises whose indexed attributes match, e.g. ``find(owner_id="s-sam")``."""
+        with self._rk.store.unit_of_work() as uow:
+            return uow.select(Promise, **where)
+
+    def timeline(self, promise_id: str) -> list[Event]:
+        """The promise's events, oldest first."""
+        return self._rk.timeline(promise_id, Promise)
+
+    def due_soon(
+        self, now: pendulum.DateTime | None = None, within: pendulum.Duration | None = None
+    ) -> list[Promise]:
+        """Committed promises falling due after ``now`` and no later than ``now + within``
+        (two days if omitted), soonest first."""
+        when = self._rk.now() if now is None else instant(now, "now")
+        span = pendulum.duration(days=2) if within is None else _positive(within, "within")
+        with self._rk.store.unit_of_work() as uow:
+            return uow.select(
+                Promise,
+                state__in=COMMITTED_STATES,
+                due_at__gt=when,
+                due_at__le=when + span,
+                order_by="due_at",
+            )
+
+    def overdue(self, now: pendulum.DateTime | None = None) -> list[Promise]:
+        """Committed promises whose due time has passed (the sweep will break them)."""
+        when = self._rk.now() if now is None else instant(now, "now")
+        with self._rk.store.unit_of_work() as uow:
+            return uow.select(
+                Promise, state__in=COMMITTED_STATES, due_at__lt=when, order_by="due_at"
+            )
+
+    def keeping_rate(
+        self,
+        *,
+        owner: str | None = None,
+        relationship: str | None = None,
+        party: str | None = None,
+    ) -> KeepingRate:
+        """How often promises were kept, for an owner, a relationship, a party, or all."""
+        where: dict[str, Any] = {}
+        if owner is not None:
+            where["owner_id"] = text(owner, "owner")
+        if relationship is not None:
+            where["relationship_id"] = text(relationship, "relationship")
+        if party is not None:
+            where["party_id"] = text(party, "party")
+        with self._rk.store.unit_of_work() as uow:
+            kept = uow.count(Promise, state="kept", **where)
+            broken = uow.count(Promise, state="broken", **where)
+        return KeepingRate(kept, broken)
+
+    # --- the sweep -------------------------------------------------------------------------
+
+    def run(self, now: pendulum.DateTime | None = None) -> PromiseSweepReport:
+        """Record as broken every committed promise whose due time has passed, warn about
+        those past their warning time, and withdraw stretch requests nobody approved in time.
+
+        Running it again for the same time changes nothing more.
+        """
+        when = self._rk.now() if now is None else instant(now, "now")
+        with self._rk.store.unit_of_work() as uow:
+            overdue = [
+                p.id
+                for p in uow.select(
+                    Promise, state__in=COMMITTED_STATES, due_at__lt=when, order_by="due_at"
+                )
+            ]
+            warn = [
+                p.id
+                for p in uow.select(
+                    Promise,
+                    state__in=COMMITTED_STATES,
+                    warn_at__le=when,
+                    due_at__ge=when,
+                    order_by="due_at",
+                )
+            ]
+            lapsed = [
+                p.id
+                for p in uow.select(
+                    Promise, state=AWAITING_APPROVAL, due_at__lt=when, order_by="due_at"
+                )
+            ]
+        note = f"due time passed unkept (sweep of {when.isoformat()})"
+        broken = [i for i in overdue if self._sweep(i, BreakPromise(note=note), when)]
+        warned = [i for i in warn if self._sweep(i, WarnPromise(), when)]
+        reason = "no manager approved the stretch before its due time"
+        expired = [i for i in lapsed if self._sweep(i, WithdrawPromise(reason=reason), when)]
+        return PromiseSweepReport(when, tuple(broken), tuple(warned), tuple(expired))
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _sweeper(self, command: str) -> Staff:
+        roles = self._rk.config.roles_for(command) or frozenset({"sweep"})
+        return Staff(id=SWEEPER_ID, name="relationkit sweep", roles=roles)
+
+    def _sweep(self, promise_id: str, command: Command, now: pendulum.DateTime) -> bool:
+        rk = self._rk
+        workflow = rk.workflow_for(Promise)
+        with rk.store.unit_of_work() as uow:
+            subject = uow.find(Promise, promise_id)
+            if subject is None:
+                return False
+            attempt = attrs.evolve(
+                rk._attempt(uow, command.NAME, command, self._sweeper(command.NAME)), now=now
+            )
+            try:
+                event = workflow.run(subject, command, attempt)
+                uow.append(subject, [event])
+                uow.commit()
+            except (ConcurrencyError, InvalidTransition, RuleViolation, RuleViolations):
+                return False  # another worker or a person got there first
+        rk.notify([event], subject)
+        return True
+
+    def _check_people(self, uow: UnitOfWork, owner_id: str, party_id: str) -> None:
+        if uow.find_record(Staff, owner_id) is None:
+            hint = (
+                "a promise is owned by a member of staff who answers for it; "
+                "register them (Relations.register) or name a colleague"
+            )
+            if uow.find_record(Party, owner_id) is not None:
+                raise InvalidInput(
+                    f"refused: {owner_id!r} as the owner of a promise; they are a party, not "
+                    f"staff; {hint}.",
+                    field="owner",
+                )
+            raise NotFound("staff", owner_id, hint)
+        if uow.find_record(Party, party_id) is None:
+            raise NotFound("party", party_id, "register the party (Relations.register) first")
+
+    def _find_offering(self, promise: Promise) -> Offering | None:
+        with self._rk.store.unit_of_work() as uow:
+            return (
+                None
+                if promise.offering_id is None
+                else uow.find_record(Offering, promise.offering_id)
+            )
+
+    def _calendar_for(
+        self, records: Directory | UnitOfWork, offering: Offering | None
+    ) -> BusinessCalendar | None:
+        calendar_id = (
+            self._rk.config.promises.default_calendar if offering is None else offering.calendar_id
+        )
+        if calendar_id is None:
+            return None
+        return records.find_record(BusinessCalendar, calendar_id)
+
+    def _warn_at(
+        self,
+        start: pendulum.DateTime,
+        due: pendulum.DateTime,
+        offering: Offering | None,
+        records: Directory | UnitOfWork | None = None,
+    ) -> pendulum.DateTime | None:
+        """When the sweep should warn: after ``warn_fraction`` of the business time (on the
+        offering's or the default calendar) from ``start`` to ``due``, or of the wall-clock
+        time when there is no calendar or no business time in between."""
+        if due <= start:
+            return None
+        fraction = self._rk.config.promises.warn_fraction
+        if records is None:
+            with self._rk.store.unit_of_work() as uow:
+                calendar = self._calendar_for(uow, offering)
+        else:
+            calendar = self._calendar_for(records, offering)
+        if calendar is not None:
+            span = calendar.business_time_between(start, due)
+            if span.total_seconds() > 0:
+                part = pendulum.duration(seconds=span.total_seconds() * fraction)
+                if part.total_seconds() > 0:
+                    return min(calendar.add_business_time(start, part), due)
+        seconds = (due - start).total_seconds() * fraction
+        return start.in_timezone("UTC").add(seconds=seconds).in_timezone(due.timezone_name or "UTC")
+
+    # --- deferral becomes a promise ----------------------------------------------------------
+
+    def _after_case_event(
+        self, event: Event, subject: Aggregate, attempt: Attempt
+    ) -> Iterable[Any]:
+        """Command hook: a deferral makes (or moves) a reply promise; a decision keeps it."""
+        if not isinstance(subject, Case):
+            return ()
+        if event.name == "DecisionDeferred":
+            return self._promise_reply(subject, attempt)
+        if event.name in DECISION_EVENTS:
+            return self._keep_replies(subject, attempt)
+        return ()
+
+    def _open_replies(self, case: Case, attempt: Attempt) -> list[Promise]:
+        found = attempt.directory.select(Promise, case_id=case.id, state__in=COMMITTED_STATES)
+        return [p for p in found if p.kind == REPLY]
+
+    def _promise_reply(
+        self, case: Case, attempt: Attempt
+    ) -> list[tuple[Aggregate, Sequence[Event]]]:
+        deferral = case.deferral
+        if deferral is None:  # pragma: no cover - a deferral event always leaves one
+            return []
+        workflow = self._rk.workflow_for(Promise)
+        warn_at = self._warn_at(attempt.now, deferral.reply_by, None, attempt.directory)
+        results: list[tuple[Aggregate, Sequence[Event]]] = []
+        current = [p for p in self._open_replies(case, attempt) if attempt.now <= p.due_at]
+        if current:
+            promise = current[-1]
+            command: Command = RenegotiatePromise(
+                due_at=deferral.reply_by,
+                party_told=f"told with the new deferral: {deferral.reason}",
+                reason=deferral.reason,
+                warn_at=warn_at,
+            )
+            event = workflow.run(
+                promise, command, attrs.evolve(attempt, command_name=command.NAME, command=command)
+            )
+            results.append((promise, [event]))
+            return results
+        make = MakePromise(
+            owner_id=attempt.actor.id,
+            party_id=case.client_id,
+            what=f"a reply on case {case.subject!r}",
+            due_at=deferral.reply_by,
+            kind=REPLY,
+            case_id=case.id,
+            relationship_id=case.relationship_id,
+            warn_at=warn_at,
+        )
+        problem = authority_problem(None, make.NAME, attempt.actor, attempt.config)
+        if problem is not None:
+            raise NotPermitted(
+                f"refused: deferring case {case.id!r} makes a promise of a reply, and {problem}.",
+                actor_id=attempt.actor.id,
+                command=make.NAME,
+                aggregate_id=case.id,
+            )
+        promise, made = workflow.start(new_id(Promise.KIND), make, attempt.actor.id, attempt.now)
+        attempt.config.rulebook.enforce(
+            promise, attrs.evolve(attempt, command_name=make.NAME, command=make)
+        )
+        results.append((promise, [made]))
+        return results
+
+    def _keep_replies(
+        self, case: Case, attempt: Attempt
+    ) -> list[tuple[Aggregate, Sequence[Event]]]:
+        workflow = self._rk.workflow_for(Promise)
+        results: list[tuple[Aggregate, Sequence[Event]]] = []
+        for promise in self._open_replies(case, attempt):
+            if attempt.now > promise.due_at:
+                continue  # answered late: the promise stays broken-to-be
+            command = KeepPromise(note=f"the case was answered ({case.state})")
+            event = workflow.run(
+                promise, command, attrs.evolve(attempt, command_name=command.NAME, command=command)
+            )
+            results.append((promise, [event]))
+        return results

@@ -1,0 +1,334 @@
+"""Bad input is refused with a typed error that says what, why and what instead, and nothing
+stored changes: the case and its timeline are exactly as they were."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from collections.abc import Callable
+
+import pendulum
+import pytest
+
+from relationkit import (
+    Acknowledge,
+    CareConfig,
+    Case,
+    Clause,
+    Client,
+    Close,
+    ConcurrencyError,
+    ConfirmHeard,
+    Decline,
+    Defer,
+    EmptyText,
+    Escalate,
+    InvalidInput,
+    InvalidTransition,
+    MemoryStore,
+    NaiveDateTime,
+    NotFound,
+    NotPermitted,
+    Policy,
+    RecordStatement,
+    RelationkitError,
+    Relations,
+    Resolve,
+    RuleViolation,
+    RuleViolations,
+    Staff,
+    UnknownTimeZone,
+    Vendor,
+)
+from relationkit.rules.case import case_rules
+from relationkit.testing import ManualClock
+
+START = pendulum.datetime(2026, 3, 2, 9, tz="Europe/Berlin")
+
+CASE_RULES = CareConfig(rules=case_rules())
+"""The case's own care rules only, so rules of other areas do not blur what is tested here."""
+DECLINE = Decline(reason="Outside the window.", clause_id="refunds-30d")
+
+
+class Setting:
+    """A store with people, a policy and two cases: ``live`` (heard) and ``done`` (closed)."""
+
+    def __init__(self) -> None:
+        self.clock = ManualClock(START)
+        self.rk = Relations(MemoryStore(), clock=self.clock, config=CASE_RULES)
+        self.rk.register(
+            Client(id="c-ana", name="Ana Ruiz"),
+            Vendor(id="v-acme", name="Acme Parts"),
+            Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
+        )
+        self.rk.publish_policy(
+            Policy(
+                version=1,
+                published_at=START,
+                clauses=[Clause(id="refunds-30d", text="Refunds within 30 days.")],
+            )
+        )
+        for case_id in ("live", "done"):
+            self.rk.open_case(
+                actor="s-sam",
+                client="c-ana",
+                subject="Refund",
+                statement="I want my money back.",
+                case_id=case_id,
+            )
+            self.rk.handle(case_id, Acknowledge(paraphrase="You want a refund."), actor="s-sam")
+            self.rk.handle(case_id, ConfirmHeard(), actor="c-ana")
+        self.rk.handle("done", DECLINE, actor="s-sam")
+        self.rk.handle("done", Resolve(summary="Explained the policy."), actor="s-sam")
+        self.rk.handle("done", Close(), actor="s-sam")
+
+    def state(self) -> tuple[list[Case], dict[str, list[object]]]:
+        cases = self.rk.cases()
+        return cases, {c.id: list(self.rk.timeline(c.id)) for c in cases}
+
+
+Attempt = Callable[[Setting], object]
+
+CASES: list[tuple[str, Attempt, type[RelationkitError], tuple[str, ...]]] = [
+    (
+        "blank paraphrase",
+        lambda s: s.rk.handle("live", Acknowledge(paraphrase="   "), actor="s-sam"),
+        EmptyText,
+        ("'paraphrase' is empty", "a blank text records nothing", "give the text in words"),
+    ),
+    (
+        "empty statement",
+        lambda s: s.rk.handle("live", RecordStatement(text=""), actor="s-sam"),
+        EmptyText,
+        ("'text' is empty",),
+    ),
+    (
+        "blank statement when opening",
+        lambda s: s.rk.open_case(actor="s-sam", client="c-ana", subject="X", statement="\n\t"),
+        EmptyText,
+        ("'statement' is empty",),
+    ),
+    (
+        "blank decline reason",
+        lambda s: s.rk.handle("live", Decline(reason=" ", clause_id="refunds-30d"), actor="s-sam"),
+        EmptyText,
+        ("'reason' is empty",),
+    ),
+    (
+        "blank actor",
+        lambda s: s.rk.handle("live", Escalate(reason="Angry."), actor=" "),
+        EmptyText,
+        ("'actor' is empty",),
+    ),
+    (
+        "blank case id",
+        lambda s: s.rk.handle("", Escalate(reason="Angry."), actor="s-sam"),
+        EmptyText,
+        ("'id' is empty",),
+    ),
+    (
+        "naive stdlib reply-by",
+        lambda s: s.rk.handle(
+            "live", Defer(reply_by=dt.datetime(2026, 3, 3, 9), reason="Check."), actor="s-sam"
+        ),
+        NaiveDateTime,
+        ("'reply_by' = 2026-03-03 09:00:00 has no time zone", "different instants", "aware"),
+    ),
+    (
+        "naive pendulum reply-by",
+        lambda s: s.rk.handle(
+            "live", Defer(reply_by=pendulum.naive(2026, 3, 3, 9), reason="Check."), actor="s-sam"
+        ),
+        NaiveDateTime,
+        ("has no time zone",),
+    ),
+    (
+        "reply-by that is not a time",
+        lambda s: s.rk.handle(
+            "live",
+            Defer(reply_by="tomorrow", reason="Check."),
+            actor="s-sam",
+        ),
+        InvalidInput,
+        ("'reply_by' must be a datetime, not str", "pass an aware pendulum.DateTime"),
+    ),
+    (
+        "unknown time zone on a client",
+        lambda s: s.rk.register(Client(id="c-new", name="New", timezone="Europe/Atlantis")),
+        UnknownTimeZone,
+        ("'Europe/Atlantis'", "not a zone of the IANA", "use a name such as"),
+    ),
+    (
+        "unknown case id",
+        lambda s: s.rk.handle("case-ghost", Escalate(reason="Angry."), actor="s-sam"),
+        NotFound,
+        ("no case with id 'case-ghost'", "nothing is stored under it", "check the id"),
+    ),
+    (
+        "unknown actor id",
+        lambda s: s.rk.handle("live", Escalate(reason="Angry."), actor="s-ghost"),
+        NotFound,
+        ("no actor with id 's-ghost'", "registered staff member or party"),
+    ),
+    (
+        "unknown client id",
+        lambda s: s.rk.open_case(actor="s-sam", client="c-ghost", subject="X", statement="Y"),
+        NotFound,
+        ("no party with id 'c-ghost'", "register the client"),
+    ),
+    (
+        "staff id given as the client",
+        lambda s: s.rk.open_case(actor="s-sam", client="s-sam", subject="X", statement="Y"),
+        NotFound,
+        ("no party with id 's-sam'",),
+    ),
+    (
+        "a client running a staff command",
+        lambda s: s.rk.handle("live", Escalate(reason="Me."), actor="c-ana"),
+        NotPermitted,
+        ("'escalate' is a staff command and 'c-ana' is a client", "a party may only"),
+    ),
+    (
+        "confirming again once heard",
+        lambda s: s.rk.handle("live", ConfirmHeard(), actor="s-sam"),
+        InvalidTransition,  # the case is already heard: the state refuses first
+        ("the case is 'heard', which does not offer it", "you may:"),
+    ),
+    (
+        "a vendor opening a case",
+        lambda s: s.rk.open_case(actor="v-acme", client="c-ana", subject="X", statement="Y"),
+        NotPermitted,
+        ("'open' is a staff command and 'v-acme' is a vendor",),
+    ),
+    (
+        "a decision on a closed case",
+        lambda s: s.rk.handle("done", DECLINE, actor="s-sam"),
+        InvalidTransition,
+        ("'decline' on case 'done'", "the case is 'closed'", "from 'closed' you may: reopen"),
+    ),
+    (
+        "a stale version",
+        lambda s: s.rk.handle("live", Escalate(reason="Angry."), actor="s-sam", expected_version=2),
+        ConcurrencyError,
+        ("at version 2", "the store holds version 3", "read it again and re-run"),
+    ),
+    (
+        "a clause that does not exist",
+        lambda s: s.rk.handle(
+            "live", Decline(reason="Too late.", clause_id="refunds-90d"), actor="s-sam"
+        ),
+        RuleViolation,
+        ("[R2]", "'refunds-90d' does not exist in policy version 1", "cite one of: refunds-30d"),
+    ),
+    (
+        "a policy that skips a version",
+        lambda s: s.rk.publish_policy(
+            Policy(version=3, published_at=START, clauses=[Clause(id="a", text="A.")])
+        ),
+        InvalidInput,
+        ("publishing policy version 3", "the next version is 2", "publish it as version 2"),
+    ),
+    (
+        "registering something that is not a person",
+        lambda s: s.rk.register("Ana"),  # type: ignore[arg-type]
+        InvalidInput,
+        ("registering a str", "only parties", "build one of those"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("attempt", "error", "fragments"),
+    [pytest.param(a, e, f, id=label) for label, a, e, f in CASES],
+)
+def test_bad_input_is_refused_and_changes_nothing(
+    attempt: Attempt, error: type[RelationkitError], fragments: tuple[str, ...]
+) -> None:
+    setting = Setting()
+    before = setting.state()
+    people = (setting.rk.party("c-ana"), setting.rk.staff("s-sam"))
+    policy = setting.rk.current_policy()
+    with pytest.raises(error) as caught:
+        attempt(setting)
+    message = str(caught.value)
+    assert isinstance(caught.value, RelationkitError)
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+    assert setting.state() == before
+    assert (setting.rk.party("c-ana"), setting.rk.staff("s-sam")) == people
+    assert setting.rk.current_policy() == policy
+    assert setting.rk.verify_all().ok
+
+
+def test_input_errors_are_value_errors_and_name_their_field() -> None:
+    with pytest.raises(ValueError, match="'paraphrase' is empty") as caught:
+        Acknowledge(paraphrase="")
+    assert isinstance(caught.value, InvalidInput)
+    assert caught.value.field == "paraphrase"
+
+
+def test_a_clock_that_gives_naive_times_is_refused() -> None:
+    class NaiveClock:
+        def now(self) -> pendulum.DateTime:
+            return pendulum.naive(2026, 3, 2, 9)
+
+    setting = Setting()
+    before = setting.state()
+    setting.rk.clock = NaiveClock()
+    with pytest.raises(NaiveDateTime, match=r"'clock\.now\(\)'"):
+        setting.rk.handle("live", Escalate(reason="Angry."), actor="s-sam")
+    with pytest.raises(NaiveDateTime):
+        setting.rk.open_case(actor="s-sam", client="c-ana", subject="X", statement="Y")
+    assert setting.state() == before
+
+
+def test_a_registration_with_one_bad_person_stores_none_of_them() -> None:
+    setting = Setting()
+    with pytest.raises(InvalidInput):
+        setting.rk.register(Client(id="c-zoe", name="Zoe"), "not a person")  # type: ignore[arg-type]
+    with pytest.raises(NotFound, match="no party with id 'c-zoe'"):
+        setting.rk.party("c-zoe")
+
+
+def test_messages_never_leak_a_bare_key_error() -> None:
+    setting = Setting()
+    with pytest.raises(NotFound) as caught:
+        setting.rk.timeline("case-ghost")
+    assert isinstance(caught.value, LookupError)
+    assert "no case with id 'case-ghost'" in str(caught.value)
+    with pytest.raises(NotFound, match="no staff with id 'c-ana'"):
+        setting.rk.staff("c-ana")
+
+
+def _violation(rule_id: str) -> RuleViolation:
+    return RuleViolation(
+        rule_id=rule_id, aggregate_id="k", actor_id="s-sam", command="decline", reason="why"
+    )
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        EmptyText("paraphrase"),
+        NaiveDateTime("reply_by", dt.datetime(2026, 3, 3, 9)),
+        UnknownTimeZone("timezone", "Mars/Olympus"),
+        NotFound("case", "k"),
+        NotPermitted("refused: no.", actor_id="c-ana", command="escalate", aggregate_id="k"),
+        InvalidTransition(
+            kind="case", aggregate_id="k", state="closed", command="decline", allowed=["reopen"]
+        ),
+        ConcurrencyError("case", "k", 1, 2),
+        _violation("R2"),
+        RuleViolations("two rules refused", [_violation("R1"), _violation("R3")]),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_errors_survive_pickling(error: RelationkitError) -> None:
+    """Errors cross process boundaries (worker pools, task queues) with all they carry."""
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert str(copy) == str(error)
+    assert vars(copy) == vars(error)
+    if isinstance(error, RuleViolations):
+        assert isinstance(copy, RuleViolations)
+        assert copy.rule_ids == error.rule_ids == ("R1", "R3")

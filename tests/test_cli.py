@@ -1,0 +1,253 @@
+"""The ``relationkit`` command line, driven through click's test runner."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import pytest
+from click.testing import CliRunner, Result
+
+from relationkit import MemoryStore, Relations
+from relationkit.cli import (
+    EXIT_FOUND_PROBLEMS,
+    EXIT_USAGE,
+    cli,
+    facade_sections,
+    main,
+    normalize_url,
+    rows_of,
+)
+from relationkit.stories import find_story, play, stories
+
+COMMANDS = ("demo", "report", "due", "verify", "diagram")
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def run(runner: CliRunner, *args: str) -> Result:
+    return runner.invoke(cli, list(args), env={"COLUMNS": "160", "RELATIONKIT_DB": None})
+
+
+def one_line_error(result: Result) -> str:
+    """The error output is one line, without a traceback."""
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert "Traceback" not in result.output
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+@pytest.fixture
+def played(runner: CliRunner, tmp_path: Path) -> Path:
+    db = tmp_path / "relations.db"
+    result = run(runner, "--db", str(db), "demo")
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_every_command_has_help(runner: CliRunner, command: str) -> None:
+    result = run(runner, *([command] if command else []), "--help")
+    assert result.exit_code == 0
+    assert "Usage: relationkit" in result.output
+    assert "--help" in result.output
+
+
+def test_the_demo_tells_the_story_readably(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "relations.db"
+    result = run(runner, "--db", str(db), "demo")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Saying no well" in out
+    assert "refused" in out
+    assert "accepted" in out
+    for rule_id in ("R1", "R2", "R3", "R7"):
+        assert f"{rule_id}:" in out
+    assert "ClientConfirmedHeard" in out
+    assert "Ana Ruiz" in out  # people by name, not only by id
+    assert "report" in out  # says what to try next
+    assert db.is_file()
+
+
+def test_the_demo_writes_into_the_current_folder_by_default(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(runner, "demo")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "relations.db").is_file()
+    assert run(runner, "verify").exit_code == 0
+
+
+def test_the_demo_can_be_played_again_on_the_same_file(runner: CliRunner, played: Path) -> None:
+    result = run(runner, "demo", "--db", str(played))
+    assert result.exit_code == 0, result.output
+    verified = run(runner, "verify", "--db", str(played))
+    assert verified.exit_code == 0
+    assert "6 timeline(s) checked; all intact." in verified.output
+
+
+def test_the_demo_lists_and_chooses_stories(runner: CliRunner, tmp_path: Path) -> None:
+    listed = run(runner, "demo", "--list")
+    assert listed.exit_code == 0
+    for story in stories():
+        assert story.name in listed.output
+    one = run(runner, "--db", "memory://", "demo", "--story", "saying-no")
+    assert one.exit_code == 0
+    assert "Played 1 story" in one.output
+
+
+def test_an_unknown_story_is_one_clear_line(runner: CliRunner) -> None:
+    result = run(runner, "--db", "memory://", "demo", "--story", "nope")
+    assert result.exit_code == EXIT_USAGE
+    assert "known stories: saying-no" in one_line_error(result)
+
+
+def test_report_shows_states_cases_and_checks_timelines(runner: CliRunner, played: Path) -> None:
+    result = run(runner, "report", "--db", str(played))
+    assert result.exit_code == 0, result.output
+    assert "By state" in result.output
+    assert "Closed" in result.output
+    assert "Open cases: none" in result.output
+    assert "all intact" in result.output
+
+
+def test_due_lists_replies_owed(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "due.db"
+    from relationkit import Acknowledge, Client, ConfirmHeard, Defer, Staff
+    from relationkit.store.url import open_store
+    from relationkit.testing import ManualClock
+
+    store = open_store(str(db))
+    clock = ManualClock(pendulum.datetime(2026, 3, 2, 9, tz="UTC"))
+    rk = Relations(store, clock=clock)
+    rk.register(Client(id="c-1", name="Ana Ruiz"), Staff(id="s-1", name="Sam", roles={"agent"}))
+    case = rk.open_case(actor="s-1", client="c-1", subject="Refund", statement="Refund me.")
+    rk.handle(case.id, Acknowledge(paraphrase="You want a refund."), actor="s-1")
+    rk.handle(case.id, ConfirmHeard(), actor="c-1")
+    rk.handle(case.id, Defer(reply_by=clock.now().add(hours=3), reason="Checking."), actor="s-1")
+    close = getattr(store, "close", None)
+    if close is not None:
+        close()
+
+    before = run(runner, "due", "--db", str(db), "--at", "2026-03-02T10:00:00Z", "--within", "1")
+    assert before.exit_code == 0, before.output
+    assert "Replies owed: none" in before.output
+    soon = run(runner, "due", "--db", str(db), "--at", "2026-03-02T10:00:00Z")
+    assert "due soon" in soon.output
+    assert "Ana Ruiz" in soon.output
+    late = run(runner, "due", "--db", str(db), "--at", "2026-03-03T10:00:00Z")
+    assert "OVERDUE" in late.output
+
+
+def test_verify_finds_an_altered_event_and_exits_with_1(runner: CliRunner, played: Path) -> None:
+    with sqlite3.connect(played) as connection:
+        connection.execute(
+            "UPDATE rk_events SET actor_id = 'someone-else' WHERE kind = 'case' AND sequence = 2"
+        )
+    result = run(runner, "verify", "--db", str(played))
+    assert result.exit_code == EXIT_FOUND_PROBLEMS
+    assert "broken" in result.output
+    assert "event 2" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["report", "due", "verify"])
+def test_a_missing_database_file_is_one_clear_line(
+    runner: CliRunner, tmp_path: Path, command: str
+) -> None:
+    missing = tmp_path / "nowhere.db"
+    result = run(runner, command, "--db", str(missing))
+    assert result.exit_code == EXIT_USAGE
+    assert "no database file" in one_line_error(result)
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/x", "sqlite:/no-slashes.db", "  "])
+def test_a_bad_url_is_one_clear_line(runner: CliRunner, url: str) -> None:
+    result = run(runner, "--db", url, "verify")
+    assert result.exit_code == EXIT_USAGE
+    one_line_error(result)
+
+
+def test_a_bad_time_is_one_clear_line(runner: CliRunner, played: Path) -> None:
+    result = run(runner, "due", "--db", str(played), "--at", "next tuesday")
+    assert result.exit_code == EXIT_USAGE
+    assert "not a date and time" in one_line_error(result)
+
+
+def test_diagram_prints_mermaid_for_one_workflow(runner: CliRunner) -> None:
+    result = run(runner, "diagram", "case")
+    assert result.exit_code == 0
+    assert result.output.startswith("stateDiagram-v2")
+    assert "acknowledged --> heard : Confirm heard" in result.output
+
+
+def test_diagram_unknown_workflow_is_one_clear_line(runner: CliRunner) -> None:
+    result = run(runner, "diagram", "nope")
+    assert result.exit_code == EXIT_USAGE
+    assert "unknown workflow 'nope'; known workflows: case" in one_line_error(result)
+
+
+def test_diagram_needs_a_workflow_or_all(runner: CliRunner) -> None:
+    result = run(runner, "diagram")
+    assert result.exit_code == EXIT_USAGE
+    assert "--all" in one_line_error(result)
+
+
+def test_diagram_writes_all_and_check_detects_staleness(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "diagrams"
+    written = run(runner, "diagram", "--all", "--out", str(out), "--format", "mmd")
+    assert written.exit_code == 0, written.output
+    assert (out / "case.mmd").is_file()
+    checked = run(runner, "diagram", "--all", "--out", str(out), "--format", "mmd", "--check")
+    assert checked.exit_code == 0
+    (out / "case.mmd").write_text("stateDiagram-v2\n", encoding="utf-8")
+    stale = run(runner, "diagram", "--all", "--out", str(out), "--format", "mmd", "--check")
+    assert stale.exit_code == EXIT_FOUND_PROBLEMS
+    assert "case.mmd" in stale.output
+
+
+def test_normalize_url_treats_a_plain_name_as_an_sqlite_file() -> None:
+    assert normalize_url("relations.db") == "sqlite:///relations.db"
+    assert normalize_url("/srv/r.db") == "sqlite:////srv/r.db"
+    assert normalize_url("memory") == "memory://"
+    assert normalize_url("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def test_main_is_the_console_script(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    assert "demo" in capsys.readouterr().out
+
+
+class _Promises:
+    """A stand-in facade offering an explicit section hook."""
+
+    def report_sections(self, now: pendulum.DateTime) -> list[Any]:
+        return [("Custom", ["when"], [[now]])]
+
+
+def test_facades_contribute_their_tables() -> None:
+    rk = Relations(MemoryStore())
+    now = rk.now()
+    titles = [title for title, _, _ in facade_sections(rk, "report", now)]
+    assert "Overdue promises" in titles
+    rk.promises = _Promises()  # type: ignore[assignment]
+    titles = [title for title, _, _ in facade_sections(rk, "report", now)]
+    assert "Custom" in titles
+
+
+def test_rows_of_reads_simple_fields_of_records() -> None:
+    stage = play(find_story("saying-no"), MemoryStore())
+    case = stage.rk.case(stage.shown[0].aggregate_id)
+    columns, rows = rows_of([case])
+    assert columns[:3] == ["id", "state", "client id"]
+    assert rows[0][:2] == [case.id, "closed"]

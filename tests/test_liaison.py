@@ -1,0 +1,326 @@
+"""Care rule R8: the vendor ticket's lifecycle, the client-update cadence, recurrences and
+vendor reliability."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import pytest
+
+from relationkit import (
+    Accept,
+    Acknowledge,
+    CareConfig,
+    Client,
+    Close,
+    ConfirmHeard,
+    Consultant,
+    InvalidTransition,
+    MemoryStore,
+    NotFound,
+    Relations,
+    Resolve,
+    RuleViolation,
+    Staff,
+    Vendor,
+)
+from relationkit.domain.liaison import VendorTicket
+from relationkit.domain.recurrence import normalize_summary, signature_of
+from relationkit.exceptions import WrongPartyKind
+from relationkit.rules.case import case_rules
+from relationkit.rules.liaison import liaison_rules
+from relationkit.rules.relationship import RelationshipConfig, relationship_rules
+from relationkit.testing import ManualClock
+
+START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
+ROOT = Path(__file__).resolve().parent.parent
+RULES = CareConfig(rules=(*case_rules(), *relationship_rules(), *liaison_rules()))
+"""The case, relationship and liaison rules only, so other areas' rules do not blur these."""
+
+
+class World:
+    def __init__(self, config: CareConfig | None = None) -> None:
+        self.clock = ManualClock(START)
+        self.rk = Relations(MemoryStore(), clock=self.clock, config=config or RULES)
+        self.rk.register(
+            Client(id="c-ana", name="Ana Diaz"),
+            Client(id="c-ben", name="Ben Ode"),
+            Vendor(id="v-tel", name="Telco Devices"),
+            Vendor(id="v-soft", name="Softworks"),
+            Consultant(id="p-kay", name="Kay Lux"),
+            Staff(id="s-al", name="Al Reyes", roles={"agent"}),
+        )
+        self.r = self.rk.relationships
+
+    def case(self, client: str = "c-ana", **signature: Any) -> str:
+        signature.setdefault("product", "Nova 5 phone")
+        case = self.rk.open_case(
+            actor="s-al",
+            client=client,
+            subject=signature.pop("subject", "Phone drops calls"),
+            statement="My phone drops every call after ten seconds.",
+            **signature,
+        )
+        return case.id
+
+    def resolve(self, case_id: str, client: str = "c-ana", close: bool = True) -> None:
+        self.rk.handle(case_id, Acknowledge(paraphrase="Calls drop."), actor="s-al")
+        self.rk.handle(case_id, ConfirmHeard(), actor=client)
+        self.rk.handle(case_id, Accept(), actor="s-al")
+        self.rk.handle(case_id, Resolve(summary="Vendor update installed."), actor="s-al")
+        if close:
+            self.rk.handle(case_id, Close(), actor="s-al")
+
+    def fixed_ticket(self, case_id: str, vendor: str = "v-tel") -> VendorTicket:
+        t = self.r.escalate_to_vendor(case_id, actor="s-al", vendor=vendor)
+        self.clock.advance(hours=3)
+        self.r.vendor_acknowledged(t.id, actor="s-al", vendor_reference="TEL-1")
+        self.clock.advance(days=1)
+        self.r.fix_provided(t.id, actor="s-al", fix="Firmware 5.2.")
+        self.r.relay_fix(t.id, actor="s-al", message="Install firmware 5.2 tonight.")
+        return self.r.client_confirmed(t.id, actor="s-al", note="Works.")
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def unchanged(world: World, ticket_id: str) -> tuple[Any, Any]:
+    return world.r.ticket(ticket_id), world.r.timeline(ticket_id)
+
+
+# --- the ticket ------------------------------------------------------------------------------
+
+
+def test_the_ticket_moves_forward_through_its_statuses(world: World) -> None:
+    case = world.case()
+    t = world.r.escalate_to_vendor(case, actor="s-al", vendor="v-tel", problem="Calls drop.")
+    assert (t.state, t.case_id, t.client_id, t.vendor_id) == ("sent", case, "c-ana", "v-tel")
+    world.clock.advance(hours=4)
+    t = world.r.vendor_acknowledged(t.id, actor="s-al", vendor_reference="TEL-77")
+    assert (t.state, t.vendor_reference) == ("vendor_acknowledged", "TEL-77")
+    world.clock.advance(days=2)
+    t = world.r.fix_provided(t.id, actor="s-al", fix="Reset the network settings.")
+    assert (t.state, t.fix) == ("fix_provided", "Reset the network settings.")
+    t = world.r.relay_fix(t.id, actor="s-al", message="Here is how to reset them.")
+    assert t.state == "fix_relayed"
+    assert t.updates[-1].message.startswith("Here is")
+    t = world.r.client_confirmed(t.id, actor="s-al")
+    assert t.state == "client_confirmed"
+    assert t.next_update_due is None
+    assert [e.name for e in world.r.timeline(t.id)] == [
+        "VendorTicketOpened",
+        "VendorAcknowledged",
+        "VendorFixProvided",
+        "FixRelayedToClient",
+        "ClientConfirmedFix",
+    ]
+    world.rk.verify(t.id, VendorTicket)
+
+
+def test_vendor_response_times_are_recorded_against_the_targets(world: World) -> None:
+    t = world.r.escalate_to_vendor(world.case(), actor="s-al", vendor="v-tel")
+    world.clock.advance(days=2)
+    t = world.r.vendor_acknowledged(t.id, actor="s-al")
+    ack = t.responses[-1]
+    assert ack.kind == "acknowledged"
+    assert ack.elapsed == pendulum.duration(days=2)
+    assert ack.target == pendulum.duration(days=1)
+    assert ack.within_target is False
+    t = world.r.fix_provided(t.id, actor="s-al", fix="Patch.", responded_at=START.add(days=2))
+    assert t.responses[-1].within_target is True
+
+
+def test_response_times_must_be_true(world: World) -> None:
+    t = world.r.escalate_to_vendor(world.case(), actor="s-al", vendor="v-tel")
+    before = unchanged(world, t.id)
+    for when in (START.add(hours=1), START.subtract(hours=1)):
+        with pytest.raises(RuleViolation) as info:
+            world.r.vendor_acknowledged(t.id, actor="s-al", responded_at=when)
+        assert info.value.rule_id == "R8.times"
+    assert unchanged(world, t.id) == before
+
+
+@pytest.mark.parametrize("vendor", ["c-ben", "p-kay"])
+def test_escalating_to_a_party_that_is_not_a_vendor_is_refused(world: World, vendor: str) -> None:
+    case = world.case()
+    with pytest.raises(WrongPartyKind) as info:
+        world.r.escalate_to_vendor(case, actor="s-al", vendor=vendor)
+    assert info.value.expected == "vendor"
+    assert info.value.party_id == vendor
+    assert world.r.tickets() == []
+    with pytest.raises(NotFound):
+        world.r.escalate_to_vendor(case, actor="s-al", vendor="v-nobody")
+    assert world.r.tickets() == []
+
+
+def test_a_vendor_status_never_goes_backwards(world: World) -> None:
+    t = world.r.escalate_to_vendor(world.case(), actor="s-al", vendor="v-tel")
+    world.r.vendor_acknowledged(t.id, actor="s-al")
+    world.r.fix_provided(t.id, actor="s-al", fix="Patch.")
+    before = unchanged(world, t.id)
+    with pytest.raises(InvalidTransition) as info:
+        world.r.vendor_acknowledged(t.id, actor="s-al")
+    assert info.value.state == "fix_provided"
+    assert unchanged(world, t.id) == before
+    world.r.relay_fix(t.id, actor="s-al", message="Done.")
+    world.r.client_confirmed(t.id, actor="s-al")
+    with pytest.raises(InvalidTransition):
+        world.r.fix_provided(t.id, actor="s-al", fix="Again.")
+    with pytest.raises(InvalidTransition):
+        world.r.update_client(t.id, actor="s-al", message="Still there?")
+
+
+def test_a_case_does_not_close_before_the_fix_was_relayed(world: World) -> None:
+    case = world.case()
+    t = world.r.escalate_to_vendor(case, actor="s-al", vendor="v-tel")
+    world.r.vendor_acknowledged(t.id, actor="s-al")
+    world.r.fix_provided(t.id, actor="s-al", fix="Patch.")
+    world.resolve(case, close=False)
+    with pytest.raises(RuleViolation) as info:
+        world.rk.handle(case, Close(), actor="s-al")
+    assert info.value.rule_id == "R8.relay"
+    assert world.rk.case(case).state == "resolved"
+    world.r.relay_fix(t.id, actor="s-al", message="Install the patch.")
+    assert world.rk.handle(case, Close(), actor="s-al").state == "closed"
+
+
+# --- the client-update cadence ----------------------------------------------------------------
+
+
+def test_client_updates_fall_due_at_the_promised_cadence(world: World) -> None:
+    t = world.r.escalate_to_vendor(
+        world.case(), actor="s-al", vendor="v-tel", update_every=pendulum.duration(days=1)
+    )
+    assert t.next_update_due == START.add(days=1)
+    assert world.r.updates_due() == []
+    world.clock.advance(days=1, hours=2)
+    assert [x.id for x in world.r.updates_due()] == [t.id]
+    assert world.r.run().updates_due == (t.id,)
+    t = world.r.update_client(t.id, actor="s-al", message="The vendor is on it.")
+    assert t.updates[-1].on_time is False
+    assert t.next_update_due == START.add(days=2, hours=2)
+    assert world.r.updates_due() == []
+
+
+def test_the_default_cadence_comes_from_the_configuration() -> None:
+    settings = RelationshipConfig(client_update_every=pendulum.duration(hours=6))
+    world = World(RULES.evolve(relationships=settings))
+    t = world.r.escalate_to_vendor(world.case(), actor="s-al", vendor="v-tel")
+    assert t.update_every == pendulum.duration(hours=6)
+    assert world.r.tickets(next_update_due__le=START.add(hours=6)) == [t]
+
+
+# --- recurrence ------------------------------------------------------------------------------
+
+
+def test_signatures_are_normalised() -> None:
+    assert normalize_summary("  The phone: drops CALLS again!! ") == "phone drops calls"
+    a = signature_of(product="Nova 5", category=None, problem_key=None, subject="Drops calls")
+    b = signature_of(product="nova 5", category=None, problem_key=None, subject="drops calls.")
+    assert a == b
+    keyed = signature_of(product=None, category="radio", problem_key="E-42", subject="whatever")
+    assert keyed is not None
+    assert keyed.key == "e-42"
+
+
+def test_the_same_problem_within_the_window_is_linked_as_a_recurrence(world: World) -> None:
+    first = world.case(category="calls")
+    world.resolve(first)
+    world.clock.advance(months=3)
+    second = world.rk.case(world.case(category="calls", subject="The phone drops calls!"))
+    assert second.recurrence_of == first
+    assert [c.id for c in world.r.history(second.id)] == [first, second.id]
+    assert [c.id for c in world.r.recurrences(first)] == [second.id]
+
+
+@pytest.mark.parametrize(
+    ("client", "signature", "months"),
+    [
+        ("c-ben", {}, 3),  # another client
+        ("c-ana", {"product": "Nova 6 phone"}, 3),  # another product
+        ("c-ana", {"subject": "Screen flickers"}, 3),  # another problem
+        ("c-ana", {}, 7),  # outside the window
+        ("c-ana", {"product": None}, 3),  # no signature at all
+    ],
+)
+def test_other_problems_are_not_recurrences(
+    world: World, client: str, signature: dict[str, Any], months: int
+) -> None:
+    world.resolve(world.case())
+    world.clock.advance(months=months)
+    assert world.rk.case(world.case(client, **signature)).recurrence_of is None
+
+
+def test_an_unresolved_case_is_not_recurred_and_the_key_wins_over_the_subject(
+    world: World,
+) -> None:
+    open_one = world.case(problem_key="E-42")
+    assert world.rk.case(world.case(problem_key="E-42")).recurrence_of is None
+    world.resolve(open_one)
+    later = world.case(problem_key="e-42", subject="Completely different words")
+    assert world.rk.case(later).recurrence_of == open_one
+
+
+def test_history_follows_a_chain_of_recurrences(world: World) -> None:
+    ids = []
+    for _ in range(3):
+        ids.append(world.case())
+        world.resolve(ids[-1])
+        world.clock.advance(months=2)
+    assert [c.id for c in world.r.history(ids[-1])] == ids
+
+
+def test_the_recurrence_window_is_configurable() -> None:
+    settings = RelationshipConfig(recurrence_window=pendulum.duration(days=30))
+    world = World(RULES.evolve(relationships=settings))
+    world.resolve(world.case())
+    world.clock.advance(days=45)
+    assert world.rk.case(world.case()).recurrence_of is None
+
+
+# --- vendor reliability ----------------------------------------------------------------------
+
+
+def test_vendor_reliability_comes_from_the_recurrence_links(world: World) -> None:
+    empty = world.r.vendor_reliability("v-tel")
+    assert (empty.tickets, empty.fixed, empty.recurrence_rate, empty.mean_time_to_fix) == (
+        0,
+        0,
+        0.0,
+        None,
+    )
+    first = world.case()
+    world.fixed_ticket(first)
+    world.resolve(first)
+    other = world.case(product="Laptop", subject="No sound")
+    world.fixed_ticket(other)
+    world.resolve(other)
+    before = world.r.vendor_reliability("v-tel")
+    assert (before.tickets, before.fixed, before.recurred) == (2, 2, 0)
+    assert before.reliability == 1.0
+    assert before.mean_time_to_fix == pendulum.duration(days=1, hours=3)
+    assert (before.acknowledged, before.acknowledged_within_target) == (2, 2)
+    world.clock.advance(months=3)
+    world.case()
+    after = world.r.vendor_reliability("v-tel")
+    assert after.recurred == 1
+    assert after.recurrence_rate == 0.5
+    assert after.reliability < before.reliability
+    assert world.r.vendor_reliability("v-soft").tickets == 0
+
+
+# --- the example -----------------------------------------------------------------------------
+
+
+def test_the_liaison_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(ROOT / "examples" / "vendor_liaison.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "recurrence of" in out
+    assert "reliability" in out
+    assert "100%" in out
+    assert "0%" in out

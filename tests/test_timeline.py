@@ -1,0 +1,294 @@
+"""The hash-chained timeline: one event per accepted command, tamper evidence, replay."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pendulum
+import pytest
+
+from relationkit import (
+    Acknowledge,
+    AggregateCorrupted,
+    CareConfig,
+    Case,
+    Clause,
+    Client,
+    ConfirmHeard,
+    Consult,
+    CorrectParaphrase,
+    Decline,
+    Defer,
+    Event,
+    MemoryStore,
+    Policy,
+    Relations,
+    Staff,
+    TimelineBroken,
+    verify_timeline,
+)
+from relationkit.domain.events import GENESIS, chain
+from relationkit.rules.case import case_rules
+from relationkit.testing import ManualClock
+from relationkit.workflows.case import CASE_WORKFLOW
+
+START = pendulum.datetime(2026, 3, 2, 9, tz="America/New_York")
+
+CASE_RULES = CareConfig(rules=case_rules())
+"""The case's own care rules only, so rules of other areas do not blur what is tested here."""
+
+Rows = list[dict[str, Any]]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def rk(store: MemoryStore, clock: ManualClock) -> Relations:
+    relations = Relations(store, clock=clock, config=CASE_RULES)
+    relations.register(
+        Client(id="c-ana", name="Ana Ruiz", timezone="America/New_York"),
+        Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
+        Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
+    )
+    relations.publish_policy(
+        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 days.")])
+    )
+    return relations
+
+
+def story(rk: Relations, clock: ManualClock, case_id: str = "case-1") -> Case:
+    """A case with six events, each a few minutes apart."""
+    rk.open_case(
+        actor="s-sam",
+        client="c-ana",
+        subject="Refund",
+        statement="I want my money back!",
+        escalated=True,
+        case_id=case_id,
+    )
+    steps: list[tuple[Any, str]] = [
+        (Acknowledge(paraphrase="You want a refund."), "s-sam"),
+        (CorrectParaphrase(correction="For both charges."), "c-ana"),
+        (Acknowledge(paraphrase="You want both charges refunded."), "s-sam"),
+        (ConfirmHeard(), "c-ana"),
+        (Defer(reply_by=clock.now().add(days=1), reason="Checking the ledger."), "s-sam"),
+        (Consult(colleague_id="s-mia", note="Policy is clear."), "s-sam"),
+        (Decline(reason="Outside the window.", clause_id="refunds-30d"), "s-sam"),
+    ]
+    case = rk.case(case_id)
+    for command, actor in steps:
+        clock.advance(minutes=7)
+        case = rk.handle(case_id, command, actor=actor)
+    return case
+
+
+def test_every_accepted_command_appends_one_event(rk: Relations, clock: ManualClock) -> None:
+    case = story(rk, clock)
+    events = rk.timeline(case.id)
+    assert [e.name for e in events] == [
+        "CaseOpened",
+        "CaseAcknowledged",
+        "ParaphraseCorrected",
+        "CaseAcknowledged",
+        "ClientConfirmedHeard",
+        "DecisionDeferred",
+        "ColleagueConsulted",
+        "RequestDeclined",
+    ]
+    assert [e.sequence for e in events] == list(range(1, 9))
+    assert case.version == 8
+    assert case.head == events[-1].hash
+    assert events[0].previous == GENESIS
+    assert all(b.previous == a.hash for a, b in itertools.pairwise(events))
+    assert [e.actor_id for e in events][:3] == ["s-sam", "s-sam", "c-ana"]
+    assert all(e.at.timezone_name == "UTC" for e in events)
+    assert events[1].at == START.add(minutes=7)
+    assert events[2].data == {"correction": "For both charges."}
+    assert events[-1].data == {
+        "reason": "Outside the window.",
+        "clause_id": "refunds-30d",
+        "evidence": [],
+    }
+
+
+def test_events_are_immutable(rk: Relations, clock: ManualClock) -> None:
+    event = rk.timeline(story(rk, clock).id)[0]
+    with pytest.raises(AttributeError):
+        event.name = "Nothing"  # type: ignore[misc]
+
+
+def test_an_intact_timeline_verifies(rk: Relations, clock: ManualClock) -> None:
+    case = story(rk, clock)
+    rk.verify(case.id)
+    verify_timeline(case.id, rk.timeline(case.id), version=case.version, head=case.head)
+
+
+def _alter_data(rows: Rows) -> None:
+    data = json.loads(rows[2]["data"])
+    data["correction"] = "Only one charge."
+    rows[2]["data"] = json.dumps(data)
+
+
+def _alter_actor(rows: Rows) -> None:
+    rows[4]["actor_id"] = "s-sam"  # staff pretending the client confirmed
+
+
+def _alter_time(rows: Rows) -> None:
+    rows[5]["at"] = "2026-03-01T09:00:00+00:00[UTC]"
+
+
+def _remove(rows: Rows) -> None:
+    del rows[3]
+
+
+def _swap(rows: Rows) -> None:
+    rows[3], rows[4] = rows[4], rows[3]
+
+
+def _truncate(rows: Rows) -> None:
+    del rows[-2:]
+
+
+@pytest.mark.parametrize(
+    ("tamper", "sequence", "problem"),
+    [
+        (_alter_data, 3, "altered"),
+        (_alter_actor, 5, "altered"),
+        (_alter_time, 6, "altered"),
+        (_remove, 4, "removed"),
+        (_swap, 4, "reordered"),
+        (_truncate, 7, "truncated"),
+    ],
+    ids=["data", "actor", "time", "removed", "reordered", "truncated"],
+)
+def test_verify_pinpoints_tampering(
+    rk: Relations,
+    store: MemoryStore,
+    clock: ManualClock,
+    tamper: Callable[[Rows], None],
+    sequence: int,
+    problem: str,
+) -> None:
+    case = story(rk, clock)
+    tamper(store.raw_events("case", case.id))
+    with pytest.raises(TimelineBroken) as caught:
+        rk.verify(case.id)
+    error = caught.value
+    assert (error.aggregate_id, error.sequence, error.problem) == (case.id, sequence, problem)
+    assert f"broken at event {sequence} ({problem})" in str(error)
+    assert "restore it from a backup" in str(error)
+    with pytest.raises(TimelineBroken) as again:
+        verify_timeline(case.id, rk.timeline(case.id), version=case.version, head=case.head)
+    assert (again.value.sequence, again.value.problem) == (sequence, problem)
+
+
+def test_an_event_moved_to_another_timeline_is_caught(rk: Relations, clock: ManualClock) -> None:
+    first = story(rk, clock, "case-1")
+    story(rk, clock, "case-2")
+    events = rk.timeline(first.id)
+    events[2] = rk.timeline("case-2")[2]
+    with pytest.raises(TimelineBroken) as caught:
+        verify_timeline(first.id, events)
+    assert caught.value.sequence == 3
+
+
+def test_a_forged_but_rehashed_event_still_breaks_the_chain() -> None:
+    at = pendulum.datetime(2026, 1, 5, 9, tz="UTC")
+    first = chain(None, aggregate_id="k", name="CaseOpened", actor_id="s", at=at, data={"a": 1})
+    second = chain(first, aggregate_id="k", name="CaseClosed", actor_id="s", at=at, data={})
+    forged = chain(None, aggregate_id="k", name="CaseOpened", actor_id="s", at=at, data={"a": 2})
+    verify_timeline("k", [first, second])
+    with pytest.raises(TimelineBroken) as caught:
+        verify_timeline("k", [forged, second], head=second.hash)
+    assert caught.value.sequence == 2
+
+
+def test_a_snapshot_that_disagrees_with_its_timeline_is_corrupt(
+    rk: Relations, store: MemoryStore, clock: ManualClock
+) -> None:
+    case = story(rk, clock)
+    row = store.raw_aggregate("case", case.id)
+    data = json.loads(row.snapshot)
+    data["heard"] = False
+    row.snapshot = json.dumps(data)
+    with pytest.raises(AggregateCorrupted, match="differs from what its timeline gives"):
+        rk.verify(case.id)
+
+
+def test_verify_all_collects_every_problem(
+    rk: Relations, store: MemoryStore, clock: ManualClock
+) -> None:
+    story(rk, clock, "case-1")
+    story(rk, clock, "case-2")
+    story(rk, clock, "case-3")
+    report = rk.verify_all()
+    assert report.ok
+    assert report.problems == ()
+    assert report.checked >= 3  # the cases, and whatever else the commands created
+    _swap(store.raw_events("case", "case-2"))
+    _alter_data(store.raw_events("case", "case-3"))
+    checked = report.checked
+    report = rk.verify_all()
+    assert report.checked == checked
+    assert not report.ok
+    broken = sorted(
+        (p.aggregate_id, p.problem) for p in report.problems if isinstance(p, TimelineBroken)
+    )
+    assert broken == [("case-2", "reordered"), ("case-3", "altered")]
+    assert len(report.problems) == 2
+
+
+def test_replay_from_events_alone_gives_the_stored_case(rk: Relations, clock: ManualClock) -> None:
+    case = story(rk, clock)
+    events = rk.timeline(case.id)
+    replayed = CASE_WORKFLOW.replay(events)
+    assert replayed == rk.case(case.id) == case
+    assert replayed.deferrals[0].reply_by.timezone_name == "America/New_York"
+    for n in range(1, len(events) + 1):
+        partial = CASE_WORKFLOW.replay(events[:n])
+        assert partial.version == n
+        assert partial.head == events[n - 1].hash
+
+
+def test_replay_refuses_a_broken_or_impossible_timeline(rk: Relations, clock: ManualClock) -> None:
+    events = rk.timeline(story(rk, clock).id)
+    with pytest.raises(TimelineBroken):
+        CASE_WORKFLOW.replay([events[0], events[2]])
+    with pytest.raises(AggregateCorrupted, match="a timeline with no events"):
+        CASE_WORKFLOW.replay([])
+    with pytest.raises(AggregateCorrupted, match="its first event is CaseAcknowledged"):
+        CASE_WORKFLOW.replay(events[1:], verify=False)
+    impossible = [events[0], events[4]]  # confirmed without a paraphrase
+    with pytest.raises(AggregateCorrupted, match="cannot follow state 'opened'"):
+        CASE_WORKFLOW.replay(impossible, verify=False)
+
+
+def test_replay_refuses_unreadable_event_data(rk: Relations, clock: ManualClock) -> None:
+    events = rk.timeline(story(rk, clock).id)
+    bad = copy.copy(events)
+    bad[1] = Event(
+        aggregate_id=events[1].aggregate_id,
+        sequence=2,
+        name="CaseAcknowledged",
+        actor_id="s-sam",
+        at=events[1].at,
+        data={"paraphrase": "   "},
+        previous=events[1].previous,
+        hash=events[1].hash,
+    )
+    with pytest.raises(AggregateCorrupted, match="event 2 has unreadable data"):
+        CASE_WORKFLOW.replay(bad, verify=False)
+    with pytest.raises(AggregateCorrupted, match="unknown event name 'CaseVanished'"):
+        CASE_WORKFLOW.command_class("CaseVanished")

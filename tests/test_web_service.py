@@ -1,0 +1,158 @@
+"""The example web service: commands over HTTP, typed errors mapped to HTTP answers."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import pytest
+
+pytest.importorskip("fastapi", reason="the web example needs the 'web' extra (FastAPI)")
+pytest.importorskip("httpx", reason="FastAPI's test client needs httpx (the 'web' extra)")
+
+from fastapi.testclient import TestClient
+
+from relationkit.testing import ManualClock
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "web_service.py"
+
+
+def load_example() -> Any:
+    spec = importlib.util.spec_from_file_location("web_service_example", EXAMPLE)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    example = load_example()
+    clock = ManualClock(pendulum.datetime(2026, 3, 2, 9, tz="Europe/Paris"))
+    app = example.create_app(str(tmp_path / "relations.db"), clock=clock)
+    with TestClient(app) as test_client:
+        as_staff = {"X-Actor": "s-sam"}
+        assert test_client.post("/clients", json={"id": "c-ana", "name": "Ana"}).status_code == 201
+        for staff in (
+            {"id": "s-sam", "name": "Sam", "roles": ["agent"]},
+            {"id": "s-mia", "name": "Mia", "roles": ["manager"]},
+        ):
+            assert test_client.post("/staff", json=staff).status_code == 201
+        policy = {"version": 1, "clauses": [{"id": "refunds-30d", "text": "Refunds: 30 days."}]}
+        assert test_client.post("/policies", json=policy).status_code == 201
+        test_client.headers.update(as_staff)
+        yield test_client
+
+
+def open_case(client: TestClient, **extra: Any) -> str:
+    body = {"client": "c-ana", "subject": "Refund", "statement": "Refund my renewal.", **extra}
+    response = client.post("/cases", json=body)
+    assert response.status_code == 201, response.text
+    case_id: str = response.json()["id"]
+    return case_id
+
+
+def command(
+    client: TestClient, case_id: str, name: str, actor: str = "s-sam", **arguments: Any
+) -> Any:
+    return client.post(
+        f"/cases/{case_id}/{name}", json={"arguments": arguments}, headers={"X-Actor": actor}
+    )
+
+
+def hear(client: TestClient, case_id: str) -> None:
+    assert command(client, case_id, "acknowledge", paraphrase="You want a refund.").is_success
+    assert command(client, case_id, "confirm_heard", actor="c-ana").is_success
+
+
+def test_a_case_runs_from_opening_to_decision_over_http(client: TestClient) -> None:
+    case_id = open_case(client)
+    hear(client, case_id)
+    response = command(
+        client, case_id, "decline", reason="Paid 49 days ago.", clause_id="refunds-30d"
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["state"] == "decided"
+    names = [e["name"] for e in client.get(f"/cases/{case_id}/timeline").json()]
+    assert names == ["CaseOpened", "CaseAcknowledged", "ClientConfirmedHeard", "RequestDeclined"]
+
+
+def test_a_refused_rule_is_a_409_with_rule_ids_and_nothing_changes(client: TestClient) -> None:
+    case_id = open_case(client, escalated=True)
+    before = client.get(f"/cases/{case_id}").json()
+    response = command(client, case_id, "decline", reason="No.", clause_id="refunds-30d")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["error"] == "RuleViolations"
+    assert [v["rule_id"] for v in body["violations"]] == ["R1", "R3"]
+    assert all(v["reason"] for v in body["violations"])
+    assert client.get(f"/cases/{case_id}").json() == before
+
+
+def test_a_single_refusal_names_its_rule(client: TestClient) -> None:
+    case_id = open_case(client)
+    hear(client, case_id)
+    response = command(client, case_id, "decline", reason="No.", clause_id="made-up")
+    assert response.status_code == 409
+    assert response.json()["violations"][0]["rule_id"] == "R2"
+    assert "made-up" in response.json()["message"]
+
+
+def test_errors_map_to_their_http_answers(client: TestClient) -> None:
+    case_id = open_case(client)
+    # unknown case: 404
+    assert command(client, "case-nope", "acknowledge", paraphrase="x").status_code == 404
+    # unknown command: 404 naming the known ones
+    response = command(client, case_id, "shout")
+    assert response.status_code == 404
+    assert "acknowledge" in response.json()["message"]
+    # staff answering for the client: 403
+    assert command(client, case_id, "acknowledge", paraphrase="You want a refund.").is_success
+    assert command(client, case_id, "confirm_heard", actor="s-sam").status_code == 403
+    # a blank text or a missing argument: 422
+    blank = command(client, case_id, "record_statement", text="   ")
+    assert blank.status_code == 422
+    assert "empty" in blank.json()["message"]
+    missing = command(client, case_id, "record_statement")
+    assert missing.status_code == 422
+    assert "'text'" in missing.json()["message"]
+    # a command the state does not offer: 409 with what it does offer
+    wrong = command(client, case_id, "close")
+    assert wrong.status_code == 409
+    assert "acknowledge" in wrong.json()["allowed"]
+    # an unknown actor: 404
+    assert command(client, case_id, "escalate", actor="nobody", reason="x").status_code == 404
+
+
+def test_a_stale_version_is_a_409(client: TestClient) -> None:
+    case_id = open_case(client)
+    version = client.get(f"/cases/{case_id}").json()["version"]
+    body = {"arguments": {"reason": "Angry caller."}, "expected_version": version}
+    assert client.post(f"/cases/{case_id}/escalate", json=body).status_code == 200
+    stale = client.post(f"/cases/{case_id}/escalate", json=body)
+    assert stale.status_code == 409
+    assert stale.json()["error"] == "ConcurrencyError"
+
+
+def test_options_explain_what_is_blocked(client: TestClient) -> None:
+    case_id = open_case(client)
+    options = {o["command"]: o for o in client.get(f"/cases/{case_id}/options").json()}
+    assert options["acknowledge"]["allowed"]
+    assert options["accept"]["blocked_by"] == ["R1"]
+
+
+def test_the_service_keeps_its_data_in_the_sqlite_file(tmp_path: Path) -> None:
+    example = load_example()
+    path = str(tmp_path / "kept.db")
+    with TestClient(example.create_app(path)) as first:
+        first.post("/clients", json={"id": "c-ana", "name": "Ana"})
+        first.post("/staff", json={"id": "s-sam", "name": "Sam", "roles": ["agent"]})
+        case_id = open_case(first.__class__(first.app, headers={"X-Actor": "s-sam"}))
+    with TestClient(example.create_app(path)) as second:
+        assert second.get(f"/cases/{case_id}").json()["state"] == "opened"
