@@ -65,8 +65,10 @@ class PromiseLifecycle(RuleBasedStateMachine):
         except RuleViolation as exc:
             refusal = exc
         if refusal is not None:
-            assert refusal.rule_id == "R4"  # only capacity can refuse here
-            assert "capacity" in refusal.reason
+            # Only R4 can refuse here: the owner's capacity, or the lead time when the
+            # two to ten calendar days span a weekend or holidays with too few business hours.
+            assert refusal.rule_id == "R4"
+            assert "capacity" in refusal.reason or "lead time" in refusal.reason
             return
         self.ids.append(made.id)
 
