@@ -13,7 +13,15 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from relationkit import Client, MemoryStore, RelationkitError, Relations, RuleViolation, Staff
+from relationkit import (
+    Client,
+    MemoryStore,
+    RelationkitError,
+    Relations,
+    RuleViolation,
+    RuleViolations,
+    Staff,
+)
 from relationkit.domain.calendar import BusinessCalendar, BusinessTime
 from relationkit.domain.offering import Offering
 from relationkit.domain.promise import BreakPromise, Promise
@@ -51,7 +59,7 @@ class PromiseLifecycle(RuleBasedStateMachine):
 
     @rule(days=st.integers(2, 10), stretch=st.booleans())
     def make(self, days: int, stretch: bool) -> None:
-        refusal: RuleViolation | None = None
+        refusals: list[RuleViolation] = []
         try:
             made = self.rk.promises.make(
                 actor="s-sam",
@@ -63,12 +71,15 @@ class PromiseLifecycle(RuleBasedStateMachine):
                 stretch_reason="urgent" if stretch else None,
             )
         except RuleViolation as exc:
-            refusal = exc
-        if refusal is not None:
+            refusals = [exc]
+        except RuleViolations as group:
+            refusals = list(group.violations)
+        if refusals:
             # Only R4 can refuse here: the owner's capacity, or the lead time when the
             # two to ten calendar days span a weekend or holidays with too few business hours.
-            assert refusal.rule_id == "R4"
-            assert "capacity" in refusal.reason or "lead time" in refusal.reason
+            for refusal in refusals:
+                assert refusal.rule_id == "R4"
+                assert "capacity" in refusal.reason or "lead time" in refusal.reason
             return
         self.ids.append(made.id)
 
