@@ -10,6 +10,10 @@ The diagram of this machine is generated from this class (``relationkit diagram 
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+from typing import Any
+
 from statemachine import State, StateMachine
 
 from relationkit.domain.case import (
@@ -39,6 +43,11 @@ from relationkit.workflows.engine import Workflow
 __all__ = ["CASE_WORKFLOW", "CaseFlow"]
 
 
+def _loops(*states: State) -> Any:
+    """Self-transitions on each of ``states``: a command that records without moving."""
+    return reduce(operator.or_, (state.to.itself() for state in states))
+
+
 class CaseFlow(StateMachine):
     """States of a case, from the client's first words to closing."""
 
@@ -57,44 +66,16 @@ class CaseFlow(StateMachine):
     acknowledge = acknowledged.from_(opened, listening, acknowledged)
     confirm_heard = acknowledged.to(heard)
     correct_paraphrase = acknowledged.to(listening)
-    escalate = (
-        opened.to.itself()
-        | listening.to.itself()
-        | acknowledged.to.itself()
-        | heard.to.itself()
-        | deferred.to.itself()
-        | decided.to.itself()
-        | in_progress.to.itself()
+    escalate = _loops(opened, listening, acknowledged, heard, deferred, decided, in_progress)
+    consult = _loops(listening, acknowledged, heard, deferred)
+    record_expectation = _loops(
+        opened, listening, acknowledged, heard, deferred, decided, in_progress
     )
-    consult = (
-        listening.to.itself() | acknowledged.to.itself() | heard.to.itself() | deferred.to.itself()
+    match_expectation = _loops(
+        opened, listening, acknowledged, heard, deferred, decided, in_progress
     )
-    record_expectation = (
-        opened.to.itself()
-        | listening.to.itself()
-        | acknowledged.to.itself()
-        | heard.to.itself()
-        | deferred.to.itself()
-        | decided.to.itself()
-        | in_progress.to.itself()
-    )
-    match_expectation = (
-        opened.to.itself()
-        | listening.to.itself()
-        | acknowledged.to.itself()
-        | heard.to.itself()
-        | deferred.to.itself()
-        | decided.to.itself()
-        | in_progress.to.itself()
-    )
-    reset_expectation = (
-        opened.to.itself()
-        | listening.to.itself()
-        | acknowledged.to.itself()
-        | heard.to.itself()
-        | deferred.to.itself()
-        | decided.to.itself()
-        | in_progress.to.itself()
+    reset_expectation = _loops(
+        opened, listening, acknowledged, heard, deferred, decided, in_progress
     )
     defer = deferred.from_(opened, listening, acknowledged, heard, deferred)
     accept = decided.from_(opened, listening, acknowledged, heard, deferred)
