@@ -7,6 +7,7 @@ import datetime as dt
 import pickle
 from collections.abc import Callable
 
+import cattrs
 import pendulum
 import pytest
 
@@ -41,6 +42,7 @@ from relationkit import (
     Vendor,
 )
 from relationkit.rules.case import case_rules
+from relationkit.serialization import converter
 from relationkit.testing import ManualClock
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="Europe/Berlin")
@@ -332,3 +334,34 @@ def test_errors_survive_pickling(error: RelationkitError) -> None:
     if isinstance(error, RuleViolations):
         assert isinstance(copy, RuleViolations)
         assert copy.rule_ids == error.rule_ids == ("R1", "R3")
+
+
+@pytest.mark.parametrize("text", ["2026-03-03T12:00:00", "2026-03-03T12:00", "2026-03-03"])
+def test_stored_or_sent_time_text_without_a_zone_is_refused_not_read_as_utc(text: str) -> None:
+    # JSON from a web client reaches commands through the converter: a time that names no
+    # offset could be any of 24 instants, so it is refused rather than silently taken as UTC.
+    with pytest.raises(cattrs.BaseValidationError) as caught:
+        converter.structure({"reply_by": text, "reason": "Checking with finance."}, Defer)
+    assert "names no offset or time zone" in repr(caught.value.exceptions)
+
+
+def test_time_text_with_an_offset_keeps_that_offset() -> None:
+    back = converter.structure("2026-03-03T12:00:00+01:00", pendulum.DateTime)
+    assert back == pendulum.datetime(2026, 3, 3, 11, tz="UTC")
+    assert back.utcoffset() == dt.timedelta(hours=1)
+
+
+def test_a_reply_by_time_with_a_fixed_offset_becomes_a_reply_promise() -> None:
+    # A time from JSON or a standard-library datetime may carry a bare offset, not a zone name.
+    rk = Relations(MemoryStore(), clock=ManualClock(START))
+    rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+    case = rk.open_case(actor="s-sam", client="c-ana", subject="Refund", statement="Refund me.")
+    rk.handle(case.id, Acknowledge(paraphrase="You want a refund."), actor="s-sam")
+    rk.handle(case.id, ConfirmHeard(), actor="c-ana")
+    offset = dt.timezone(dt.timedelta(hours=1))
+    reply_by = dt.datetime(2026, 3, 4, 12, tzinfo=offset)
+    rk.handle(case.id, Defer(reply_by=reply_by, reason="Checking with finance."), actor="s-sam")
+    assert rk.case(case.id).state == "deferred"
+    (reply,) = rk.promises.find(case_id=case.id)
+    assert reply.due_at == reply_by
+    assert reply.due_at.utcoffset() == dt.timedelta(hours=1)

@@ -182,6 +182,12 @@ def test_a_bad_time_is_one_clear_line(runner: CliRunner, played: Path) -> None:
     assert "not a date and time" in one_line_error(result)
 
 
+def test_a_time_without_a_zone_is_refused_in_one_line(runner: CliRunner, played: Path) -> None:
+    result = run(runner, "due", "--db", str(played), "--at", "2026-03-03T12:00")
+    assert result.exit_code == EXIT_USAGE
+    assert "names no time zone" in one_line_error(result)
+
+
 def test_diagram_prints_mermaid_for_one_workflow(runner: CliRunner) -> None:
     result = run(runner, "diagram", "case")
     assert result.exit_code == 0

@@ -130,6 +130,22 @@ def test_errors_map_to_their_http_answers(client: TestClient) -> None:
     assert command(client, case_id, "escalate", actor="nobody", reason="x").status_code == 404
 
 
+def test_a_time_without_a_zone_is_a_422_and_nothing_changes(client: TestClient) -> None:
+    case_id = open_case(client)
+    hear(client, case_id)
+    before = client.get(f"/cases/{case_id}").json()
+    response = command(
+        client, case_id, "defer", reply_by="2026-03-04T12:00:00", reason="Checking with finance."
+    )
+    assert response.status_code == 422
+    assert "names no offset or time zone" in response.json()["message"]
+    assert client.get(f"/cases/{case_id}").json() == before
+    zoned = command(
+        client, case_id, "defer", reply_by="2026-03-04T12:00:00+01:00", reason="Checking."
+    )
+    assert zoned.is_success, zoned.text
+
+
 def test_a_stale_version_is_a_409(client: TestClient) -> None:
     case_id = open_case(client)
     version = client.get(f"/cases/{case_id}").json()["version"]

@@ -532,13 +532,18 @@ def _parse_at(value: str | None) -> pendulum.DateTime | None:
     if value is None:
         return None
     try:
-        parsed = pendulum.parse(value)
+        parsed = pendulum.parse(value, tz=None)
     except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
         raise Mistake(
             f"--at {value!r} is not a date and time; write e.g. 2026-03-03T12:00Z"
         ) from exc
     if not isinstance(parsed, pendulum.DateTime):
         raise Mistake(f"--at {value!r} is not a date and time; write e.g. 2026-03-03T12:00Z")
+    if parsed.tzinfo is None:
+        raise Mistake(
+            f"--at {value!r} names no time zone, so it could mean any of 24 instants; "
+            "add an offset, e.g. 2026-03-03T12:00Z or 2026-03-03T12:00+01:00"
+        )
     return parsed
 
 

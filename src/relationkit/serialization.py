@@ -76,9 +76,14 @@ def datetime_from_text(value: str) -> pendulum.DateTime:
                 tzinfo=x.tzinfo,
                 fold=x.fold,
             )
-    parsed = pendulum.parse(iso)
+    # tz=None: text without an offset stays naive (pendulum would otherwise read it as UTC)
+    # and is refused below, like a naive datetime passed in Python.
+    parsed = pendulum.parse(iso, tz=None)
     if not isinstance(parsed, pendulum.DateTime) or parsed.tzinfo is None:
-        raise ValueError(f"{value!r} is not an aware date-time")
+        raise ValueError(
+            f"{value!r} is not an aware date-time: it names no offset or time zone; "
+            "write one, e.g. 2026-03-03T12:00:00+01:00 or 2026-03-03T11:00:00Z"
+        )
     if name and name[0] not in "+-" and name != parsed.timezone_name:
         parsed = parsed.in_timezone(name)
     return parsed

@@ -537,7 +537,8 @@ class Promises:
                 if part.total_seconds() > 0:
                     return min(calendar.add_business_time(start, part), due)
         seconds = (due - start).total_seconds() * fraction
-        return start.in_timezone("UTC").add(seconds=seconds).in_timezone(due.timezone_name or "UTC")
+        # Back in the due time's own zone object: a fixed offset ("+01:00") is no zone name.
+        return start.in_timezone("UTC").add(seconds=seconds).in_timezone(due.timezone or "UTC")
 
     # --- deferral becomes a promise ----------------------------------------------------------
 
