@@ -7,7 +7,15 @@ import threading
 import pendulum
 import pytest
 
-from relationkit import Client, Relations, Staff, StoreError
+from relationkit import (
+    Client,
+    ConcurrencyError,
+    Relations,
+    Staff,
+    StoreError,
+    TransactionConflict,
+    retry,
+)
 from relationkit.domain.case import Case, RecordStatement
 from relationkit.store.postgres import PostgresStore
 from relationkit.store.url import open_store
@@ -83,3 +91,76 @@ def test_claims_skip_rows_another_worker_holds(postgres_url: str) -> None:
     assert mine == ["r-00000", "r-00001", "r-00002", "r-00003"]
     assert theirs == ["r-00004", "r-00005"]
     rk.store.close()
+
+
+def _table(store: PostgresStore) -> None:
+    with store.unit_of_work() as uow:
+        uow.session.run("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)")  # type: ignore[attr-defined]
+        uow.session.run("INSERT INTO t VALUES (1, 0), (2, 0)")  # type: ignore[attr-defined]
+        uow.commit()
+
+
+def test_a_deadlock_is_a_retryable_transaction_conflict(postgres_url: str) -> None:
+    store = open_store(postgres_url)
+    assert isinstance(store, PostgresStore)
+    _table(store)
+    both_hold_one = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def update(first: int, second: int) -> None:
+        try:
+            with store.unit_of_work() as uow:
+                session = uow.session  # type: ignore[attr-defined]
+                session.run("UPDATE t SET n = n + 1 WHERE id = ?", (first,))
+                both_hold_one.wait()
+                session.run("UPDATE t SET n = n + 1 WHERE id = ?", (second,))
+                uow.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=update, args=pair) for pair in ((1, 2), (2, 1))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        (error,) = errors  # PostgreSQL chose one victim; the other transaction committed
+        assert isinstance(error, TransactionConflict)
+        assert isinstance(error, ConcurrencyError)
+        assert not isinstance(error, StoreError)
+        assert "deadlock detected, SQLSTATE 40P01" in str(error)
+        with store.unit_of_work() as uow:
+            rows = uow.session.query("SELECT n FROM t ORDER BY id")  # type: ignore[attr-defined]
+        assert rows == [(1,), (1,)]  # the victim's first update was undone too
+    finally:
+        store.close()
+
+
+def test_a_serialization_failure_is_a_retryable_transaction_conflict(postgres_url: str) -> None:
+    store = open_store(postgres_url)
+    assert isinstance(store, PostgresStore)
+    _table(store)
+    attempts: list[int] = []
+
+    def bump() -> int:
+        attempts.append(1)
+        with store.unit_of_work() as uow:
+            session = uow.session  # type: ignore[attr-defined]
+            session.run("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+            (n,) = session.query("SELECT n FROM t WHERE id = 1")[0]
+            if len(attempts) == 1:  # someone else changes the row after this one read it
+                with store.unit_of_work() as other:
+                    other.session.run("UPDATE t SET n = 10 WHERE id = 1")  # type: ignore[attr-defined]
+                    other.commit()
+            session.run("UPDATE t SET n = ? WHERE id = 1", (n + 1,))
+            uow.commit()
+        return int(n) + 1
+
+    try:
+        with pytest.raises(TransactionConflict, match="serialization failure, SQLSTATE 40001"):
+            bump()
+        attempts.clear()
+        assert retry(bump, attempts=3) == 11  # the retry read the other writer's value
+        assert len(attempts) == 2
+    finally:
+        store.close()

@@ -9,7 +9,16 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from relationkit import Client, InvalidInput, Relations, Staff, StoreError
+from relationkit import (
+    Client,
+    ConcurrencyError,
+    InvalidInput,
+    Relations,
+    Staff,
+    StoreError,
+    TransactionConflict,
+    retry,
+)
 from relationkit.domain.case import RecordStatement
 from relationkit.store.memory import MemoryStore
 from relationkit.store.sqlite import SqliteStore
@@ -107,13 +116,13 @@ def test_threads_share_one_store(tmp_path: Path) -> None:
     rk.store.close()
 
 
-def test_a_writer_waiting_too_long_gets_a_store_error(tmp_path: Path) -> None:
+def test_a_writer_waiting_too_long_gets_a_transaction_conflict(tmp_path: Path) -> None:
     path = tmp_path / "r.db"
     store = SqliteStore(path, timeout=0.05)
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        with store.unit_of_work() as uow, pytest.raises(StoreError, match="timeout"):
+        with store.unit_of_work() as uow, pytest.raises(TransactionConflict, match="timeout"):
             uow.put(Client(id="c-1", name="Ana"))
     finally:
         blocker.execute("ROLLBACK")
@@ -128,3 +137,37 @@ def test_a_closed_store_refuses_new_work(tmp_path: Path) -> None:
     store.close()
     with pytest.raises(StoreError, match="closed"), store.unit_of_work() as uow:
         uow.records(Client)
+
+
+def test_a_writer_waiting_past_the_timeout_gets_a_retryable_conflict(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'relations.db'}?timeout=0.2"
+    holder, waiter = open_store(url), open_store(url)
+    attempts: list[int] = []
+
+    def put_bo() -> None:
+        with holder.unit_of_work() as held:
+            if not attempts:  # the first time, another writer holds the lock throughout
+                held.put(Client(id="c-0", name="Held"))
+            attempts.append(1)
+            with waiter.unit_of_work() as uow:
+                uow.put(Client(id="c-2", name="Bo"))
+                uow.commit()
+
+    try:
+        with pytest.raises(TransactionConflict) as caught:
+            put_bo()
+        error = caught.value
+        assert isinstance(error, ConcurrencyError)
+        assert not isinstance(error, StoreError)
+        assert "0.2 s timeout" in str(error)
+        assert "run the command again" in str(error)
+        with waiter.unit_of_work() as uow:
+            assert uow.records(Client) == []  # nothing of either transaction was stored
+        attempts.clear()
+        retry(put_bo)  # the conflict is retried, and the second attempt goes through
+        assert len(attempts) == 2
+        with waiter.unit_of_work() as uow:
+            assert [c.id for c in uow.records(Client)] == ["c-2"]
+    finally:
+        holder.close()
+        waiter.close()

@@ -47,6 +47,7 @@ from relationkit.exceptions import (
     SchemaError,
     StoreError,
     TimelineBroken,
+    TransactionConflict,
     UnknownStateValue,
     UnknownTimeZone,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "StoreError",
     "SystemClock",
     "TimelineBroken",
+    "TransactionConflict",
     "UnitOfWork",
     "UnknownStateValue",
     "UnknownTimeZone",

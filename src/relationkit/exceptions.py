@@ -40,6 +40,7 @@ __all__ = [
     "SchemaError",
     "StoreError",
     "TimelineBroken",
+    "TransactionConflict",
     "UnknownStateValue",
     "UnknownTimeZone",
     "WrongPartyKind",
@@ -354,6 +355,38 @@ class ConcurrencyError(RelationkitError):
         self.aggregate_id = aggregate_id
         self.expected = expected
         self.actual = actual
+
+
+class TransactionConflict(ConcurrencyError):
+    """The database gave up a transaction because another one ran at the same time: a
+    deadlock or a serialization failure (PostgreSQL), or another writer holding SQLite's
+    lock past the timeout. Nothing of the transaction was stored, and running it again
+    usually succeeds, so it is a :class:`ConcurrencyError` that
+    :func:`~relationkit.retry` re-runs.
+
+    Attributes:
+        where: the store's URL (without password).
+        reason: what the database reported.
+        kind: ``"transaction"``; ``aggregate_id`` is empty, ``expected`` 0 and ``actual``
+            ``None``, since the database does not say which aggregate was involved.
+    """
+
+    def __init__(self, where: str, reason: str) -> None:
+        RelationkitError.__init__(
+            self,
+            _sentence(
+                f"a transaction on {where}",
+                f"the database gave it up because of another transaction running at the same "
+                f"time ({reason}), so nothing of it was stored",
+                "run the command again (relationkit.retry does), and keep units of work short",
+            ),
+        )
+        self.where = where
+        self.reason = reason
+        self.kind = "transaction"
+        self.aggregate_id = ""
+        self.expected = 0
+        self.actual = None
 
 
 class AggregateCorrupted(RelationkitError):

@@ -9,7 +9,10 @@ Writes are race-safe: an aggregate is saved with ``UPDATE … WHERE id = %s AND 
 gets :class:`~relationkit.exceptions.ConcurrencyError`), and events are unique on
 ``(kind, aggregate_id, sequence)``. :meth:`~relationkit.store.base.UnitOfWork.claim` selects
 with ``FOR UPDATE SKIP LOCKED``, so sweeps in several processes split the due work between
-them. Driver errors become :class:`~relationkit.exceptions.StoreError`.
+them. Driver errors become :class:`~relationkit.exceptions.StoreError`, except deadlocks,
+serialization failures and lock timeouts (SQLSTATE 40P01, 40001, 55P03), which become
+:class:`~relationkit.exceptions.TransactionConflict`: a
+:class:`~relationkit.exceptions.ConcurrencyError` that :func:`~relationkit.retry` re-runs.
 
 The URL's ``schema`` parameter keeps relationkit's tables in a schema of their own (created
 if missing), e.g. ``postgresql://app@db/main?schema=relations``; ``pool_size`` sets the
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from relationkit.domain.aggregate import Aggregate
-from relationkit.exceptions import InvalidInput, StoreError
+from relationkit.exceptions import InvalidInput, StoreError, TransactionConflict
 from relationkit.store.schema import POSTGRES, KindTable, ensure_kind, prepare
 from relationkit.store.sql import IntegrityProblem, Session, SqlStore
 from relationkit.store.url import redact
@@ -38,6 +41,13 @@ if TYPE_CHECKING:
 __all__ = ["PostgresStore"]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+_RETRYABLE = {
+    "40001": "serialization failure",
+    "40P01": "deadlock detected",
+    "55P03": "lock not available",
+}
+"""SQLSTATEs that mean "another transaction was in the way; run this one again"."""
 
 
 def _driver() -> Any:
@@ -231,9 +241,14 @@ class PostgresStore(SqlStore):
     def __repr__(self) -> str:
         return f"PostgresStore({self.url!r})"
 
-    def _translate(self, exc: Exception) -> StoreError:
+    def _translate(self, exc: Exception) -> StoreError | TransactionConflict:
         psycopg = self._psycopg
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        sqlstate = getattr(exc, "sqlstate", None)
+        if sqlstate in _RETRYABLE:
+            return TransactionConflict(
+                self.url, f"{_RETRYABLE[sqlstate]}, SQLSTATE {sqlstate}: {first}"
+            )
         if isinstance(exc, psycopg.OperationalError):
             return StoreError(
                 f"refused: talking to {self.url}; the connection failed ({first}); check that "

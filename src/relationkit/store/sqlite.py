@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from relationkit.domain.aggregate import Aggregate
-from relationkit.exceptions import InvalidInput, StoreError
+from relationkit.exceptions import InvalidInput, StoreError, TransactionConflict
 from relationkit.store.schema import SQLITE, KindTable, ensure_kind, prepare
 from relationkit.store.sql import IntegrityProblem, Session, SqlStore
 
@@ -50,7 +50,7 @@ class _SqliteSession(Session):
         self.pid = os.getpid()
         self._mode = ""  # "", "read" or "write"
 
-    def _fail(self, exc: sqlite3.Error) -> StoreError:
+    def _fail(self, exc: sqlite3.Error) -> StoreError | TransactionConflict:
         return self.store._translate(exc)
 
     def _begin(self) -> None:
@@ -123,7 +123,8 @@ class SqliteStore(SqlStore):
     Args:
         path: the database file (created if missing; its folder must exist).
         timeout: seconds a writer waits for another writer's lock before
-            :class:`~relationkit.exceptions.StoreError`.
+            :class:`~relationkit.exceptions.TransactionConflict` (a retryable
+            :class:`~relationkit.exceptions.ConcurrencyError`).
         synchronous: SQLite's ``synchronous`` setting: ``"FULL"`` (every commit reaches
             the disk before it returns) or ``"NORMAL"`` (faster; a power cut may lose the
             latest commits, a crash of the process loses nothing).
@@ -192,13 +193,13 @@ class SqliteStore(SqlStore):
 
     # --- connections ------------------------------------------------------------------------
 
-    def _translate(self, exc: sqlite3.Error) -> StoreError:
+    def _translate(self, exc: sqlite3.Error) -> StoreError | TransactionConflict:
         message = str(exc)
         if "locked" in message or "busy" in message:
-            return StoreError(
-                f"refused: writing to {self.url}; another writer held the database's lock for "
-                f"longer than the {self.timeout:g} s timeout ({message}); retry, or open the "
-                "store with a longer timeout."
+            return TransactionConflict(
+                self.url,
+                f"another writer held the database's lock for longer than the "
+                f"{self.timeout:g} s timeout: {message}; a longer ?timeout= waits more",
             )
         if "unable to open" in message:
             return StoreError(
