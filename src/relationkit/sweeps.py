@@ -39,7 +39,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
@@ -47,13 +47,24 @@ import pendulum
 
 from relationkit.domain.aggregate import Aggregate, Command
 from relationkit.domain.events import Event
+from relationkit.domain.parties import Party, Staff
 from relationkit.domain.values import instant
 from relationkit.exceptions import ConcurrencyError, InvalidInput, RelationkitError, StoreError
 
 if TYPE_CHECKING:
     from relationkit.service import Relations
+    from relationkit.store.base import UnitOfWork
 
-__all__ = ["Sweep", "SweepReport", "SweepResult", "make_sweep", "run_sweeps"]
+__all__ = [
+    "Sweep",
+    "SweepReport",
+    "SweepResult",
+    "Written",
+    "execute_as",
+    "make_sweep",
+    "process_due",
+    "run_sweeps",
+]
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -131,12 +142,15 @@ class SweepResult:
         processed: ids whose command was committed, in order.
         left: ids the handler left alone (it returned ``None``).
         refused: ``(id, error)`` for commands the workflow or a care rule refused.
+        written: the aggregates the committed work changed or created, in their new state,
+            in order.
     """
 
     name: str
     processed: tuple[str, ...] = ()
     left: tuple[str, ...] = ()
     refused: tuple[tuple[str, RelationkitError], ...] = ()
+    written: tuple[Aggregate, ...] = ()
 
 
 @attrs.frozen
@@ -172,51 +186,140 @@ def _check_batch(batch: int) -> None:
         )
 
 
-def _run_one(rk: Relations, sweep: Sweep, now: pendulum.DateTime, batch: int) -> SweepResult:
-    cls = sweep.aggregate
+Written = Sequence[tuple[Aggregate, Sequence[Event]]]
+"""What processing one due aggregate wrote: each aggregate with the events appended to it."""
+
+_MAX_LOST_RACES = 100
+
+
+def process_due(
+    rk: Relations,
+    aggregate: type[A],
+    due: Mapping[str, Any],
+    process: Callable[[UnitOfWork, A], Written | None],
+    *,
+    name: str = "",
+    batch: int = 100,
+) -> SweepResult:
+    """Claim the aggregates matching ``due`` a batch at a time and process each one in the
+    batch's unit of work: the engine under :func:`run_sweeps`, for work that is more than
+    one command on the due aggregate (creating another aggregate, say).
+
+    ``process(uow, subject)`` appends what it writes to ``uow`` and returns it (possibly
+    nothing), or returns ``None`` to leave the aggregate alone. The batch is committed
+    once every aggregate in it was processed, then the listeners hear of what was written.
+    If ``process`` raises a :class:`~relationkit.exceptions.RelationkitError` other than a
+    store or concurrency error, the batch is rolled back (so nothing half-done is
+    committed), the aggregate is reported as refused, and the batch is run again without
+    it. A :class:`~relationkit.exceptions.ConcurrencyError` (another worker or person got
+    there first, or the database gave up the transaction) runs the batch again on fresh
+    state.
+
+    Each worker walks the due set in id order, so whatever is due when a run starts and
+    still due when the worker reaches it is processed once, by one worker.
+
+    Args:
+        rk: the service whose store is used and whose listeners are told.
+        aggregate: the aggregate class to claim.
+        due: lookups on indexed attributes that select the due aggregates.
+        process: what to do with each one.
+        name: the name the result carries.
+        batch: how many aggregates one unit of work claims.
+
+    Returns:
+        The ids processed, left alone and refused, and what was written, in id order.
+    """
+    _check_batch(batch)
     processed: list[str] = []
     left: list[str] = []
     refused: list[tuple[str, RelationkitError]] = []
+    written: list[Aggregate] = []
+    failed: dict[str, RelationkitError] = {}
     cursor: str | None = None
     lost_races = 0
     while True:
-        where = dict(sweep.due(now))
+        where = dict(due)
         if cursor is not None:
             where["id__gt"] = cursor
-        done: list[tuple[Aggregate, list[Event]]] = []
+        done: list[tuple[str, Written]] = []
         batch_left: list[str] = []
-        batch_refused: list[tuple[str, RelationkitError]] = []
+        again = False
         with rk.store.unit_of_work() as uow:
-            claimed = uow.claim(cls, limit=batch, order_by="id", **where)
+            claimed = uow.claim(aggregate, limit=batch, order_by="id", **where)
             if not claimed:
                 break
-            for subject in claimed:
-                command = sweep.handle(subject, now)
-                if command is None:
-                    batch_left.append(subject.id)
-                    continue
-                try:
-                    done.append(rk.execute_in(uow, cls, subject.id, command, actor=sweep.actor))
-                except StoreError:
-                    raise
-                except RelationkitError as exc:
-                    batch_refused.append((subject.id, exc))
             try:
-                uow.commit()
+                for subject in claimed:
+                    if subject.id in failed:
+                        continue
+                    try:
+                        result = process(uow, subject)
+                    except (ConcurrencyError, StoreError):
+                        raise
+                    except RelationkitError as exc:
+                        failed[subject.id] = exc  # undo what it staged: run the batch again
+                        again = True
+                        break
+                    if result is None:
+                        batch_left.append(subject.id)
+                    else:
+                        done.append((subject.id, result))
+                if not again:
+                    uow.commit()
             except ConcurrencyError:
-                # Only a store that cannot lock rows gets here: another worker changed an
-                # item of this batch first. Claim the batch again; what is done is not due.
+                # Another writer changed an item of this batch first (a store that cannot
+                # lock rows), or the database gave the transaction up. What was done by
+                # others is no longer due when the batch is claimed again.
                 lost_races += 1
-                if lost_races > 100:
+                if lost_races > _MAX_LOST_RACES:
                     raise
-                continue
+                again = True
+        if again:
+            continue
         cursor = claimed[-1].id
-        for subject, events in done:
-            processed.append(subject.id)
-            rk.notify(events, subject)
+        refused.extend((s.id, failed[s.id]) for s in claimed if s.id in failed)
         left.extend(batch_left)
-        refused.extend(batch_refused)
-    return SweepResult(sweep.name, tuple(processed), tuple(left), tuple(refused))
+        for subject_id, result in done:
+            processed.append(subject_id)
+            for changed, events in result:
+                written.append(changed)
+                rk.notify(events, changed)
+    return SweepResult(name, tuple(processed), tuple(left), tuple(refused), tuple(written))
+
+
+def execute_as(
+    rk: Relations,
+    uow: UnitOfWork,
+    subject: A,
+    command: Command,
+    actor: Staff | Party,
+    now: pendulum.DateTime,
+) -> Written:
+    """Run ``command`` on a claimed ``subject`` inside ``uow`` as ``actor``, an actor
+    object rather than a registered id (such as the service account relationkit's own
+    sweeps run as), with the workflow and care rules judging it as of ``now`` and the event
+    stamped ``now``. Command hooks are not run. For ``process`` functions of
+    :func:`process_due`.
+
+    Returns:
+        The subject and its new event, as ``process`` returns them.
+    """
+    attempt = attrs.evolve(rk._attempt(uow, command.NAME, command, actor), now=now)
+    event = rk.workflow_for(type(subject)).run(subject, command, attempt)
+    uow.append(subject, [event])
+    return [(subject, [event])]
+
+
+def _run_one(rk: Relations, sweep: Sweep, now: pendulum.DateTime, batch: int) -> SweepResult:
+    cls = sweep.aggregate
+
+    def process(uow: UnitOfWork, subject: Aggregate) -> Written | None:
+        command = sweep.handle(subject, now)
+        if command is None:
+            return None
+        return [rk.execute_in(uow, cls, subject.id, command, actor=sweep.actor)]
+
+    return process_due(rk, cls, sweep.due(now), process, name=sweep.name, batch=batch)
 
 
 def run_sweeps(

@@ -79,8 +79,15 @@ from relationkit.domain.policy import (
     due_for_reminder,
 )
 from relationkit.domain.relationship import MarkAtRisk, Recover, Relationship
-from relationkit.domain.values import instant, text
-from relationkit.exceptions import InvalidInput, NotFound, RelationkitError, RuleViolation
+from relationkit.domain.values import instant, new_id, text
+from relationkit.exceptions import (
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    RelationkitError,
+    RuleViolation,
+)
+from relationkit.rules.authority import authority_problem
 from relationkit.rules.feedback import (
     CLOSED_CASE_STATES,
     check_in_due,
@@ -91,6 +98,7 @@ from relationkit.rules.feedback import (
 from relationkit.rules.policy import LapsedAcknowledgement
 from relationkit.serialization import converter
 from relationkit.store.codec import RecordType, register_record_type
+from relationkit.sweeps import Written, process_due
 
 if TYPE_CHECKING:
     from relationkit.domain.aggregate import Aggregate
@@ -263,18 +271,11 @@ class Feedback:
         return request
 
     def _open_recovery(self, request: FeedbackRequest) -> FeedbackRequest:
-        assert request.response is not None
-        reasons = low_answer(request.response, self.config)
         with self._rk.store.unit_of_work() as uow:
-            owner = recovery_owner(uow.records(Staff), self.config, not_=request.staff_id)
-        if owner is None:
-            raise NotFound("manager", "(any)", "register a staff member with the manager role")
-        command = OpenRecovery(
-            owner_id=owner,
-            reason="; ".join(reasons),
-            due_at=self._rk.now() + self.config.recovery_within,
-        )
-        return self._rk.execute(FeedbackRequest, request.id, command, actor=owner)
+            opened, events = self._recovery_in(uow, request)
+            uow.commit()
+        self._rk.notify(events, opened)
+        return opened
 
     def close_recovery(self, request_id: str, *, actor: str, outcome: str) -> FeedbackRequest:
         """Record what was done for the party after a low answer, closing the follow-up."""
@@ -299,81 +300,122 @@ class Feedback:
 
     # --- the sweep -------------------------------------------------------------------------
 
-    def run(self, now: pendulum.DateTime | None = None) -> FeedbackSweep:
+    def run(self, now: pendulum.DateTime | None = None, *, batch: int = 100) -> FeedbackSweep:
         """Check-ins for long open cases (R7), expiry of unanswered requests, and recovery
         follow-ups not yet opened. Running it again at the same time does nothing more.
-        Each item is handled on its own: a failure is reported and the rest go on."""
+        Each item is handled on its own: a failure is reported and the rest go on.
+
+        It is safe to run from several processes at once (on PostgreSQL they share the
+        work; on SQLite they take turns): each case is checked in on, and each request
+        expired or followed up, by exactly one of them. A check-in is made while its case
+        is claimed, so two workers never both ask about one case.
+
+        Args:
+            now: the time to sweep for; the clock's time if omitted.
+            batch: how many cases or requests one transaction claims.
+        """
+        rk = self._rk
         now = self._now(now)
-        check_ins: list[str] = []
-        suppressed: list[str] = []
-        expired: list[str] = []
-        recoveries: list[str] = []
-        failures: list[tuple[str, str]] = []
-        with self._rk.store.unit_of_work() as uow:
-            open_states = self._rk.workflow_for(Case).table.states - CLOSED_CASE_STATES
-            cases = uow.select(Case, state__in=sorted(open_states))
-            due = [
-                c
-                for c in cases
-                if check_in_due(c, uow.select(FeedbackRequest, case_id=c.id), now, self.config)
+        config = self.config
+        open_states = sorted(rk.workflow_for(Case).table.states - CLOSED_CASE_STATES)
+
+        def check_in(uow: UnitOfWork, case: Case) -> Written | None:
+            if not check_in_due(case, uow.select(FeedbackRequest, case_id=case.id), now, config):
+                return None
+            asked = uow.select(FeedbackRequest, party_id=case.client_id)
+            if recent_request(case.client_id, asked, now, config) is not None:
+                return []  # due, but the party was asked too recently: suppressed
+            actor = case.owner_id or case.opened_by
+            command = self._command_for(uow, case, CHECK_IN, actor, now)
+            return self._create_in(uow, command, actor, now)
+
+        checked = process_due(
+            rk, Case, {"state__in": open_states}, check_in, name="feedback-check-ins", batch=batch
+        )
+        made = {r.case_id: r.id for r in checked.written if isinstance(r, FeedbackRequest)}
+        reason = f"unanswered after {config.request_expires_after.in_words()}"
+
+        def expire(uow: UnitOfWork, request: FeedbackRequest) -> Written:
+            command = ExpireFeedback(reason=reason)
+            return [
+                rk.execute_in(uow, FeedbackRequest, request.id, command, actor=request.requested_by)
             ]
-        for case in due:
-            try:
-                with self._rk.store.unit_of_work() as uow:
-                    recent = recent_request(
-                        case.client_id,
-                        uow.select(FeedbackRequest, party_id=case.client_id),
-                        now,
-                        self.config,
-                    )
-                    if recent is not None:
-                        suppressed.append(case.id)
-                        continue
-                    actor = case.owner_id or case.opened_by
-                    command = self._command_for(uow, case, CHECK_IN, actor, now)
-                made = self._rk.create(FeedbackRequest, command, actor=actor)
-                check_ins.append(made.id)
-            except RelationkitError as exc:
-                failures.append((case.id, str(exc)))
-        with self._rk.store.unit_of_work() as uow:
-            stale = uow.select(
-                FeedbackRequest,
-                state="requested",
-                requested_at__le=now - self.config.request_expires_after,
-            )
-            answered = uow.select(
-                FeedbackRequest,
-                state="answered",
-                answered_at__ge=now - self.config.request_expires_after,
-            )
-        for request in stale:
-            try:
-                self._rk.execute(
-                    FeedbackRequest,
-                    request.id,
-                    ExpireFeedback(
-                        reason=f"unanswered after {self.config.request_expires_after.in_words()}"
-                    ),
-                    actor=request.requested_by,
-                )
-                expired.append(request.id)
-            except RelationkitError as exc:
-                failures.append((request.id, str(exc)))
-        for request in answered:
-            if request.response is None or not low_answer(request.response, self.config):
-                continue
-            try:
-                self._open_recovery(request)
-                recoveries.append(request.id)
-            except RelationkitError as exc:
-                failures.append((request.id, str(exc)))
+
+        expired = process_due(
+            rk,
+            FeedbackRequest,
+            {"state": "requested", "requested_at__le": now - config.request_expires_after},
+            expire,
+            name="feedback-expire-unanswered",
+            batch=batch,
+        )
+
+        def recover(uow: UnitOfWork, request: FeedbackRequest) -> Written | None:
+            if request.response is None or not low_answer(request.response, config):
+                return None
+            return [self._recovery_in(uow, request)]
+
+        recovered = process_due(
+            rk,
+            FeedbackRequest,
+            {"state": "answered", "answered_at__ge": now - config.request_expires_after},
+            recover,
+            name="feedback-open-recoveries",
+            batch=batch,
+        )
+        failures = [
+            (item, str(exc))
+            for result in (checked, expired, recovered)
+            for item, exc in result.refused
+        ]
         return FeedbackSweep(
-            check_ins=tuple(check_ins),
-            suppressed=tuple(suppressed),
-            expired=tuple(expired),
-            recoveries=tuple(recoveries),
+            check_ins=tuple(made[c] for c in checked.processed if c in made),
+            suppressed=tuple(c for c in checked.processed if c not in made),
+            expired=expired.processed,
+            recoveries=recovered.processed,
             failures=tuple(failures),
         )
+
+    def _create_in(
+        self, uow: UnitOfWork, command: RequestFeedback, actor: str, now: pendulum.DateTime
+    ) -> Written:
+        """:meth:`Relations.create <relationkit.service.Relations.create>` of a feedback
+        request inside the sweep's unit of work, stamped ``now``."""
+        rk = self._rk
+        actor_obj = rk._actor(uow, actor)
+        problem = authority_problem(None, command.NAME, actor_obj, rk.config)
+        if problem is not None:
+            raise NotPermitted(
+                f"refused: {command.NAME!r} a {FeedbackRequest.KIND} by {actor_obj.id!r}; "
+                f"{problem}.",
+                actor_id=actor_obj.id,
+                command=command.NAME,
+            )
+        attempt = attrs.evolve(rk._attempt(uow, command.NAME, command, actor_obj), now=now)
+        workflow = rk.workflow_for(FeedbackRequest)
+        subject, event = workflow.start(
+            new_id(FeedbackRequest.KIND), command, actor_obj.id, attempt.now
+        )
+        rk.config.rulebook.enforce(subject, attempt)
+        uow.append(subject, [event])
+        rk._run_hooks(uow, event, subject, attempt)
+        return [(subject, [event])]
+
+    def _recovery_in(
+        self, uow: UnitOfWork, request: FeedbackRequest
+    ) -> tuple[FeedbackRequest, list[Event]]:
+        """Open the recovery follow-up of a low answer inside ``uow``."""
+        assert request.response is not None
+        reasons = low_answer(request.response, self.config)
+        owner = recovery_owner(uow.records(Staff), self.config, not_=request.staff_id)
+        if owner is None:
+            raise NotFound("manager", "(any)", "register a staff member with the manager role")
+        command = OpenRecovery(
+            owner_id=owner,
+            reason="; ".join(reasons),
+            due_at=self._rk.now() + self.config.recovery_within,
+        )
+        return self._rk.execute_in(uow, FeedbackRequest, request.id, command, actor=owner)
 
     # --- measures --------------------------------------------------------------------------
 

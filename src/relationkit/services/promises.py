@@ -61,19 +61,16 @@ from relationkit.domain.promise import (
 )
 from relationkit.domain.values import instant, new_id, text
 from relationkit.exceptions import (
-    ConcurrencyError,
     InvalidInput,
-    InvalidTransition,
     NotFound,
     NotPermitted,
-    RuleViolation,
-    RuleViolations,
 )
 from relationkit.rules.authority import authority_problem
 from relationkit.rules.promise import HonestDue, honest_due
 from relationkit.serialization import converter
 from relationkit.services.relationships import SWEEPER_ID
 from relationkit.store.codec import RecordType, register_record_type
+from relationkit.sweeps import Written, execute_as, process_due
 
 if TYPE_CHECKING:
     from relationkit.domain.aggregate import Aggregate, Command
@@ -416,42 +413,44 @@ class Promises:
 
     # --- the sweep -------------------------------------------------------------------------
 
-    def run(self, now: pendulum.DateTime | None = None) -> PromiseSweepReport:
+    def run(self, now: pendulum.DateTime | None = None, *, batch: int = 100) -> PromiseSweepReport:
         """Record as broken every committed promise whose due time has passed, warn about
         those past their warning time, and withdraw stretch requests nobody approved in time.
 
-        Running it again for the same time changes nothing more.
+        Running it again for the same time changes nothing more. It is safe to run from
+        several processes at once (on PostgreSQL they share the work; on SQLite they take
+        turns): each due promise is handled by exactly one of them, and each report lists
+        what its own run did, in id order.
+
+        Args:
+            now: the time to sweep for; the clock's time if omitted.
+            batch: how many promises one transaction claims.
         """
         when = self._rk.now() if now is None else instant(now, "now")
-        with self._rk.store.unit_of_work() as uow:
-            overdue = [
-                p.id
-                for p in uow.select(
-                    Promise, state__in=COMMITTED_STATES, due_at__lt=when, order_by="due_at"
-                )
-            ]
-            warn = [
-                p.id
-                for p in uow.select(
-                    Promise,
-                    state__in=COMMITTED_STATES,
-                    warn_at__le=when,
-                    due_at__ge=when,
-                    order_by="due_at",
-                )
-            ]
-            lapsed = [
-                p.id
-                for p in uow.select(
-                    Promise, state=AWAITING_APPROVAL, due_at__lt=when, order_by="due_at"
-                )
-            ]
         note = f"due time passed unkept (sweep of {when.isoformat()})"
-        broken = [i for i in overdue if self._sweep(i, BreakPromise(note=note), when)]
-        warned = [i for i in warn if self._sweep(i, WarnPromise(), when)]
         reason = "no manager approved the stretch before its due time"
-        expired = [i for i in lapsed if self._sweep(i, WithdrawPromise(reason=reason), when)]
-        return PromiseSweepReport(when, tuple(broken), tuple(warned), tuple(expired))
+        broken = self._sweep(
+            "promises-break-overdue",
+            {"state__in": COMMITTED_STATES, "due_at__lt": when},
+            BreakPromise(note=note),
+            when,
+            batch,
+        )
+        warned = self._sweep(
+            "promises-warn-falling-due",
+            {"state__in": COMMITTED_STATES, "warn_at__le": when, "due_at__ge": when},
+            WarnPromise(),
+            when,
+            batch,
+        )
+        expired = self._sweep(
+            "promises-withdraw-unapproved-stretch",
+            {"state": AWAITING_APPROVAL, "due_at__lt": when},
+            WithdrawPromise(reason=reason),
+            when,
+            batch,
+        )
+        return PromiseSweepReport(when, broken, warned, expired)
 
     # --- internals -------------------------------------------------------------------------
 
@@ -459,24 +458,22 @@ class Promises:
         roles = self._rk.config.roles_for(command) or frozenset({"sweep"})
         return Staff(id=SWEEPER_ID, name="relationkit sweep", roles=roles)
 
-    def _sweep(self, promise_id: str, command: Command, now: pendulum.DateTime) -> bool:
-        rk = self._rk
-        workflow = rk.workflow_for(Promise)
-        with rk.store.unit_of_work() as uow:
-            subject = uow.find(Promise, promise_id)
-            if subject is None:
-                return False
-            attempt = attrs.evolve(
-                rk._attempt(uow, command.NAME, command, self._sweeper(command.NAME)), now=now
-            )
-            try:
-                event = workflow.run(subject, command, attempt)
-                uow.append(subject, [event])
-                uow.commit()
-            except (ConcurrencyError, InvalidTransition, RuleViolation, RuleViolations):
-                return False  # another worker or a person got there first
-        rk.notify([event], subject)
-        return True
+    def _sweep(
+        self,
+        name: str,
+        due: dict[str, Any],
+        command: Command,
+        now: pendulum.DateTime,
+        batch: int,
+    ) -> tuple[str, ...]:
+        """Run ``command`` as the sweep on every promise ``due`` selects; the ids done.
+        A promise the workflow or a rule refuses (a person got there first) is skipped."""
+        sweeper = self._sweeper(command.NAME)
+
+        def process(uow: UnitOfWork, promise: Promise) -> Written:
+            return execute_as(self._rk, uow, promise, command, sweeper, now)
+
+        return process_due(self._rk, Promise, due, process, name=name, batch=batch).processed
 
     def _check_people(self, uow: UnitOfWork, owner_id: str, party_id: str) -> None:
         if uow.find_record(Staff, owner_id) is None:
