@@ -79,13 +79,13 @@ from relationkit.domain.relationship import (
 )
 from relationkit.domain.values import instant, text
 from relationkit.exceptions import (
-    ConcurrencyError,
     InvalidInput,
     NotFound,
     RelationshipEnded,
     WrongPartyKind,
 )
 from relationkit.rules.relationship import RelationshipConfig
+from relationkit.sweeps import Written, execute_as, process_due
 
 if TYPE_CHECKING:
     from relationkit.domain.events import Event
@@ -511,46 +511,38 @@ class Relationships:
 
     # --- sweep ---------------------------------------------------------------------------------
 
-    def run(self, now: pendulum.DateTime | None = None) -> SweepReport:
+    def run(self, now: pendulum.DateTime | None = None, *, batch: int = 100) -> SweepReport:
         """Let lapsed severance proposals expire (the relationship is active again) and find
         the vendor tickets whose client is owed an update. Running it twice for the same time
-        changes nothing more."""
-        when = self._rk.now() if now is None else instant(now, "now")
-        with self._rk.store.unit_of_work() as uow:
-            lapsed = uow.select(
-                Relationship,
-                state=SEVERANCE_PROPOSED,
-                proposal_expires_at__le=when,
-                order_by="proposal_expires_at",
-            )
-        expired = [r.id for r in lapsed if self._expire(r.id, when)]
-        due = [t.id for t in self.updates_due(when)]
-        return SweepReport(when, tuple(expired), tuple(due))
+        changes nothing more. It is safe to run from several processes at once: each lapsed
+        proposal is expired by exactly one of them (``expired`` lists this run's, in id
+        order).
 
-    def _expire(self, relationship_id: str, now: pendulum.DateTime) -> bool:
-        rk = self._rk
-        workflow = rk.workflow_for(Relationship)
+        Args:
+            now: the time to sweep for; the clock's time if omitted.
+            batch: how many relationships one transaction claims.
+        """
+        when = self._rk.now() if now is None else instant(now, "now")
         command = ExpireProposal()
-        with rk.store.unit_of_work() as uow:
-            subject = uow.get(Relationship, relationship_id)
+        sweeper = Staff(
+            id=SWEEPER_ID,
+            name="relationkit sweep",
+            roles=self._rk.config.roles_for(command.NAME) or {"sweep"},
+        )
+
+        def expire(uow: UnitOfWork, subject: Relationship) -> Written | None:
             proposal = subject.proposal
-            if (
-                subject.state != SEVERANCE_PROPOSED
-                or proposal is None
-                or not proposal.expired_at(now)
-            ):
-                return False
-            sweeper = Staff(
-                id=SWEEPER_ID,
-                name="relationkit sweep",
-                roles=rk.config.roles_for(command.NAME) or {"sweep"},
-            )
-            attempt = attrs.evolve(rk._attempt(uow, command.NAME, command, sweeper), now=now)
-            event = workflow.run(subject, command, attempt)
-            try:
-                uow.append(subject, [event])
-                uow.commit()
-            except ConcurrencyError:
-                return False
-        rk.notify([event], subject)
-        return True
+            if proposal is None or not proposal.expired_at(when):
+                return None
+            return execute_as(self._rk, uow, subject, command, sweeper, when)
+
+        expired = process_due(
+            self._rk,
+            Relationship,
+            {"state": SEVERANCE_PROPOSED, "proposal_expires_at__le": when},
+            expire,
+            name="relationships-expire-proposals",
+            batch=batch,
+        ).processed
+        due = [t.id for t in self.updates_due(when)]
+        return SweepReport(when, expired, tuple(due))
