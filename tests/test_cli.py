@@ -59,19 +59,25 @@ def test_every_command_has_help(runner: CliRunner, command: str) -> None:
     assert "--help" in result.output
 
 
-def test_the_demo_tells_the_story_readably(runner: CliRunner, tmp_path: Path) -> None:
+def test_the_demo_plays_every_story_readably(runner: CliRunner, tmp_path: Path) -> None:
     db = tmp_path / "relations.db"
     result = run(runner, "--db", str(db), "demo")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "Saying no well" in out
+    for story in stories():
+        assert story.title in out
+    assert f"Played {len(stories())} story(ies)" in out
     assert "refused" in out
     assert "accepted" in out
-    for rule_id in ("R1", "R2", "R3", "R7"):
+    for rule_id in ("R1", "R2", "R3", "R4", "R5", "R7", "R8.relay", "R9.approvers", "R9.exit"):
         assert f"{rule_id}:" in out
-    assert "ClientConfirmedHeard" in out
-    assert "Ana Ruiz" in out  # people by name, not only by id
+    for event in ("ClientConfirmedHeard", "PromiseKept", "VendorTicketOpened", "RelationshipEnded"):
+        assert event in out
+    for person in ("Ana Ruiz", "Lena Hoffmann", "Rosa Lindqvist", "Dana Whitfield", "Marek Nowak"):
+        assert person in out  # people by name, not only by id
+    assert "health of rel-dana" in out  # the health score explains itself
     assert "report" in out  # says what to try next
+    assert "Traceback" not in out
     assert db.is_file()
 
 
@@ -86,11 +92,18 @@ def test_the_demo_writes_into_the_current_folder_by_default(
 
 
 def test_the_demo_can_be_played_again_on_the_same_file(runner: CliRunner, played: Path) -> None:
+    def checked() -> int:
+        verified = run(runner, "verify", "--db", str(played))
+        assert verified.exit_code == 0, verified.output
+        assert "all intact." in verified.output
+        return int(verified.output.split()[0])
+
+    before = checked()
     result = run(runner, "demo", "--db", str(played))
     assert result.exit_code == 0, result.output
-    verified = run(runner, "verify", "--db", str(played))
-    assert verified.exit_code == 0
-    assert "6 timeline(s) checked; all intact." in verified.output
+    assert "timeline of case case-1042-2" in result.output  # beside the first playing
+    assert "Ana Ruiz" in result.output
+    assert checked() == 2 * before
 
 
 def test_the_demo_lists_and_chooses_stories(runner: CliRunner, tmp_path: Path) -> None:
@@ -106,16 +119,31 @@ def test_the_demo_lists_and_chooses_stories(runner: CliRunner, tmp_path: Path) -
 def test_an_unknown_story_is_one_clear_line(runner: CliRunner) -> None:
     result = run(runner, "--db", "memory://", "demo", "--story", "nope")
     assert result.exit_code == EXIT_USAGE
-    assert "known stories: saying-no" in one_line_error(result)
+    assert "known stories: saying-no, expectations-and-promises" in one_line_error(result)
 
 
-def test_report_shows_states_cases_and_checks_timelines(runner: CliRunner, played: Path) -> None:
+def test_report_after_the_demo_shows_what_it_left(runner: CliRunner, played: Path) -> None:
     result = run(runner, "report", "--db", str(played))
     assert result.exit_code == 0, result.output
-    assert "By state" in result.output
-    assert "Closed" in result.output
-    assert "Open cases: none" in result.output
-    assert "all intact" in result.output
+    out = result.output
+    assert "By state" in out
+    assert "Closed" in out
+    assert "Open cases" in out
+    assert "The phone drops calls again!" in out  # the recurrence case is still open
+    assert "Relationships and their health" in out
+    for relationship in ("rel-dana", "rel-rosa", "rel-marek"):
+        assert relationship in out
+    assert "Dana Whitfield" in out  # parties by name
+    assert "Relationships at risk" in out
+    assert "Policy acknowledgements due" in out
+    assert "all intact" in out
+
+
+def test_due_after_the_demo_lists_client_updates_owed(runner: CliRunner, played: Path) -> None:
+    result = run(runner, "due", "--db", str(played), "--at", "2026-05-08T12:00:00Z")
+    assert result.exit_code == 0, result.output
+    assert "Client updates owed on vendor tickets" in result.output
+    assert "ticket-302" in result.output
 
 
 def test_due_lists_replies_owed(runner: CliRunner, tmp_path: Path) -> None:

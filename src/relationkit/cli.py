@@ -25,14 +25,13 @@ from rich.padding import Padding
 from rich.table import Table
 
 from relationkit import diagrams
-from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.case import Case
-from relationkit.domain.events import Event
 from relationkit.domain.parties import Party, Staff
 from relationkit.exceptions import NotFound, RelationkitError, StoreError
 from relationkit.service import Relations
 from relationkit.store.base import Store
 from relationkit.store.memory import MemoryStore
+from relationkit.stories import Shown, Stage
 from relationkit.testing import ManualClock
 
 __all__ = [
@@ -184,35 +183,18 @@ def _name_of(rk: Relations, person_id: str, cache: dict[str, str]) -> str:
     return cache[person_id]
 
 
-def _details(event: Event) -> str:
-    parts = []
-    for key, value in event.data.items():
-        if value in (None, False, "", [], (), {}):
-            continue
-        shown = "yes" if value is True else _text(value)
-        parts.append(f"{key.replace('_', ' ')}: {shown}")
-    return "; ".join(parts)
-
-
-def timeline_table(rk: Relations, cls: type[Aggregate], aggregate_id: str, caption: str) -> Table:
-    """A readable table of one aggregate's timeline."""
-    names: dict[str, str] = {}
-    events = rk.timeline(aggregate_id, cls)
+def timeline_table(stage: Stage, shown: Shown) -> Table:
+    """A readable table of a timeline a story shows, with people by name."""
     table = Table(
-        title=f"{caption} — timeline of {cls.KIND} {aggregate_id}",
+        title=f"{shown.caption}: timeline of {shown.cls.KIND} {shown.aggregate_id} "
+        f"(times in {shown.zone})",
         title_justify="left",
         title_style="bold",
     )
     for column in ("#", "when", "who", "what happened", "details"):
         table.add_column(column, overflow="fold")
-    for event in events:
-        table.add_row(
-            str(event.sequence),
-            _text(event.at),
-            _name_of(rk, event.actor_id, names),
-            event.name,
-            _details(event),
-        )
+    for row in stage.timeline(shown):
+        table.add_row(*row)
     return table
 
 
@@ -409,28 +391,15 @@ def demo(obj: _Context, db: str | None, names: tuple[str, ...], list_only: bool)
         stage = stories.Stage(rk=rk, clock=clock)
         console.rule(f"[bold]{one.title}")
         console.print(one.summary, style="dim")
-        console.print()
         try:
             one.play(stage)
         except RelationkitError as exc:
             _fail_from(exc)
-        for line in stage.lines:
-            if line.kind == "say":
-                console.print(Padding(line.text, (0, 0, 0, 2), expand=False), style="italic")
-            elif line.kind == "done":
-                console.print(
-                    Padding(f"[green]accepted[/]  {line.text}", (0, 0, 0, 2), expand=False)
-                )
-            else:
-                console.print(Padding(f"[red]refused[/]   {line.text}", (0, 0, 0, 2), expand=False))
-                for rule_id, reason in zip(line.rule_ids, line.reasons, strict=True):
-                    console.print(
-                        Padding(f"[bold]{rule_id}[/]: {reason}", (0, 0, 0, 12), expand=False)
-                    )
+        _print_narration(console, stage)
         console.print()
         for shown in stage.shown:
-            console.print(timeline_table(rk, shown.cls, shown.aggregate_id, shown.caption))
-        console.print()
+            console.print(timeline_table(stage, shown))
+            console.print()
     db = db or obj.db
     where = "memory" if isinstance(store, MemoryStore) else normalize_url(db)
     console.print(f"Played {len(chosen)} story(ies) into {where}.")
@@ -440,6 +409,23 @@ def demo(obj: _Context, db: str | None, names: tuple[str, ...], list_only: bool)
             f"Next: 'relationkit{flag} report', 'relationkit{flag} due' "
             f"and 'relationkit{flag} verify'."
         )
+
+
+def _print_narration(console: Console, stage: Stage) -> None:
+    """A story's narration: what was said, what was accepted, and what was refused (with
+    each rule's reason)."""
+    for line in stage.lines:
+        if line.kind == "say":
+            console.print()
+            console.print(Padding(line.text, (0, 0, 0, 2), expand=False), style="italic")
+            for detail in line.details:
+                console.print(Padding(detail, (0, 0, 0, 4), expand=False), style="dim")
+        elif line.kind == "done":
+            console.print(Padding(f"[green]accepted[/]  {line.text}", (0, 0, 0, 2), expand=False))
+        else:
+            console.print(Padding(f"[red]refused[/]   {line.text}", (0, 0, 0, 2), expand=False))
+            for rule_id, reason in zip(line.rule_ids, line.reasons, strict=True):
+                console.print(Padding(f"[bold]{rule_id}[/]: {reason}", (0, 0, 0, 12), expand=False))
 
 
 # --- report -----------------------------------------------------------------------------------
