@@ -12,8 +12,12 @@ from pathlib import Path
 
 import pytest
 
+import care_world
 from relationkit import InvalidInput, NotPermitted, Relations
 from relationkit.config import CareConfig
+from relationkit.domain.feedback import CHECK_IN, FeedbackRequest
+from relationkit.domain.promise import Promise
+from relationkit.domain.relationship import Relationship
 from relationkit.store.url import open_store
 from relationkit.sweeps import make_sweep, run_sweeps
 from reminders import NOW, SEND_DUE, Reminder, add_reminders, relations
@@ -95,6 +99,9 @@ import json, os, sys, time
 sys.path.insert(0, {tests!r})
 from reminders import NOW, SEND_DUE, relations, Reminder
 from relationkit.store.url import open_store
+from relationkit.domain.feedback import CHECK_IN, FeedbackRequest
+from relationkit.domain.promise import Promise
+from relationkit.domain.relationship import Relationship
 from relationkit.sweeps import make_sweep, run_sweeps
 
 store = open_store({url!r})
@@ -166,3 +173,83 @@ def test_concurrent_workers_on_sqlite_take_turns(tmp_path: Path) -> None:
     with store.unit_of_work() as uow:
         assert uow.count(Reminder, state="sent") == 30
     store.close()
+
+
+SERVICE_WORKER = """
+import json, os, sys, time
+sys.path.insert(0, {tests!r})
+from care_world import SWEEP_AT, relations
+from relationkit.store.url import open_store
+
+store = open_store({url!r})
+rk = relations(store, SWEEP_AT)
+print("ready", flush=True)
+while not os.path.exists({go!r}):
+    time.sleep(0.01)
+promises = rk.promises.run(batch=3)
+relationships = rk.relationships.run(batch=3)
+feedback = rk.feedback.run(batch=3)
+check_ins = [rk.feedback.get(i).case_id for i in feedback.check_ins]
+print(json.dumps({{
+    "broken": promises.broken,
+    "expired": relationships.expired,
+    "check_ins": check_ins,
+    "suppressed": feedback.suppressed,
+    "failures": feedback.failures,
+}}), flush=True)
+store.close()
+"""
+
+
+@pytest.mark.postgres
+def test_the_services_sweeps_from_concurrent_workers_do_each_item_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    store = open_store(postgres_url)
+    ids = care_world.seed(care_world.relations(store), 15)
+    go = tmp_path / "go"
+    script = SERVICE_WORKER.format(tests=str(TESTS), url=postgres_url, go=str(go))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(TESTS)},
+        )
+        for _ in range(3)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+    go.touch()
+    reports = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    try:
+        for key, expected in (
+            ("broken", ids["promises"]),
+            ("expired", ids["relationships"]),
+            ("check_ins", ids["cases"]),
+        ):
+            done = [i for report in reports for i in report[key]]
+            assert sorted(done) == expected, key  # each once: none twice, none skipped
+        assert all(report["suppressed"] == [] for report in reports)
+        busy = [r for r in reports if r["broken"] or r["expired"] or r["check_ins"]]
+        assert len(busy) >= 2, "the workers did not share the work"
+        assert all(report["failures"] == [] for report in reports)
+        with store.unit_of_work() as uow:
+            assert uow.count(Promise, state="broken") == len(ids["promises"])
+            assert uow.count(Relationship, awaiting_approval=True) == 0
+            for case_id in ids["cases"]:
+                assert uow.count(FeedbackRequest, case_id=case_id, kind=CHECK_IN) == 1
+            assert all(len(uow.events(Promise, i)) == 2 for i in ids["promises"])
+        rk = care_world.relations(store, care_world.SWEEP_AT)
+        assert rk.verify_all().ok
+        again = rk.promises.run(), rk.relationships.run(), rk.feedback.run()
+        assert not again[0].changed
+        assert again[1].expired == ()
+        assert again[2] == type(again[2])()
+    finally:
+        store.close()
