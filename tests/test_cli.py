@@ -139,6 +139,33 @@ def test_report_after_the_demo_shows_what_it_left(runner: CliRunner, played: Pat
     assert "all intact" in out
 
 
+def test_report_judges_health_as_of_a_chosen_time(runner: CliRunner, played: Path) -> None:
+    def health_row(*args: str) -> str:
+        result = run(runner, "report", "--db", str(played), *args)
+        assert result.exit_code == 0, result.output
+        assert "weakest signal" in result.output
+        return next(line for line in result.output.splitlines() if "rel-rosa" in line)
+
+    then = health_row("--at", "2026-05-05T13:00:00Z")  # the day the fault came back
+    later = health_row("--at", "2026-12-31T12:00:00Z")
+    assert "Rosa Lindqvist" in then
+    assert "recurrences" in then  # the weakest signal on that day
+    assert "last contact" in later  # months without contact weigh most by then
+    assert then != later
+
+
+def test_report_refuses_a_bad_time_in_one_line(runner: CliRunner, played: Path) -> None:
+    result = run(runner, "report", "--db", str(played), "--at", "soon")
+    assert result.exit_code == EXIT_USAGE
+    assert "not a date and time" in one_line_error(result)
+
+
+def test_the_demo_says_when_its_stories_ended(runner: CliRunner, tmp_path: Path) -> None:
+    result = run(runner, "--db", str(tmp_path / "r.db"), "demo", "--story", "saying-no")
+    assert result.exit_code == 0, result.output
+    assert "--at 2026-03-02T13:42Z" in " ".join(result.output.split())
+
+
 def test_due_after_the_demo_lists_client_updates_owed(runner: CliRunner, played: Path) -> None:
     result = run(runner, "due", "--db", str(played), "--at", "2026-05-08T12:00:00Z")
     assert result.exit_code == 0, result.output

@@ -252,17 +252,37 @@ _KNOWN_SECTIONS: tuple[tuple[str, str, str, str], ...] = (
 """Tables ``report`` and ``due`` show when ``Relations`` has the facade and method named."""
 
 
+def _signal(name: str, summary: str) -> str:
+    label = name.replace("_", " ")
+    return summary if summary.startswith(label) else f"{label}: {summary}"
+
+
 def _health_section(rk: Relations, now: pendulum.DateTime) -> Section | None:
     relationships: Any = getattr(rk, "relationships", None)
     feedback: Any = getattr(rk, "feedback", None)
     if not (hasattr(relationships, "select") and hasattr(feedback, "health")):
         return None
+    names: dict[str, str] = {}
     rows = []
     for relationship in relationships.select():
         report = feedback.health(relationship.id, now=now)
-        score = None if report.score is None else f"{report.score:.0f}"
-        rows.append([relationship.id, relationship.party_id, relationship.state, score])
-    return ("Relationships and their health", ["relationship", "party", "state", "health"], rows)
+        score = None if report.score is None else f"{report.score:.0f}/100"
+        counted = [c for c in report.contributions if c.score is not None]
+        weakest = min(counted, key=lambda c: c.score, default=None)
+        rows.append(
+            [
+                relationship.id,
+                _name_of(rk, relationship.party_id, names),
+                relationship.state.replace("_", " "),
+                score,
+                "" if weakest is None else _signal(weakest.name, weakest.summary),
+            ]
+        )
+    return (
+        "Relationships and their health",
+        ["relationship", "party", "state", "health", "weakest signal"],
+        rows,
+    )
 
 
 def facade_sections(rk: Relations, command: str, now: pendulum.DateTime) -> list[Section]:
@@ -365,9 +385,12 @@ def _fail_from(exc: RelationkitError) -> NoReturn:
 def demo(obj: _Context, db: str | None, names: tuple[str, ...], list_only: bool) -> None:
     """Play the example stories into the store and print their timelines.
 
-    Each story is a short scene between staff and clients. Some steps break a care rule
-    on purpose: relationkit refuses them, says which rule and why, and nothing is stored.
-    Running the demo again adds new cases beside the old ones.
+    Five short scenes between staff, clients and a vendor: saying no well, expectations and
+    promises, the vendor liaison and a fault that comes back, feedback during and at the
+    end, and ending a relationship. Some steps break a care rule on purpose: relationkit
+    refuses them, says which rule and why, and stores nothing of them. Playing the demo
+    again on the same store plays the stories beside the earlier ones (their people and
+    records get ids ending in -2, -3 ...).
     """
     from relationkit import stories
 
@@ -405,10 +428,23 @@ def demo(obj: _Context, db: str | None, names: tuple[str, ...], list_only: bool)
     console.print(f"Played {len(chosen)} story(ies) into {where}.")
     if not isinstance(store, MemoryStore):
         flag = "" if db == DEFAULT_DB else f" --db {db}"
+        last = clock.now().in_timezone("UTC").format("YYYY-MM-DDTHH:mm[Z]")
         console.print(
-            f"Next: 'relationkit{flag} report', 'relationkit{flag} due' "
-            f"and 'relationkit{flag} verify'."
+            f"Next: 'relationkit{flag} report' (relationships and their health, open cases, "
+            f"what is overdue; add '--at {last}' to judge as of the stories' last moment), "
+            f"'relationkit{flag} due' and 'relationkit{flag} verify'."
         )
+
+
+def _step(label: str, text: str, reasons: Sequence[tuple[str, str]] = ()) -> Padding:
+    """One step of a story: a label column, then the text (wrapped under itself)."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(width=8, no_wrap=True)
+    grid.add_column()
+    grid.add_row(label, text)
+    for rule_id, reason in reasons:
+        grid.add_row("", f"[bold]{rule_id}[/]: {reason}")
+    return Padding(grid, (0, 0, 0, 2))
 
 
 def _print_narration(console: Console, stage: Stage) -> None:
@@ -421,11 +457,10 @@ def _print_narration(console: Console, stage: Stage) -> None:
             for detail in line.details:
                 console.print(Padding(detail, (0, 0, 0, 4), expand=False), style="dim")
         elif line.kind == "done":
-            console.print(Padding(f"[green]accepted[/]  {line.text}", (0, 0, 0, 2), expand=False))
+            console.print(_step("[green]accepted[/]", line.text))
         else:
-            console.print(Padding(f"[red]refused[/]   {line.text}", (0, 0, 0, 2), expand=False))
-            for rule_id, reason in zip(line.rule_ids, line.reasons, strict=True):
-                console.print(Padding(f"[bold]{rule_id}[/]: {reason}", (0, 0, 0, 12), expand=False))
+            reasons = list(zip(line.rule_ids, line.reasons, strict=True))
+            console.print(_step("[red]refused[/]", line.text, reasons))
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -490,30 +525,6 @@ def _print_sections(console: Console, sections: Iterable[Section]) -> None:
         console.print()
 
 
-@cli.command()
-@_db_option
-@click.pass_obj
-def report(obj: _Context, db: str | None) -> None:
-    """Show what the store holds: everything by state, open cases, replies owed, and the
-    tables of relationships, promises, approvals and policy acknowledgements where this
-    installation has them; then check every timeline."""
-    console = _console()
-    rk = Relations(open_db(db or obj.db, must_exist=True))
-    try:
-        now = rk.now()
-        sections: list[Section] = [_state_counts(rk), *_open_cases(rk)]
-        sections.extend(facade_sections(rk, "report", now))
-        _print_sections(console, sections)
-        result = rk.verify_all()
-    except RelationkitError as exc:
-        _fail_from(exc)
-    status = "[green]all intact[/]" if result.ok else f"[red]{len(result.problems)} broken[/]"
-    console.print(f"Timelines checked: {result.checked}, {status}.")
-
-
-# --- due --------------------------------------------------------------------------------------
-
-
 def _parse_at(value: str | None) -> pendulum.DateTime | None:
     if value is None:
         return None
@@ -531,6 +542,38 @@ def _parse_at(value: str | None) -> pendulum.DateTime | None:
             "add an offset, e.g. 2026-03-03T12:00Z or 2026-03-03T12:00+01:00"
         )
     return parsed
+
+
+@cli.command()
+@click.option("--at", "at_text", metavar="WHEN", help="Judge as of this time (ISO 8601).")
+@_db_option
+@click.pass_obj
+def report(obj: _Context, db: str | None, at_text: str | None) -> None:
+    """Show what the store holds: everything by state, open cases, replies owed, and the
+    tables of relationships (with their health), promises, approvals and policy
+    acknowledgements where this installation has them; then check every timeline.
+
+    Health and what is overdue are judged as of now, or as of --at (for instance the last
+    day of the demo's stories, 2026-06-03T12:00Z).
+    """
+    console = _console()
+    at = _parse_at(at_text)
+    rk = Relations(open_db(db or obj.db, must_exist=True))
+    if at is not None:
+        rk.clock = ManualClock(at)
+    try:
+        now = rk.now()
+        sections: list[Section] = [_state_counts(rk), *_open_cases(rk)]
+        sections.extend(facade_sections(rk, "report", now))
+        _print_sections(console, sections)
+        result = rk.verify_all()
+    except RelationkitError as exc:
+        _fail_from(exc)
+    status = "[green]all intact[/]" if result.ok else f"[red]{len(result.problems)} broken[/]"
+    console.print(f"Timelines checked: {result.checked}, {status}.")
+
+
+# --- due --------------------------------------------------------------------------------------
 
 
 @cli.command()
