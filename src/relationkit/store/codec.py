@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -21,17 +21,20 @@ from relationkit.domain.events import Event
 from relationkit.domain.parties import Party, Staff, party_kinds
 from relationkit.domain.policy import Policy
 from relationkit.exceptions import AggregateCorrupted, InvalidInput
-from relationkit.serialization import converter
+from relationkit.serialization import converter, make_decoder, make_encoder
 
 __all__ = [
     "LOOKUPS",
     "RecordType",
     "decode_aggregate",
+    "decode_aggregates",
     "decode_event",
     "decode_record",
+    "decoder",
     "encode_aggregate",
     "encode_event",
     "encode_record",
+    "encoder",
     "index_value",
     "record_type",
     "register_record_type",
@@ -73,18 +76,74 @@ def split_lookup(cls: type[Aggregate], key: str) -> tuple[str, str]:
     return name, op
 
 
+_DECODERS: dict[type, Callable[[Any], Any]] = {}
+_ENCODERS: dict[type, Callable[[Any], Any]] = {}
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _loads(text: str | bytes) -> Any:
+    """``json.loads`` of a stored text, without its per-call set-up for the usual case
+    (a text that is one JSON value and nothing else); anything else goes to ``json.loads``,
+    which reads it or says what is wrong."""
+    if text.__class__ is str:
+        try:
+            value, end = _scan(text, 0)
+        except StopIteration:
+            end = -1
+        if end == len(text):
+            return value
+    return json.loads(text)
+
+
+def decoder(cls: type[T]) -> Callable[[Any], T]:
+    """The function that rebuilds a ``cls`` from its stored JSON-ready data (compiled once
+    per class by :func:`relationkit.serialization.make_decoder`)."""
+    found = _DECODERS.get(cls)
+    if found is None:
+        found = _DECODERS[cls] = make_decoder(cls)
+    return found
+
+
+def encoder(cls: type[T]) -> Callable[[T], Any]:
+    """The function that turns a ``cls`` into the JSON-ready data a store keeps (compiled
+    once per class by :func:`relationkit.serialization.make_encoder`: fields that are empty
+    by default and empty now are left out)."""
+    found = _ENCODERS.get(cls)
+    if found is None:
+        found = _ENCODERS[cls] = make_encoder(cls)
+    return found
+
+
 def encode_aggregate(aggregate: Aggregate) -> str:
-    """The aggregate's snapshot as JSON text."""
-    return json.dumps(converter.unstructure(aggregate), separators=(",", ":"))
+    """The aggregate's snapshot as JSON text (fields left at an empty default are omitted;
+    both :func:`decode_aggregate` and the converter read them back as that default)."""
+    return _dumps(encoder(type(aggregate))(aggregate))
 
 
 def decode_aggregate(cls: type[A], aggregate_id: str, text: str | bytes) -> A:
-    """Rebuild an aggregate of ``cls`` from its snapshot text."""
+    """Rebuild an aggregate of ``cls`` from its snapshot text.
+
+    Raises:
+        AggregateCorrupted: the text is not JSON, or not the snapshot of a ``cls``.
+    """
     try:
-        data = json.loads(text)
-        return converter.structure(data, cls)
+        return decoder(cls)(_loads(text))
     except _DECODE_ERRORS as exc:
         raise AggregateCorrupted(cls.KIND, aggregate_id, f"unreadable snapshot ({exc})") from exc
+
+
+def decode_aggregates(cls: type[A], rows: Iterable[Sequence[Any]]) -> list[A]:
+    """:func:`decode_aggregate` of each ``(id, snapshot text)`` row, in order."""
+    decode = decoder(cls)
+    found: list[A] = []
+    append = found.append
+    for row in rows:
+        try:
+            append(decode(_loads(row[1])))
+        except _DECODE_ERRORS as exc:
+            raise AggregateCorrupted(cls.KIND, row[0], f"unreadable snapshot ({exc})") from exc
+    return found
 
 
 def encode_event(event: Event) -> str:
@@ -151,7 +210,7 @@ def _encode_party(party: Party) -> dict[str, Any]:
 def _decode_party(data: dict[str, Any]) -> Party:
     data = dict(data)
     cls = party_kinds()[data.pop("kind")]
-    return converter.structure(data, cls)
+    return decoder(cls)(data)
 
 
 _RECORD_TYPES: dict[str, RecordType] = {}
@@ -169,7 +228,7 @@ register_record_type(
         Staff,
         lambda s: s.id,
         converter.unstructure,
-        lambda d: converter.structure(d, Staff),
+        lambda d: decoder(Staff)(d),
     )
 )
 register_record_type(
@@ -178,7 +237,7 @@ register_record_type(
         Policy,
         lambda p: p.id,
         converter.unstructure,
-        lambda d: converter.structure(d, Policy),
+        lambda d: decoder(Policy)(d),
     )
 )
 

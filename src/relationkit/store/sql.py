@@ -22,6 +22,7 @@ from relationkit.serialization import datetime_to_text
 from relationkit.store.base import Store, UnitOfWork
 from relationkit.store.codec import (
     decode_aggregate,
+    decode_aggregates,
     decode_event,
     decode_record,
     encode_aggregate,
@@ -230,8 +231,7 @@ class SqlUnitOfWork(UnitOfWork):
                 )
             sql += " LIMIT ?"
             params.append(limit)
-        rows = self.session.query(sql + suffix, params)
-        return [decode_aggregate(cls, row[0], row[1]) for row in rows]
+        return decode_aggregates(cls, self.session.query(sql + suffix, params))
 
     # --- aggregates -------------------------------------------------------------------------
 
