@@ -261,6 +261,7 @@ class Promise(Aggregate):
         "kind",
         "due_at",
         "warn_at",
+        "open_due_at",
     )
 
     owner_id: str
@@ -285,6 +286,14 @@ class Promise(Aggregate):
     settled_at: pendulum.DateTime | None = None
     settled_by: str | None = None
     outcome_note: str | None = None
+
+    @property
+    def open_due_at(self) -> pendulum.DateTime | None:
+        """The due time while the promise is counted on (made or renegotiated), ``None``
+        otherwise. Indexed, so "what is overdue" reads only open promises: a database's
+        statistics on this column alone say how few are overdue, which statistics on
+        ``state`` and ``due_at`` apart cannot."""
+        return self.due_at if self.state in COMMITTED_STATES else None
 
     @classmethod
     def made(cls, event: Event, command: MakePromise, state: str) -> Promise:

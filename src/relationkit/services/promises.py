@@ -387,9 +387,7 @@ class Promises:
         """Committed promises whose due time has passed (the sweep will break them)."""
         when = self._rk.now() if now is None else instant(now, "now")
         with self._rk.store.unit_of_work() as uow:
-            return uow.select(
-                Promise, state__in=COMMITTED_STATES, due_at__lt=when, order_by="due_at"
-            )
+            return uow.select(Promise, open_due_at__lt=when, order_by="due_at")
 
     def keeping_rate(
         self,
@@ -431,7 +429,7 @@ class Promises:
         reason = "no manager approved the stretch before its due time"
         broken = self._sweep(
             "promises-break-overdue",
-            {"state__in": COMMITTED_STATES, "due_at__lt": when},
+            {"open_due_at__lt": when},
             BreakPromise(note=note),
             when,
             batch,
