@@ -19,6 +19,7 @@ from relationkit.cli import (
     main,
     normalize_url,
     rows_of,
+    verify_with_progress,
 )
 from relationkit.stories import find_story, play, stories
 
@@ -312,3 +313,20 @@ def test_rows_of_reads_simple_fields_of_records() -> None:
     columns, rows = rows_of([case])
     assert columns[:3] == ["id", "state", "client id"]
     assert rows[0][:2] == [case.id, "closed"]
+
+
+def test_verify_with_progress_checks_what_verify_all_checks(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    stage = play(stories(), MemoryStore())
+    quiet = Console(record=True, width=100, file=(tmp_path / "quiet.txt").open("w"))
+    shown = verify_with_progress(stage.rk, quiet)
+    assert (shown.checked, shown.ok) == (stage.rk.verify_all().checked, True)
+    assert quiet.export_text() == ""  # few timelines: no progress bar
+    terminal = Console(
+        record=True, force_terminal=True, width=100, file=(tmp_path / "tty.txt").open("w")
+    )
+    verify_with_progress(stage.rk, terminal, min_total=1)
+    drawn = terminal.export_text()
+    assert "Checking timelines ━" in drawn
+    assert f"{shown.checked}/{shown.checked}" in drawn

@@ -22,13 +22,15 @@ import click
 import pendulum
 from rich.console import Console
 from rich.padding import Padding
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from relationkit import diagrams
+from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.case import Case
 from relationkit.domain.parties import Party, Staff
 from relationkit.exceptions import NotFound, RelationkitError, StoreError
-from relationkit.service import Relations
+from relationkit.service import Relations, VerificationReport
 from relationkit.store.base import Store
 from relationkit.store.memory import MemoryStore
 from relationkit.stories import Shown, Stage
@@ -43,6 +45,7 @@ __all__ = [
     "cli",
     "main",
     "open_db",
+    "verify_with_progress",
 ]
 
 DEFAULT_DB = "relations.db"
@@ -566,7 +569,7 @@ def report(obj: _Context, db: str | None, at_text: str | None) -> None:
         sections: list[Section] = [_state_counts(rk), *_open_cases(rk)]
         sections.extend(facade_sections(rk, "report", now))
         _print_sections(console, sections)
-        result = rk.verify_all()
+        result = verify_with_progress(rk, console)
     except RelationkitError as exc:
         _fail_from(exc)
     status = "[green]all intact[/]" if result.ok else f"[red]{len(result.problems)} broken[/]"
@@ -629,6 +632,34 @@ def due(obj: _Context, db: str | None, at_text: str | None, within: int) -> None
     _print_sections(console, sections)
 
 
+def verify_with_progress(
+    rk: Relations, console: Console, *, min_total: int = 200
+) -> VerificationReport:
+    """Check every timeline, as :meth:`~relationkit.service.Relations.verify_all` does,
+    showing a progress bar on a terminal when there are at least ``min_total`` of them."""
+    targets: list[tuple[type[Aggregate], str]] = []
+    for workflow in rk.workflows.values():
+        with rk.store.unit_of_work() as uow:
+            targets.extend((workflow.aggregate, i) for i in uow.ids(workflow.aggregate))
+    problems: list[RelationkitError] = []
+    with Progress(
+        TextColumn("Checking timelines"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=len(targets) < min_total,
+    ) as progress:
+        task = progress.add_task("verify", total=len(targets))
+        for cls, aggregate_id in targets:
+            try:
+                rk.verify(aggregate_id, cls)
+            except RelationkitError as exc:
+                problems.append(exc)
+            progress.advance(task)
+    return VerificationReport(len(targets), tuple(problems))
+
+
 # --- verify -----------------------------------------------------------------------------------
 
 
@@ -643,7 +674,7 @@ def verify(obj: _Context, db: str | None) -> None:
     console = _console()
     rk = Relations(open_db(db or obj.db, must_exist=True))
     try:
-        result = rk.verify_all()
+        result = verify_with_progress(rk, console)
     except RelationkitError as exc:
         _fail_from(exc)
     for problem in result.problems:
