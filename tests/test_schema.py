@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, ClassVar
 
 import attrs
@@ -12,6 +13,8 @@ import pytest
 from relationkit import Client, SchemaError
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.case import Case
+from relationkit.domain.promise import Promise
+from relationkit.domain.relationship import Relationship
 from relationkit.store import schema
 from relationkit.store.schema import POSTGRES, SCHEMA_VERSION, SQLITE, TABLES, kind_table
 from relationkit.store.url import open_store
@@ -140,3 +143,51 @@ def test_a_newly_indexed_attribute_is_added_and_filled(sql_url: str, raw_sql: An
         store.close()
     recorded = raw_sql("SELECT indexed FROM rk_kinds WHERE kind = 'note'")[0][0]
     assert json.loads(recorded) == ["state", "topic", "weight"]
+
+
+def test_the_questions_the_services_ask_read_an_index(tmp_path: Path) -> None:
+    """Each query runs as SQLite plans it: a search of an index, never a scan of a table."""
+    store = open_store(f"sqlite:///{tmp_path / 'relations.db'}")
+    at = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
+    questions: list[tuple[type[Aggregate], dict[str, Any], str]] = [
+        (Case, {"state": "open", "owner_id": "s-1"}, "rk_agg_case__state__owner_id"),
+        (Case, {"client_id": "c-1"}, "rk_agg_case__client_id"),
+        (Promise, {"open_due_at__lt": at, "order_by": "open_due_at"}, "open_due_at"),
+        (
+            Relationship,
+            {"state": "at_risk", "order_by": "at_risk_since"},
+            "rk_agg_relationship__state__at_risk_since",
+        ),
+        (
+            Relationship,
+            {"awaiting_approval": True, "order_by": "proposal_expires_at"},
+            "rk_agg_relationship__awaiting_approval",
+        ),
+        (
+            Relationship,
+            {"state": "severance_proposed", "proposal_expires_at__le": at},
+            "rk_agg_relationship__state__proposal_expires_at",
+        ),
+    ]
+    try:
+        with store.unit_of_work() as uow:
+            conn = uow.session.conn  # type: ignore[attr-defined]
+            for cls, where, index in questions:
+                statements: list[str] = []
+                conn.set_trace_callback(statements.append)
+                uow.select(cls, **where)
+                conn.set_trace_callback(None)
+                (sql,) = [s for s in statements if s.startswith("SELECT id, snapshot")]
+                plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+                steps = [step for step in plan if f"rk_agg_{cls.KIND} " in step]
+                assert steps, plan
+                assert all(step.startswith("SEARCH") for step in steps), (where, plan)
+                assert any(index in step for step in steps), (where, plan)
+    finally:
+        store.close()
+
+
+def test_overdue_promises_have_their_own_indexed_column() -> None:
+    kt = kind_table(Promise)
+    assert ("open_due_at", "text") in kt.indexed
+    assert ("open_due_at",) in {i.columns for i in kt.table.indexes}

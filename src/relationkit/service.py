@@ -46,7 +46,7 @@ from relationkit.rules.authority import authority_problem
 from relationkit.rules.base import Attempt
 from relationkit.services.feedback import Feedback
 from relationkit.services.promises import Promises
-from relationkit.services.relationships import Relationships, case_relationship
+from relationkit.services.relationships import Relationships
 from relationkit.store.base import Store, UnitOfWork
 from relationkit.store.memory import MemoryStore
 from relationkit.typing import Clock, CommandHook, Listener
@@ -364,14 +364,16 @@ class Relations:
     ) -> Case:
         """Open a case for ``client`` with their first statement, in their words.
 
-        The case joins ``relationship``, or the client's one relationship that is not
-        ended (see :mod:`relationkit.services.relationships`); an ended relationship takes
-        no new case (:class:`~relationkit.exceptions.RelationshipEnded`). When ``product``
-        or ``problem_key`` is given and the same problem of this client was resolved within
-        the recurrence window, the case is linked to it as a recurrence (``recurrence_of``).
+        Every case belongs to a relationship (see :mod:`relationkit.services.relationships`):
+        the case joins ``relationship``, or the client's one relationship that is not ended;
+        the first case of a client with no relationship starts one (opened and activated by
+        ``actor`` in the same transaction, on the relationship's own timeline). An ended
+        relationship takes no new case (:class:`~relationkit.exceptions.RelationshipEnded`)
+        until a manager re-engages it. When ``product`` or ``problem_key`` is given and the
+        same problem of this client was resolved within the recurrence window, the case is
+        linked to it as a recurrence (``recurrence_of``).
         """
-        with self.store.unit_of_work() as uow:
-            relationship = case_relationship(uow, client, relationship)
+        case_id = new_id(Case.KIND) if case_id is None else text(case_id, "case_id")
         earlier = self.relationships.find_recurrence(
             client=client,
             subject=subject,
@@ -390,15 +392,24 @@ class Relations:
             problem_key=problem_key,
             recurrence_of=None if earlier is None else earlier.id,
         )
+        joining = self.relationships.joining(
+            command.client_id,
+            command.relationship_id,
+            what="case",
+            reason=f"started by case {case_id!r}, the client's first",
+        )
+        command = attrs.evolve(command, relationship_id=joining.relationship_id)
 
-        def client_exists(uow: UnitOfWork, _: Staff | Party) -> None:
+        def check(uow: UnitOfWork, actor_obj: Staff | Party) -> None:
             if uow.find_record(Party, command.client_id) is None:
                 raise NotFound(
                     "party", command.client_id, "register the client (Relations.register) first"
                 )
-            case_relationship(uow, command.client_id, command.relationship_id)
+            joining.check(uow, actor_obj)
 
-        return self.create(Case, command, actor=actor, aggregate_id=case_id, check=client_exists)
+        return joining.run(
+            lambda: self.create(Case, command, actor=actor, aggregate_id=case_id, check=check)
+        )
 
     def handle(
         self, case_id: str, command: Command, *, actor: str, expected_version: int | None = None

@@ -5,6 +5,9 @@
   response times measured against the targets are true.
 * ``R8.relay``: a case whose problem went to a vendor does not close before the vendor's fix
   was relayed to the client; the client is never left without the answer.
+* ``R8.cadence``: the updates a client is owed while the vendor works are promises that
+  follow their vendor ticket: made by its cadence, kept by an update recorded on it, never
+  moved or taken back on their own; so the ticket and its promises cannot tell two stories.
 
 The status order itself (sent, vendor acknowledged, fix provided, fix relayed, client
 confirmed; never backwards) is the vendor ticket workflow's, and escalating to a party that
@@ -14,7 +17,7 @@ is not a :class:`~relationkit.domain.parties.Vendor` is refused with
 Example:
     >>> from relationkit.rules.liaison import liaison_rules
     >>> [r.id for r in liaison_rules()]
-    ['R8.times', 'R8.relay']
+    ['R8.times', 'R8.relay', 'R8.cadence']
 """
 
 from __future__ import annotations
@@ -33,9 +36,15 @@ from relationkit.domain.liaison import (
     VendorAcknowledge,
     VendorTicket,
 )
+from relationkit.domain.promise import UPDATE, MakePromise, Promise
 from relationkit.rules.base import Attempt
 
-__all__ = ["FixRelayedBeforeClosing", "TrueResponseTimes", "liaison_rules"]
+__all__ = [
+    "FixRelayedBeforeClosing",
+    "TrueResponseTimes",
+    "UpdatesFollowTheTicket",
+    "liaison_rules",
+]
 
 _UNRELAYED = (SENT, VENDOR_ACKNOWLEDGED, FIX_PROVIDED)
 
@@ -95,6 +104,71 @@ class FixRelayedBeforeClosing:
             )
 
 
+@attrs.frozen
+class UpdatesFollowTheTicket:
+    """R8.cadence — the promised updates follow their vendor ticket.
+
+    Escalating a case to a vendor promises the client an update a cadence later, and each
+    update given promises the next (see :mod:`relationkit.services.promises`). Such an
+    *update* promise is made only as its ticket's next update owed, at the time the ticket
+    says; it is kept only by an update recorded on the ticket (``update_client`` or
+    ``relay_fix``); and it is neither renegotiated nor withdrawn on its own: the client is
+    given the update instead, or the promise is broken when the time passes.
+    """
+
+    id: ClassVar[str] = "R8.cadence"
+    kind: ClassVar[str] = "promise"
+    commands: frozenset[str] = frozenset({"make", "keep", "renegotiate", "withdraw"})
+
+    def check(self, subject: Promise, attempt: Attempt) -> Iterator[str]:
+        """Check an update promise against its ticket."""
+        command = attempt.command
+        name = attempt.command_name
+        if name == "make":
+            if isinstance(command, MakePromise) and command.kind == UPDATE:
+                yield from self._made(subject, command, attempt)
+            return
+        if subject.kind != UPDATE:
+            return
+        ticket = (
+            None
+            if subject.ticket_id is None
+            else attempt.directory.find(VendorTicket, subject.ticket_id)
+        )
+        where = "its vendor ticket" if ticket is None else f"vendor ticket {ticket.id!r}"
+        if name == "keep":
+            if ticket is None or not any(u.due_at == subject.due_at for u in ticket.updates):
+                yield (
+                    f"an update promise is kept by giving the client the update on {where} "
+                    "(update_client, or relay_fix with the vendor's fix)"
+                )
+            return
+        yield (
+            f"the updates the client is owed follow the cadence of {where}; give the client "
+            "an update now (update_client), which promises the next one a cadence later"
+        )
+
+    @staticmethod
+    def _made(subject: Promise, command: MakePromise, attempt: Attempt) -> Iterator[str]:
+        ticket = (
+            None
+            if command.ticket_id is None
+            else attempt.directory.find(VendorTicket, command.ticket_id)
+        )
+        if (
+            ticket is None
+            or ticket.update_promise_id != subject.id
+            or ticket.next_update_due != command.due_at
+            or ticket.client_id != command.party_id
+            or ticket.case_id != command.case_id
+        ):
+            yield (
+                "an update promise is made by a vendor ticket's cadence, as the update its "
+                "client is owed next; escalate the case (escalate_to_vendor) or give an "
+                "update (update_client) instead"
+            )
+
+
 def liaison_rules() -> tuple[Any, ...]:
     """Fresh instances of the built-in liaison rules (R8), in the order they run."""
-    return (TrueResponseTimes(), FixRelayedBeforeClosing())
+    return (TrueResponseTimes(), FixRelayedBeforeClosing(), UpdatesFollowTheTicket())

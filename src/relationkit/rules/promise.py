@@ -34,8 +34,8 @@ from relationkit.domain.offering import Offering
 from relationkit.domain.parties import MANAGER, PARTNER, Staff
 from relationkit.domain.promise import (
     AWAITING_APPROVAL,
+    DELIVERY,
     OPEN_STATES,
-    REPLY,
     MakePromise,
     Promise,
     RenegotiatePromise,
@@ -255,9 +255,9 @@ class PromiseWithinMeans:
                 "by a person of the business who answers for it; name a registered colleague"
             )
             return
-        if command.kind == REPLY:
+        if command.kind != DELIVERY:  # a reply (R3) or an update (R8): no offering
             if command.case_id is None:
-                yield "a promised reply answers a case; pass case_id"
+                yield f"a promised {command.kind} answers a case; pass case_id"
             return
         if command.offering_id is None:
             yield (
@@ -414,7 +414,7 @@ class ExpectationsSettledBeforePromising:
         command = attempt.command
         if not isinstance(command, MakePromise) or command.case_id is None:
             return
-        if command.kind == REPLY:
+        if command.kind != DELIVERY:
             return
         case = attempt.directory.find(Case, command.case_id)
         if case is not None:

@@ -387,7 +387,7 @@ class Promises:
         """Committed promises whose due time has passed (the sweep will break them)."""
         when = self._rk.now() if now is None else instant(now, "now")
         with self._rk.store.unit_of_work() as uow:
-            return uow.select(Promise, open_due_at__lt=when, order_by="due_at")
+            return uow.select(Promise, open_due_at__lt=when, order_by="open_due_at")
 
     def keeping_rate(
         self,

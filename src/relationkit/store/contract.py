@@ -21,15 +21,18 @@ The suite needs pytest; relationkit imports it only when this module is imported
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pendulum
 import pytest
 
+from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.case import Case, OpenCase, RecordStatement
 from relationkit.domain.events import Event, chain
 from relationkit.domain.parties import Client, Party, Staff
+from relationkit.domain.promise import Promise
+from relationkit.domain.relationship import Relationship
 from relationkit.exceptions import ConcurrencyError, InvalidInput, NotFound
 from relationkit.serialization import converter
 from relationkit.store.base import Store, UnitOfWork
@@ -75,6 +78,67 @@ def _save(store: Store, *pairs: tuple[Case, Event]) -> None:
         for case, event in pairs:
             uow.append(case, [event])
         uow.commit()
+
+
+def _store(store: Store, *aggregates: Aggregate) -> None:
+    """Store each aggregate as it is, with one event on its timeline."""
+    with store.unit_of_work() as uow:
+        for aggregate in aggregates:
+            event = chain(
+                None,
+                aggregate_id=aggregate.id,
+                name="Stored",
+                actor_id="s-1",
+                at=_AT.subtract(days=30),
+                data={},
+            )
+            aggregate.version = event.sequence
+            aggregate.head = event.hash
+            uow.append(aggregate, [event])
+        uow.commit()
+
+
+def _next(last: Event, aggregate: Aggregate) -> Event:
+    event = chain(last, aggregate_id=aggregate.id, name="Changed", actor_id="s-1", at=_AT, data={})
+    aggregate.version = event.sequence
+    aggregate.head = event.hash
+    return event
+
+
+def _promise(promise_id: str, state: str, due: pendulum.DateTime) -> Promise:
+    made = _AT.subtract(days=30)
+    return Promise(
+        id=promise_id,
+        state=state,
+        owner_id="s-1",
+        party_id="c-1",
+        what="A reply",
+        kind="reply",
+        due_at=due,
+        original_due_at=due,
+        made_by="s-1",
+        made_at=made,
+    )
+
+
+def _relationship(
+    relationship_id: str,
+    state: str,
+    *,
+    at_risk_since: pendulum.DateTime | None = None,
+    expires: pendulum.DateTime | None = None,
+) -> Relationship:
+    return Relationship(
+        id=relationship_id,
+        state=state,
+        party_id=f"c-{relationship_id}",
+        contract="standard",
+        opened_by="s-1",
+        opened_at=_AT.subtract(days=300),
+        at_risk_since=at_risk_since,
+        awaiting_approval=expires is not None,
+        proposal_expires_at=expires,
+    )
 
 
 class StoreContract:
@@ -248,7 +312,7 @@ class StoreContract:
         _save(store, *pairs)
         return store
 
-    def ids(self, found: list[Case]) -> list[str]:
+    def ids(self, found: Sequence[Aggregate]) -> list[str]:
         """The ids of ``found``."""
         return [c.id for c in found]
 
@@ -321,6 +385,81 @@ class StoreContract:
             uow.select(Case, subject="Refund")
         with cases.unit_of_work() as uow, pytest.raises(InvalidInput, match="state__like"):
             uow.count(Case, state__like="o%")
+
+    # --- the questions the services ask, on indexes ------------------------------------------
+
+    @pytest.fixture
+    def promises(self, store: Store) -> Store:
+        """Promises in every state, due on either side of :data:`_AT`."""
+        _store(
+            store,
+            _promise("p-late", "made", _AT.subtract(hours=1)),
+            _promise("p-late-moved", "renegotiated", _AT.subtract(days=2)),
+            _promise("p-soon", "made", _AT.add(hours=1)),
+            _promise("p-at-the-time", "made", _AT),
+            _promise("p-kept", "kept", _AT.subtract(days=3)),
+            _promise("p-broken", "broken", _AT.subtract(days=4)),
+            _promise("p-stretch", "awaiting_approval", _AT.subtract(days=1)),
+        )
+        return store
+
+    def test_overdue_promises_as_of_a_time(self, promises: Store) -> None:
+        with promises.unit_of_work() as uow:
+            overdue = uow.select(Promise, open_due_at__lt=_AT, order_by="due_at")
+            assert self.ids(overdue) == ["p-late-moved", "p-late"]
+            assert uow.count(Promise, open_due_at__lt=_AT.add(days=1)) == 4
+            assert uow.count(Promise, open_due_at__lt=_AT.subtract(days=5)) == 0
+            later = uow.select(Promise, open_due_at__lt=_AT.add(hours=2), order_by="-due_at")
+            assert self.ids(later) == ["p-soon", "p-at-the-time", "p-late", "p-late-moved"]
+            assert self.ids(uow.select(Promise, open_due_at=None)) == [
+                "p-broken",
+                "p-kept",
+                "p-stretch",
+            ]
+            lapsed = uow.select(Promise, state="awaiting_approval", due_at__lt=_AT)
+            assert self.ids(lapsed) == ["p-stretch"]
+
+    def test_overdue_promises_follow_their_state(self, promises: Store) -> None:
+        with promises.unit_of_work() as uow:
+            late = uow.get(Promise, "p-late")
+            late.state = "kept"
+            uow.append(late, [_next(uow.events(Promise, "p-late")[-1], late)])
+            uow.commit()
+        with promises.unit_of_work() as uow:
+            assert self.ids(uow.select(Promise, open_due_at__lt=_AT)) == ["p-late-moved"]
+
+    @pytest.fixture
+    def relationships(self, store: Store) -> Store:
+        """Relationships active, at risk (since different times) and awaiting approval."""
+        _store(
+            store,
+            _relationship("r-fine", "active"),
+            _relationship("r-risk-new", "at_risk", at_risk_since=_AT.subtract(days=1)),
+            _relationship("r-risk-old", "at_risk", at_risk_since=_AT.subtract(days=9)),
+            _relationship("r-proposed-soon", "severance_proposed", expires=_AT.add(days=1)),
+            _relationship("r-proposed-lapsed", "severance_proposed", expires=_AT.subtract(hours=1)),
+            _relationship("r-ended", "ended"),
+        )
+        return store
+
+    def test_relationships_at_risk_longest_first(self, relationships: Store) -> None:
+        with relationships.unit_of_work() as uow:
+            found = uow.select(Relationship, state="at_risk", order_by="at_risk_since")
+            assert self.ids(found) == ["r-risk-old", "r-risk-new"]
+            since = uow.select(Relationship, at_risk_since__lt=_AT.subtract(days=2))
+            assert self.ids(since) == ["r-risk-old"]
+
+    def test_pending_approvals_soonest_to_lapse_first(self, relationships: Store) -> None:
+        with relationships.unit_of_work() as uow:
+            pending = uow.select(
+                Relationship, awaiting_approval=True, order_by="proposal_expires_at"
+            )
+            assert self.ids(pending) == ["r-proposed-lapsed", "r-proposed-soon"]
+            assert uow.count(Relationship, awaiting_approval=False) == 4
+            lapsed = uow.select(
+                Relationship, state="severance_proposed", proposal_expires_at__le=_AT
+            )
+            assert self.ids(lapsed) == ["r-proposed-lapsed"]
 
     # --- records --------------------------------------------------------------------------
 
