@@ -330,3 +330,20 @@ def test_verify_with_progress_checks_what_verify_all_checks(tmp_path: Path) -> N
     drawn = terminal.export_text()
     assert "Checking timelines ━" in drawn
     assert f"{shown.checked}/{shown.checked}" in drawn
+
+
+def test_a_story_that_breaks_is_one_line_and_exit_1(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from relationkit import stories as module
+
+    def broken(stage: module.Stage) -> None:
+        stage.refused("nothing to refuse", lambda: None)
+
+    story = module.Story(name="broken", title="A broken story", summary="It breaks.", play=broken)
+    monkeypatch.setattr(module, "find_story", lambda name: story)
+    result = run(runner, "--db", "memory://", "demo", "--story", "broken")
+    assert result.exit_code == EXIT_FOUND_PROBLEMS
+    assert "Traceback" not in result.output
+    assert "the story 'broken' did not go as written" in result.output
+    assert "expected a refusal, but this was accepted: nothing to refuse" in result.output

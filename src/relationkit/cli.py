@@ -421,6 +421,8 @@ def demo(obj: _Context, db: str | None, names: tuple[str, ...], list_only: bool)
             one.play(stage)
         except RelationkitError as exc:
             _fail_from(exc)
+        except stories.StoryBroken as exc:
+            raise Found(f"the story {one.name!r} did not go as written: {_one_line(exc)}") from None
         _print_narration(console, stage)
         console.print()
         for shown in stage.shown:
