@@ -217,6 +217,9 @@ def test_listeners_receive_accepted_events(clock: ManualClock) -> None:
     case = heard(rk, "c-std")
     assert seen == [
         ("CaseOpened", 1, "opened"),
+        # the client's first case started their relationship, in the same transaction
+        ("RelationshipOpened", 1, "active"),
+        ("RelationshipActivated", 2, "active"),
         ("CaseAcknowledged", 2, "acknowledged"),
         ("ClientConfirmedHeard", 3, "heard"),
     ]
@@ -232,7 +235,14 @@ def test_listeners_filter_by_event_name(clock: ManualClock) -> None:
     case = heard(rk, "c-std")
     rk.handle(case.id, Escalate(reason="Angry."), actor="s-sam")
     assert confirmations == [case.id]
-    assert everything == ["CaseOpened", "CaseAcknowledged", "ClientConfirmedHeard", "CaseEscalated"]
+    assert everything == [
+        "CaseOpened",
+        "RelationshipOpened",
+        "RelationshipActivated",
+        "CaseAcknowledged",
+        "ClientConfirmedHeard",
+        "CaseEscalated",
+    ]
 
 
 def test_refused_commands_notify_nobody(clock: ManualClock) -> None:

@@ -28,6 +28,7 @@ from relationkit import (
     Vendor,
 )
 from relationkit.domain.liaison import VendorTicket
+from relationkit.domain.promise import MakePromise, Promise
 from relationkit.domain.recurrence import normalize_summary, signature_of
 from relationkit.exceptions import WrongPartyKind
 from relationkit.rules.case import case_rules
@@ -156,6 +157,7 @@ def test_escalating_to_a_party_that_is_not_a_vendor_is_refused(world: World, ven
     with pytest.raises(NotFound):
         world.r.escalate_to_vendor(case, actor="s-al", vendor="v-nobody")
     assert world.r.tickets() == []
+    assert world.rk.promises.find() == []
 
 
 def test_a_vendor_status_never_goes_backwards(world: World) -> None:
@@ -213,6 +215,130 @@ def test_the_default_cadence_comes_from_the_configuration() -> None:
     t = world.r.escalate_to_vendor(world.case(), actor="s-al", vendor="v-tel")
     assert t.update_every == pendulum.duration(hours=6)
     assert world.r.tickets(next_update_due__le=START.add(hours=6)) == [t]
+
+
+def open_updates(world: World) -> list[Promise]:
+    return world.rk.promises.find(kind="update", state__in=["made", "renegotiated"])
+
+
+def test_escalating_promises_the_client_an_update(world: World) -> None:
+    case = world.case()
+    t = world.r.escalate_to_vendor(
+        case, actor="s-al", vendor="v-tel", update_every=pendulum.duration(days=1)
+    )
+    [owed] = open_updates(world)
+    assert owed.id == t.update_promise_id == f"{t.id}-update-1"
+    assert (owed.kind, owed.owner_id, owed.party_id, owed.case_id, owed.ticket_id) == (
+        "update",
+        "s-al",
+        "c-ana",
+        case,
+        t.id,
+    )
+    assert owed.due_at == t.next_update_due == START.add(days=1)
+    assert owed.relationship_id == world.rk.case(case).relationship_id is not None
+    assert [p.id for p in world.rk.promises.due_soon(within=pendulum.duration(days=2))] == [owed.id]
+    world.rk.verify(owed.id, Promise)
+
+
+def test_each_update_in_time_keeps_its_promise_and_promises_the_next(world: World) -> None:
+    t = world.r.escalate_to_vendor(
+        world.case(), actor="s-al", vendor="v-tel", update_every=pendulum.duration(days=1)
+    )
+    world.clock.advance(hours=20)
+    t = world.r.update_client(t.id, actor="s-al", message="Telco reproduced it.")
+    first, second = world.rk.promises.updates_owed(t.id)
+    assert (first.state, first.settled_at) == ("kept", START.add(hours=20))
+    assert "Telco reproduced it." in (first.outcome_note or "")
+    assert (second.id, second.state) == (t.update_promise_id, "made")
+    assert second.due_at == t.next_update_due == START.add(hours=20, days=1)
+    world.r.vendor_acknowledged(t.id, actor="s-al")
+    world.r.fix_provided(t.id, actor="s-al", fix="Firmware 5.2.")
+    world.clock.advance(hours=5)
+    t = world.r.relay_fix(t.id, actor="s-al", message="Install firmware 5.2.")
+    assert t.next_update_due is None
+    assert t.update_promise_id is None
+    assert [p.state for p in world.rk.promises.updates_owed(t.id)] == ["kept", "kept"]
+    assert open_updates(world) == []
+    t = world.r.update_client(t.id, actor="s-al", message="Did it help?")  # owed no more
+    t = world.r.client_confirmed(t.id, actor="s-al")
+    assert len(world.rk.promises.updates_owed(t.id)) == 2
+    assert world.rk.promises.keeping_rate(relationship=t.relationship_id).rate == 1.0
+    assert world.r.updates_due(START.add(years=1)) == []
+
+
+def test_a_missed_update_is_an_overdue_promise_that_the_sweep_breaks(world: World) -> None:
+    t = world.r.escalate_to_vendor(
+        world.case(), actor="s-al", vendor="v-tel", update_every=pendulum.duration(days=1)
+    )
+    missed = t.update_promise_id
+    world.clock.advance(days=1, hours=2)
+    assert [p.id for p in world.rk.promises.overdue()] == [missed]
+    assert [x.id for x in world.r.updates_due()] == [t.id]
+    assert world.rk.promises.run().broken == (missed,)
+    assert world.rk.promises.get(missed).state == "broken"
+    t = world.r.update_client(t.id, actor="s-al", message="Sorry for the silence.")
+    assert t.updates[-1].on_time is False
+    assert world.rk.promises.get(missed).state == "broken"  # a late update keeps nothing
+    [owed] = open_updates(world)
+    assert owed.due_at == t.next_update_due == START.add(days=2, hours=2)
+    rate = world.rk.promises.keeping_rate(relationship=t.relationship_id)
+    assert (rate.kept, rate.broken) == (0, 1)
+
+
+def test_update_promises_do_not_drift_from_their_ticket(world: World) -> None:
+    t = world.r.escalate_to_vendor(world.case(), actor="s-al", vendor="v-tel")
+    [owed] = open_updates(world)
+
+    def state() -> tuple[Any, ...]:
+        return (
+            world.rk.promises.get(owed.id),
+            world.rk.promises.timeline(owed.id),
+            world.r.ticket(t.id),
+        )
+
+    before = state()
+    attempts = [
+        lambda: world.rk.promises.keep(owed.id, actor="s-al"),
+        lambda: world.rk.promises.renegotiate(
+            owed.id, actor="s-al", due=START.add(days=9), party_told="Told by phone."
+        ),
+        lambda: world.rk.promises.withdraw(owed.id, actor="s-al", reason="Too busy."),
+    ]
+    for attempt in attempts:
+        with pytest.raises(RuleViolation) as info:
+            attempt()
+        assert info.value.rule_id == "R8.cadence"
+        assert state() == before
+    by_hand = MakePromise(
+        owner_id="s-al",
+        party_id="c-ana",
+        what="An update",
+        due_at=START.add(hours=5),
+        kind="update",
+        case_id=t.case_id,
+        ticket_id=t.id,
+    )
+    with pytest.raises(RuleViolation) as refused:
+        world.rk.create(Promise, by_hand, actor="s-al")
+    assert refused.value.rule_id == "R8.cadence"
+    assert world.rk.promises.find() == [owed]
+
+
+def test_escalating_makes_a_promise_so_the_client_is_heard_first() -> None:
+    """With every rule in force, R1 applies to the promised updates: no escalation, and no
+    promise, before the client confirmed being heard."""
+    world = World(CareConfig())
+    case = world.case()
+    with pytest.raises(RuleViolation) as info:
+        world.r.escalate_to_vendor(case, actor="s-al", vendor="v-tel")
+    assert info.value.rule_id == "R1"
+    assert world.r.tickets() == []
+    assert world.rk.promises.find() == []
+    world.rk.handle(case, Acknowledge(paraphrase="Calls drop."), actor="s-al")
+    world.rk.handle(case, ConfirmHeard(), actor="c-ana")
+    t = world.r.escalate_to_vendor(case, actor="s-al", vendor="v-tel")
+    assert [p.id for p in open_updates(world)] == [t.update_promise_id]
 
 
 # --- recurrence ------------------------------------------------------------------------------
@@ -320,7 +446,7 @@ def test_vendor_reliability_comes_from_the_recurrence_links(world: World) -> Non
 def test_the_liaison_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     runpy.run_path(str(ROOT / "examples" / "vendor_liaison.py"), run_name="__main__")
     out = capsys.readouterr().out
-    assert "recurrence of" in out
+    assert "as a recurrence" in out
     assert "reliability" in out
     assert "100%" in out
     assert "0%" in out

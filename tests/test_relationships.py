@@ -1,13 +1,20 @@
-"""The relationship aggregate: its lifecycle, its indexes, and which relationship a case
-belongs to."""
+"""The relationship aggregate: its lifecycle, its indexes, and which relationship a case or a
+promise belongs to (every one belongs to one)."""
 
 from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
 
 import pendulum
 import pytest
 
 from relationkit import (
+    Acknowledge,
+    CareConfig,
     Client,
+    ConfirmHeard,
     EmptyText,
     InvalidInput,
     InvalidTransition,
@@ -15,10 +22,15 @@ from relationkit import (
     NotFound,
     NotPermitted,
     Relations,
+    RuleViolation,
     Staff,
     Vendor,
 )
+from relationkit.domain.calendar import BusinessCalendar, BusinessTime
+from relationkit.domain.offering import Offering
+from relationkit.domain.promise import Promise
 from relationkit.domain.relationship import Activate, Relationship
+from relationkit.services.relationships import first_relationship_id
 from relationkit.testing import ManualClock
 from relationkit.workflows.relationship import RELATIONSHIP_WORKFLOW, RelationshipFlow
 
@@ -129,9 +141,90 @@ def test_a_case_joins_the_clients_one_live_relationship(rk: Relations) -> None:
     assert [c.id for c in rk.cases(relationship_id=rel.id)] == [case.id]
 
 
-def test_a_client_without_a_relationship_gets_a_case_without_one(rk: Relations) -> None:
+def test_a_clients_first_case_starts_their_relationship(rk: Relations) -> None:
+    heard: list[tuple[str, str]] = []
+    rk.subscribe(lambda event, aggregate: heard.append((event.name, aggregate.KIND)))
     case = rk.open_case(actor="s-al", client="c-ben", subject="Login", statement="Locked out.")
-    assert case.relationship_id is None
+    assert case.relationship_id == first_relationship_id("c-ben") == "relationship_c-ben"
+    rel = rk.relationships.get(case.relationship_id)
+    assert (rel.state, rel.party_id, rel.contract, rel.opened_by) == (
+        "active",
+        "c-ben",
+        "standard",
+        "s-al",
+    )
+    events = rk.relationships.timeline(rel.id)
+    assert [(e.name, e.actor_id, e.at) for e in events] == [
+        ("RelationshipOpened", "s-al", START),
+        ("RelationshipActivated", "s-al", START),
+    ]
+    assert case.id in events[0].data["note"]
+    rk.verify(rel.id, Relationship)
+    assert sorted(heard) == [
+        ("CaseOpened", "case"),
+        ("RelationshipActivated", "relationship"),
+        ("RelationshipOpened", "relationship"),
+    ]
+    again = rk.open_case(actor="s-al", client="c-ben", subject="Invoice", statement="Wrong sum.")
+    assert again.relationship_id == rel.id
+    assert [r.id for r in rk.relationships.select(party_id="c-ben")] == [rel.id]
+    assert len(rk.relationships.timeline(rel.id)) == 2
+
+
+def test_a_refused_first_case_starts_no_relationship(rk: Relations) -> None:
+    with pytest.raises(NotFound):
+        rk.open_case(actor="s-al", client="c-nobody", subject="x", statement="y")
+    with pytest.raises(EmptyText):
+        rk.open_case(actor="s-al", client="c-ben", subject=" ", statement="y")
+    with pytest.raises(NotFound):
+        rk.open_case(actor="s-nobody", client="c-ben", subject="x", statement="y")
+    assert rk.relationships.select() == []
+    assert rk.cases() == []
+
+
+def test_starting_a_relationship_with_a_first_case_needs_the_authority_to_start_one() -> None:
+    config = CareConfig(command_roles={"open_relationship": {"manager"}})
+    rk = Relations(MemoryStore(), clock=ManualClock(START), config=config)
+    rk.register(
+        Client(id="c-ben", name="Ben Ode"),
+        Staff(id="s-al", name="Al Reyes", roles={"agent"}),
+        Staff(id="s-mia", name="Mia Hart", roles={"manager"}),
+    )
+    with pytest.raises(NotPermitted) as info:
+        rk.open_case(actor="s-al", client="c-ben", subject="Login", statement="Locked out.")
+    assert "no relationship yet" in str(info.value)
+    assert info.value.command == "open_relationship"
+    assert rk.cases() == []
+    assert rk.relationships.select() == []
+    first = rk.open_case(actor="s-mia", client="c-ben", subject="Login", statement="Locked out.")
+    later = rk.open_case(actor="s-al", client="c-ben", subject="Invoice", statement="Wrong sum.")
+    assert later.relationship_id == first.relationship_id
+
+
+def test_first_cases_opened_at_once_share_one_relationship(tmp_path: Path) -> None:
+    rk = Relations(f"sqlite:///{tmp_path / 'r.db'}", clock=ManualClock(START))
+    rk.register(Client(id="c-ben", name="Ben Ode"), Staff(id="s-al", name="Al", roles={"agent"}))
+    errors: list[BaseException] = []
+
+    def first_case(n: int) -> None:
+        try:
+            rk.open_case(
+                actor="s-al", client="c-ben", subject="Down", statement="Down.", case_id=f"k-{n}"
+            )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_case, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [r.id for r in rk.relationships.select(party_id="c-ben")] == ["relationship_c-ben"]
+    assert {c.relationship_id for c in rk.cases()} == {"relationship_c-ben"}
+    assert len(rk.cases()) == 4
+    assert rk.verify_all().ok
+    rk.store.close()
 
 
 def test_a_case_names_its_relationship_when_the_client_has_several(rk: Relations) -> None:
@@ -165,3 +258,79 @@ def test_options_never_build_a_machine_and_list_the_states_commands(rk: Relation
     options = rk.options_for([rel], actor="s-al")[rel.id]
     assert [o.command for o in options] == ["activate", "delegate", "revoke_delegation"]
     assert all(o.allowed for o in options)
+
+
+# --- every promise belongs to a relationship ----------------------------------------------------
+
+
+def offer_audits(rk: Relations) -> None:
+    rk.promises.register_calendar(BusinessCalendar(id="office", timezone="UTC"))
+    rk.promises.register_offering(
+        Offering(
+            id="audit",
+            name="Audit",
+            scope=("audit",),
+            lead_time=BusinessTime(days=5),
+            calendar_id="office",
+        )
+    )
+
+
+def promise(rk: Relations, party: str, **kw: Any) -> Promise:
+    fields: dict[str, Any] = {"what": "An audit", "offering": "audit", "due": START.add(weeks=4)}
+    fields.update(kw)
+    return rk.promises.make(actor="s-al", party=party, **fields)
+
+
+def test_a_promise_joins_its_partys_relationship_or_starts_one(rk: Relations) -> None:
+    offer_audits(rk)
+    anas = rk.relationships.create(actor="s-al", party="c-ana")
+    assert promise(rk, "c-ana").relationship_id == anas.id
+    first = promise(rk, "c-ben")
+    assert first.relationship_id == first_relationship_id("c-ben")
+    rel = rk.relationships.get(first.relationship_id)
+    assert rel.state == "active"
+    assert first.id in rk.relationships.timeline(rel.id)[0].data["note"]
+    assert promise(rk, "c-ben").relationship_id == rel.id
+    assert rk.promises.keeping_rate(relationship=rel.id).settled == 0
+    assert len(rk.promises.find(relationship_id=rel.id)) == 2
+
+
+def test_a_promise_on_a_case_joins_the_cases_relationship(rk: Relations) -> None:
+    offer_audits(rk)
+    case = rk.open_case(actor="s-al", client="c-ben", subject="Audit", statement="Audit us.")
+    rk.handle(case.id, Acknowledge(paraphrase="You want an audit."), actor="s-al")
+    rk.handle(case.id, ConfirmHeard(), actor="c-ben")
+    made = promise(rk, "c-ben", case=case.id)
+    assert made.relationship_id == case.relationship_id == first_relationship_id("c-ben")
+
+
+def test_a_promise_in_the_wrong_relationship_is_refused_and_nothing_is_stored(
+    rk: Relations,
+) -> None:
+    offer_audits(rk)
+    anas = rk.relationships.create(actor="s-al", party="c-ana")
+    case = rk.open_case(actor="s-al", client="c-ben", subject="Audit", statement="Audit us.")
+    with pytest.raises(InvalidInput) as info:
+        promise(rk, "c-ben", relationship=anas.id)
+    assert info.value.field == "relationship"
+    with pytest.raises(InvalidInput):
+        promise(rk, "c-ben", case=case.id, relationship=anas.id)
+    with pytest.raises(NotFound):
+        promise(rk, "c-ana", relationship="r-0")
+    rk.relationships.create(actor="s-al", party="c-ana", contract="support")
+    with pytest.raises(InvalidInput):
+        promise(rk, "c-ana")  # two live relationships: name one
+    with pytest.raises(NotFound):
+        promise(rk, "c-nobody")
+    assert rk.promises.find() == []
+    assert rk.relationships.select(party_id="c-nobody") == []
+
+
+def test_a_refused_first_promise_starts_no_relationship(rk: Relations) -> None:
+    offer_audits(rk)
+    with pytest.raises(RuleViolation) as info:
+        promise(rk, "c-ben", due=START.add(days=1))  # sooner than the audit's lead time
+    assert info.value.rule_id == "R4"
+    assert rk.relationships.select() == []
+    assert rk.promises.find() == []

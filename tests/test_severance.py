@@ -28,6 +28,8 @@ from relationkit import (
     RuleViolations,
     Staff,
 )
+from relationkit.domain.calendar import BusinessCalendar, BusinessTime
+from relationkit.domain.offering import Offering
 from relationkit.domain.relationship import Approve, ExpireProposal, Relationship
 from relationkit.exceptions import RelationshipEnded
 from relationkit.rules.relationship import RelationshipConfig
@@ -465,10 +467,21 @@ def test_an_amicable_end_records_the_exit_conversation(world: World) -> None:
 def test_an_ended_relationship_takes_no_case_until_a_manager_reengages(world: World) -> None:
     approved(world)
     world.r.end(world.rel, actor="s-pat", amicable=False)
-    with pytest.raises(RelationshipEnded):
+    cases = world.rk.cases()
+    ended = world.snapshot()
+    with pytest.raises(RelationshipEnded) as info:
         world.rk.open_case(actor="s-al", client="c-ana", subject="Hi", statement="Me again.")
+    assert info.value.aggregate_id == world.rel
+    assert "re-engage" in str(info.value)
+    with pytest.raises(RelationshipEnded):
+        world.rk.open_case(
+            actor="s-al", client="c-ana", subject="Hi", statement="x", relationship=world.rel
+        )
     with pytest.raises(RelationshipEnded):
         world.r.create(actor="s-al", party="c-ana")
+    assert world.rk.cases() == cases
+    assert world.r.select(party_id="c-ana") == [ended[0]]
+    assert world.snapshot() == ended
     refused(world, "R9.reengage", lambda: world.r.reengage(world.rel, actor="s-al", reason="x"))
     rel = world.r.reengage(world.rel, actor="s-mia", reason="New owner at the client.")
     assert rel.state == "active"
@@ -496,3 +509,29 @@ def test_the_severance_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert "R9.quorum" in out
     assert "ended" in out
     assert "agree to disagree" in out
+
+
+def test_a_promise_to_a_party_whose_relationship_ended_still_belongs_to_it(world: World) -> None:
+    """An obligation such as a final refund outlives the relationship: it joins the ended one
+    rather than starting another."""
+    world.rk.promises.register_calendar(BusinessCalendar(id="office", timezone="UTC"))
+    world.rk.promises.register_offering(
+        Offering(
+            id="refund",
+            name="Refund",
+            scope=("refund",),
+            lead_time=BusinessTime(days=2),
+            calendar_id="office",
+        )
+    )
+    approved(world)
+    world.r.end(world.rel, actor="s-pat", amicable=True, conversation="We part as friends.")
+    refund = world.rk.promises.make(
+        actor="s-mia",
+        party="c-ana",
+        what="The final refund",
+        offering="refund",
+        due=START.add(weeks=2),
+    )
+    assert refund.relationship_id == world.rel
+    assert world.r.get(world.rel).state == "ended"

@@ -3,9 +3,15 @@
 When a problem belongs to a vendor's product, staff escalate it as a :class:`VendorTicket`:
 the vendor, the vendor's own reference, and a status that only moves forward, from *sent* to
 *vendor acknowledged*, *fix provided*, *fix relayed* to the client and *client confirmed*.
-While the client waits, they are owed an update at a promised cadence; the next update due
-is kept in an indexed attribute, so a sweep finds every ticket whose update is overdue. The
-vendor's response times are recorded against the targets set when the ticket was sent.
+While the client waits for the vendor, they are owed an update at a promised cadence: from
+the sending, and again from each update they are given, the next one falls due a cadence
+later. The time is kept on the ticket (``next_update_due``, indexed, so a sweep finds every
+ticket whose update is overdue) and each owed update is a real
+:class:`~relationkit.domain.promise.Promise` of kind ``"update"`` made in the same transaction
+(see :mod:`relationkit.services.promises`), so a missed update is a broken promise like any
+other. Relaying the vendor's fix is the last update: the client is no longer waiting on the
+vendor, and the cadence ends. The vendor's response times are recorded against the targets
+set when the ticket was sent.
 
 Example:
     >>> import pendulum
@@ -163,7 +169,11 @@ class ProvideFix(Command):
 
 @attrs.frozen(kw_only=True)
 class RelayFix(Command):
-    """Staff passed the fix on to the client, in words the client understands."""
+    """Staff passed the fix on to the client, in words the client understands.
+
+    It is the last of the promised updates: it keeps the open update promise (when given in
+    time) and ends the cadence.
+    """
 
     NAME: ClassVar[str] = "relay_fix"
     EVENT: ClassVar[str] = "FixRelayedToClient"
@@ -183,7 +193,11 @@ class ConfirmFix(Command):
 
 @attrs.frozen(kw_only=True)
 class UpdateClient(Command):
-    """Tell the client where things stand (the promised cadence of updates)."""
+    """Tell the client where things stand (the promised cadence of updates).
+
+    It keeps the open update promise (when given in time) and, while the client still waits
+    for the vendor's fix, makes the promise of the next update, a cadence later.
+    """
 
     NAME: ClassVar[str] = "update_client"
     EVENT: ClassVar[str] = "ClientUpdated"
@@ -211,7 +225,7 @@ class VendorTicket(Aggregate):
         acknowledge_within: target for the vendor's acknowledgement.
         fix_within: target for the vendor's fix, if any.
         next_update_due: when the client is next owed an update (indexed; ``None`` once the
-            client confirmed the fix).
+            fix was relayed to the client, which ends the cadence).
         updates: updates given to the client.
         responses: the vendor's responses, timed.
         acknowledged_at: when the vendor acknowledged.
@@ -281,6 +295,15 @@ class VendorTicket(Aggregate):
         """True if the client is owed an update by ``now``."""
         return self.next_update_due is not None and self.next_update_due <= now
 
+    @property
+    def update_promise_id(self) -> str | None:
+        """The id of the promise of the update the client is owed next (due at
+        ``next_update_due``), or ``None`` once the cadence has ended. The first is
+        ``"<ticket id>-update-1"``, and each update given moves on to the next number."""
+        if self.next_update_due is None:
+            return None
+        return f"{self.id}-update-{len(self.updates) + 1}"
+
     # Event handlers --------------------------------------------------------------------------
 
     def _respond(self, kind: str, at: pendulum.DateTime, target: pendulum.Duration | None) -> None:
@@ -295,7 +318,7 @@ class VendorTicket(Aggregate):
             )
         )
 
-    def _tell_client(self, message: str, event: Event) -> None:
+    def _tell_client(self, message: str, event: Event, *, last: bool) -> None:
         due = self.next_update_due
         self.updates.append(
             ClientUpdate(
@@ -306,7 +329,7 @@ class VendorTicket(Aggregate):
                 on_time=due is None or event.at <= due,
             )
         )
-        self.next_update_due = event.at + self.update_every
+        self.next_update_due = None if last else event.at + self.update_every
 
     def _on_vendor_acknowledge(self, command: VendorAcknowledge, event: Event) -> None:
         at = command.responded_at or event.at
@@ -322,11 +345,12 @@ class VendorTicket(Aggregate):
         self._respond("fix_provided", at, self.fix_within)
 
     def _on_relay_fix(self, command: RelayFix, event: Event) -> None:
-        self._tell_client(command.message, event)
+        self._tell_client(command.message, event, last=True)
         self.relayed_at = event.at
 
     def _on_update_client(self, command: UpdateClient, event: Event) -> None:
-        self._tell_client(command.message, event)
+        # After the fix was relayed the cadence is over: an update is recorded, owed no more.
+        self._tell_client(command.message, event, last=self.state == FIX_RELAYED)
 
     def _on_confirm_fix(self, command: ConfirmFix, event: Event) -> None:
         self.confirmed_at = event.at

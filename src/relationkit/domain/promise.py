@@ -3,7 +3,9 @@
 A promise is made (or, as a stretch beyond what the business can honestly do, requested and
 approved by a manager), then kept, broken when its due time passes unkept, renegotiated
 before it falls due with the party told, or withdrawn before it falls due with a reason.
-A deferral on a case ("we will reply by Friday") is a promise too: a *reply* promise.
+A deferral on a case ("we will reply by Friday") is a promise too: a *reply* promise; so is
+each update a client is owed while a vendor works on their problem: an *update* promise, made
+by the vendor ticket's cadence (care rule R8).
 
 Example:
     >>> from relationkit.domain.promise import KeepPromise, RenegotiatePromise
@@ -36,8 +38,10 @@ __all__ = [
     "AWAITING_APPROVAL",
     "COMMITTED_STATES",
     "DELIVERY",
+    "KINDS",
     "OPEN_STATES",
     "REPLY",
+    "UPDATE",
     "ApproveStretch",
     "BreakPromise",
     "KeepPromise",
@@ -53,6 +57,11 @@ DELIVERY = "delivery"
 """A promise to deliver something of an offering (checked by R4 and R5)."""
 REPLY = "reply"
 """A promise to reply on a case by a time: what a deferral becomes (R3)."""
+UPDATE = "update"
+"""A promise to update the client by a time while a vendor works on their problem: what a
+vendor ticket's update cadence becomes (R8). Made, kept and ended by the ticket only."""
+KINDS = (DELIVERY, REPLY, UPDATE)
+"""Every kind of promise."""
 
 AWAITING_APPROVAL = "awaiting_approval"
 """The state of a stretch promise until a manager other than its owner approves it."""
@@ -71,10 +80,11 @@ def _optional() -> Any:
 
 
 def _kind(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value not in (DELIVERY, REPLY):
+    if value not in KINDS:
         raise InvalidInput(
-            f"refused: kind = {value!r}; a promise delivers something ({DELIVERY!r}) or "
-            f"promises a reply ({REPLY!r}); use one of those.",
+            f"refused: kind = {value!r}; a promise delivers something ({DELIVERY!r}), "
+            f"promises a reply ({REPLY!r}) or an update on a vendor ticket ({UPDATE!r}); use "
+            "one of those.",
             field=attribute.name,
         )
 
@@ -117,11 +127,12 @@ class MakePromise(Command):
         party_id: whom it is made to.
         what: what is promised, in words the party would use.
         due_at: when it falls due (aware; any zone).
-        kind: ``"delivery"`` or ``"reply"``.
+        kind: ``"delivery"``, ``"reply"`` or ``"update"``.
         offering_id: the offering a delivery promise is delivered under.
         scope: the offering's scope items it promises (all of them if empty).
         case_id: the case it answers, if any.
-        relationship_id: the relationship it belongs to, if any.
+        relationship_id: the relationship it belongs to.
+        ticket_id: the vendor ticket whose update cadence an update promise stands for.
         warn_at: when the sweep warns that it is falling due, if at all.
         stretch: it goes beyond the limits and needs approval.
         stretch_reason: why a stretch is worth it.
@@ -139,6 +150,7 @@ class MakePromise(Command):
     scope: tuple[str, ...] = attrs.field(default=(), converter=_scope_items)
     case_id: str | None = _optional()
     relationship_id: str | None = _optional()
+    ticket_id: str | None = _optional()
     warn_at: pendulum.DateTime | None = attrs.field(
         default=None, converter=to_pendulum, validator=optional_aware
     )
@@ -229,7 +241,8 @@ class Promise(Aggregate):
         owner_id: the member of staff who answers for it.
         party_id: whom it was made to.
         what: what was promised.
-        kind: ``"delivery"`` or ``"reply"`` (a deferral's promised reply).
+        kind: ``"delivery"``, ``"reply"`` (a deferral's promised reply) or ``"update"``
+            (an update a vendor ticket's cadence owes the client).
         due_at: when it falls due now.
         original_due_at: the due time first promised.
         made_by: who made it.
@@ -237,7 +250,9 @@ class Promise(Aggregate):
         offering_id: the offering it is delivered under, if any.
         scope: the offering's scope items it promises.
         case_id: the case it answers, if any.
-        relationship_id: the relationship it belongs to, if any.
+        relationship_id: the relationship it belongs to (``None`` only on promises recorded
+            before every promise belonged to one).
+        ticket_id: the vendor ticket whose update cadence an update promise stands for.
         warn_at: when the sweep will warn that it is falling due (``None`` once warned).
         warned_at: when the sweep warned.
         stretch: it went beyond the limits and needed approval (R4).
@@ -276,6 +291,7 @@ class Promise(Aggregate):
     scope: tuple[str, ...] = ()
     case_id: str | None = None
     relationship_id: str | None = None
+    ticket_id: str | None = None
     warn_at: pendulum.DateTime | None = None
     warned_at: pendulum.DateTime | None = None
     stretch: bool = False
@@ -314,6 +330,7 @@ class Promise(Aggregate):
             scope=command.scope,
             case_id=command.case_id,
             relationship_id=command.relationship_id,
+            ticket_id=command.ticket_id,
             warn_at=command.warn_at,
             stretch=command.stretch,
             stretch_reason=command.stretch_reason,

@@ -7,16 +7,25 @@ cadence of a vendor ticket), and answers the questions people ask: which relatio
 at risk, which proposals await approval, which clients are owed an update, which cases are
 the same problem come back, and how reliable a vendor's fixes are.
 
-Which relationship a case belongs to (used by :meth:`Relations.open_case
-<relationkit.service.Relations.open_case>`):
+Every case and every promise belongs to a relationship. Which one a new case joins (used by
+:meth:`Relations.open_case <relationkit.service.Relations.open_case>`):
 
 * a case names its relationship (``relationship=``): it must be the client's own and not
   ended;
 * otherwise the client's one relationship that is not ended is used; if the client has
   several, the case must name one; if all of them are ended, the case is refused with
   :class:`~relationkit.exceptions.RelationshipEnded` until a manager re-engages one;
-* a client with no relationship recorded at all gets a case without one (applications that
-  do not track relationships keep working).
+* a client with no relationship at all is a client from their first case on: opening it
+  starts their relationship, active at once, in the same transaction and on the record
+  (``RelationshipOpened`` and ``RelationshipActivated``, by whoever opened the case). Its id
+  is :func:`first_relationship_id`, one per party, so two first cases opened at the same
+  moment cannot start two relationships: the slower writer gets a
+  :class:`~relationkit.exceptions.ConcurrencyError` and, retried, joins the first.
+
+A promise (:meth:`Promises.make <relationkit.services.promises.Promises.make>`) joins its
+case's relationship; a promise without a case joins the party's one live relationship (the
+latest ended one if all are ended: an obligation such as a final refund outlives the
+relationship), and starts one if the party has none.
 
 Example:
     >>> import pendulum
@@ -34,8 +43,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import pendulum
@@ -79,11 +88,14 @@ from relationkit.domain.relationship import (
 )
 from relationkit.domain.values import instant, text
 from relationkit.exceptions import (
+    ConcurrencyError,
     InvalidInput,
     NotFound,
+    NotPermitted,
     RelationshipEnded,
     WrongPartyKind,
 )
+from relationkit.rules.authority import authority_problem
 from relationkit.rules.relationship import RelationshipConfig
 from relationkit.sweeps import Written, execute_as, process_due
 
@@ -92,7 +104,17 @@ if TYPE_CHECKING:
     from relationkit.service import Relations
     from relationkit.store.base import UnitOfWork
 
-__all__ = ["SWEEPER_ID", "Relationships", "SweepReport", "case_relationship"]
+__all__ = [
+    "SWEEPER_ID",
+    "Joining",
+    "Relationships",
+    "SweepReport",
+    "case_relationship",
+    "first_relationship_id",
+    "promise_relationship",
+]
+
+T = TypeVar("T")
 
 SWEEPER_ID = "relationkit.sweep"
 """The actor id on events the sweep records (a lapsed proposal). It is no registered person:
@@ -114,8 +136,19 @@ class SweepReport:
     updates_due: tuple[str, ...]
 
 
+def first_relationship_id(party_id: str) -> str:
+    """The id of the relationship started for a party that had none (see the module's rule).
+
+    Example:
+        >>> first_relationship_id("c-ana")
+        'relationship_c-ana'
+    """
+    return f"relationship_{text(party_id, 'party')}"
+
+
 def case_relationship(uow: UnitOfWork, client_id: str, relationship_id: str | None) -> str | None:
-    """The relationship a new case of ``client_id`` belongs to (see the module's rule).
+    """The relationship a new case of ``client_id`` joins (see the module's rule), or
+    ``None`` when the client has no relationship yet and the case is to start one.
 
     Raises:
         NotFound: the named relationship does not exist.
@@ -123,31 +156,133 @@ def case_relationship(uow: UnitOfWork, client_id: str, relationship_id: str | No
         RelationshipEnded: the relationship (or every one of the client's) is ended.
     """
     if relationship_id is not None:
-        found = uow.find(Relationship, relationship_id)
-        if found is None:
-            raise NotFound("relationship", relationship_id)
-        if found.party_id != client_id:
-            raise InvalidInput(
-                f"refused: a case of {client_id!r} in relationship {relationship_id!r}; that "
-                f"relationship is with {found.party_id!r}; name one of the client's own.",
-                field="relationship",
-            )
+        found = _named(uow, client_id, relationship_id, "a case")
         if found.state == ENDED:
             raise RelationshipEnded(found.id, "open_case")
         return found.id
     mine = uow.select(Relationship, party_id=client_id)
-    live = [r for r in mine if r.state != ENDED]
-    if len(live) == 1:
-        return live[0].id
-    if len(live) > 1:
-        raise InvalidInput(
-            f"refused: a case of {client_id!r} without naming its relationship; the client "
-            f"has {len(live)} ({', '.join(r.id for r in live)}); pass relationship=<id>.",
-            field="relationship",
-        )
+    live = _live(client_id, mine, "a case")
+    if live is not None:
+        return live.id
     if mine:
         raise RelationshipEnded(mine[0].id, "open_case")
     return None
+
+
+def promise_relationship(uow: UnitOfWork, party_id: str, relationship_id: str | None) -> str | None:
+    """The relationship a new promise to ``party_id`` without a case joins (see the module's
+    rule), or ``None`` when the party has none yet and the promise is to start one.
+
+    Raises:
+        NotFound: the named relationship does not exist.
+        InvalidInput: it is another party's, or the party has several live ones and the
+            promise named none.
+    """
+    if relationship_id is not None:
+        return _named(uow, party_id, relationship_id, "a promise").id
+    mine = uow.select(Relationship, party_id=party_id)
+    live = _live(party_id, mine, "a promise")
+    if live is not None:
+        return live.id
+    if mine:
+        return max(mine, key=lambda r: r.exit.at if r.exit is not None else r.opened_at).id
+    return None
+
+
+def _named(uow: UnitOfWork, party_id: str, relationship_id: str, what: str) -> Relationship:
+    found = uow.find(Relationship, relationship_id)
+    if found is None:
+        raise NotFound("relationship", relationship_id)
+    if found.party_id != party_id:
+        raise InvalidInput(
+            f"refused: {what} of {party_id!r} in relationship {relationship_id!r}; that "
+            f"relationship is with {found.party_id!r}; name one of {party_id!r}'s own.",
+            field="relationship",
+        )
+    return found
+
+
+def _live(party_id: str, mine: list[Relationship], what: str) -> Relationship | None:
+    live = [r for r in mine if r.state != ENDED]
+    if len(live) > 1:
+        raise InvalidInput(
+            f"refused: {what} of {party_id!r} without naming its relationship; "
+            f"{party_id!r} has {len(live)} ({', '.join(r.id for r in live)}); "
+            "pass relationship=<id>.",
+            field="relationship",
+        )
+    return live[0] if live else None
+
+
+class Joining:
+    """The relationship a new case or promise joins, started with it if the party has none.
+
+    Built by :meth:`Relationships.joining` from a first, read-only look; :meth:`check` runs
+    inside the unit of work that records the case or promise, looks again, and starts the
+    party's relationship there when it is still missing; :meth:`run` runs that unit of work
+    (once more if another first case of the party started the relationship at the same
+    moment: the second one joins it) and tells the listeners about a relationship started.
+
+    Attributes:
+        relationship_id: the relationship the new case or promise belongs to.
+        starts: True when recording it starts the relationship (the party has none yet).
+    """
+
+    def __init__(
+        self,
+        relationships: Relationships,
+        party_id: str,
+        named: str | None,
+        found: str | None,
+        *,
+        what: str,
+        reason: str,
+    ) -> None:
+        self._relationships = relationships
+        self._party_id = party_id
+        self._named = named
+        self._what = what
+        self._reason = reason
+        self.starts = found is None
+        self.relationship_id = first_relationship_id(party_id) if found is None else found
+        self._trying = False
+        self._started: list[tuple[Relationship, list[Event]]] = []
+
+    def _look(self, uow: UnitOfWork) -> str | None:
+        if self._what == "case":
+            return case_relationship(uow, self._party_id, self._named)
+        return promise_relationship(uow, self._party_id, self._named)
+
+    def check(self, uow: UnitOfWork, actor: Staff | Party) -> None:
+        """Inside the recording unit of work: confirm the relationship, or start it.
+
+        Raises:
+            ConcurrencyError: the party's relationships changed since the first look.
+            RelationshipEnded: a case's relationship was ended meanwhile.
+        """
+        now = self._look(uow)
+        if now is None:
+            self._trying = True
+            self._started.append(
+                self._relationships.start_in(uow, self._party_id, actor, reason=self._reason)
+            )
+        elif now != self.relationship_id:
+            raise ConcurrencyError(Relationship.KIND, now, 0, None)
+
+    def run(self, record: Callable[[], T]) -> T:
+        """Run ``record`` (which commits a unit of work calling :meth:`check`); notify the
+        listeners of a relationship it started."""
+        try:
+            result = record()
+        except ConcurrencyError:
+            if not self._trying:
+                raise
+            self._trying = False
+            self._started.clear()
+            result = record()  # the relationship exists now: this one joins it
+        for relationship, events in self._started:
+            self._relationships._rk.notify(events, relationship)
+        return result
 
 
 class Relationships:
@@ -199,6 +334,69 @@ class Relationships:
         return self._rk.create(
             Relationship, command, actor=actor, aggregate_id=relationship_id, check=not_ended
         )
+
+    def joining(
+        self, party_id: str, relationship: str | None, *, what: str, reason: str
+    ) -> Joining:
+        """The relationship a new case (``what="case"``) or promise (``what="promise"``) of
+        ``party_id`` joins, naming ``relationship`` or not (see the module's rule); if the
+        party has none, ``reason`` is the note of the relationship it starts.
+
+        Raises:
+            NotFound: the named relationship does not exist.
+            InvalidInput: it is another party's, or the party has several and none is named.
+            RelationshipEnded: a case's relationship (or all the client's) is ended.
+        """
+        with self._rk.store.unit_of_work() as uow:
+            look = case_relationship if what == "case" else promise_relationship
+            found = look(uow, party_id, relationship)
+        return Joining(self, party_id, relationship, found, what=what, reason=reason)
+
+    def start_in(
+        self, uow: UnitOfWork, party_id: str, actor: Staff | Party, *, reason: str
+    ) -> tuple[Relationship, list[Event]]:
+        """Start the relationship of a party that has none, inside the caller's unit of work
+        (which the caller commits): opened and activated at once, by ``actor``, with
+        ``reason`` as the note on both events. Its id is :func:`first_relationship_id`.
+
+        Used when a party's first case or promise is recorded; the events run through the
+        relationship workflow, its care rules and the actor's authority like any command.
+        After committing, pass the result to :meth:`Relations.notify
+        <relationkit.service.Relations.notify>`.
+
+        Raises:
+            NotFound: the party is not registered.
+            ConcurrencyError: the party's relationship was started meanwhile (run again).
+            NotPermitted: the actor may not open or activate a relationship.
+        """
+        rk = self._rk
+        party = uow.find_record(Party, text(party_id, "party"))
+        if party is None:
+            raise NotFound("party", party_id, "register the party (Relations.register) first")
+        new = first_relationship_id(party.id)
+        found = uow.find(Relationship, new)
+        if found is not None:
+            raise ConcurrencyError(Relationship.KIND, new, 0, found.version)
+        workflow = rk.workflow_for(Relationship)
+        opening = OpenRelationship(party_id=party.id, contract=party.contract, note=reason)
+        problem = authority_problem(None, opening.NAME, actor, rk.config)
+        if problem is not None:
+            raise NotPermitted(
+                f"refused: {party.id!r} has no relationship yet, so recording their first "
+                f"case or promise starts one, and {problem}.",
+                actor_id=actor.id,
+                command=opening.NAME,
+            )
+        attempt = rk._attempt(uow, opening.NAME, opening, actor)
+        subject, opened = workflow.start(new, opening, actor.id, attempt.now)
+        rk.config.rulebook.enforce(subject, attempt)
+        activate = Activate(note=reason)
+        activated = workflow.run(
+            subject, activate, attrs.evolve(attempt, command_name=activate.NAME, command=activate)
+        )
+        events = [opened, activated]
+        uow.append(subject, events)
+        return subject, events
 
     def _run(self, relationship_id: str, command: Any, actor: str) -> Relationship:
         return self._rk.execute(Relationship, relationship_id, command, actor=actor)
