@@ -10,6 +10,14 @@ promise owned by whoever deferred, made to the client, due at the reply-by time,
 the same transaction; deciding the case in time keeps it, and the sweep breaks it once the
 time passes.
 
+A vendor ticket's update cadence is promises too (care rule R8): escalating a case to a
+vendor makes an *update* promise, owned by whoever escalated, made to the client, due when the
+ticket says the next update is owed (``VendorTicket.next_update_due``; its id is
+``VendorTicket.update_promise_id``); each update given (``update_client``) keeps the open one
+if it is in time and makes the next; relaying the vendor's fix keeps the last one and ends the
+cadence. A missed update is an overdue promise (:meth:`Promises.overdue`) that the sweep
+records as broken; rule ``R8.cadence`` keeps these promises in step with their ticket.
+
 Example:
     >>> import pendulum
     >>> from relationkit import Relations, MemoryStore, Client, Staff
@@ -42,6 +50,7 @@ import pendulum
 from relationkit.domain.calendar import BusinessCalendar
 from relationkit.domain.case import Case
 from relationkit.domain.events import Event
+from relationkit.domain.liaison import VendorTicket
 from relationkit.domain.offering import Offering
 from relationkit.domain.parties import Party, Staff
 from relationkit.domain.promise import (
@@ -50,6 +59,7 @@ from relationkit.domain.promise import (
     DELIVERY,
     OPEN_STATES,
     REPLY,
+    UPDATE,
     ApproveStretch,
     BreakPromise,
     KeepPromise,
@@ -79,12 +89,15 @@ if TYPE_CHECKING:
     from relationkit.store.base import UnitOfWork
     from relationkit.typing import Directory
 
-__all__ = ["DECISION_EVENTS", "KeepingRate", "PromiseSweepReport", "Promises"]
+__all__ = ["DECISION_EVENTS", "UPDATE_EVENTS", "KeepingRate", "PromiseSweepReport", "Promises"]
 
 DECISION_EVENTS = frozenset(
     {"RequestAccepted", "RequestDeclined", "CompromiseOffered", "CaseReferred"}
 )
 """Case events that answer the client: they keep the reply a deferral promised."""
+
+UPDATE_EVENTS = frozenset({"ClientUpdated", "FixRelayedToClient"})
+"""Vendor ticket events that give the client an update: they keep the update promised."""
 
 
 def _record_id(record: Any) -> str:
@@ -274,17 +287,23 @@ class Promises:
             scope: the offering's scope items it promises (all if empty).
             owner: who answers for it; ``actor`` if omitted.
             case: the case it answers, if any.
-            relationship: its relationship; the case's if omitted.
+            relationship: its relationship. Every promise belongs to one: if omitted, the
+                case's (for a promise to the case's client), else the party's one live
+                relationship (the latest ended one if all are ended), else a new one
+                started with the promise (see :mod:`relationkit.services.relationships`).
             stretch: go beyond the offering's limits or the owner's capacity; the promise
                 then waits for a manager other than the owner (:meth:`approve_stretch`).
             stretch_reason: why the stretch is worth it.
             promise_id: its id; generated if omitted.
 
         Raises:
-            NotFound: the party, owner, case or offering does not exist.
+            NotFound: the party, owner, case, offering or relationship does not exist.
+            InvalidInput: the relationship is not the party's (or not the case's), or the
+                party has several live ones and none is named.
             RuleViolation: a care rule refused; R4 names the earliest honest due time.
         """
         rk = self._rk
+        promise_id = new_id(Promise.KIND) if promise_id is None else text(promise_id, "id")
         owner_id = text(actor if owner is None else owner, "owner")
         case_obj = None
         if case is not None:
@@ -294,8 +313,28 @@ class Promises:
             if party is not None
             else (case_obj.client_id if case_obj is not None else text(party, "party"))
         )
-        if relationship is None and case_obj is not None:
+        joining = None
+        if (
+            case_obj is not None
+            and case_obj.relationship_id is not None
+            and party_id == case_obj.client_id
+        ):
+            if relationship is not None and relationship != case_obj.relationship_id:
+                raise InvalidInput(
+                    f"refused: a promise on case {case_obj.id!r} in relationship "
+                    f"{relationship!r}; the case belongs to {case_obj.relationship_id!r}, and "
+                    "so does a promise on it; leave relationship out.",
+                    field="relationship",
+                )
             relationship = case_obj.relationship_id
+        else:
+            joining = rk.relationships.joining(
+                party_id,
+                relationship,
+                what="promise",
+                reason=f"started by promise {promise_id!r}, the first to {party_id!r}",
+            )
+            relationship = joining.relationship_id
         offering_obj = None if offering is None else self.offering(offering)
         with rk.store.unit_of_work() as uow:
             self._check_people(uow, owner_id, party_id)
@@ -316,7 +355,12 @@ class Promises:
             stretch=stretch,
             stretch_reason=stretch_reason,
         )
-        return rk.create(Promise, command, actor=actor, aggregate_id=promise_id)
+        if joining is None:
+            return rk.create(Promise, command, actor=actor, aggregate_id=promise_id)
+        check = joining.check
+        return joining.run(
+            lambda: rk.create(Promise, command, actor=actor, aggregate_id=promise_id, check=check)
+        )
 
     def keep(self, promise_id: str, *, actor: str, note: str | None = None) -> Promise:
         """Record that the promise was kept (before or at its due time)."""
@@ -366,6 +410,15 @@ class Promises:
     def timeline(self, promise_id: str) -> list[Event]:
         """The promise's events, oldest first."""
         return self._rk.timeline(promise_id, Promise)
+
+    def updates_owed(self, ticket: str) -> list[Promise]:
+        """The update promises of a vendor ticket, oldest first: what the client was promised
+        while the vendor worked, and whether each was kept, broken or is still open."""
+        with self._rk.store.unit_of_work() as uow:
+            found = uow.get(VendorTicket, text(ticket, "ticket"))
+            promises = uow.select(Promise, case_id=found.case_id, kind=UPDATE)
+        mine = [p for p in promises if p.ticket_id == found.id]
+        return sorted(mine, key=lambda p: (p.made_at, p.due_at))
 
     def due_soon(
         self, now: pendulum.DateTime | None = None, within: pendulum.Duration | None = None
@@ -540,7 +593,10 @@ class Promises:
     def _after_case_event(
         self, event: Event, subject: Aggregate, attempt: Attempt
     ) -> Iterable[Any]:
-        """Command hook: a deferral makes (or moves) a reply promise; a decision keeps it."""
+        """Command hook: a deferral makes (or moves) a reply promise; a decision keeps it.
+        A vendor ticket's cadence makes update promises; an update given keeps one."""
+        if isinstance(subject, VendorTicket):
+            return self._update_cadence(subject, event, attempt)
         if not isinstance(subject, Case):
             return ()
         if event.name == "DecisionDeferred":
@@ -615,3 +671,59 @@ class Promises:
             )
             results.append((promise, [event]))
         return results
+
+    # --- a vendor ticket's update cadence becomes promises (R8) ------------------------------
+
+    def _update_cadence(
+        self, ticket: VendorTicket, event: Event, attempt: Attempt
+    ) -> list[tuple[Aggregate, Sequence[Event]]]:
+        """Keep the update promise an update answers (if in time); promise the next update
+        the ticket says the client is owed."""
+        workflow = self._rk.workflow_for(Promise)
+        results: list[tuple[Aggregate, Sequence[Event]]] = []
+        if event.name in UPDATE_EVENTS:
+            given = ticket.updates[-1]
+            for promise in self._open_updates(ticket, attempt):
+                if attempt.now > promise.due_at:
+                    continue  # a late update: the promise stays broken-to-be
+                keep = KeepPromise(note=f"the client was updated: {given.message}")
+                kept = workflow.run(
+                    promise, keep, attrs.evolve(attempt, command_name=keep.NAME, command=keep)
+                )
+                results.append((promise, [kept]))
+        promise_id = ticket.update_promise_id
+        due = ticket.next_update_due
+        if promise_id is None or due is None or attempt.directory.find(Promise, promise_id):
+            return results
+        make = MakePromise(
+            owner_id=attempt.actor.id,
+            party_id=ticket.client_id,
+            what=f"an update on {ticket.problem!r} while vendor {ticket.vendor_id!r} works on it",
+            due_at=due,
+            kind=UPDATE,
+            case_id=ticket.case_id,
+            relationship_id=ticket.relationship_id,
+            ticket_id=ticket.id,
+            warn_at=self._warn_at(attempt.now, due, None, attempt.directory),
+        )
+        problem = authority_problem(None, make.NAME, attempt.actor, attempt.config)
+        if problem is not None:
+            raise NotPermitted(
+                f"refused: {event.name} on vendor ticket {ticket.id!r} promises the client an "
+                f"update by {due.isoformat()}, and {problem}.",
+                actor_id=attempt.actor.id,
+                command=make.NAME,
+                aggregate_id=ticket.id,
+            )
+        promise, made = workflow.start(promise_id, make, attempt.actor.id, attempt.now)
+        attempt.config.rulebook.enforce(
+            promise, attrs.evolve(attempt, command_name=make.NAME, command=make)
+        )
+        results.append((promise, [made]))
+        return results
+
+    def _open_updates(self, ticket: VendorTicket, attempt: Attempt) -> list[Promise]:
+        found = attempt.directory.select(
+            Promise, case_id=ticket.case_id, kind=UPDATE, state__in=COMMITTED_STATES
+        )
+        return [p for p in found if p.ticket_id == ticket.id]
