@@ -2,31 +2,49 @@
 
 from __future__ import annotations
 
-from typing import Any
+import pickle
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
 
+import attrs
 import pendulum
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from relationkit import (
     Accept,
     Acknowledge,
+    Attempt,
     CareConfig,
     Case,
     Clause,
     Client,
+    Close,
     ConfirmHeard,
     Consult,
+    CorrectParaphrase,
     Decline,
+    Defer,
+    InvalidInput,
     MemoryStore,
     NotFound,
     Option,
+    Party,
     Policy,
+    RecordStatement,
     Relations,
     Resolve,
     RuleViolation,
     Staff,
+    StartWork,
+    UnitOfWork,
+    UnknownStateValue,
+    Vendor,
+    rule,
 )
-from relationkit.rules.case import case_rules
+from relationkit.domain.case import RecordExpectation
+from relationkit.rules.case import HeardBeforeDeciding, case_rules
 from relationkit.testing import ManualClock
 from relationkit.workflows.case import CaseFlow
 
@@ -219,3 +237,358 @@ def test_options_refuse_unknown_ids(rk: Relations) -> None:
         rk.options(case.id, actor="s-ghost")
     with pytest.raises(NotFound, match="no case with id 'case-ghost'"):
         rk.options("case-ghost", actor="s-sam")
+
+
+# --- many records at once give the answers one record at a time gives ---------------------------
+
+
+class UowDirectory:
+    """What a rule may look up, read from one unit of work (as the service gives rules)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.selects: list[tuple[str, dict[str, Any]]] = []
+
+    def find_party(self, party_id: str) -> Party | None:
+        return self.uow.find_record(Party, party_id)
+
+    def find_staff(self, staff_id: str) -> Staff | None:
+        return self.uow.find_record(Staff, staff_id)
+
+    def find(self, cls: Any, aggregate_id: str) -> Any:
+        return self.uow.find(cls, aggregate_id)
+
+    def select(self, cls: Any, **where: Any) -> list[Any]:
+        self.selects.append((cls.KIND, where))
+        return self.uow.select(cls, **where)
+
+    def count(self, cls: Any, **where: Any) -> int:
+        self.selects.append((cls.KIND, where))
+        return self.uow.count(cls, **where)
+
+    def find_record(self, cls: Any, record_id: str) -> Any:
+        return self.uow.find_record(cls, record_id)
+
+    def records(self, cls: Any) -> list[Any]:
+        return self.uow.records(cls)
+
+
+@rule("ACME-F", kind="case", commands={"accept", "escalate", "close", "resolve"})
+def no_vip_shortcuts(case: Case, attempt: Attempt) -> Iterator[str]:
+    """VIP matters are answered and closed by a manager (an application's own rule)."""
+    actor = attempt.actor
+    if "VIP" in case.subject and not (isinstance(actor, Staff) and actor.has_role("manager")):
+        yield "a VIP matter is answered by a manager; ask one"
+    if case.escalated and attempt.command_name == "escalate":
+        yield "the case is already escalated"
+
+
+@attrs.frozen
+class OneEscalationPerClient:
+    """ACME-Q: a client has at most one escalated case; asks the store, per case or at once."""
+
+    id: ClassVar[str] = "ACME-Q"
+    kind: ClassVar[str] = "case"
+    commands: frozenset[str] = frozenset({"escalate", "refer"})
+
+    def check(self, subject: Case, attempt: Attempt) -> Iterator[str]:
+        for other in attempt.directory.select(Case, client_id=subject.client_id):
+            if other.escalated and other.id != subject.id:
+                yield f"{other.id!r} of the same client is escalated already"
+
+    def check_many(self, subjects: Sequence[Case], attempt: Attempt) -> Iterator[tuple[int, str]]:
+        clients = sorted({s.client_id for s in subjects})
+        escalated: dict[str, list[str]] = {}
+        for other in attempt.directory.select(Case, client_id__in=clients):
+            if other.escalated:
+                escalated.setdefault(other.client_id, []).append(other.id)
+        for position, subject in enumerate(subjects):
+            for other_id in escalated.get(subject.client_id, ()):
+                if other_id != subject.id:
+                    yield position, f"{other_id!r} of the same client is escalated already"
+
+
+@attrs.frozen
+class StricterR1(HeardBeforeDeciding):
+    """R1 of an application: on an escalated case, no deferral before a consultation either.
+    It overrides ``check`` only, so asking must go through it, not the inherited bulk check."""
+
+    def check(self, subject: Case, attempt: Attempt) -> Iterator[str]:
+        yield from super().check(subject, attempt)
+        if attempt.command_name == "defer" and subject.escalated and not subject.consultations:
+            yield "consult a colleague before deferring an escalated case"
+
+
+BULK_CONFIG = (
+    CareConfig(command_roles={"decline": {"manager"}, "reopen": {"manager", "agent"}})
+    .without_rule("R1")
+    .with_rule(StricterR1())
+    .with_rule(no_vip_shortcuts)
+    .with_rule(OneEscalationPerClient())
+)
+"""Every built-in rule (R7 and R8.relay query the store), application rules of each kind,
+and a command only managers may run."""
+
+ACTORS = ("s-sam", "s-mia", "s-ops", "c-ana", "c-bo")
+
+
+def _case(rk: Relations, client: str, steps: Sequence[Any], **opening: Any) -> Case:
+    """A case of ``client`` after ``steps``; a VIP case's staff steps are a manager's."""
+    subject = opening.pop("subject", "Refund")
+    case = rk.open_case(
+        actor="s-sam", client=client, subject=subject, statement="Pay me.", **opening
+    )
+    for command, actor in steps:
+        if actor == "client":
+            actor = client
+        elif "VIP" in subject:
+            actor = "s-mia"
+        case = rk.handle(case.id, command, actor=actor)
+    return case
+
+
+@pytest.fixture(scope="module")
+def mixed() -> tuple[Relations, list[Case]]:
+    """Cases in every state, with and without what the rules look at."""
+    rk = Relations(MemoryStore(), clock=ManualClock(START), config=BULK_CONFIG)
+    rk.register(
+        Client(id="c-ana", name="Ana Ruiz"),
+        Client(id="c-bo", name="Bo Chen"),
+        Vendor(id="v-parts", name="Parts Ltd"),
+        Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
+        Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
+        Staff(id="s-ops", name="Ola Park", roles={"operations"}),
+    )
+    rk.publish_policy(
+        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 d.")])
+    )
+    ack = (Acknowledge(paraphrase="You want a refund."), "s-sam")
+    heard_ = (*(ack,), (ConfirmHeard(), "client"))
+    decided = (*heard_, (Accept(note="Yes."), "s-sam"))
+    resolved = (*decided, (Resolve(summary="Refunded."), "s-sam"))
+    expect = (RecordExpectation(text="A refund within a week.", key="week"), "s-sam")
+    cases = [
+        _case(rk, "c-ana", ()),
+        _case(rk, "c-bo", (), escalated=True),
+        _case(rk, "c-ana", ((RecordStatement(text="And it broke."), "s-sam"),)),
+        _case(rk, "c-ana", (ack,), subject="VIP refund"),
+        _case(rk, "c-bo", (ack, (CorrectParaphrase(correction="A repair."), "client"))),
+        _case(rk, "c-ana", heard_),
+        _case(rk, "c-ana", heard_, escalated=True, subject="VIP refund"),
+        _case(rk, "c-bo", (*heard_, (Consult(colleague_id="s-mia", note="Ok."), "s-sam"))),
+        _case(rk, "c-bo", (*heard_, expect)),
+        _case(rk, "c-ana", (*heard_, (Defer(reply_by=START.add(days=2), reason="Ask."), "s-sam"))),
+        _case(rk, "c-ana", decided),
+        _case(rk, "c-bo", (*heard_, (Decline(reason="No.", clause_id="refunds-30d"), "s-mia"))),
+        _case(rk, "c-ana", (*decided, (StartWork(), "s-sam"))),
+        _case(rk, "c-ana", resolved),
+        _case(rk, "c-bo", resolved, subject="VIP refund"),
+    ]
+    asked = _case(rk, "c-ana", resolved)
+    rk.feedback.request(asked.id, actor="s-sam")
+    closed = _case(rk, "c-bo", resolved)
+    rk.feedback.request(closed.id, actor="s-sam")
+    rk.handle(closed.id, Close(), actor="s-sam")
+    waiting = _case(rk, "c-ana", resolved)
+    rk.relationships.escalate_to_vendor(waiting.id, actor="s-sam", vendor="v-parts")
+    rk.relationships.escalate_to_vendor(waiting.id, actor="s-sam", vendor="v-parts")
+    rk.feedback.request(waiting.id, actor="s-sam")
+    relayed = _case(rk, "c-bo", resolved)
+    ticket = rk.relationships.escalate_to_vendor(relayed.id, actor="s-sam", vendor="v-parts")
+    rk.relationships.vendor_acknowledged(ticket.id, actor="s-sam")
+    rk.relationships.fix_provided(ticket.id, actor="s-sam", fix="New part.")
+    rk.relationships.relay_fix(ticket.id, actor="s-sam", message="Fixed.")
+    return rk, [*cases, *(rk.case(c.id) for c in (asked, closed, waiting, relayed))]
+
+
+def detailed(options: list[Option]) -> list[tuple[Any, ...]]:
+    """Everything an option says, its refusals' attributes included."""
+    return [
+        (
+            o.command,
+            o.allowed,
+            o.rule_ids,
+            tuple(
+                (v.rule_id, v.aggregate_id, v.actor_id, v.command, v.reason) for v in o.blocked_by
+            ),
+        )
+        for o in options
+    ]
+
+
+def one_by_one(rk: Relations, cases: Sequence[Case], actor_id: str) -> dict[str, list[Any]]:
+    """The plain answer: each case on its own, each rule's ``check`` run on it."""
+    with rk.store.unit_of_work() as uow:
+        actor: Staff | Party | None = uow.find_record(Staff, actor_id)
+        actor = actor if actor is not None else uow.get_record(Party, actor_id)
+        directory = UowDirectory(uow)
+
+        def attempt_for(name: str) -> Attempt:
+            return Attempt(
+                command_name=name,
+                command=None,
+                actor=actor,
+                now=rk.now(),
+                config=rk.config,
+                policy=rk.current_policy(),
+                directory=directory,
+            )
+
+        return {c.id: detailed(rk.workflows[c.KIND].options(c, attempt_for)) for c in cases}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_options_for_many_cases_equal_the_answers_one_at_a_time(
+    mixed: tuple[Relations, list[Case]], actor: str
+) -> None:
+    rk, cases = mixed
+    expected = one_by_one(rk, cases, actor)
+    found = rk.options_for(cases, actor=actor)
+    assert list(found) == [c.id for c in cases]
+    assert {k: detailed(v) for k, v in found.items()} == expected
+    for case in cases:  # and so does asking for one case
+        assert detailed(rk.options(case.id, actor=actor)) == expected[case.id]
+
+
+def test_the_mix_covers_every_kind_of_refusal(mixed: tuple[Relations, list[Case]]) -> None:
+    rk, cases = mixed
+    seen = {
+        rule_id
+        for actor in ACTORS
+        for options in rk.options_for(cases, actor=actor).values()
+        for o in options
+        for rule_id in o.rule_ids
+    }
+    assert seen >= {"ROLE", "R1", "R3", "R5", "R7", "R8.relay", "W1", "ACME-F", "ACME-Q"}
+    sam = rk.options_for(cases, actor="s-sam")
+    defer = [o for o in sam[cases[6].id] if o.command == "defer"]
+    assert [(v.rule_id, v.reason) for v in defer[0].blocked_by] == [
+        ("R1", "consult a colleague before deferring an escalated case")
+    ]
+    close = [o for o in sam[cases[-2].id] if o.command == "close"]
+    assert close[0].rule_ids == ("R8.relay", "R8.relay")
+
+
+@given(
+    picks=st.lists(st.integers(min_value=0, max_value=18), max_size=25),
+    actor=st.sampled_from(ACTORS),
+)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_selection_in_any_order_gets_the_one_by_one_answers(
+    mixed: tuple[Relations, list[Case]], picks: list[int], actor: str
+) -> None:
+    rk, cases = mixed
+    chosen = [cases[i % len(cases)] for i in picks]
+    found = rk.options_for(chosen, actor=actor)
+    assert list(found) == list(dict.fromkeys(c.id for c in chosen))
+    assert {k: detailed(v) for k, v in found.items()} == one_by_one(rk, chosen, actor)
+
+
+def test_rules_that_query_the_store_ask_once_for_many_cases(
+    mixed: tuple[Relations, list[Case]],
+) -> None:
+    rk, cases = mixed
+    resolved = [c for c in cases if c.state == "resolved"]
+    with rk.store.unit_of_work() as uow:
+        directory = UowDirectory(uow)
+        attempt = Attempt(
+            command_name="close",
+            command=None,
+            actor=rk.staff("s-sam"),
+            now=rk.now(),
+            config=rk.config,
+            policy=None,
+            directory=directory,
+        )
+        found = rk.config.rulebook.refusals("case", resolved, attempt)
+    assert len(resolved) == 5
+    assert sorted(kind for kind, _ in directory.selects) == ["feedback", "vendor_ticket"]
+    assert {resolved[i].id: [r for r, _ in v] for i, v in found.items()} == {
+        c.id: list(o.rule_ids)
+        for c in resolved
+        for o in rk.options(c.id, actor="s-sam")
+        if o.command == "close" and not o.allowed
+    }
+
+
+def test_a_rule_that_answers_for_a_record_it_was_not_given_is_refused(
+    mixed: tuple[Relations, list[Case]],
+) -> None:
+    @attrs.frozen
+    class OffByOne:
+        id: ClassVar[str] = "ACME-X"
+        kind: ClassVar[str] = "case"
+        commands: frozenset[str] = frozenset({"escalate"})
+
+        def check(self, subject: Case, attempt: Attempt) -> Iterator[str]:
+            return iter(())
+
+        def check_many(self, subjects: Sequence[Case], attempt: Attempt) -> list[tuple[int, str]]:
+            return [(len(subjects), "no")]
+
+    rk, cases = mixed
+    broken = Relations(rk.store, clock=ManualClock(START), config=CASE_RULES.with_rule(OffByOne()))
+    with pytest.raises(InvalidInput, match="ACME-X") as caught:
+        broken.options_for(cases[:3], actor="s-sam")
+    assert "position" in str(caught.value)
+    assert [broken.case(c.id) for c in cases[:3]] == cases[:3]
+
+
+def test_options_for_several_kinds_at_once_keeps_the_order_given(
+    mixed: tuple[Relations, list[Case]],
+) -> None:
+    rk, cases = mixed
+    tickets = rk.relationships.tickets()
+    chosen = [cases[0], tickets[0], cases[5], tickets[1]]
+    found = rk.options_for(chosen, actor="s-sam")
+    assert list(found) == [c.id for c in chosen]
+    for subject in chosen:
+        assert detailed(found[subject.id]) == detailed(
+            rk.options_for([subject], actor="s-sam")[subject.id]
+        )
+
+
+def test_options_for_a_record_in_an_unknown_state_is_refused(
+    mixed: tuple[Relations, list[Case]],
+) -> None:
+    rk, cases = mixed
+    broken = attrs.evolve(cases[3], state="limbo")
+    with pytest.raises(UnknownStateValue, match="limbo") as caught:
+        rk.options_for([cases[0], broken, attrs.evolve(cases[4], state="nowhere")], actor="s-sam")
+    assert caught.value.aggregate_id == cases[3].id
+
+
+# --- an option is an immutable value ------------------------------------------------------------
+
+
+def test_options_are_immutable_values(mixed: tuple[Relations, list[Case]]) -> None:
+    rk, cases = mixed
+    options = {o.command: o for o in rk.options_for(cases[:1], actor="s-sam")[cases[0].id]}
+    accept = options["accept"]
+    assert (accept.command, accept.allowed, accept.rule_ids) == ("accept", False, ("R1",))
+    (violation,) = accept.blocked_by
+    assert accept.blocked_by is accept.blocked_by  # built once, then kept
+    assert isinstance(violation, RuleViolation)
+    assert (violation.aggregate_id, violation.actor_id, violation.command) == (
+        cases[0].id,
+        "s-sam",
+        "accept",
+    )
+    assert str(violation).startswith(f"[R1] refused 'accept' on {cases[0].id!r}")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        accept.allowed = True  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del accept.command  # type: ignore[misc]
+    assert options["acknowledge"] == Option("acknowledge", True)
+    assert options["acknowledge"] != Option("acknowledge", False)
+    assert hash(options["acknowledge"]) == hash(Option("acknowledge", True, []))
+    assert accept != Option("accept", False)  # the refusals differ
+    assert accept == Option("accept", False, accept.blocked_by)
+    assert repr(Option("refer", True)) == "Option(command='refer', allowed=True, blocked_by=())"
+    assert repr(accept) == f"Option(command='accept', allowed=False, blocked_by=({violation!r},))"
+    copy = pickle.loads(pickle.dumps(accept))
+    assert (copy.command, copy.allowed, copy.rule_ids) == ("accept", False, ("R1",))
+    assert copy.blocked_by[0].reason == violation.reason
+    match accept:
+        case Option(command, allowed, blocked_by):
+            assert (command, allowed, len(blocked_by)) == ("accept", False, 1)

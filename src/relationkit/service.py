@@ -440,18 +440,41 @@ class Relations:
         return self.options_for([self.case(case_id)], actor=actor)[case_id]
 
     def options_for(self, subjects: Iterable[A], *, actor: str) -> dict[str, list[Option]]:
-        """:meth:`options` for many aggregates at once, without building a state machine."""
+        """:meth:`options` for many aggregates at once, without building a state machine.
+
+        Every answer is the one :meth:`options` gives for that aggregate alone, judged at
+        one time against one policy; the aggregates are judged together, a workflow and a
+        state at a time (:meth:`~relationkit.workflows.engine.Workflow.options_many`).
+        Returns the options by aggregate id, in the order given.
+        """
+        listed = list(subjects)
+        by_kind: dict[str, list[A]] = {}
+        if len(set(map(type, listed))) == 1:
+            by_kind[listed[0].KIND] = listed
+        else:
+            for subject in listed:
+                by_kind.setdefault(subject.KIND, []).append(subject)
         with self.store.unit_of_work() as uow:
             actor_obj = self._actor(uow, actor)
+            base = self._attempt(uow, "", None, actor_obj)
             attempts: dict[str, Attempt] = {}
 
             def attempt_for(name: str) -> Attempt:
                 found = attempts.get(name)
                 if found is None:
-                    found = attempts[name] = self._attempt(uow, name, None, actor_obj)
+                    found = attempts[name] = attrs.evolve(base, command_name=name)
                 return found
 
-            return {s.id: self.workflows[s.KIND].options(s, attempt_for) for s in subjects}
+            answers = [
+                self.workflow_for(type(group[0])).options_many(group, attempt_for)
+                for group in by_kind.values()
+            ]
+        if len(answers) == 1:
+            return answers[0]
+        merged: dict[str, list[Option]] = {}
+        for answer in answers:
+            merged.update(answer)
+        return {s.id: merged[s.id] for s in listed}
 
     # --- integrity -------------------------------------------------------------------------
 

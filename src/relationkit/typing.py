@@ -1,13 +1,13 @@
 """The extension points of relationkit, as Protocols, and a few type aliases.
 
 Implement these to plug your own pieces in: a :class:`Clock` for time, a :class:`Rule` for a
-care rule of your business, a :class:`Listener` to hear about accepted events, a
-:class:`Directory` to look people up.
+care rule of your business (a :class:`BulkRule` if it can judge many records at once), a
+:class:`Listener` to hear about accepted events, a :class:`Directory` to look people up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import pendulum
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Actor",
+    "BulkRule",
     "Clock",
     "CommandHook",
     "Directory",
@@ -80,6 +81,31 @@ class Rule(Protocol[SubjectT]):
         ``attempt.command`` is ``None`` when relationkit only asks whether the command would
         be allowed now; check what the state of ``subject`` decides and skip what depends on
         the command's arguments.
+        """
+        ...
+
+
+@runtime_checkable
+class BulkRule(Rule[SubjectT], Protocol[SubjectT]):
+    """A :class:`Rule` that can also judge many records in one go.
+
+    Asking "what may I do now" for many records
+    (:meth:`~relationkit.service.Relations.options_for`) runs each rule on all of them. A
+    plain rule is asked record by record; a rule with ``check_many`` is asked once, which
+    matters when it queries the store (one query for the batch instead of one per record).
+    """
+
+    def check_many(
+        self, subjects: Sequence[SubjectT], attempt: Attempt
+    ) -> Iterable[tuple[int, str]]:
+        """Yield ``(position, reason)`` for each violation, ``position`` being the
+        subject's index in ``subjects``: for every subject, the same reasons in the same
+        order as ``check(subject, attempt)`` would yield.
+
+        It is only used while ``check`` is the one it was written with: a subclass that
+        overrides ``check`` alone is asked through its ``check``.
+        :func:`relationkit.rules.base.each_subject` runs ``check`` on each subject, for the
+        attempts a ``check_many`` has no faster answer for.
         """
         ...
 

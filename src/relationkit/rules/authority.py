@@ -6,6 +6,7 @@ person's title or rank.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from relationkit.domain.parties import Staff
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from relationkit.domain.aggregate import Aggregate
     from relationkit.domain.parties import Party
 
-__all__ = ["authority_problem"]
+__all__ = ["authority_problem", "authority_problems"]
 
 
 def authority_problem(
@@ -45,3 +46,21 @@ def authority_problem(
         what = "this" if subject is None else f"{subject.KIND} {subject.id!r}"
         return f"{actor.id!r} is not a party to {what}; only its own client may answer for it"
     return None
+
+
+def authority_problems(
+    subjects: Sequence[Aggregate], command: str, actor: Staff | Party, config: CareConfig
+) -> str | list[str | None] | None:
+    """:func:`authority_problem` for each of ``subjects``, worked out once when it cannot
+    differ between them.
+
+    Returns:
+        ``None`` when ``actor`` may run ``command`` on every subject, one text when they may
+        run it on none for the same reason (a member of staff's authority depends on their
+        roles, never on the record), else a list with the answer for each subject in turn
+        (a party may answer only for what concerns them).
+    """
+    if isinstance(actor, Staff):
+        return authority_problem(None, command, actor, config)
+    found = [authority_problem(s, command, actor, config) for s in subjects]
+    return found if any(p is not None for p in found) else None

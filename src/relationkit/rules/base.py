@@ -17,7 +17,7 @@ Example: a rule of your own, written as a function.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 import pendulum
@@ -31,7 +31,23 @@ if TYPE_CHECKING:
     from relationkit.domain.policy import Policy
     from relationkit.typing import Directory, Rule
 
-__all__ = ["Attempt", "FunctionRule", "Rulebook", "as_rules", "raise_violations", "rule"]
+__all__ = [
+    "Attempt",
+    "FunctionRule",
+    "Refusals",
+    "Rulebook",
+    "as_rules",
+    "batches",
+    "each_subject",
+    "raise_violations",
+    "rule",
+]
+
+Refusals: TypeAlias = "dict[int, tuple[tuple[str, str], ...]]"
+"""What :meth:`Rulebook.refusals` finds: for the position of each refused subject, its
+``(rule id, reason)`` pairs in the order the rules run."""
+
+_ManyCheck: TypeAlias = "Callable[[Sequence[Any], Attempt], Iterable[tuple[int, str]]]"
 
 
 @attrs.frozen(kw_only=True)
@@ -93,6 +109,51 @@ def rule(
     return wrap
 
 
+def each_subject(
+    rule: Rule[Any], subjects: Sequence[Any], attempt: Attempt
+) -> Iterator[tuple[int, str]]:
+    """``rule.check`` run on each of ``subjects`` in turn: ``(position, reason)`` pairs.
+
+    This is what :meth:`Rulebook.refusals` does for a rule without a ``check_many`` of its
+    own (see :class:`~relationkit.typing.BulkRule`), and what a ``check_many`` can return for
+    the attempts it has no faster answer for.
+    """
+    check = rule.check
+    for position, subject in enumerate(subjects):
+        for reason in check(subject, attempt):
+            yield position, reason
+
+
+def batches(ids: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """``ids`` in slices of at most ``size``: one ``__in`` query each, kept short enough
+    for every store (SQLite limits the parameters of one statement)."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _many_check(r: Rule[Any]) -> _ManyCheck:
+    """How :meth:`Rulebook.refusals` asks ``r`` about many subjects: its own ``check_many``
+    when it has one that was written with its ``check`` (defined by the same class, or by a
+    subclass of the one defining ``check``), else ``check`` for each subject. A subclass that
+    overrides only ``check`` is asked through its ``check``, never through an inherited
+    ``check_many`` that knows nothing of it."""
+    mro = type(r).__mro__
+    owner_of_check = next((c for c in mro if "check" in vars(c)), None)
+    owner_of_many = next((c for c in mro if "check_many" in vars(c)), None)
+    if (
+        owner_of_check is not None
+        and owner_of_many is not None
+        and mro.index(owner_of_many) <= mro.index(owner_of_check)
+    ):
+        many: _ManyCheck = getattr(r, "check_many")  # noqa: B009 - an optional method
+        return many
+
+    def one_by_one(subjects: Sequence[Any], attempt: Attempt) -> Iterator[tuple[int, str]]:
+        return each_subject(r, subjects, attempt)
+
+    return one_by_one
+
+
 def as_rules(rules: Iterable[Rule[Any]]) -> tuple[Rule[Any], ...]:
     """attrs converter: a tuple of rules, each checked to look like a rule."""
     found = tuple(rules)
@@ -117,6 +178,9 @@ class Rulebook:
     _index: dict[tuple[str, str], tuple[Rule[Any], ...]] = attrs.field(
         init=False, repr=False, eq=False
     )
+    _many: dict[tuple[str, str], tuple[tuple[str, _ManyCheck], ...]] = attrs.field(
+        init=False, repr=False, eq=False
+    )
 
     def __attrs_post_init__(self) -> None:
         index: dict[tuple[str, str], list[Rule[Any]]] = {}
@@ -124,6 +188,8 @@ class Rulebook:
             for command in r.commands:
                 index.setdefault((r.kind, command), []).append(r)
         object.__setattr__(self, "_index", {k: tuple(v) for k, v in index.items()})
+        many = {k: tuple((r.id, _many_check(r)) for r in v) for k, v in index.items()}
+        object.__setattr__(self, "_many", many)
 
     def __iter__(self) -> Iterator[Rule[Any]]:
         return iter(self.rules)
@@ -150,6 +216,40 @@ class Rulebook:
                         reason=reason,
                     )
                 )
+        return found
+
+    def refusals(self, kind: str, subjects: Sequence[Aggregate], attempt: Attempt) -> Refusals:
+        """What the rules governing ``attempt`` say about each of ``subjects`` (all of
+        ``kind``) at once: ``{position: ((rule id, reason), ...)}`` for the refused ones.
+
+        The same reasons, in the same order, as :meth:`violations` run on each subject, but
+        without building an exception for each, and letting rules that have a
+        ``check_many`` (:class:`~relationkit.typing.BulkRule`) answer for all subjects
+        together, with one store query instead of one per subject. This is how "what may I
+        do now" is answered for many aggregates.
+
+        Raises:
+            InvalidInput: a rule's ``check_many`` named a position that is not one of
+                ``subjects``.
+        """
+        found: Refusals = {}
+        count = len(subjects)
+        for rule_id, many in self._many.get((kind, attempt.command_name), ()):
+            # Many subjects are refused for the same reason: keep each pair once.
+            alike: dict[str, tuple[tuple[str, str]]] = {}
+            for position, reason in many(subjects, attempt):
+                if position < 0 or position >= count:
+                    raise InvalidInput(
+                        f"refused: rule {rule_id!r} answered for subject {position!r} of "
+                        f"{count}; check_many must name each subject by its position in the "
+                        "sequence it was given (0 for the first); fix the rule.",
+                        field="check_many",
+                    )
+                one = alike.get(reason)
+                if one is None:
+                    one = alike[reason] = ((rule_id, reason),)
+                earlier = found.get(position)
+                found[position] = one if earlier is None else earlier + one
         return found
 
     def enforce(self, subject: Aggregate, attempt: Attempt) -> None:

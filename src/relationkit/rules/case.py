@@ -11,14 +11,14 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import attrs
 
 from relationkit.domain.case import ACCEPT, COMPROMISE, Case, Consult, Decline, Defer, Refer
 from relationkit.domain.case import Compromise as CompromiseCommand
-from relationkit.rules.base import Attempt
+from relationkit.rules.base import Attempt, each_subject
 
 __all__ = [
     "DECIDING_COMMANDS",
@@ -50,23 +50,41 @@ class HeardBeforeDeciding:
 
     def check(self, subject: Case, attempt: Attempt) -> Iterator[str]:
         """Refuse unless the client confirmed the latest paraphrase."""
-        if subject.heard:
-            return
-        if subject.pending_paraphrase is not None:
-            yield (
-                "the client has not yet confirmed the paraphrase of their concern; "
-                "ask them to confirm it (confirm_heard) or correct it first"
-            )
-        elif subject.paraphrases and subject.paraphrases[-1].outcome == "corrected":
-            yield (
-                "the client corrected the last paraphrase; restate their concern again "
-                "(acknowledge) and have them confirm it before answering"
-            )
-        else:
-            yield (
-                "the client's concern was not yet acknowledged; restate it in your own words "
-                "(acknowledge) and have the client confirm it before answering"
-            )
+        if not subject.heard:
+            yield _not_heard(subject)
+
+    def check_many(self, subjects: Sequence[Case], attempt: Attempt) -> list[tuple[int, str]]:
+        """:meth:`check` for each of ``subjects``."""
+        return [
+            (position, _not_heard(subject))
+            for position, subject in enumerate(subjects)
+            if not subject.heard
+        ]
+
+
+_UNCONFIRMED = (
+    "the client has not yet confirmed the paraphrase of their concern; "
+    "ask them to confirm it (confirm_heard) or correct it first"
+)
+_CORRECTED = (
+    "the client corrected the last paraphrase; restate their concern again "
+    "(acknowledge) and have them confirm it before answering"
+)
+_UNACKNOWLEDGED = (
+    "the client's concern was not yet acknowledged; restate it in your own words "
+    "(acknowledge) and have the client confirm it before answering"
+)
+
+
+def _not_heard(case: Case) -> str:
+    """Why ``case`` (not heard) cannot be answered yet, and what to do."""
+    paraphrases = case.paraphrases
+    if not paraphrases:
+        return _UNACKNOWLEDGED
+    outcome = paraphrases[-1].outcome
+    if outcome is None:
+        return _UNCONFIRMED
+    return _CORRECTED if outcome == "corrected" else _UNACKNOWLEDGED
 
 
 @attrs.frozen
@@ -107,6 +125,13 @@ class ReasonedAnswers:
             if command.client_gives is None:
                 yield "a compromise must say what the client gives; pass client_gives"
 
+    def check_many(self, subjects: Sequence[Case], attempt: Attempt) -> Iterable[tuple[int, str]]:
+        """:meth:`check` for each of ``subjects``: nothing to say when only asking, since
+        the rule judges the command's arguments alone."""
+        if attempt.command is None:
+            return ()
+        return each_subject(self, subjects, attempt)
+
 
 @attrs.frozen
 class BuyingTime:
@@ -143,16 +168,9 @@ class BuyingTime:
                     f"{config.max_deferral.in_words()}; promise a reply by {latest} at the latest"
                 )
         elif attempt.command_name == "decline":
-            needed = config.consultations_for_decline
-            if subject.escalated:
-                needed = max(needed, config.consultations_for_escalated_decline)
-            have = len(subject.consultations_this_round(excluding=attempt.actor.id))
-            if have < needed:
-                what = "an escalated case" if subject.escalated else "a case"
-                yield (
-                    f"declining {what} needs {needed} consultation(s) with colleagues, "
-                    f"{have} recorded; consult a colleague (consult) before saying no"
-                )
+            reason = _too_few_consultations(subject, attempt)
+            if reason is not None:
+                yield reason
         elif attempt.command_name == "consult" and isinstance(command, Consult):
             if command.colleague_id == attempt.actor.id:
                 yield "one cannot consult oneself; name a colleague"
@@ -161,6 +179,40 @@ class BuyingTime:
                     f"{command.colleague_id!r} is not a member of staff; consult a colleague "
                     "who is registered as staff"
                 )
+
+    def check_many(self, subjects: Sequence[Case], attempt: Attempt) -> Iterable[tuple[int, str]]:
+        """:meth:`check` for each of ``subjects``."""
+        if attempt.command_name == "decline":
+            config = attempt.config
+            plain = config.consultations_for_decline
+            escalated = max(plain, config.consultations_for_escalated_decline)
+            return (
+                (position, reason)
+                for position, subject in enumerate(subjects)
+                if (escalated if subject.escalated else plain) > 0
+                and (reason := _too_few_consultations(subject, attempt)) is not None
+            )
+        if attempt.command is None:
+            return ()  # a deferral's and a consultation's checks judge their arguments
+        return each_subject(self, subjects, attempt)
+
+
+def _too_few_consultations(case: Case, attempt: Attempt) -> str | None:
+    """Why declining ``case`` needs more consultations first, or ``None`` (R3)."""
+    config = attempt.config
+    needed = config.consultations_for_decline
+    if case.escalated:
+        needed = max(needed, config.consultations_for_escalated_decline)
+    if needed <= 0:
+        return None
+    have = len(case.consultations_this_round(excluding=attempt.actor.id))
+    if have >= needed:
+        return None
+    what = "an escalated case" if case.escalated else "a case"
+    return (
+        f"declining {what} needs {needed} consultation(s) with colleagues, "
+        f"{have} recorded; consult a colleague (consult) before saying no"
+    )
 
 
 @attrs.frozen
@@ -195,6 +247,13 @@ class RespectfulReferral:
         if command.handoff_note is None:
             yield ("a referral needs a hand-off note for whoever takes over; pass handoff_note")
 
+    def check_many(self, subjects: Sequence[Case], attempt: Attempt) -> Iterable[tuple[int, str]]:
+        """:meth:`check` for each of ``subjects``: nothing to say when only asking, since
+        the rule judges the referral's arguments alone."""
+        if attempt.command is None:
+            return ()
+        return each_subject(self, subjects, attempt)
+
 
 @attrs.frozen
 class WorkFollowsAgreement:
@@ -211,12 +270,25 @@ class WorkFollowsAgreement:
     def check(self, subject: Case, attempt: Attempt) -> Iterator[str]:
         """Refuse work unless the current decision is an acceptance or a compromise."""
         decision = subject.decision
-        if decision is None or decision.kind not in (ACCEPT, COMPROMISE):
-            kind = "no decision" if decision is None else f"a {decision.kind}"
-            yield (
-                f"the case carries {kind}; work starts after accept or compromise; "
-                "resolve the case instead"
-            )
+        if decision is None or decision.kind not in _AGREED:
+            yield _no_agreement(decision)
+
+    def check_many(self, subjects: Sequence[Case], attempt: Attempt) -> Iterator[tuple[int, str]]:
+        """:meth:`check` for each of ``subjects``."""
+        for position, subject in enumerate(subjects):
+            decision = subject.decision
+            if decision is None or decision.kind not in _AGREED:
+                yield position, _no_agreement(decision)
+
+
+_AGREED = (ACCEPT, COMPROMISE)
+
+
+def _no_agreement(decision: Any) -> str:
+    kind = "no decision" if decision is None else f"a {decision.kind}"
+    return (
+        f"the case carries {kind}; work starts after accept or compromise; resolve the case instead"
+    )
 
 
 def case_rules() -> tuple[Any, ...]:

@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import ClassVar
 
 import attrs
@@ -32,7 +32,7 @@ from relationkit.domain.feedback import (
     OpenRecovery,
 )
 from relationkit.domain.parties import MANAGER, Staff
-from relationkit.rules.base import Attempt
+from relationkit.rules.base import Attempt, batches
 
 __all__ = [
     "CLOSED_CASE_STATES",
@@ -74,10 +74,29 @@ class EndOfCaseFeedback:
             requested_at__ge=_round_start(subject),
         )
         if not asked:
-            yield (
-                "the client was not asked for end-of-case feedback; request it first "
-                "(Feedback.request(case_id, kind='end_of_case')); their answer stays optional"
-            )
+            yield _NOT_ASKED
+
+    def check_many(self, subjects: Sequence[Case], attempt: Attempt) -> Iterator[tuple[int, str]]:
+        """:meth:`check` for each of ``subjects``, with one query for a batch of cases
+        instead of one count per case."""
+        latest: dict[str, pendulum.DateTime] = {}
+        for chunk in batches([s.id for s in subjects]):
+            for request in attempt.directory.select(
+                FeedbackRequest, case_id__in=chunk, kind=END_OF_CASE
+            ):
+                known = latest.get(request.case_id)
+                if known is None or request.requested_at > known:
+                    latest[request.case_id] = request.requested_at
+        for position, subject in enumerate(subjects):
+            asked = latest.get(subject.id)
+            if asked is None or asked < _round_start(subject):
+                yield position, _NOT_ASKED
+
+
+_NOT_ASKED = (
+    "the client was not asked for end-of-case feedback; request it first "
+    "(Feedback.request(case_id, kind='end_of_case')); their answer stays optional"
+)
 
 
 @attrs.frozen

@@ -42,6 +42,7 @@ from relationkit.domain.promise import (
 )
 from relationkit.domain.values import frozen_roles
 from relationkit.exceptions import InvalidInput, OutOfRange
+from relationkit.rules.base import each_subject
 
 if TYPE_CHECKING:
     from relationkit.rules.base import Attempt
@@ -383,6 +384,20 @@ class ExpectationsSettled:
                         f"{offering.id!r} ({', '.join(offering.scope)}); match it to a "
                         "scope item it has, or reset the expectation with the client"
                     )
+
+    def check_many(self, subjects: Sequence[Case], attempt: Attempt) -> Iterable[tuple[int, str]]:
+        """:meth:`check` for each of ``subjects``: a plan waits for unsettled expectations;
+        an expectation command has nothing to check until its arguments are given."""
+        if attempt.command_name in PLAN_COMMANDS:
+            return (
+                (position, reason)
+                for position, subject in enumerate(subjects)
+                if subject.expectations
+                for reason in _unsettled(subject, "committing to a plan")
+            )
+        if attempt.command is None:
+            return ()
+        return each_subject(self, subjects, attempt)
 
 
 def _unsettled(case: Case, what: str) -> Iterable[str]:
