@@ -247,7 +247,7 @@ def test_each_update_in_time_keeps_its_promise_and_promises_the_next(world: Worl
     )
     world.clock.advance(hours=20)
     t = world.r.update_client(t.id, actor="s-al", message="Telco reproduced it.")
-    first, second = world.rk.promises.updates_owed(t.id)
+    first, second = world.rk.promises.update_promises(t.id)
     assert (first.state, first.settled_at) == ("kept", START.add(hours=20))
     assert "Telco reproduced it." in (first.outcome_note or "")
     assert (second.id, second.state) == (t.update_promise_id, "made")
@@ -258,11 +258,11 @@ def test_each_update_in_time_keeps_its_promise_and_promises_the_next(world: Worl
     t = world.r.relay_fix(t.id, actor="s-al", message="Install firmware 5.2.")
     assert t.next_update_due is None
     assert t.update_promise_id is None
-    assert [p.state for p in world.rk.promises.updates_owed(t.id)] == ["kept", "kept"]
+    assert [p.state for p in world.rk.promises.update_promises(t.id)] == ["kept", "kept"]
     assert open_updates(world) == []
     t = world.r.update_client(t.id, actor="s-al", message="Did it help?")  # owed no more
     t = world.r.client_confirmed(t.id, actor="s-al")
-    assert len(world.rk.promises.updates_owed(t.id)) == 2
+    assert len(world.rk.promises.update_promises(t.id)) == 2
     assert world.rk.promises.keeping_rate(relationship=t.relationship_id).rate == 1.0
     assert world.r.updates_due(START.add(years=1)) == []
 

@@ -442,7 +442,10 @@ class Case(Aggregate):
         opened_at: when.
         owner_id: the staff member looking after it (the opener, until someone else
             acknowledges it).
-        relationship_id: the relationship it belongs to, if any.
+        relationship_id: the relationship it belongs to; :meth:`Relations.open_case
+            <relationkit.service.Relations.open_case>` always sets it, starting the client's
+            relationship with their first case (``None`` only on cases created directly with
+            an ``OpenCase`` that names none).
         product: the product the problem concerns, if any (part of its signature, R8).
         category: the kind of problem, if given (part of its signature).
         problem_key: the application's own key for the problem (part of its signature).

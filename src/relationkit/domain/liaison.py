@@ -216,7 +216,7 @@ class VendorTicket(Aggregate):
         case_id: the client's case.
         client_id: the client.
         vendor_id: the vendor.
-        relationship_id: the client's relationship the case belongs to, if any.
+        relationship_id: the client's relationship the case belongs to.
         problem: the problem as described to the vendor.
         vendor_reference: the vendor's own reference for it.
         opened_by: who escalated it.

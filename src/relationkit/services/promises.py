@@ -411,7 +411,7 @@ class Promises:
         """The promise's events, oldest first."""
         return self._rk.timeline(promise_id, Promise)
 
-    def updates_owed(self, ticket: str) -> list[Promise]:
+    def update_promises(self, ticket: str) -> list[Promise]:
         """The update promises of a vendor ticket, oldest first: what the client was promised
         while the vendor worked, and whether each was kept, broken or is still open."""
         with self._rk.store.unit_of_work() as uow:
