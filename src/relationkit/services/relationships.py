@@ -550,9 +550,15 @@ class Relationships:
         """Hand a case's problem to a vendor, promising the client updates every
         ``update_every`` (``client_update_every`` if omitted).
 
+        The first update is promised at once: an update promise (see
+        :mod:`relationkit.services.promises`) owned by ``actor``, made to the client and due
+        a cadence from now, in the same transaction as the ticket. Like any promise on a
+        case, it waits until the client confirmed being heard (R1).
+
         Raises:
             NotFound: no such case or party.
             WrongPartyKind: ``vendor`` is not a :class:`~relationkit.domain.parties.Vendor`.
+            RuleViolation: a care rule refused the ticket or its update promise.
         """
         case = self._rk.case(text(case_id, "case_id"))
         settings = self.settings
@@ -611,7 +617,8 @@ class Relationships:
         return self._ticket(ticket_id, ProvideFix(fix=fix, responded_at=responded_at), actor)
 
     def relay_fix(self, ticket_id: str, *, actor: str, message: str) -> VendorTicket:
-        """Record that the fix was passed on to the client, with what they were told."""
+        """Record that the fix was passed on to the client, with what they were told: the
+        last update, which keeps the open update promise (if in time) and ends the cadence."""
         return self._ticket(ticket_id, RelayFix(message=message), actor)
 
     def client_confirmed(
@@ -621,7 +628,8 @@ class Relationships:
         return self._ticket(ticket_id, ConfirmFix(note=note), actor)
 
     def update_client(self, ticket_id: str, *, actor: str, message: str) -> VendorTicket:
-        """Record an update given to the client; the next one falls due a cadence later."""
+        """Record an update given to the client: it keeps the open update promise (if in
+        time), and the next update, a cadence later, is promised."""
         return self._ticket(ticket_id, UpdateClient(message=message), actor)
 
     def ticket(self, ticket_id: str) -> VendorTicket:
