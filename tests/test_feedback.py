@@ -480,13 +480,15 @@ def test_the_feedback_example_tells_its_story_the_same_way_every_time() -> None:
         for _ in range(2)
     ]
     assert runs[0] == runs[1]
+    words = " ".join(runs[0].split())  # the example wraps long lines
     for expected in (
-        "the sweep asked Dana how it is going (check_in)",
-        "Closing refused: [R7]",
-        "Recovery follow-up owned by Tomás Ferreira",
-        "Health before the end of the work:",
-        "Relationship is now 'at_risk' (RelationshipAtRisk)",
-        "Flagged on case-8 event 1 (CaseOpened)",
-        "Every timeline verified: True",
+        "the feedback sweep asks Dana how it is going",
+        "REFUSED Priya closes the case without asking Dana how it went R7:",
+        "A low answer opens a service-recovery follow-up, owned by Tomás Ferreira",
+        "The relationship's health while the work goes on: health of rel-dana: 89.8/100",
+        "it is now at risk: health of rel-dana: 73.0/100, at risk",
+        "RelationshipAtRisk",
+        "relationkit flags it on the record: s-priya acknowledged version 1, since replaced",
+        "Timelines checked: 5, all intact.",
     ):
-        assert expected in runs[0]
+        assert expected in words
