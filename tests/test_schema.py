@@ -13,6 +13,7 @@ import pytest
 from relationkit import Client, SchemaError
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.case import Case
+from relationkit.domain.policy import Acknowledgement
 from relationkit.domain.promise import Promise
 from relationkit.domain.relationship import Relationship
 from relationkit.store import schema
@@ -183,6 +184,13 @@ def test_the_questions_the_services_ask_read_an_index(tmp_path: Path) -> None:
                 assert steps, plan
                 assert all(step.startswith("SEARCH") for step in steps), (where, plan)
                 assert any(index in step for step in steps), (where, plan)
+            statements = []
+            conn.set_trace_callback(statements.append)
+            uow.records_between(Acknowledgement, "000000002@", "000000002@2026")
+            conn.set_trace_callback(None)
+            (sql,) = [s for s in statements if "FROM rk_records" in s]
+            plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+            assert plan[0].startswith("SEARCH rk_records USING INDEX rk_records__kind__sort_key")
     finally:
         store.close()
 
@@ -191,3 +199,29 @@ def test_overdue_promises_have_their_own_indexed_column() -> None:
     kt = kind_table(Promise)
     assert ("open_due_at", "text") in kt.indexed
     assert ("open_due_at",) in {i.columns for i in kt.table.indexes}
+
+
+def test_a_version_1_database_gets_indexed_record_sort_keys(sql_url: str, raw_sql: Any) -> None:
+    ack = Acknowledgement(staff_id="s-1", version=3, at=_AT)
+    store = open_store(sql_url)
+    with store.unit_of_work() as uow:
+        uow.put(ack)
+        uow.put(Client(id="c-1", name="Ana"))
+        uow.commit()
+    store.close()
+    # what relationkit 0.1 left: no sort keys, schema version 1
+    raw_sql("DROP INDEX rk_records__kind__sort_key")
+    raw_sql("ALTER TABLE rk_records DROP COLUMN sort_key")
+    raw_sql("UPDATE rk_schema SET version = 1")
+    store = open_store(sql_url)
+    try:
+        with store.unit_of_work() as uow:
+            assert uow.records_between(Acknowledgement, "000000003@") == [ack]
+            assert uow.get_record(Client, "c-1").name == "Ana"
+    finally:
+        store.close()
+    assert raw_sql("SELECT version FROM rk_schema ORDER BY version") == [(1,), (2,)]
+    assert raw_sql("SELECT kind, sort_key FROM rk_records ORDER BY kind") == [
+        ("party", None),
+        ("policy_ack", "000000003@2026-01-05T09:00:00.000000Z"),
+    ]

@@ -97,7 +97,7 @@ from relationkit.rules.feedback import (
 )
 from relationkit.rules.policy import LapsedAcknowledgement
 from relationkit.serialization import converter
-from relationkit.store.codec import RecordType, register_record_type
+from relationkit.store.codec import RecordType, index_value, register_record_type
 from relationkit.sweeps import Written, process_due
 
 if TYPE_CHECKING:
@@ -114,10 +114,15 @@ def _record(name: str, cls: type) -> RecordType:
     )
 
 
+def _ack_key(ack: Acknowledgement) -> str:
+    """Acknowledgements sort by policy version, then by when they were given."""
+    return f"{ack.version:09d}@{index_value(ack.at)}"
+
+
 def register_feedback_records() -> None:
     """Teach every store the records this module keeps: policy acknowledgements, R11
     flags, last contacts and entitlements (done on import)."""
-    register_record_type(_record("policy_ack", Acknowledgement))
+    register_record_type(attrs.evolve(_record("policy_ack", Acknowledgement), sort_key=_ack_key))
     register_record_type(_record("policy_flag", PolicyLapseFlag))
     register_record_type(_record("contact", Contact))
     register_record_type(_record("entitlement", Entitlement))
@@ -641,6 +646,31 @@ class Feedback:
             staff = [s.id for s in uow.records(Staff)]
             acks = uow.records(Acknowledgement)
         return due_for_reminder(staff, acks, policy, now=now, lapse=self.config.policy_ack_lapse)
+
+    def lapsing(self, by: pendulum.DateTime | None = None) -> list[AcknowledgementStatus]:
+        """Staff whose acknowledgement of the policy in force lapses by ``by`` (now if
+        omitted), those already lapsed included, soonest first. It reads two ranges of an
+        index (acknowledgements of the version in force given up to ``policy_ack_lapse``
+        before ``by``, and those given since), not every acknowledgement. People who never
+        acknowledged the version in force are not listed here; :meth:`reminders` lists
+        everyone who is due."""
+        by = self._now(by)
+        policy = self._rk.current_policy()
+        if policy is None:
+            return []
+        lapse = self.config.policy_ack_lapse
+        version = f"{policy.version:09d}@"
+        cutoff = version + index_value(by - lapse + pendulum.duration(microseconds=1))
+        with self._rk.store.unit_of_work() as uow:
+            old = uow.records_between(Acknowledgement, version, cutoff)
+            renewed = {
+                a.staff_id for a in uow.records_between(Acknowledgement, cutoff, version[:-1] + "A")
+            }
+        statuses = [
+            acknowledgement_status(staff_id, old, policy, now=by, lapse=lapse)
+            for staff_id in sorted({a.staff_id for a in old} - renewed)
+        ]
+        return sorted(statuses, key=lambda s: (s.lapses_at, s.staff_id))
 
     def flags(
         self, *, aggregate_id: str | None = None, staff_id: str | None = None

@@ -38,6 +38,12 @@ A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
 
 
+def _record_id(record: Any) -> str:
+    from relationkit.store.codec import record_type
+
+    return record_type(record).key(record)
+
+
 class UnitOfWork(abc.ABC):
     """One transaction against a store. Use it as a context manager."""
 
@@ -136,6 +142,27 @@ class UnitOfWork(abc.ABC):
     @abc.abstractmethod
     def records(self, cls: type[R]) -> list[R]:
         """Every stored record of ``cls``, by id."""
+
+    def records_between(
+        self, cls: type[R], start: str | None = None, stop: str | None = None
+    ) -> list[R]:
+        """Records of ``cls`` whose sort key (:attr:`RecordType.sort_key
+        <relationkit.store.codec.RecordType.sort_key>`) is at least ``start`` and below
+        ``stop`` (either end open when ``None``), by sort key then id. The SQL stores read
+        an index; this default filters :meth:`records`.
+
+        Raises:
+            InvalidInput: records of ``cls`` keep no sort key.
+        """
+        from relationkit.store.codec import record_sort_key, sort_keyed
+
+        sort_keyed(cls)
+        found = [(record_sort_key(r), _record_id(r), r) for r in self.records(cls)]
+        return [
+            r
+            for key, _, r in sorted(found, key=lambda f: (f[0] or "", f[1]))
+            if key is not None and (start is None or key >= start) and (stop is None or key < stop)
+        ]
 
     # --- transaction ----------------------------------------------------------------------
 

@@ -36,8 +36,10 @@ __all__ = [
     "encode_record",
     "encoder",
     "index_value",
+    "record_sort_key",
     "record_type",
     "register_record_type",
+    "sort_keyed",
     "split_lookup",
 ]
 
@@ -192,6 +194,10 @@ class RecordType:
         key: the record's id.
         encode: record → JSON-ready data.
         decode: JSON-ready data → record.
+        sort_key: an optional text the store keeps in an indexed column, so that
+            :meth:`~relationkit.store.base.UnitOfWork.records_between` reads a range of
+            records without loading the others (text order must be the order wanted:
+            times as :func:`index_value` writes them, numbers zero-padded).
     """
 
     name: str
@@ -199,6 +205,7 @@ class RecordType:
     key: Callable[[Any], str]
     encode: Callable[[Any], Any]
     decode: Callable[[Any], Any]
+    sort_key: Callable[[Any], str | None] | None = None
 
 
 def _encode_party(party: Party) -> dict[str, Any]:
@@ -253,6 +260,24 @@ def record_type(cls_or_obj: Any) -> RecordType:
         "register it with relationkit.store.codec.register_record_type first.",
         field="record",
     )
+
+
+def sort_keyed(cls: type) -> RecordType:
+    """The record type of ``cls``, checked to keep a sort key."""
+    record = record_type(cls)
+    if record.sort_key is None:
+        raise InvalidInput(
+            f"refused: reading {record.name} records by sort key; that record type keeps "
+            "none; read them all with records(), or register the type with a sort_key.",
+            field="cls",
+        )
+    return record
+
+
+def record_sort_key(obj: Any) -> str | None:
+    """The record's :attr:`RecordType.sort_key`, or ``None`` if its type keeps none."""
+    record = record_type(obj)
+    return None if record.sort_key is None else record.sort_key(obj)
 
 
 def encode_record(obj: Any) -> tuple[str, str, str]:

@@ -31,11 +31,13 @@ from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.case import Case, OpenCase, RecordStatement
 from relationkit.domain.events import Event, chain
 from relationkit.domain.parties import Client, Party, Staff
+from relationkit.domain.policy import Acknowledgement
 from relationkit.domain.promise import Promise
 from relationkit.domain.relationship import Relationship
 from relationkit.exceptions import ConcurrencyError, InvalidInput, NotFound
 from relationkit.serialization import converter
 from relationkit.store.base import Store, UnitOfWork
+from relationkit.store.codec import index_value
 
 __all__ = ["StoreContract"]
 
@@ -478,6 +480,34 @@ class StoreContract:
             assert uow.find_record(Staff, "c-1") is None
             with pytest.raises(NotFound):
                 uow.get_record(Client, "c-3")
+
+    def test_policy_acknowledgements_are_read_by_version_and_time(self, store: Store) -> None:
+        from relationkit.services.feedback import register_feedback_records
+
+        register_feedback_records()  # acknowledgements sort by policy version, then time
+        acks = [
+            Acknowledgement(staff_id="s-1", version=1, at=_AT.subtract(days=400)),
+            Acknowledgement(staff_id="s-2", version=2, at=_AT.subtract(days=300)),
+            Acknowledgement(staff_id="s-1", version=2, at=_AT.subtract(days=10)),
+            Acknowledgement(staff_id="s-3", version=2, at=_AT.subtract(days=366)),
+            Acknowledgement(staff_id="s-4", version=10, at=_AT.subtract(days=500)),
+        ]
+        with store.unit_of_work() as uow:
+            for ack in acks:
+                uow.put(ack)
+            uow.put(Client(id="c-1", name="Ana"))
+            uow.commit()
+        key = "{:09d}@".format
+        cutoff = key(2) + str(index_value(_AT.subtract(days=365)))
+        with store.unit_of_work() as uow:
+            lapsed = uow.records_between(Acknowledgement, key(2), cutoff)
+            assert [a.id for a in lapsed] == ["s-3@2"]
+            since = uow.records_between(Acknowledgement, cutoff, key(3))
+            assert [a.id for a in since] == ["s-2@2", "s-1@2"]  # by time, not by id
+            assert len(uow.records_between(Acknowledgement)) == 5
+            assert [a.id for a in uow.records_between(Acknowledgement, key(10))] == ["s-4@10"]
+            with pytest.raises(InvalidInput, match="sort key"):
+                uow.records_between(Client, "a", "z")
 
     def test_a_committed_unit_of_work_is_durable(self, store: Store) -> None:
         uow: UnitOfWork

@@ -11,7 +11,9 @@ Fixed tables:
 * ``rk_schema``: one row per schema version applied (the current version is the largest);
 * ``rk_kinds``: which aggregate kinds have a table here, and which attributes it indexes;
 * ``rk_events``: every event, unique on ``(kind, aggregate_id, sequence)``;
-* ``rk_records``: plain records (parties, staff, policies …) as JSON.
+* ``rk_records``: plain records (parties, staff, policies …) as JSON, with an optional sort
+  key (indexed with the kind) for record types that are read by ranges, such as policy
+  acknowledgements by version and time.
 
 Each aggregate class gets its own table, ``rk_agg_<kind>``, created the first time the
 class is used: ``id``, ``version``, the JSON ``snapshot`` and one column per attribute the
@@ -68,7 +70,7 @@ __all__ = [
     "schema_version",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The schema version this relationkit writes and reads."""
 
 
@@ -210,10 +212,13 @@ EVENTS = Table(
     ),
     ("kind", "aggregate_id", "sequence"),
 )
+_SORT_KEY = Column("sort_key", nullable=True)
+_RECORDS_BY_SORT_KEY = Index("rk_records__kind__sort_key", "rk_records", ("kind", "sort_key"))
 RECORDS = Table(
     "rk_records",
-    (Column("kind"), Column("id"), Column("data")),
+    (Column("kind"), Column("id"), Column("data"), _SORT_KEY),
     ("kind", "id"),
+    (_RECORDS_BY_SORT_KEY,),
 )
 TABLES = (SCHEMA, KINDS, EVENTS, RECORDS)
 """Every fixed table, in creation order."""
@@ -348,10 +353,35 @@ class Migration:
     apply: Callable[[Connection], None] | None = None
 
 
-MIGRATIONS: dict[int, Migration] = {}
-"""Migrations by the version they produce. Version 1 is the first published schema, so there
-are none yet; when the schema changes, add ``Migration(SCHEMA_VERSION + 1, …)`` here, describe
-the new shape in the tables above, and raise :data:`SCHEMA_VERSION`."""
+def _fill_sort_keys(conn: Connection) -> None:
+    from relationkit.store.codec import _RECORD_TYPES, decode_record, record_sort_key
+
+    for record in list(_RECORD_TYPES.values()):
+        if record.sort_key is None:
+            continue
+        rows = conn.query("SELECT id, data FROM rk_records WHERE kind = ?", (record.name,))
+        for record_id, data in rows:
+            key = record_sort_key(decode_record(record.name, record_id, data))
+            conn.run(
+                "UPDATE rk_records SET sort_key = ? WHERE kind = ? AND id = ?",
+                (key, record.name, record_id),
+            )
+
+
+MIGRATIONS: dict[int, Migration] = {
+    2: Migration(
+        2,
+        "records keep an indexed sort key (policy acknowledgements by version and time)",
+        steps=lambda d: [
+            d.add_column(RECORDS.name, _SORT_KEY),
+            d.create_index(_RECORDS_BY_SORT_KEY),
+        ],
+        apply=_fill_sort_keys,
+    ),
+}
+"""Migrations by the version they produce (version 1 is the first published schema). When
+the schema changes, add ``Migration(SCHEMA_VERSION + 1, …)`` here, describe the new shape in
+the tables above, and raise :data:`SCHEMA_VERSION`."""
 
 
 def _now_text() -> str:

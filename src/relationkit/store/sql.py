@@ -29,7 +29,9 @@ from relationkit.store.codec import (
     encode_event,
     encode_record,
     index_value,
+    record_sort_key,
     record_type,
+    sort_keyed,
     split_lookup,
 )
 from relationkit.store.schema import Dialect, KindTable, ensure_kind
@@ -359,10 +361,27 @@ class SqlUnitOfWork(UnitOfWork):
         session = self.session
         session.begin_write()
         session.run(
-            "INSERT INTO rk_records (kind, id, data) VALUES (?, ?, ?) "
-            "ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data",
-            (kind, record_id, text),
+            "INSERT INTO rk_records (kind, id, data, sort_key) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, "
+            "sort_key = excluded.sort_key",
+            (kind, record_id, text, record_sort_key(record)),
         )
+
+    def records_between(
+        self, cls: type[R], start: str | None = None, stop: str | None = None
+    ) -> list[R]:
+        kind = sort_keyed(cls).name
+        sql = "SELECT id, data FROM rk_records WHERE kind = ? AND sort_key IS NOT NULL"
+        params: list[Any] = [kind]
+        if start is not None:
+            sql += " AND sort_key >= ?"
+            params.append(start)
+        if stop is not None:
+            sql += " AND sort_key < ?"
+            params.append(stop)
+        rows = self.session.query(sql + " ORDER BY sort_key, id", params)
+        found = [decode_record(kind, row[0], row[1]) for row in rows]
+        return [r for r in found if isinstance(r, cls)]
 
     def find_record(self, cls: type[R], record_id: str) -> R | None:
         kind = record_type(cls).name
