@@ -39,6 +39,7 @@ __all__ = [
     "converter",
     "datetime_from_text",
     "datetime_to_text",
+    "is_immutable",
     "make_converter",
     "make_decoder",
     "make_encoder",
@@ -47,8 +48,14 @@ __all__ = [
 T = TypeVar("T")
 
 
+_Timezone = pendulum.Timezone
+
+
 def datetime_to_text(value: pendulum.DateTime) -> str:
     """``ISO-8601[zone]``: the instant and the name of its time zone."""
+    zone = value.tzinfo
+    if zone.__class__ is _Timezone:  # the usual case, without pendulum's property lookups
+        return f"{value.isoformat()}[{zone.key}]"
     return f"{value.isoformat()}[{value.timezone_name}]"
 
 
@@ -578,3 +585,23 @@ def make_encoder(cls: type[T], conv: cattrs.Converter | None = None) -> Callable
         hook: Callable[[T], Any] = compiler.ns[name]
         return hook
     return compiler.compiled(name)
+
+
+_IMMUTABLE: dict[type, bool] = {}
+
+
+def is_immutable(cls: type) -> bool:
+    """Whether every ``cls`` is immutable all the way down: a frozen attrs class whose
+    fields hold only text, numbers, booleans, times, durations, tuples, frozensets or such
+    classes. Equal instances of such a class can be shared.
+
+    Example:
+        >>> from relationkit.domain.parties import Staff
+        >>> from relationkit.domain.case import Case
+        >>> is_immutable(Staff), is_immutable(Case)
+        (True, False)
+    """
+    known = _IMMUTABLE.get(cls)
+    if known is None:
+        known = _IMMUTABLE[cls] = _Compiler(converter).immutable(cls)
+    return known

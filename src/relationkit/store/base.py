@@ -139,6 +139,16 @@ class UnitOfWork(abc.ABC):
             raise NotFound(getattr(cls, "__name__", "record").lower(), record_id)
         return found
 
+    def find_first_record(self, classes: Sequence[type], record_id: str) -> Any | None:
+        """The record with that id of the first of ``classes`` that has one, or ``None``
+        (a command's actor is a staff member or a party). Stores that can look them all up
+        at once do (the SQL stores, in one query)."""
+        for cls in classes:
+            found = self.find_record(cls, record_id)
+            if found is not None:
+                return found
+        return None
+
     @abc.abstractmethod
     def records(self, cls: type[R]) -> list[R]:
         """Every stored record of ``cls``, by id."""
@@ -165,6 +175,12 @@ class UnitOfWork(abc.ABC):
         ]
 
     # --- transaction ----------------------------------------------------------------------
+
+    def begin_write(self) -> None:  # noqa: B027 - optional hook
+        """Say that this unit of work will write: a store may take its write lock now rather
+        than at the first write (SQLite begins with ``BEGIN IMMEDIATE``), so what it reads
+        cannot change before it writes. Doing nothing is correct too: writes check
+        versions."""
 
     @abc.abstractmethod
     def commit(self) -> None:

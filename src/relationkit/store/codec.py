@@ -21,7 +21,7 @@ from relationkit.domain.events import Event
 from relationkit.domain.parties import Party, Staff, party_kinds
 from relationkit.domain.policy import Policy
 from relationkit.exceptions import AggregateCorrupted, InvalidInput
-from relationkit.serialization import converter, make_decoder, make_encoder
+from relationkit.serialization import converter, is_immutable, make_decoder, make_encoder
 
 __all__ = [
     "LOOKUPS",
@@ -49,6 +49,8 @@ T = TypeVar("T")
 _DECODE_ERRORS = (cattrs.BaseValidationError, ValueError, TypeError, KeyError, AttributeError)
 
 
+_UTC = _dt.UTC
+
 LOOKUPS = ("lt", "le", "gt", "ge", "ne", "in")
 """The comparison suffixes :meth:`UnitOfWork.select` understands (``due_at__lt``)."""
 
@@ -56,6 +58,21 @@ LOOKUPS = ("lt", "le", "gt", "ge", "ne", "in")
 def index_value(value: Any) -> Any:
     """An indexed attribute's value as stored in an index column: times become fixed-width
     UTC text (so text order is time order), everything else stays as it is."""
+    if isinstance(value, pendulum.DateTime) and value.tzinfo is not None:
+        # The instant through a plain datetime: the standard library converts it to UTC
+        # and writes it as text many times faster than pendulum's formatter would.
+        plain = _dt.datetime(
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond,
+            value.tzinfo,
+            fold=value.fold,
+        )
+        return plain.astimezone(_UTC).replace(tzinfo=None).isoformat("T", "microseconds") + "Z"
     if isinstance(value, pendulum.DateTime):
         return value.in_timezone("UTC").format("YYYY-MM-DDTHH:mm:ss.SSSSSS") + "Z"
     if isinstance(value, _dt.datetime):
@@ -286,10 +303,28 @@ def encode_record(obj: Any) -> tuple[str, str, str]:
     return record.name, record.key(obj), json.dumps(record.encode(obj), separators=(",", ":"))
 
 
+_RECORD_CACHE: dict[tuple[str, str], tuple[str | bytes, Any]] = {}
+_RECORD_CACHE_SIZE = 4096
+
+
 def decode_record(kind: str, record_id: str, text: str | bytes) -> Any:
-    """Rebuild a record of ``kind`` from its JSON text."""
+    """Rebuild a record of ``kind`` from its JSON text.
+
+    Records that are immutable all the way down (staff, parties, policies …) are kept with
+    the text they came from: reading the same text again gives the same object without
+    decoding it again (commands look up their actor and the policy every time).
+    """
+    key = (kind, record_id)
+    cached = _RECORD_CACHE.get(key)
+    if cached is not None and cached[0] == text:
+        return cached[1]
     record = _RECORD_TYPES[kind]
     try:
-        return record.decode(json.loads(text))
+        found = record.decode(_loads(text))
     except _DECODE_ERRORS as exc:
         raise AggregateCorrupted(kind, record_id, f"unreadable record ({exc})") from exc
+    if is_immutable(type(found)):
+        if len(_RECORD_CACHE) >= _RECORD_CACHE_SIZE:
+            _RECORD_CACHE.clear()
+        _RECORD_CACHE[key] = (text, found)
+    return found

@@ -393,6 +393,21 @@ class SqlUnitOfWork(UnitOfWork):
         found = decode_record(kind, record_id, rows[0][0])
         return found if isinstance(found, cls) else None
 
+    def find_first_record(self, classes: Sequence[type], record_id: str) -> Any | None:
+        kinds = [record_type(cls).name for cls in classes]
+        marks = ", ".join("?" for _ in kinds)
+        rows = self.session.query(
+            f"SELECT kind, data FROM rk_records WHERE kind IN ({marks}) AND id = ?",
+            (*kinds, record_id),
+        )
+        stored = dict(rows)
+        for cls, kind in zip(classes, kinds, strict=True):
+            if kind in stored:
+                found = decode_record(kind, record_id, stored[kind])
+                if isinstance(found, cls):
+                    return found
+        return None
+
     def records(self, cls: type[R]) -> list[R]:
         kind = record_type(cls).name
         rows = self.session.query(
@@ -402,6 +417,9 @@ class SqlUnitOfWork(UnitOfWork):
         return [r for r in found if isinstance(r, cls)]
 
     # --- transaction ------------------------------------------------------------------------
+
+    def begin_write(self) -> None:
+        self.session.begin_write()
 
     def commit(self) -> None:
         if self._session is not None:
