@@ -100,6 +100,9 @@ def run(ctx: Context) -> list[Row]:
     store = open_store(f"sqlite:///{path}")
     try:
         rk = relations(store)
+        # A team that works by its written policy: the agent acknowledged it (R11), so the
+        # commands below are not flagged as taken by someone with a lapsed acknowledgement.
+        rk.feedback.acknowledge_policy(AGENT_ID)
         ids = iter(seed_cases(store, needed, prefix="b2", paths=[("acknowledge", "confirm_heard")]))
         command = Defer(reply_by=START.add(days=3), reason="Checking with the warehouse.")
 

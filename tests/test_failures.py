@@ -89,7 +89,8 @@ RACER = (
     SETUP
     + """
 me = sys.argv[1]
-while not os.path.exists({go!r}):
+open({go!r} + "." + me, "w").close()  # ready; start together once both are (imports vary)
+while not (os.path.exists({go!r}) and all(os.path.exists({go!r} + "." + w) for w in "ab")):
     time.sleep(0.005)
 outcomes = []
 for attempt in range(15):
@@ -100,6 +101,9 @@ for attempt in range(15):
         outcomes.append(["won", case.version, f"{{me}} {{attempt}}"])
     except ConcurrencyError:
         outcomes.append(["lost", version + 1, f"{{me}} {{attempt}}"])
+    # A command holds SQLite's write lock from its start: give the other process a moment
+    # to take it, so that the two interleave instead of one running all its attempts.
+    time.sleep(0.01)
 print(json.dumps(outcomes), flush=True)
 """
 )

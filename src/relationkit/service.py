@@ -214,12 +214,9 @@ class Relations:
 
     def _actor(self, uow: UnitOfWork, actor_id: str) -> Staff | Party:
         actor_id = text(actor_id, "actor")
-        staff = uow.find_record(Staff, actor_id)
-        if staff is not None:
-            return staff
-        party = uow.find_record(Party, actor_id)
-        if party is not None:
-            return party
+        found = uow.find_first_record((Staff, Party), actor_id)  # one lookup for both
+        if isinstance(found, Staff | Party):
+            return found
         raise NotFound("actor", actor_id, "every command names a registered staff member or party")
 
     def _attempt(
@@ -262,6 +259,9 @@ class Relations:
             RuleViolation: a care rule refused (:class:`RuleViolations` for several).
         """
         with self.store.unit_of_work() as uow:
+            # A command writes: take the write lock now, so that nothing read below can
+            # change before the event is appended (no read transaction to upgrade).
+            uow.begin_write()
             subject, events = self.execute_in(
                 uow, cls, aggregate_id, command, actor=actor, expected_version=expected_version
             )
