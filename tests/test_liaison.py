@@ -325,6 +325,21 @@ def test_update_promises_do_not_drift_from_their_ticket(world: World) -> None:
     assert world.rk.promises.find() == [owed]
 
 
+def test_an_update_answers_only_the_promise_that_was_open(world: World) -> None:
+    """An update given the moment the ticket is sent keeps the first promise; the next one
+    falls due at the same time but is not kept by that update."""
+    t = world.r.escalate_to_vendor(world.case(), actor="s-al", vendor="v-tel")
+    t = world.r.update_client(t.id, actor="s-al", message="We sent it to Telco just now.")
+    first, second = world.rk.promises.update_promises(t.id)
+    assert first.due_at == second.due_at
+    assert (first.state, second.state) == ("kept", "made")
+    assert t.updates[-1].answers == first.id
+    with pytest.raises(RuleViolation) as info:
+        world.rk.promises.keep(second.id, actor="s-al")
+    assert info.value.rule_id == "R8.cadence"
+    assert world.rk.promises.get(second.id).state == "made"
+
+
 def test_escalating_makes_a_promise_so_the_client_is_heard_first() -> None:
     """With every rule in force, R1 applies to the promised updates: no escalation, and no
     promise, before the client confirmed being heard."""

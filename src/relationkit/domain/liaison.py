@@ -106,13 +106,24 @@ class VendorResponse:
 
 @attrs.frozen(kw_only=True)
 class ClientUpdate:
-    """An update given to the client on the vendor's progress."""
+    """An update given to the client on the vendor's progress.
+
+    Attributes:
+        message: what the client was told.
+        by: who told them.
+        at: when.
+        due_at: when the update was owed (``None`` once the cadence had ended).
+        on_time: given no later than it was owed.
+        answers: the id of the update promise it answered (``None`` once the cadence had
+            ended).
+    """
 
     message: str
     by: str
     at: pendulum.DateTime
     due_at: pendulum.DateTime | None
     on_time: bool
+    answers: str | None = None
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -327,6 +338,7 @@ class VendorTicket(Aggregate):
                 at=event.at,
                 due_at=due,
                 on_time=due is None or event.at <= due,
+                answers=self.update_promise_id,
             )
         )
         self.next_update_due = None if last else event.at + self.update_every

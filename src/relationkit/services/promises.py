@@ -684,7 +684,7 @@ class Promises:
         if event.name in UPDATE_EVENTS:
             given = ticket.updates[-1]
             for promise in self._open_updates(ticket, attempt):
-                if attempt.now > promise.due_at:
+                if promise.id != given.answers or attempt.now > promise.due_at:
                     continue  # a late update: the promise stays broken-to-be
                 keep = KeepPromise(note=f"the client was updated: {given.message}")
                 kept = workflow.run(
