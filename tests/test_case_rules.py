@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 import pendulum
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relationkit import (
     Accept,
@@ -41,6 +46,7 @@ from relationkit.rules.case import (
     RespectfulReferral,
     WorkFollowsAgreement,
     case_rules,
+    later,
 )
 from relationkit.testing import ManualClock
 
@@ -442,3 +448,37 @@ def test_a_split_group_keeps_its_type(rk: Relations) -> None:
     assert only_r2.rule_ids == ("R2", "R2")
     assert isinstance(rest, RuleViolations)
     assert rest.rule_ids == ("R1", "R3")
+
+
+_ZONE_TIMES = st.datetimes(
+    min_value=datetime.datetime(1990, 1, 1), max_value=datetime.datetime(2060, 1, 1)
+)
+_SPANS = st.builds(
+    pendulum.duration,
+    weeks=st.integers(0, 10),
+    days=st.integers(0, 400),
+    hours=st.integers(0, 48),
+    minutes=st.integers(0, 120),
+    seconds=st.integers(0, 120),
+    microseconds=st.integers(0, 999_999),
+)
+
+
+@given(wall=_ZONE_TIMES, span=_SPANS)
+@settings(max_examples=300, deadline=None)
+def test_R3_the_latest_reply_time_is_pendulums_sum(wall: datetime.datetime, span: Any) -> None:
+    at = pendulum.instance(wall, tz="UTC")
+    found = later(at, span)
+    assert found == at + span
+    assert type(found) is pendulum.DateTime
+    assert (found.isoformat(), found.timezone_name) == ((at + span).isoformat(), "UTC")
+
+
+def test_R3_the_latest_reply_time_keeps_pendulums_calendar_arithmetic() -> None:
+    before_dst = pendulum.datetime(2026, 3, 28, 12, tz="Europe/Paris")
+    assert later(before_dst, pendulum.duration(days=1)) == before_dst.add(days=1)
+    assert later(before_dst, pendulum.duration(days=1)).hour == 12  # a day, not 24 hours
+    assert later(before_dst, pendulum.duration(hours=24)).hour == 13  # 24 hours, not a day
+    utc = pendulum.datetime(2024, 1, 31, tz="UTC")
+    assert later(utc, pendulum.duration(months=1)) == pendulum.datetime(2024, 2, 29, tz="UTC")
+    assert later(utc, pendulum.duration(years=1)) == pendulum.datetime(2025, 1, 31, tz="UTC")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import itertools
 import json
 from collections.abc import Callable
@@ -10,6 +11,8 @@ from typing import Any
 
 import pendulum
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relationkit import (
     Acknowledge,
@@ -31,7 +34,7 @@ from relationkit import (
     TimelineBroken,
     verify_timeline,
 )
-from relationkit.domain.events import GENESIS, chain
+from relationkit.domain.events import GENESIS, chain, next_event
 from relationkit.rules.case import case_rules
 from relationkit.testing import ManualClock
 from relationkit.workflows.case import CASE_WORKFLOW
@@ -292,3 +295,35 @@ def test_replay_refuses_unreadable_event_data(rk: Relations, clock: ManualClock)
         CASE_WORKFLOW.replay(bad, verify=False)
     with pytest.raises(AggregateCorrupted, match="unknown event name 'CaseVanished'"):
         CASE_WORKFLOW.command_class("CaseVanished")
+
+
+@given(
+    wall=st.datetimes(
+        min_value=datetime.datetime(1990, 1, 1), max_value=datetime.datetime(2060, 1, 1)
+    ),
+    zone=st.sampled_from(
+        ["UTC", "Europe/Paris", "America/New_York", pendulum.fixed_timezone(19800)]
+    ),
+)
+@settings(max_examples=200, deadline=None)
+def test_an_event_is_hashed_at_its_utc_instant_whatever_zone_it_was_given_in(
+    wall: datetime.datetime, zone: Any
+) -> None:
+    given_at = pendulum.instance(wall, tz=zone)
+    event = next_event(
+        "case-1", 2, "a" * 64, name="CaseClosed", actor_id="s-1", at=given_at, data={}
+    )
+    in_utc = next_event(
+        "case-1",
+        2,
+        "a" * 64,
+        name="CaseClosed",
+        actor_id="s-1",
+        at=given_at.in_timezone("UTC"),
+        data={},
+    )
+    assert event.at == given_at
+    assert event.at.timezone_name == "UTC"
+    assert event.at.isoformat() == given_at.in_timezone("UTC").isoformat()
+    assert event.hash == in_utc.hash == event.recomputed_hash()
+    assert (event.sequence, event.previous) == (3, "a" * 64)

@@ -35,6 +35,8 @@ __all__ = ["GENESIS", "Event", "chain", "event_hash", "next_event", "verify_time
 GENESIS = "0" * 64
 """The ``previous`` hash of an aggregate's first event."""
 
+_UTC = pendulum.UTC
+
 
 @attrs.frozen(kw_only=True)
 class Event:
@@ -121,7 +123,8 @@ def next_event(
     data: Mapping[str, Any],
 ) -> Event:
     """Make the event that follows an aggregate at ``version`` whose last hash is ``head``."""
-    at = at.in_timezone("UTC")
+    if at.tzinfo is not _UTC:  # the service's clock gives UTC; converting it again is costly
+        at = at.in_timezone("UTC")
     sequence = version + 1
     digest = event_hash(aggregate_id, sequence, name, actor_id, at, data, head)
     return Event(
