@@ -171,3 +171,61 @@ def test_a_writer_waiting_past_the_timeout_gets_a_retryable_conflict(tmp_path: P
     finally:
         holder.close()
         waiter.close()
+
+
+def test_commands_on_one_case_from_many_threads_never_conflict(tmp_path: Path) -> None:
+    # A command takes the write lock before it reads, so what it read is still current
+    # when it appends: no ConcurrencyError without an expected version, and no retry.
+    rk = Relations(
+        f"sqlite:///{tmp_path / 'r.db'}", clock=ManualClock(pendulum.datetime(2026, 3, 2, 9))
+    )
+    rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+    case = rk.open_case(actor="s-sam", client="c-ana", subject="T", statement="Hi.")
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for k in range(4):
+                rk.handle(case.id, RecordStatement(text=f"{n}.{k}"), actor="s-sam")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert rk.case(case.id).version == 1 + 16
+    rk.verify(case.id)
+    rk.store.close()
+
+
+def test_a_changed_record_is_read_afresh(tmp_path: Path) -> None:
+    rk = Relations(f"sqlite:///{tmp_path / 'r.db'}")
+    rk.register(Staff(id="s-sam", name="Sam", roles={"agent"}))
+    first = rk.staff("s-sam")
+    assert rk.staff("s-sam") is first  # the same stored text: the same (immutable) record
+    rk.register(Staff(id="s-sam", name="Sam", roles={"agent", "manager"}))
+    assert rk.staff("s-sam").roles == {"agent", "manager"}
+    other = Relations(f"sqlite:///{tmp_path / 'r.db'}")  # another writer, same file
+    other.register(Staff(id="s-sam", name="Samuel", roles={"agent"}))
+    assert rk.staff("s-sam").name == "Samuel"
+    other.store.close()
+    rk.store.close()
+
+
+@pytest.mark.parametrize("url", ["memory://", "sqlite"])
+def test_an_actor_is_found_among_staff_then_parties(tmp_path: Path, url: str) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'r.db'}" if url == "sqlite" else url)
+    with store.unit_of_work() as uow:
+        uow.put(Staff(id="x-1", name="Sam"))
+        uow.put(Client(id="x-1", name="Ana"))  # same id, another kind of record
+        uow.put(Client(id="c-2", name="Bo"))
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.find_first_record((Staff, Client), "x-1") == Staff(id="x-1", name="Sam")
+        assert uow.find_first_record((Client, Staff), "x-1") == Client(id="x-1", name="Ana")
+        assert uow.find_first_record((Staff, Client), "c-2") == Client(id="c-2", name="Bo")
+        assert uow.find_first_record((Staff, Client), "nobody") is None
+    store.close()
