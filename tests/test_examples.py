@@ -43,7 +43,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     ),
     "vendor_liaison.py": (
         "R8.relay: vendor ticket 'ticket-301' is 'fix_provided'",
-        "Two days later the liaison sweep finds that Rosa is owed an update.",
+        "the update promised to Rosa falls due, and the liaison sweep lists her",
         "case-301 opened Mon 2 Feb 2026 09:00: Phone drops calls (closed)",
         "Altus's reliability figure falls from 100% to 0%; recurrence rate 100%.",
         "The repeat ticket with Altus: timeline of vendor_ticket ticket-302",

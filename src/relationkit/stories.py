@@ -802,10 +802,11 @@ def vendor_liaison(stage: Stage) -> None:
         f"Altus answered after {ack.elapsed.in_words()}; "
         f"{'within' if ack.within_target else 'outside'} its target."
     )
-    clock.advance(days=2)
+    clock.set(ticket.next_update_due)
     stage.check(
         ticket.id in r.run().updates_due,
-        "Two days later the liaison sweep finds that Rosa is owed an update.",
+        f"{stage.when(clock.now())}: the update promised to Rosa falls due, and the liaison "
+        "sweep lists her among the clients owed one.",
     )
     stage.do(
         "Jon updates Rosa",
@@ -813,7 +814,7 @@ def vendor_liaison(stage: Stage) -> None:
             ticket.id, actor=jon, message="Altus is testing a fix; next news on Friday."
         ),
     )
-    clock.advance(days=1)
+    clock.advance(days=1, hours=5)
     ticket = stage.do(
         "Altus provides a fix: firmware 4.2",
         lambda: r.fix_provided(ticket.id, actor=jon, fix="Firmware 4.2 fixes the radio timer."),
