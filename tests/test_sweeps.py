@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 
 import care_world
-from relationkit import InvalidInput, NotPermitted, Relations
+from relationkit import InvalidInput, NotPermitted, Relations, RuleViolation
 from relationkit.config import CareConfig
 from relationkit.domain.feedback import CHECK_IN, FeedbackRequest
 from relationkit.domain.promise import Promise
 from relationkit.domain.relationship import Relationship
+from relationkit.store.base import UnitOfWork
 from relationkit.store.url import open_store
-from relationkit.sweeps import make_sweep, run_sweeps
-from reminders import NOW, SEND_DUE, Reminder, add_reminders, relations
+from relationkit.sweeps import Written, make_sweep, process_due, run_sweeps
+from reminders import NOW, SEND_DUE, Reminder, SendReminder, add_reminders, relations
 
 TESTS = Path(__file__).parent
 
@@ -94,14 +95,41 @@ def test_left_and_refused_items_are_reported_and_stay_due(url: str) -> None:
         store.close()
 
 
+def test_a_refusal_after_writing_leaves_nothing_of_that_item(rk: Relations) -> None:
+    ids = add_reminders(rk, 5)
+    seen: list[str] = []
+
+    def send_but_refuse_the_third(uow: UnitOfWork, reminder: Reminder) -> Written:
+        seen.append(reminder.id)
+        done = rk.execute_in(uow, Reminder, reminder.id, SendReminder(), actor="s-robot")
+        if reminder.id == ids[2]:  # refused after its command was staged
+            raise RuleViolation(
+                rule_id="X1",
+                aggregate_id=reminder.id,
+                actor_id="s-robot",
+                command="send",
+                reason="not this one",
+            )
+        return [done]
+
+    result = process_due(
+        rk, Reminder, {"state": "pending"}, send_but_refuse_the_third, name="x", batch=4
+    )
+    assert result.processed == (ids[0], ids[1], ids[3], ids[4])
+    assert [(i, e.rule_id) for i, e in result.refused] == [(ids[2], "X1")]  # type: ignore[attr-defined]
+    assert [r.id for r in result.written] == list(result.processed)
+    assert states(rk) == {i: ("pending" if i == ids[2] else "sent") for i in ids}
+    with rk.store.unit_of_work() as uow:
+        assert len(uow.events(Reminder, ids[2])) == 1
+    assert seen.count(ids[2]) == 1  # the refused one is not tried again in this run
+    assert rk.verify_all().ok
+
+
 WORKER = """
 import json, os, sys, time
 sys.path.insert(0, {tests!r})
 from reminders import NOW, SEND_DUE, relations, Reminder
 from relationkit.store.url import open_store
-from relationkit.domain.feedback import CHECK_IN, FeedbackRequest
-from relationkit.domain.promise import Promise
-from relationkit.domain.relationship import Relationship
 from relationkit.sweeps import make_sweep, run_sweeps
 
 store = open_store({url!r})
