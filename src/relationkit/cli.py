@@ -460,7 +460,8 @@ def _print_narration(console: Console, stage: Stage) -> None:
             console.print()
             console.print(Padding(line.text, (0, 0, 0, 2), expand=False), style="italic")
             for detail in line.details:
-                console.print(Padding(detail, (0, 0, 0, 4), expand=False), style="dim")
+                indent = 4 + len(detail) - len(detail.lstrip())
+                console.print(Padding(detail.strip(), (0, 0, 0, indent), expand=False), style="dim")
         elif line.kind == "done":
             console.print(_step("[green]accepted[/]", line.text))
         else:

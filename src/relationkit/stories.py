@@ -390,7 +390,8 @@ def transcript(chosen: Story, stage: Stage, *, width: int = 96) -> str:
                 out.append("")
             out.extend(fill(line.text, 2))
             for detail in line.details:
-                out.extend(fill(detail, 4, 6))
+                lead = len(detail) - len(detail.lstrip())
+                out.extend(fill(detail.strip(), 4 + lead, 6 + lead))
         elif line.kind == "done":
             out.extend(fill(f"accepted  {line.text}", 2, 12))
         else:
