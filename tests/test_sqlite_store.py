@@ -19,7 +19,7 @@ from relationkit import (
     TransactionConflict,
     retry,
 )
-from relationkit.domain.case import RecordStatement
+from relationkit.domain.case import Case, RecordStatement
 from relationkit.store.memory import MemoryStore
 from relationkit.store.sqlite import SqliteStore
 from relationkit.store.url import open_store, redact
@@ -228,4 +228,29 @@ def test_an_actor_is_found_among_staff_then_parties(tmp_path: Path, url: str) ->
         assert uow.find_first_record((Client, Staff), "x-1") == Client(id="x-1", name="Ana")
         assert uow.find_first_record((Staff, Client), "c-2") == Client(id="c-2", name="Bo")
         assert uow.find_first_record((Staff, Client), "nobody") is None
+    store.close()
+
+
+def test_a_unit_of_work_reads_what_it_wrote_until_it_rolls_back(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "r.db")
+    rk = Relations(store, clock=ManualClock(pendulum.datetime(2026, 3, 2, 9)))
+    rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+    case = rk.open_case(actor="s-sam", client="c-ana", subject="T", statement="Hi.")
+    with store.unit_of_work() as uow:
+        assert uow.find_record(Staff, "s-bo") is None
+        uow.put(Staff(id="s-bo", name="Bo", roles={"agent"}))
+        uow.put(Client(id="c-ana", name="Ana Lima"))
+        changed, _ = rk.execute_in(uow, Case, case.id, RecordStatement(text="More."), actor="s-bo")
+        assert uow.get_record(Staff, "s-bo").roles == {"agent"}
+        assert uow.find_first_record((Staff, Client), "c-ana") == Client(
+            id="c-ana", name="Ana Lima"
+        )
+        again = uow.get(Case, case.id)
+        assert again == changed
+        assert again is not changed  # a fresh object, as from the database
+        uow.rollback()
+        assert uow.find_record(Staff, "s-bo") is None
+        assert uow.get_record(Client, "c-ana").name == "Ana"
+        assert uow.get(Case, case.id).version == 1
+    assert rk.case(case.id).version == 1
     store.close()

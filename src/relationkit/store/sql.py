@@ -178,6 +178,11 @@ class SqlUnitOfWork(UnitOfWork):
         self._session: Session | None = None
         self._pending: list[tuple[type[Aggregate], KindTable]] = []
         self._committed = False
+        # What this transaction wrote or already read, so that reading it again (a command
+        # hook looking at the case or the actor once more) costs no statement: snapshots
+        # appended here, and record texts (None: known to be absent).
+        self._written: dict[tuple[type[Aggregate], str], str] = {}
+        self._known: dict[tuple[str, str], str | None] = {}
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -238,6 +243,9 @@ class SqlUnitOfWork(UnitOfWork):
     # --- aggregates -------------------------------------------------------------------------
 
     def find(self, cls: type[A], aggregate_id: str) -> A | None:
+        written = self._written.get((cls, aggregate_id))
+        if written is not None:
+            return decode_aggregate(cls, aggregate_id, written)
         kt = self._kind(cls)
         rows = self.session.query(f'SELECT snapshot FROM "{kt.name}" WHERE id = ?', (aggregate_id,))
         return decode_aggregate(cls, aggregate_id, rows[0][0]) if rows else None
@@ -327,6 +335,7 @@ class SqlUnitOfWork(UnitOfWork):
                 session.run_many(insert, rows)
         except IntegrityProblem as exc:
             raise ConcurrencyError(aggregate.KIND, aggregate.id, expected, None) from exc
+        self._written[(type(aggregate), aggregate.id)] = snapshot
 
     def select(
         self,
@@ -366,6 +375,7 @@ class SqlUnitOfWork(UnitOfWork):
             "sort_key = excluded.sort_key",
             (kind, record_id, text, record_sort_key(record)),
         )
+        self._known[(kind, record_id)] = text
 
     def records_between(
         self, cls: type[R], start: str | None = None, stop: str | None = None
@@ -385,25 +395,35 @@ class SqlUnitOfWork(UnitOfWork):
 
     def find_record(self, cls: type[R], record_id: str) -> R | None:
         kind = record_type(cls).name
-        rows = self.session.query(
-            "SELECT data FROM rk_records WHERE kind = ? AND id = ?", (kind, record_id)
-        )
-        if not rows:
+        key = (kind, record_id)
+        if key in self._known:
+            text = self._known[key]
+        else:
+            rows = self.session.query(
+                "SELECT data FROM rk_records WHERE kind = ? AND id = ?", (kind, record_id)
+            )
+            text = self._known[key] = rows[0][0] if rows else None
+        if text is None:
             return None
-        found = decode_record(kind, record_id, rows[0][0])
+        found = decode_record(kind, record_id, text)
         return found if isinstance(found, cls) else None
 
     def find_first_record(self, classes: Sequence[type], record_id: str) -> Any | None:
         kinds = [record_type(cls).name for cls in classes]
-        marks = ", ".join("?" for _ in kinds)
-        rows = self.session.query(
-            f"SELECT kind, data FROM rk_records WHERE kind IN ({marks}) AND id = ?",
-            (*kinds, record_id),
-        )
-        stored = dict(rows)
+        unknown = [kind for kind in kinds if (kind, record_id) not in self._known]
+        if unknown:
+            marks = ", ".join("?" for _ in unknown)
+            rows = self.session.query(
+                f"SELECT kind, data FROM rk_records WHERE kind IN ({marks}) AND id = ?",
+                (*unknown, record_id),
+            )
+            stored = dict(rows)
+            for kind in unknown:
+                self._known[(kind, record_id)] = stored.get(kind)
         for cls, kind in zip(classes, kinds, strict=True):
-            if kind in stored:
-                found = decode_record(kind, record_id, stored[kind])
+            text = self._known[(kind, record_id)]
+            if text is not None:
+                found = decode_record(kind, record_id, text)
                 if isinstance(found, cls):
                     return found
         return None
@@ -427,12 +447,16 @@ class SqlUnitOfWork(UnitOfWork):
         for cls, table in self._pending:
             self._store._mark_ready(cls, table)
         self._pending = []
+        self._written.clear()
+        self._known.clear()
         self._committed = True
 
     def rollback(self) -> None:
         if self._session is not None:
             self._session.rollback()
         self._pending = []
+        self._written.clear()
+        self._known.clear()
 
     def close(self) -> None:
         if self._session is not None:
