@@ -7,20 +7,27 @@ due aggregate into a command. :func:`run_sweeps` claims due aggregates a batch a
 one unit of work, runs each command through the workflow and care rules like any other
 command (:meth:`~relationkit.service.Relations.execute_in`), and commits the batch.
 
-* **Idempotent.** A sweep's command moves the aggregate out of the due set (a promise that
-  was ``made`` and is overdue becomes ``overdue``), so running the sweep again does nothing.
+* **Idempotent.** A sweep's command moves the aggregate out of the due set (an overdue
+  promise that was ``made`` becomes ``broken``), so running the sweep again does nothing.
 * **Safe from several workers.** On PostgreSQL a claim locks the batch's rows with
   ``FOR UPDATE SKIP LOCKED``: workers running at once share the due work, none processes an
   item another holds, and a row whose state changed is no longer due when it is re-read.
   On SQLite claiming workers take turns on the write lock. The in-memory store checks
-  versions at commit and retries a batch that lost a race.
+  versions at commit and retries a batch that lost a race. A deadlock or serialization
+  failure (:class:`~relationkit.exceptions.TransactionConflict`) also runs the batch again.
 * **Nothing skipped.** Each worker walks the due set in id order; an item is passed over only
   while another worker holds it, and that worker processes it. An item the handler leaves
   alone (returns ``None``) or whose command is refused stays due for the next run and is
-  reported.
+  reported; a refused command leaves nothing behind (its batch is rolled back and run again
+  without it).
 
-Adding a sweep (promises, feedback check-ins, approvals and policy acknowledgements each
-ship one): index the attributes the due lookups use (``INDEXED``), write a command that
+:func:`process_due` is the engine underneath, for work that is more than one command on the
+due aggregate; relationkit's own sweeps run on it (:meth:`Promises.run
+<relationkit.services.promises.Promises.run>`, :meth:`Relationships.run
+<relationkit.services.relationships.Relationships.run>`, :meth:`Feedback.run
+<relationkit.services.feedback.Feedback.run>`).
+
+Adding a sweep: index the attributes the due lookups use (``INDEXED``), write a command that
 moves the aggregate out of the due set, and describe the sweep with :func:`make_sweep` or a
 class that has the :class:`Sweep` attributes:
 
