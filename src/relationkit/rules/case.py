@@ -189,12 +189,12 @@ class BuyingTime:
             config = attempt.config
             plain = config.consultations_for_decline
             escalated = max(plain, config.consultations_for_escalated_decline)
-            return (
+            return [
                 (position, reason)
                 for position, subject in enumerate(subjects)
                 if (escalated if subject.escalated else plain) > 0
                 and (reason := _too_few_consultations(subject, attempt)) is not None
-            )
+            ]
         if attempt.command is None:
             return ()  # a deferral's and a consultation's checks judge their arguments
         return each_subject(self, subjects, attempt)
@@ -299,12 +299,13 @@ class WorkFollowsAgreement:
         if decision is None or decision.kind not in _AGREED:
             yield _no_agreement(decision)
 
-    def check_many(self, subjects: Sequence[Case], attempt: Attempt) -> Iterator[tuple[int, str]]:
+    def check_many(self, subjects: Sequence[Case], attempt: Attempt) -> list[tuple[int, str]]:
         """:meth:`check` for each of ``subjects``."""
-        for position, subject in enumerate(subjects):
-            decision = subject.decision
-            if decision is None or decision.kind not in _AGREED:
-                yield position, _no_agreement(decision)
+        return [
+            (position, _no_agreement(decision))
+            for position, subject in enumerate(subjects)
+            if (decision := subject.decision) is None or decision.kind not in _AGREED
+        ]
 
 
 _AGREED = (ACCEPT, COMPROMISE)

@@ -389,12 +389,12 @@ class ExpectationsSettled:
         """:meth:`check` for each of ``subjects``: a plan waits for unsettled expectations;
         an expectation command has nothing to check until its arguments are given."""
         if attempt.command_name in PLAN_COMMANDS:
-            return (
+            return [
                 (position, reason)
                 for position, subject in enumerate(subjects)
                 if subject.expectations
                 for reason in _unsettled(subject, "committing to a plan")
-            )
+            ]
         if attempt.command is None:
             return ()
         return each_subject(self, subjects, attempt)
