@@ -220,6 +220,14 @@ _set_blocked_by = _slots["_blocked_by"].__set__
 del _slots
 
 
+def _refused(head: tuple[str, bool, tuple[_Refusal, ...], str], aggregate_id: str) -> Option:
+    """A refused option of ``aggregate_id`` whose head (shared) is ``head``."""
+    option: Option = _new(Option)
+    _set_head(option, head)
+    _set_aggregate_id(option, aggregate_id)
+    return option
+
+
 @attrs.frozen
 class Workflow(Generic[A]):
     """An aggregate, its machine and its commands, run together.
@@ -410,9 +418,14 @@ class Workflow(Generic[A]):
             candidates = group
             column = [allowed] * len(group)
             positions: list[int] | None = None
-        elif isinstance(problems, str):
-            role = (("ROLE", problems),)
-            return [Option.refused(name, s.id, actor_id, role) for s in group]
+        elif isinstance(problems, str):  # refused to all alike: one head for them all
+            role: tuple[str, bool, tuple[_Refusal, ...], str] = (
+                name,
+                False,
+                (("ROLE", problems),),
+                actor_id,
+            )
+            return [_refused(role, s.id) for s in group]
         else:
             column = []
             candidates = []
@@ -423,8 +436,9 @@ class Workflow(Generic[A]):
                     candidates.append(subject)
                     positions.append(position)
                 else:
-                    role = (("ROLE", problem),)
-                    column.append(Option.refused(name, subject.id, actor_id, role))
+                    column.append(
+                        _refused((name, False, (("ROLE", problem),), actor_id), subject.id)
+                    )
         if not candidates:
             return column
         found = config.rulebook.refusals(self.kind, candidates, attempt)
