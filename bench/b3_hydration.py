@@ -3,8 +3,10 @@
 relationkit: ``uow.select(Case)`` on a :class:`SqliteStore` holding N cases (the histories
 of :data:`bench.world.PATHS`): every row read and decoded into a :class:`Case` with its
 statements, paraphrases, decisions and times, no machines. Peer: ``sqlite3`` fetching the
-same rows (``id, snapshot`` of the case table, in id order) into tuples. A context row adds
-``json.loads`` of each snapshot to the raw fetch, the least any decoding costs.
+same rows (``id, snapshot`` of the case table, in id order) into tuples. Context rows add
+``json.loads`` of each snapshot to the raw fetch (the least any decoding of JSON costs), and
+``json.loads`` followed by the cattrs converter's own ``structure`` (what relationkit's
+compiled decoders replace).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 from bench.harness import Context, Row, alternate
 from bench.world import relations, seed_cases
 from relationkit import Case
+from relationkit.serialization import converter
 from relationkit.store.schema import kind_table
 from relationkit.store.url import open_store
 
@@ -60,9 +63,17 @@ def run(ctx: Context) -> list[Row]:
             assert len(rows) == count
             return spent
 
+        def with_cattrs(_: int) -> float:
+            start = time.perf_counter()
+            cases = [converter.structure(json.loads(s), Case) for _, s in raw.execute(sql)]
+            spent = time.perf_counter() - start
+            assert len(cases) == count
+            return spent
+
         rounds = min(sizes.rounds, 3)
         per_mine, per_theirs = alternate(mine, theirs, ops=1, rounds=rounds)
-        _, per_json = alternate(with_json, theirs, ops=1, rounds=rounds)
+        per_json, _ = alternate(with_json, theirs, ops=1, rounds=rounds)
+        per_cattrs, _ = alternate(with_cattrs, theirs, ops=1, rounds=rounds)
         raw.close()
     finally:
         store.close()
@@ -81,6 +92,14 @@ def run(ctx: Context) -> list[Row]:
             "B3",
             "context: sqlite3 fetch + json.loads of each snapshot, per case",
             per_json / count * 1e6,
+            "us",
+            peer="sqlite3 fetch of the same rows into tuples",
+            peer_figure=per_theirs / count * 1e6,
+        ),
+        Row(
+            "B3",
+            "context: fetch + json.loads + cattrs converter.structure, per case",
+            per_cattrs / count * 1e6,
             "us",
             peer="sqlite3 fetch of the same rows into tuples",
             peer_figure=per_theirs / count * 1e6,
