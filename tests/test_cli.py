@@ -167,7 +167,7 @@ def test_the_demo_says_when_its_stories_ended(runner: CliRunner, tmp_path: Path)
     assert "--at 2026-03-02T13:42Z" in " ".join(result.output.split())
 
 
-def test_due_after_the_demo_lists_client_updates_owed(runner: CliRunner, played: Path) -> None:
+def test_due_after_the_demo_lists_client_update_promises(runner: CliRunner, played: Path) -> None:
     result = run(runner, "due", "--db", str(played), "--at", "2026-05-08T12:00:00Z")
     assert result.exit_code == 0, result.output
     assert "Client updates owed on vendor tickets" in result.output
