@@ -19,6 +19,7 @@ from relationkit import (
     Client,
     ConfirmHeard,
     Decline,
+    Defer,
     Escalate,
     Event,
     InvalidInput,
@@ -272,3 +273,22 @@ def test_a_failing_listener_does_not_undo_the_command(clock: ManualClock) -> Non
     with pytest.raises(RuntimeError, match="mail server down"):
         rk.handle(case.id, Accept(), actor="s-sam")
     assert rk.case(case.id).state == "decided"
+
+
+def test_listeners_hear_what_command_hooks_wrote_after_the_command(clock: ManualClock) -> None:
+    # A deferral's reply-by time becomes a promise in the same transaction; a listener (the
+    # application's mailer, say) hears of the promise too, right after the deferral.
+    rk = make_relations(clock, CareConfig())
+    case = heard(rk, "c-std")
+    seen: list[tuple[str, str]] = []
+    rk.subscribe(lambda e, a: seen.append((e.name, a.KIND)))
+    rk.handle(
+        case.id,
+        Defer(reply_by=clock.now().add(days=2), reason="Checking with finance."),
+        actor="s-sam",
+    )
+    (reply,) = rk.promises.find(case_id=case.id)
+    assert seen == [
+        ("DecisionDeferred", "case"),
+        (rk.promises.timeline(reply.id)[0].name, "promise"),
+    ]

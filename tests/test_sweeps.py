@@ -110,7 +110,7 @@ def test_a_refusal_after_writing_leaves_nothing_of_that_item(rk: Relations) -> N
                 command="send",
                 reason="not this one",
             )
-        return [done]
+        return done
 
     result = process_due(
         rk, Reminder, {"state": "pending"}, send_but_refuse_the_third, name="x", batch=4

@@ -49,7 +49,7 @@ from relationkit.services.promises import Promises
 from relationkit.services.relationships import Relationships
 from relationkit.store.base import Store, UnitOfWork
 from relationkit.store.memory import MemoryStore
-from relationkit.typing import Clock, CommandHook, Listener
+from relationkit.typing import Clock, CommandHook, Listener, Written
 from relationkit.workflows.engine import Option, Workflow
 from relationkit.workflows.registry import default_workflows
 
@@ -262,11 +262,12 @@ class Relations:
             # A command writes: take the write lock now, so that nothing read below can
             # change before the event is appended (no read transaction to upgrade).
             uow.begin_write()
-            subject, events = self.execute_in(
+            written = self.execute_in(
                 uow, cls, aggregate_id, command, actor=actor, expected_version=expected_version
             )
             uow.commit()
-        self.notify(events, subject)
+        self.notify_written(written)
+        subject: A = written[0][0]  # type: ignore[assignment]  # execute_in puts it first
         return subject
 
     def execute_in(
@@ -278,13 +279,15 @@ class Relations:
         *,
         actor: str,
         expected_version: int | None = None,
-    ) -> tuple[A, list[Event]]:
+    ) -> Written:
         """:meth:`execute` inside a unit of work the caller holds (and commits): for work
         that runs several commands in one transaction, such as sweeps. Listeners are not
-        called; after committing, pass the result to :meth:`notify`.
+        called; after committing, pass the result to :meth:`notify_written`.
 
         Returns:
-            The aggregate's new state and the events the command appended.
+            What the command wrote: ``(aggregate, events)`` pairs, the aggregate's new state
+            with its event first, then what command hooks wrote in the same transaction
+            (the reply promise of a deferral, the update promise of a vendor escalation).
         """
         workflow = self.workflow_for(cls)
         subject = uow.get(cls, text(aggregate_id, "id"))
@@ -294,23 +297,32 @@ class Relations:
         attempt = self._attempt(uow, command.NAME, command, actor_obj)
         event = workflow.run(subject, command, attempt)
         uow.append(subject, [event])
-        self._run_hooks(uow, event, subject, attempt)
-        return subject, [event]
+        return [(subject, [event]), *self._run_hooks(uow, event, subject, attempt)]
 
     def _run_hooks(
         self, uow: UnitOfWork, event: Event, subject: Aggregate, attempt: Attempt
-    ) -> None:
+    ) -> list[tuple[Aggregate, Sequence[Event]]]:
+        """Run the command hooks for ``event``; return the follow-ups they appended."""
+        followups: list[tuple[Aggregate, Sequence[Event]]] = []
         for hook in self.command_hooks:
             for record in hook(event, subject, attempt):
                 if isinstance(record, tuple):  # (aggregate, events): a follow-up command
                     uow.append(*record)
+                    followups.append(record)
                 else:
                     uow.put(record)
+        return followups
 
     def notify(self, events: Sequence[Event], aggregate: Aggregate) -> None:
         """Call the subscribed listeners for ``events`` that were committed on
         ``aggregate`` (done by :meth:`execute` and :meth:`create` themselves)."""
         self._notify(events, aggregate)
+
+    def notify_written(self, written: Written) -> None:
+        """:meth:`notify` for everything a command wrote (as :meth:`execute_in` and
+        :meth:`create_in` return it), in the order it was written."""
+        for aggregate, events in written:
+            self._notify(events, aggregate)
 
     def create(
         self,
@@ -321,30 +333,65 @@ class Relations:
         aggregate_id: str | None = None,
         check: Callable[[UnitOfWork, Staff | Party], None] | None = None,
     ) -> A:
-        """Create an aggregate of ``cls`` with its creating ``command``."""
+        """Create an aggregate of ``cls`` with its creating ``command``; return it.
+
+        Raises:
+            NotFound: the actor is not registered.
+            NotPermitted: the actor may not run ``command``.
+            ConcurrencyError: an aggregate of ``cls`` with ``aggregate_id`` exists already.
+            RuleViolation: a care rule refused (:class:`RuleViolations` for several).
+        """
+        with self.store.unit_of_work() as uow:
+            uow.begin_write()
+            written = self.create_in(
+                uow, cls, command, actor=actor, aggregate_id=aggregate_id, check=check
+            )
+            uow.commit()
+        self.notify_written(written)
+        subject: A = written[0][0]  # type: ignore[assignment]  # create_in puts it first
+        return subject
+
+    def create_in(
+        self,
+        uow: UnitOfWork,
+        cls: type[A],
+        command: Command,
+        *,
+        actor: str | Staff | Party,
+        aggregate_id: str | None = None,
+        check: Callable[[UnitOfWork, Staff | Party], None] | None = None,
+        now: pendulum.DateTime | None = None,
+    ) -> Written:
+        """:meth:`create` inside a unit of work the caller holds (and commits).
+
+        Args:
+            actor: a registered id, or an actor object (such as a sweep's service account).
+            now: the time the creation is judged and stamped at; the clock's if omitted.
+
+        Returns:
+            What was written, as :meth:`execute_in` returns it: the new aggregate first.
+        """
         workflow = self.workflow_for(cls)
         new = new_id(cls.KIND) if aggregate_id is None else text(aggregate_id, "id")
-        with self.store.unit_of_work() as uow:
-            actor_obj = self._actor(uow, actor)
-            problem = authority_problem(None, command.NAME, actor_obj, self.config)
-            if problem is not None:
-                raise NotPermitted(
-                    f"refused: {command.NAME!r} a {cls.KIND} by {actor_obj.id!r}; {problem}.",
-                    actor_id=actor_obj.id,
-                    command=command.NAME,
-                )
-            if uow.find(cls, new) is not None:
-                raise ConcurrencyError(cls.KIND, new, 0, None)
-            if check is not None:
-                check(uow, actor_obj)
-            attempt = self._attempt(uow, command.NAME, command, actor_obj)
-            subject, event = workflow.start(new, command, actor_obj.id, attempt.now)
-            self.config.rulebook.enforce(subject, attempt)
-            uow.append(subject, [event])
-            self._run_hooks(uow, event, subject, attempt)
-            uow.commit()
-        self._notify([event], subject)
-        return subject
+        actor_obj = self._actor(uow, actor) if isinstance(actor, str) else actor
+        problem = authority_problem(None, command.NAME, actor_obj, self.config)
+        if problem is not None:
+            raise NotPermitted(
+                f"refused: {command.NAME!r} a {cls.KIND} by {actor_obj.id!r}; {problem}.",
+                actor_id=actor_obj.id,
+                command=command.NAME,
+            )
+        if uow.find(cls, new) is not None:
+            raise ConcurrencyError(cls.KIND, new, 0, None)
+        if check is not None:
+            check(uow, actor_obj)
+        attempt = self._attempt(uow, command.NAME, command, actor_obj)
+        if now is not None:
+            attempt = attrs.evolve(attempt, now=instant(now, "now"))
+        subject, event = workflow.start(new, command, actor_obj.id, attempt.now)
+        self.config.rulebook.enforce(subject, attempt)
+        uow.append(subject, [event])
+        return [(subject, [event]), *self._run_hooks(uow, event, subject, attempt)]
 
     # --- cases -----------------------------------------------------------------------------
 

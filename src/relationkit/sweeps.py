@@ -46,17 +46,17 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
 import pendulum
 
 from relationkit.domain.aggregate import Aggregate, Command
-from relationkit.domain.events import Event
 from relationkit.domain.parties import Party, Staff
 from relationkit.domain.values import instant
 from relationkit.exceptions import ConcurrencyError, InvalidInput, RelationkitError, StoreError
+from relationkit.typing import Written
 
 if TYPE_CHECKING:
     from relationkit.service import Relations
@@ -193,9 +193,6 @@ def _check_batch(batch: int) -> None:
         )
 
 
-Written = Sequence[tuple[Aggregate, Sequence[Event]]]
-"""What processing one due aggregate wrote: each aggregate with the events appended to it."""
-
 _MAX_LOST_RACES = 100
 
 
@@ -324,7 +321,7 @@ def _run_one(rk: Relations, sweep: Sweep, now: pendulum.DateTime, batch: int) ->
         command = sweep.handle(subject, now)
         if command is None:
             return None
-        return [rk.execute_in(uow, cls, subject.id, command, actor=sweep.actor)]
+        return rk.execute_in(uow, cls, subject.id, command, actor=sweep.actor)
 
     return process_due(rk, cls, sweep.due(now), process, name=sweep.name, batch=batch)
 

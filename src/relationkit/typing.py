@@ -29,6 +29,7 @@ __all__ = [
     "Rule",
     "Signal",
     "SubjectT",
+    "Written",
 ]
 
 SubjectT = TypeVar("SubjectT", bound="Aggregate", contravariant=True)
@@ -36,6 +37,11 @@ AggregateT = TypeVar("AggregateT", bound="Aggregate")
 RecordT = TypeVar("RecordT")
 
 Actor: TypeAlias = "Staff | Party"
+
+Written: TypeAlias = "Sequence[tuple[Aggregate, Sequence[Event]]]"
+"""What a command wrote: each aggregate it changed with the events appended to it, the
+command's own aggregate first, then those changed by command hooks (a deferral's reply
+promise)."""
 """Whoever issues a command: a member of staff, or a party (a client confirming, say)."""
 
 

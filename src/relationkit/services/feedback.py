@@ -79,15 +79,13 @@ from relationkit.domain.policy import (
     due_for_reminder,
 )
 from relationkit.domain.relationship import MarkAtRisk, Recover, Relationship
-from relationkit.domain.values import instant, new_id, text
+from relationkit.domain.values import instant, text
 from relationkit.exceptions import (
     InvalidInput,
     NotFound,
-    NotPermitted,
     RelationkitError,
     RuleViolation,
 )
-from relationkit.rules.authority import authority_problem
 from relationkit.rules.feedback import (
     CLOSED_CASE_STATES,
     check_in_due,
@@ -277,9 +275,10 @@ class Feedback:
 
     def _open_recovery(self, request: FeedbackRequest) -> FeedbackRequest:
         with self._rk.store.unit_of_work() as uow:
-            opened, events = self._recovery_in(uow, request)
+            written = self._recovery_in(uow, request)
             uow.commit()
-        self._rk.notify(events, opened)
+        self._rk.notify_written(written)
+        opened: FeedbackRequest = written[0][0]  # type: ignore[assignment]
         return opened
 
     def close_recovery(self, request_id: str, *, actor: str, outcome: str) -> FeedbackRequest:
@@ -332,7 +331,7 @@ class Feedback:
                 return []  # due, but the party was asked too recently: suppressed
             actor = case.owner_id or case.opened_by
             command = self._command_for(uow, case, CHECK_IN, actor, now)
-            return self._create_in(uow, command, actor, now)
+            return rk.create_in(uow, FeedbackRequest, command, actor=actor, now=now)
 
         checked = process_due(
             rk, Case, {"state__in": open_states}, check_in, name="feedback-check-ins", batch=batch
@@ -342,9 +341,9 @@ class Feedback:
 
         def expire(uow: UnitOfWork, request: FeedbackRequest) -> Written:
             command = ExpireFeedback(reason=reason)
-            return [
-                rk.execute_in(uow, FeedbackRequest, request.id, command, actor=request.requested_by)
-            ]
+            return rk.execute_in(
+                uow, FeedbackRequest, request.id, command, actor=request.requested_by
+            )
 
         expired = process_due(
             rk,
@@ -358,7 +357,7 @@ class Feedback:
         def recover(uow: UnitOfWork, request: FeedbackRequest) -> Written | None:
             if request.response is None or not low_answer(request.response, config):
                 return None
-            return [self._recovery_in(uow, request)]
+            return self._recovery_in(uow, request)
 
         recovered = process_due(
             rk,
@@ -381,34 +380,7 @@ class Feedback:
             failures=tuple(failures),
         )
 
-    def _create_in(
-        self, uow: UnitOfWork, command: RequestFeedback, actor: str, now: pendulum.DateTime
-    ) -> Written:
-        """:meth:`Relations.create <relationkit.service.Relations.create>` of a feedback
-        request inside the sweep's unit of work, stamped ``now``."""
-        rk = self._rk
-        actor_obj = rk._actor(uow, actor)
-        problem = authority_problem(None, command.NAME, actor_obj, rk.config)
-        if problem is not None:
-            raise NotPermitted(
-                f"refused: {command.NAME!r} a {FeedbackRequest.KIND} by {actor_obj.id!r}; "
-                f"{problem}.",
-                actor_id=actor_obj.id,
-                command=command.NAME,
-            )
-        attempt = attrs.evolve(rk._attempt(uow, command.NAME, command, actor_obj), now=now)
-        workflow = rk.workflow_for(FeedbackRequest)
-        subject, event = workflow.start(
-            new_id(FeedbackRequest.KIND), command, actor_obj.id, attempt.now
-        )
-        rk.config.rulebook.enforce(subject, attempt)
-        uow.append(subject, [event])
-        rk._run_hooks(uow, event, subject, attempt)
-        return [(subject, [event])]
-
-    def _recovery_in(
-        self, uow: UnitOfWork, request: FeedbackRequest
-    ) -> tuple[FeedbackRequest, list[Event]]:
+    def _recovery_in(self, uow: UnitOfWork, request: FeedbackRequest) -> Written:
         """Open the recovery follow-up of a low answer inside ``uow``."""
         assert request.response is not None
         reasons = low_answer(request.response, self.config)
