@@ -11,6 +11,8 @@ Blocks in other languages (``text``, ``console``, ``mermaid`` …) are not run.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from pathlib import Path
 
@@ -49,6 +51,29 @@ def python_blocks(text: str) -> list[tuple[int, str, str | None]]:
     return blocks
 
 
+def shown_output(text: str) -> dict[int, str]:
+    """For each ```python block followed (after blank lines only) by a ```text block: the
+    text block's content, by the python block's line number. That is the output the page
+    shows the reader, so the block's printed output must be exactly that."""
+    lines = text.splitlines()
+    shown: dict[int, str] = {}
+    for line, _, _ in python_blocks(text):
+        i = line  # the line after the opening fence (1-based line == 0-based next index)
+        while i < len(lines) and not lines[i].strip().startswith("```"):
+            i += 1
+        i += 1  # past the closing fence
+        while i < len(lines) and not lines[i].strip():
+            i += 1
+        if i < len(lines) and lines[i].strip() == "```text":
+            body: list[str] = []
+            i += 1
+            while i < len(lines) and lines[i].strip() != "```":
+                body.append(lines[i])
+                i += 1
+            shown[line] = "\n".join(body)
+    return shown
+
+
 def pages() -> list[Path]:
     found = sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts)
     return [ROOT / "README.md", *found]
@@ -69,6 +94,14 @@ def test_the_extractor_finds_python_blocks_and_skip_markers() -> None:
     ]
 
 
+def test_the_output_a_page_shows_is_the_text_block_right_after_the_code() -> None:
+    text = (
+        "```python\nprint(1)\n```\n\n```text\n1\n```\n\n"
+        "```python\nx = 2\n```\nSome prose.\n\n```text\nnot output\n```\n"
+    )
+    assert shown_output(text) == {1: "1"}
+
+
 def test_the_documentation_has_pages_with_code() -> None:
     with_code = pages_with_code()
     assert ROOT / "README.md" in with_code
@@ -83,16 +116,25 @@ def pages_with_code() -> list[Path]:
 def test_every_python_block_runs(
     page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    blocks = python_blocks(page.read_text(encoding="utf-8"))
+    text = page.read_text(encoding="utf-8")
+    blocks = python_blocks(text)
+    shown = shown_output(text)
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     for line, code, skip in blocks:
         if skip is not None:
             continue
         compiled = compile(code, f"{page_id(page)}:{line}", "exec")
+        printed = io.StringIO()
         try:
-            exec(compiled, namespace)
+            with contextlib.redirect_stdout(printed):
+                exec(compiled, namespace)
         except Exception as exc:  # report which block of which page failed
             raise AssertionError(
                 f"the block at {page_id(page)} line {line} failed: {exc!r}"
             ) from exc
+        if line in shown:
+            assert printed.getvalue().rstrip() == shown[line].rstrip(), (
+                f"the block at {page_id(page)} line {line} prints something else than the "
+                "page shows after it"
+            )
