@@ -17,6 +17,7 @@ from relationkit import (
     MemoryStore,
     NotFound,
     OutOfRange,
+    RelationkitError,
     Relations,
     Staff,
 )
@@ -337,3 +338,35 @@ def test_the_feedback_trend_rewards_improvement() -> None:
     assert reading.score == 1.0
     assert "up from 25%" in reading.summary
     assert OpenCases().read(rk.feedback.facts(party="c-ana")).figures["open"] == 1
+
+
+def test_the_last_contact_is_kept_with_each_command_that_reaches_the_party() -> None:
+    clock = ManualClock(NOW)
+    rk = Relations(MemoryStore(), clock=clock)
+    rk.register(
+        Client(id="c-ana", name="Ana"),
+        Staff(id="s-sam", name="Sam", roles={"agent"}),
+        Staff(id="s-mia", name="Mia", roles={"manager"}),
+    )
+    case = rk.open_case(actor="s-sam", client="c-ana", subject="Refund", statement="Refund me.")
+    first = rk.feedback.last_contact("c-ana")
+    assert first is not None
+    assert (first.event_name, first.at, first.aggregate_id) == ("CaseOpened", NOW, case.id)
+
+    clock.advance(hours=2)
+    rk.handle(case.id, Escalate(reason="Upset."), actor="s-sam")  # inside the business
+    assert rk.feedback.last_contact("c-ana") == first
+    with pytest.raises(RelationkitError):  # refused: nothing reached the client
+        rk.handle(case.id, Accept(), actor="s-sam")
+    assert rk.feedback.last_contact("c-ana") == first
+
+    def mailer_down(event: object, aggregate: object) -> None:
+        raise ConnectionError("mail server unreachable")
+
+    rk.subscribe(mailer_down)
+    with pytest.raises(ConnectionError):
+        rk.handle(case.id, Acknowledge(paraphrase="You want a refund."), actor="s-sam")
+    # the contact was stored with the command itself, not by a listener after it
+    latest = rk.feedback.last_contact("c-ana")
+    assert latest is not None
+    assert (latest.event_name, latest.at) == ("CaseAcknowledged", NOW.add(hours=2))

@@ -100,10 +100,11 @@ from relationkit.sweeps import Written, process_due
 
 if TYPE_CHECKING:
     from relationkit.domain.aggregate import Aggregate
+    from relationkit.rules.base import Attempt
     from relationkit.service import Relations
     from relationkit.store.base import UnitOfWork
 
-__all__ = ["Feedback", "FeedbackSweep", "register_feedback_records"]
+__all__ = ["Feedback", "FeedbackSweep", "register_feedback_records", "track_contact"]
 
 
 def _record(name: str, cls: type) -> RecordType:
@@ -148,6 +149,31 @@ class FeedbackSweep:
     failures: tuple[tuple[str, str], ...] = ()
 
 
+def track_contact(event: Event, subject: Aggregate, attempt: Attempt) -> Iterable[Contact]:
+    """Command hook: the last contact with each party ``subject`` is about (a health
+    signal, R12), stored in the command's own transaction, so that it is never out of step
+    with the timeline and costs no transaction of its own. Events inside the business
+    (:data:`~relationkit.domain.health.NOT_CONTACT`) and the work of sweeps do not count.
+    """
+    if event.name in NOT_CONTACT:
+        return ()
+    contacts: list[Contact] = []
+    for party_id in parties_of(subject):
+        known = attempt.directory.find_record(Contact, party_id)
+        if known is None or known.at <= event.at:
+            contacts.append(
+                Contact(
+                    party_id=party_id,
+                    at=event.at,
+                    event_name=event.name,
+                    aggregate_kind=subject.KIND,
+                    aggregate_id=subject.id,
+                    actor_id=event.actor_id,
+                )
+            )
+    return contacts
+
+
 class Feedback:
     """Feedback (R7), equal treatment (R10), the written policy (R11) and health (R12).
 
@@ -162,8 +188,8 @@ class Feedback:
     def __init__(self, relations: Relations) -> None:
         self._rk = relations
         self.health_model: HealthModel = default_health_model()
-        relations.subscribe(self._track_contact)
         relations.command_hooks.append(LapsedAcknowledgement())
+        relations.command_hooks.append(track_contact)
 
     @property
     def config(self) -> FeedbackConfig:
@@ -528,28 +554,6 @@ class Feedback:
         """The last recorded contact with a party, if any."""
         with self._rk.store.unit_of_work() as uow:
             return uow.find_record(Contact, party_id)
-
-    def _track_contact(self, event: Event, aggregate: Aggregate) -> None:
-        if event.name in NOT_CONTACT:
-            return
-        parties = parties_of(aggregate)
-        if not parties:
-            return
-        with self._rk.store.unit_of_work() as uow:
-            for party_id in parties:
-                known = uow.find_record(Contact, party_id)
-                if known is None or known.at <= event.at:
-                    uow.put(
-                        Contact(
-                            party_id=party_id,
-                            at=event.at,
-                            event_name=event.name,
-                            aggregate_kind=aggregate.KIND,
-                            aggregate_id=aggregate.id,
-                            actor_id=event.actor_id,
-                        )
-                    )
-            uow.commit()
 
     # --- the written policy (R11) ----------------------------------------------------------
 
