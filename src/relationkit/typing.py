@@ -37,12 +37,12 @@ AggregateT = TypeVar("AggregateT", bound="Aggregate")
 RecordT = TypeVar("RecordT")
 
 Actor: TypeAlias = "Staff | Party"
+"""Whoever issues a command: a member of staff, or a party (a client confirming, say)."""
 
 Written: TypeAlias = "Sequence[tuple[Aggregate, Sequence[Event]]]"
 """What a command wrote: each aggregate it changed with the events appended to it, the
 command's own aggregate first, then those changed by command hooks (a deferral's reply
 promise)."""
-"""Whoever issues a command: a member of staff, or a party (a client confirming, say)."""
 
 
 @runtime_checkable
