@@ -465,3 +465,24 @@ def test_the_liaison_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert "reliability" in out
     assert "100%" in out
     assert "0%" in out
+
+
+def test_only_the_escalation_and_each_update_promise_the_next_update(world: World) -> None:
+    # A ticket whose update promise is missing (escalated before update promises existed,
+    # or by a store without the promises hook) must not block the vendor's steps once its
+    # update time has passed: only the steps that owe the client something promise it.
+    hooks = list(world.rk.command_hooks)
+    world.rk.command_hooks.clear()
+    t = world.r.escalate_to_vendor(
+        world.case(), actor="s-al", vendor="v-tel", update_every=pendulum.duration(days=1)
+    )
+    world.rk.command_hooks[:] = hooks
+    world.clock.advance(days=10)
+    t = world.r.vendor_acknowledged(t.id, actor="s-al", vendor_reference="TEL-9")
+    t = world.r.fix_provided(t.id, actor="s-al", fix="Firmware 5.2.")
+    assert t.state == "fix_provided"
+    assert world.rk.promises.update_promises(t.id) == []
+    t = world.r.update_client(t.id, actor="s-al", message="Telco has a fix; testing it today.")
+    [owed] = open_updates(world)
+    assert owed.id == t.update_promise_id
+    assert owed.due_at == t.next_update_due == START.add(days=11)

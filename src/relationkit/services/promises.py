@@ -89,7 +89,14 @@ if TYPE_CHECKING:
     from relationkit.store.base import UnitOfWork
     from relationkit.typing import Directory
 
-__all__ = ["DECISION_EVENTS", "UPDATE_EVENTS", "KeepingRate", "PromiseSweepReport", "Promises"]
+__all__ = [
+    "CADENCE_STEPS",
+    "DECISION_EVENTS",
+    "UPDATE_EVENTS",
+    "KeepingRate",
+    "PromiseSweepReport",
+    "Promises",
+]
 
 DECISION_EVENTS = frozenset(
     {"RequestAccepted", "RequestDeclined", "CompromiseOffered", "CaseReferred"}
@@ -98,6 +105,10 @@ DECISION_EVENTS = frozenset(
 
 UPDATE_EVENTS = frozenset({"ClientUpdated", "FixRelayedToClient"})
 """Vendor ticket events that give the client an update: they keep the update promised."""
+
+CADENCE_STEPS = frozenset({"VendorTicketOpened", "ClientUpdated"})
+"""Vendor ticket events that start a step of the client-update cadence: each promises the
+next update. Other events (the vendor's answers, the relayed fix) promise nothing new."""
 
 
 def _record_id(record: Any) -> str:
@@ -691,9 +702,16 @@ class Promises:
                     promise, keep, attrs.evolve(attempt, command_name=keep.NAME, command=keep)
                 )
                 results.append((promise, [kept]))
+        if event.name not in CADENCE_STEPS:
+            return results  # the vendor's steps owe the client nothing new
         promise_id = ticket.update_promise_id
         due = ticket.next_update_due
-        if promise_id is None or due is None or attempt.directory.find(Promise, promise_id):
+        if (
+            promise_id is None
+            or due is None
+            or due <= attempt.now
+            or attempt.directory.find(Promise, promise_id)
+        ):
             return results
         make = MakePromise(
             owner_id=attempt.actor.id,

@@ -553,7 +553,9 @@ class Relationships:
         The first update is promised at once: an update promise (see
         :mod:`relationkit.services.promises`) owned by ``actor``, made to the client and due
         a cadence from now, in the same transaction as the ticket. Like any promise on a
-        case, it waits until the client confirmed being heard (R1).
+        case it needs the client to have confirmed being heard (R1): before that, the
+        escalation is refused with R1's reason (acknowledge and have the client confirm
+        first), and nothing is stored.
 
         Raises:
             NotFound: no such case or party.
