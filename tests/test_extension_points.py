@@ -217,10 +217,11 @@ def test_listeners_receive_accepted_events(clock: ManualClock) -> None:
     rk.subscribe(listener)
     case = heard(rk, "c-std")
     assert seen == [
-        ("CaseOpened", 1, "opened"),
-        # the client's first case started their relationship, in the same transaction
+        # the client's first case started their relationship, in the same transaction and
+        # just before it: listeners hear things in the order they were written
         ("RelationshipOpened", 1, "active"),
         ("RelationshipActivated", 2, "active"),
+        ("CaseOpened", 1, "opened"),
         ("CaseAcknowledged", 2, "acknowledged"),
         ("ClientConfirmedHeard", 3, "heard"),
     ]
@@ -237,9 +238,9 @@ def test_listeners_filter_by_event_name(clock: ManualClock) -> None:
     rk.handle(case.id, Escalate(reason="Angry."), actor="s-sam")
     assert confirmations == [case.id]
     assert everything == [
-        "CaseOpened",
         "RelationshipOpened",
         "RelationshipActivated",
+        "CaseOpened",
         "CaseAcknowledged",
         "ClientConfirmedHeard",
         "CaseEscalated",
@@ -292,3 +293,20 @@ def test_listeners_hear_what_command_hooks_wrote_after_the_command(clock: Manual
         ("DecisionDeferred", "case"),
         (rk.promises.timeline(reply.id)[0].name, "promise"),
     ]
+
+
+def test_a_listener_failing_on_the_case_still_lets_others_hear_the_relationship(
+    clock: ManualClock,
+) -> None:
+    rk = make_relations(clock)
+    heard_by_second: list[str] = []
+
+    def fails_on_cases(event: Event, aggregate: Aggregate) -> None:
+        if aggregate.KIND == "case":
+            raise RuntimeError("case mailer down")
+
+    rk.subscribe(lambda e, a: heard_by_second.append(e.name))
+    rk.subscribe(fails_on_cases)
+    with pytest.raises(RuntimeError):
+        rk.open_case(actor="s-sam", client="c-std", subject="X", statement="Y")
+    assert heard_by_second[:2] == ["RelationshipOpened", "RelationshipActivated"]

@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import attrs
 import pendulum
@@ -57,6 +57,9 @@ __all__ = ["Relations", "VerificationReport", "retry"]
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
+
+Check: TypeAlias = "Callable[[UnitOfWork, Staff | Party], Written | None]"
+"""A creation's own check, run in its transaction (see :meth:`Relations.create`)."""
 
 
 @attrs.frozen
@@ -331,9 +334,14 @@ class Relations:
         *,
         actor: str,
         aggregate_id: str | None = None,
-        check: Callable[[UnitOfWork, Staff | Party], None] | None = None,
+        check: Check | None = None,
     ) -> A:
         """Create an aggregate of ``cls`` with its creating ``command``; return it.
+
+        ``check(uow, actor)``, if given, runs inside the transaction before the command: it
+        may raise to refuse, and may write aggregates the new one needs (returning them as
+        ``(aggregate, events)`` pairs, which listeners then hear first, as when a client's
+        first case starts their relationship).
 
         Raises:
             NotFound: the actor is not registered.
@@ -341,14 +349,13 @@ class Relations:
             ConcurrencyError: an aggregate of ``cls`` with ``aggregate_id`` exists already.
             RuleViolation: a care rule refused (:class:`RuleViolations` for several).
         """
+        new = new_id(cls.KIND) if aggregate_id is None else text(aggregate_id, "id")
         with self.store.unit_of_work() as uow:
             uow.begin_write()
-            written = self.create_in(
-                uow, cls, command, actor=actor, aggregate_id=aggregate_id, check=check
-            )
+            written = self.create_in(uow, cls, command, actor=actor, aggregate_id=new, check=check)
             uow.commit()
         self.notify_written(written)
-        subject: A = written[0][0]  # type: ignore[assignment]  # create_in puts it first
+        subject: A = next(a for a, _ in written if a.KIND == cls.KIND and a.id == new)  # type: ignore[assignment]
         return subject
 
     def create_in(
@@ -359,7 +366,7 @@ class Relations:
         *,
         actor: str | Staff | Party,
         aggregate_id: str | None = None,
-        check: Callable[[UnitOfWork, Staff | Party], None] | None = None,
+        check: Check | None = None,
         now: pendulum.DateTime | None = None,
     ) -> Written:
         """:meth:`create` inside a unit of work the caller holds (and commits).
@@ -369,7 +376,8 @@ class Relations:
             now: the time the creation is judged and stamped at; the clock's if omitted.
 
         Returns:
-            What was written, as :meth:`execute_in` returns it: the new aggregate first.
+            What was written, in the order it was written: what ``check`` wrote, the new
+            aggregate with its event, then what command hooks wrote.
         """
         workflow = self.workflow_for(cls)
         new = new_id(cls.KIND) if aggregate_id is None else text(aggregate_id, "id")
@@ -383,15 +391,14 @@ class Relations:
             )
         if uow.find(cls, new) is not None:
             raise ConcurrencyError(cls.KIND, new, 0, None)
-        if check is not None:
-            check(uow, actor_obj)
+        before = list(check(uow, actor_obj) or ()) if check is not None else []
         attempt = self._attempt(uow, command.NAME, command, actor_obj)
         if now is not None:
             attempt = attrs.evolve(attempt, now=instant(now, "now"))
         subject, event = workflow.start(new, command, actor_obj.id, attempt.now)
         self.config.rulebook.enforce(subject, attempt)
         uow.append(subject, [event])
-        return [(subject, [event]), *self._run_hooks(uow, event, subject, attempt)]
+        return [*before, (subject, [event]), *self._run_hooks(uow, event, subject, attempt)]
 
     # --- cases -----------------------------------------------------------------------------
 
@@ -447,12 +454,12 @@ class Relations:
         )
         command = attrs.evolve(command, relationship_id=joining.relationship_id)
 
-        def check(uow: UnitOfWork, actor_obj: Staff | Party) -> None:
+        def check(uow: UnitOfWork, actor_obj: Staff | Party) -> Written | None:
             if uow.find_record(Party, command.client_id) is None:
                 raise NotFound(
                     "party", command.client_id, "register the client (Relations.register) first"
                 )
-            joining.check(uow, actor_obj)
+            return joining.check(uow, actor_obj)
 
         return joining.run(
             lambda: self.create(Case, command, actor=actor, aggregate_id=case_id, check=check)

@@ -246,15 +246,16 @@ class Joining:
         self.starts = found is None
         self.relationship_id = first_relationship_id(party_id) if found is None else found
         self._trying = False
-        self._started: list[tuple[Relationship, list[Event]]] = []
 
     def _look(self, uow: UnitOfWork) -> str | None:
         if self._what == "case":
             return case_relationship(uow, self._party_id, self._named)
         return promise_relationship(uow, self._party_id, self._named)
 
-    def check(self, uow: UnitOfWork, actor: Staff | Party) -> None:
-        """Inside the recording unit of work: confirm the relationship, or start it.
+    def check(self, uow: UnitOfWork, actor: Staff | Party) -> Written | None:
+        """Inside the recording unit of work: confirm the relationship, or start it and
+        return what starting it wrote (a :class:`~relationkit.service.Relations.create`
+        check, so listeners hear the relationship before the case or promise).
 
         Raises:
             ConcurrencyError: the party's relationships changed since the first look.
@@ -263,26 +264,21 @@ class Joining:
         now = self._look(uow)
         if now is None:
             self._trying = True
-            self._started.append(
-                self._relationships.start_in(uow, self._party_id, actor, reason=self._reason)
-            )
-        elif now != self.relationship_id:
+            return [self._relationships.start_in(uow, self._party_id, actor, reason=self._reason)]
+        if now != self.relationship_id:
             raise ConcurrencyError(Relationship.KIND, now, 0, None)
+        return None
 
     def run(self, record: Callable[[], T]) -> T:
-        """Run ``record`` (which commits a unit of work calling :meth:`check`); notify the
-        listeners of a relationship it started."""
+        """Run ``record`` (which commits a unit of work calling :meth:`check`), once more if
+        another writer started the party's first relationship at the same moment."""
         try:
-            result = record()
+            return record()
         except ConcurrencyError:
             if not self._trying:
                 raise
             self._trying = False
-            self._started.clear()
-            result = record()  # the relationship exists now: this one joins it
-        for relationship, events in self._started:
-            self._relationships._rk.notify(events, relationship)
-        return result
+            return record()  # the relationship exists now: this one joins it
 
 
 class Relationships:
