@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import care_world
-from relationkit import InvalidInput, NotPermitted, Relations, RuleViolation
+from relationkit import ConcurrencyError, InvalidInput, NotPermitted, Relations, RuleViolation
 from relationkit.config import CareConfig
 from relationkit.domain.feedback import CHECK_IN, FeedbackRequest
 from relationkit.domain.promise import Promise
@@ -123,6 +123,23 @@ def test_a_refusal_after_writing_leaves_nothing_of_that_item(rk: Relations) -> N
         assert len(uow.events(Reminder, ids[2])) == 1
     assert seen.count(ids[2]) == 1  # the refused one is not tried again in this run
     assert rk.verify_all().ok
+
+
+def test_an_item_that_conflicts_every_time_is_refused_and_the_rest_go_on(rk: Relations) -> None:
+    ids = add_reminders(rk, 5)
+    tries: list[str] = []
+
+    def clashes_on_the_second(uow: UnitOfWork, reminder: Reminder) -> Written:
+        tries.append(reminder.id)
+        if reminder.id == ids[1]:  # say, it creates an aggregate whose id exists already
+            raise ConcurrencyError("reminder", reminder.id, 0, 1)
+        return rk.execute_in(uow, Reminder, reminder.id, SendReminder(), actor="s-robot")
+
+    result = process_due(rk, Reminder, {"state": "pending"}, clashes_on_the_second, batch=2)
+    assert result.processed == (ids[0], ids[2], ids[3], ids[4])
+    assert [(i, type(e)) for i, e in result.refused] == [(ids[1], ConcurrencyError)]
+    assert tries.count(ids[1]) == 3
+    assert states(rk) == {i: ("pending" if i == ids[1] else "sent") for i in ids}
 
 
 WORKER = """

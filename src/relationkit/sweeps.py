@@ -194,6 +194,8 @@ def _check_batch(batch: int) -> None:
 
 
 _MAX_LOST_RACES = 100
+_ITEM_CONFLICTS = 3
+"""How often one item's own processing may conflict before it is refused, not retried."""
 
 
 def process_due(
@@ -217,7 +219,8 @@ def process_due(
     committed), the aggregate is reported as refused, and the batch is run again without
     it. A :class:`~relationkit.exceptions.ConcurrencyError` (another worker or person got
     there first, or the database gave up the transaction) runs the batch again on fresh
-    state.
+    state; one that processing the same aggregate raises a third time is reported as
+    refused instead, so one item cannot hold up the rest.
 
     Each worker walks the due set in id order, so whatever is due when a run starts and
     still due when the worker reaches it is processed once, by one worker.
@@ -241,6 +244,7 @@ def process_due(
     failed: dict[str, RelationkitError] = {}
     cursor: str | None = None
     lost_races = 0
+    item_conflicts: dict[str, int] = {}
     while True:
         where = dict(due)
         if cursor is not None:
@@ -258,7 +262,17 @@ def process_due(
                         continue
                     try:
                         result = process(uow, subject)
-                    except (ConcurrencyError, StoreError):
+                    except ConcurrencyError as exc:
+                        # Usually a race: run the batch again on fresh state. An item that
+                        # conflicts every time (an id that exists already, say) is refused
+                        # instead, so it cannot hold up the rest of the due work.
+                        item_conflicts[subject.id] = item_conflicts.get(subject.id, 0) + 1
+                        if item_conflicts[subject.id] < _ITEM_CONFLICTS:
+                            raise
+                        failed[subject.id] = exc
+                        again = True
+                        break
+                    except StoreError:
                         raise
                     except RelationkitError as exc:
                         failed[subject.id] = exc  # undo what it staged: run the batch again
@@ -285,9 +299,8 @@ def process_due(
         left.extend(batch_left)
         for subject_id, result in done:
             processed.append(subject_id)
-            for changed, events in result:
-                written.append(changed)
-                rk.notify(events, changed)
+            written.extend(changed for changed, _ in result)
+            rk.notify_written(result)
     return SweepResult(name, tuple(processed), tuple(left), tuple(refused), tuple(written))
 
 
