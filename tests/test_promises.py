@@ -751,3 +751,21 @@ def test_blank_texts_are_refused(rk: Relations) -> None:
 def test_a_promise_kind_must_be_known() -> None:
     with pytest.raises(InvalidInput, match="kind"):
         MakePromise(owner_id="s", party_id="p", what="w", due_at=SIX_WEEKS, kind="maybe")
+
+
+def test_a_promise_the_sweep_cannot_break_is_reported_and_stays_due() -> None:
+    @rule("ACME-9", kind="promise", commands={"mark_broken"})
+    def legal_reviews_first(promise: Promise, attempt: Any) -> Iterator[str]:
+        """Promises to clients under legal review are settled by the legal team only."""
+        if promise.party_id == "c-bo":
+            yield "the client is under legal review; the legal team settles their promises"
+
+    rk, clock = build(CareConfig().with_rule(legal_reviews_first))
+    held = make(rk, party="c-bo")
+    other = make(rk)
+    clock.advance(weeks=6, days=1)
+    report = rk.promises.run()
+    assert report.broken == (other.id,)
+    assert [(i, "legal review" in why) for i, why in report.failures] == [(held.id, True)]
+    assert rk.promises.get(held.id).state == "made"
+    assert [p.id for p in rk.promises.overdue()] == [held.id]

@@ -163,12 +163,15 @@ class PromiseSweepReport:
         broken: ids of promises recorded as broken (their due time passed unkept).
         warned: ids of promises warned about (most of their time has passed).
         expired: ids of stretch requests withdrawn because no approval came in time.
+        failures: ``(id, message)`` for each due promise the sweep could not handle (it
+            stays due, and the next run tries again).
     """
 
     at: pendulum.DateTime
     broken: tuple[str, ...] = ()
     warned: tuple[str, ...] = ()
     expired: tuple[str, ...] = ()
+    failures: tuple[tuple[str, str], ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -491,12 +494,14 @@ class Promises:
         when = self._rk.now() if now is None else instant(now, "now")
         note = f"due time passed unkept (sweep of {when.isoformat()})"
         reason = "no manager approved the stretch before its due time"
+        failures: list[tuple[str, str]] = []
         broken = self._sweep(
             "promises-break-overdue",
             {"open_due_at__lt": when},
             BreakPromise(note=note),
             when,
             batch,
+            failures,
         )
         warned = self._sweep(
             "promises-warn-falling-due",
@@ -504,6 +509,7 @@ class Promises:
             WarnPromise(),
             when,
             batch,
+            failures,
         )
         expired = self._sweep(
             "promises-withdraw-unapproved-stretch",
@@ -511,8 +517,9 @@ class Promises:
             WithdrawPromise(reason=reason),
             when,
             batch,
+            failures,
         )
-        return PromiseSweepReport(when, broken, warned, expired)
+        return PromiseSweepReport(when, broken, warned, expired, tuple(failures))
 
     # --- internals -------------------------------------------------------------------------
 
@@ -527,15 +534,18 @@ class Promises:
         command: Command,
         now: pendulum.DateTime,
         batch: int,
+        failures: list[tuple[str, str]],
     ) -> tuple[str, ...]:
-        """Run ``command`` as the sweep on every promise ``due`` selects; the ids done.
-        A promise the workflow or a rule refuses (a person got there first) is skipped."""
+        """Run ``command`` as the sweep on every promise ``due`` selects; the ids done. A
+        promise that could not be handled is added to ``failures`` with the reason."""
         sweeper = self._sweeper(command.NAME)
 
         def process(uow: UnitOfWork, promise: Promise) -> Written:
             return execute_as(self._rk, uow, promise, command, sweeper, now)
 
-        return process_due(self._rk, Promise, due, process, name=name, batch=batch).processed
+        result = process_due(self._rk, Promise, due, process, name=name, batch=batch)
+        failures.extend((item, str(exc)) for item, exc in result.refused)
+        return result.processed
 
     def _check_people(self, uow: UnitOfWork, owner_id: str, party_id: str) -> None:
         if uow.find_record(Staff, owner_id) is None:

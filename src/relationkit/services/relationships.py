@@ -129,11 +129,14 @@ class SweepReport:
         at: the time the sweep ran for.
         expired: ids of relationships whose severance proposal lapsed (now active again).
         updates_due: ids of vendor tickets whose client is owed an update.
+        failures: ``(id, message)`` for each lapsed proposal the sweep could not expire (it
+            stays due, and the next run tries again).
     """
 
     at: pendulum.DateTime
     expired: tuple[str, ...]
     updates_due: tuple[str, ...]
+    failures: tuple[tuple[str, str], ...] = ()
 
 
 def first_relationship_id(party_id: str) -> str:
@@ -740,13 +743,14 @@ class Relationships:
                 return None
             return execute_as(self._rk, uow, subject, command, sweeper, when)
 
-        expired = process_due(
+        result = process_due(
             self._rk,
             Relationship,
             {"state": SEVERANCE_PROPOSED, "proposal_expires_at__le": when},
             expire,
             name="relationships-expire-proposals",
             batch=batch,
-        ).processed
+        )
         due = [t.id for t in self.updates_due(when)]
-        return SweepReport(when, expired, tuple(due))
+        failures = tuple((item, str(exc)) for item, exc in result.refused)
+        return SweepReport(when, result.processed, tuple(due), failures)
