@@ -301,6 +301,7 @@ class Feedback:
 
     def _open_recovery(self, request: FeedbackRequest) -> FeedbackRequest:
         with self._rk.store.unit_of_work() as uow:
+            uow.begin_write()  # as a command does: no read transaction to upgrade
             written = self._recovery_in(uow, request)
             uow.commit()
         self._rk.notify_written(written)
