@@ -157,6 +157,17 @@ class Stage:
         self.lines.append(Line(kind="done", text=text))
         return result
 
+    def hear(
+        self, case_id: str, *, staff: str, restate: str, paraphrase: str, client: str, confirm: str
+    ) -> Any:
+        """Two accepted steps of listening (R1): ``staff`` restates the concern in their own
+        words (narrated as ``restate``), then ``client`` confirms it (``confirm``)."""
+        rk = self.rk
+        self.do(
+            restate, lambda: rk.handle(case_id, Acknowledge(paraphrase=paraphrase), actor=staff)
+        )
+        return self.do(confirm, lambda: rk.handle(case_id, ConfirmHeard(), actor=client))
+
     def refused(self, text: str, action: Callable[[], Any]) -> RelationkitError:
         """Run a step that relationkit must refuse; narrate the refusal and return it.
 
@@ -488,19 +499,13 @@ def saying_no(stage: Stage) -> None:
             actor=ana,
         ),
     )
-    stage.do(
-        "Sam restates it again",
-        lambda: rk.handle(
-            case.id,
-            Acknowledge(
-                paraphrase="The renewal came without warning, and you want the charge undone."
-            ),
-            actor=sam,
-        ),
-    )
-    stage.do(
-        "Ana confirms: she has been heard",
-        lambda: rk.handle(case.id, ConfirmHeard(), actor=ana),
+    stage.hear(
+        case.id,
+        staff=sam,
+        restate="Sam restates it again",
+        paraphrase="The renewal came without warning, and you want the charge undone.",
+        client=ana,
+        confirm="Ana confirms: she has been heard",
     )
     clock.advance(minutes=5)
     stage.do(
@@ -640,16 +645,13 @@ def expectations_and_promises(stage: Stage) -> None:
             f"Jonas records expectation {key}: {words}",
             partial(rk.handle, case.id, RecordExpectation(key=key, text=words), actor=jonas),
         )
-    stage.do(
-        "Jonas restates what she wants",
-        lambda: rk.handle(
-            case.id,
-            Acknowledge(paraphrase="You want A, B and C for the shop before the summer sale."),
-            actor=jonas,
-        ),
-    )
-    stage.do(
-        "Lena confirms: she has been heard", lambda: rk.handle(case.id, ConfirmHeard(), actor=lena)
+    stage.hear(
+        case.id,
+        staff=jonas,
+        restate="Jonas restates what she wants",
+        paraphrase="You want A, B and C for the shop before the summer sale.",
+        client=lena,
+        confirm="Lena confirms: she has been heard",
     )
     six_weeks = clock.now().add(weeks=6).set(hour=15)
 
@@ -767,16 +769,13 @@ def vendor_liaison(stage: Stage) -> None:
             category="calls",
         ),
     )
-    stage.do(
-        "Jon restates the problem",
-        lambda: rk.handle(
-            first.id,
-            Acknowledge(paraphrase="Your calls cut out after ten seconds, and you need them."),
-            actor=jon,
-        ),
-    )
-    stage.do(
-        "Rosa confirms: she has been heard", lambda: rk.handle(first.id, ConfirmHeard(), actor=rosa)
+    stage.hear(
+        first.id,
+        staff=jon,
+        restate="Jon restates the problem",
+        paraphrase="Your calls cut out after ten seconds, and you need them.",
+        client=rosa,
+        confirm="Rosa confirms: she has been heard",
     )
     stage.do(
         "Jon takes the case on",
@@ -877,17 +876,13 @@ def vendor_liaison(stage: Stage) -> None:
         f"{after.reliability:.0%}; "
         f"recurrence rate {after.recurrence_rate:.0%}.",
     )
-    stage.do(
-        "Jon restates it",
-        lambda: rk.handle(
-            second.id,
-            Acknowledge(paraphrase="The same fault is back after three months, and it hurts."),
-            actor=jon,
-        ),
-    )
-    stage.do(
-        "Rosa confirms: she has been heard",
-        lambda: rk.handle(second.id, ConfirmHeard(), actor=rosa),
+    stage.hear(
+        second.id,
+        staff=jon,
+        restate="Jon restates it",
+        paraphrase="The same fault is back after three months, and it hurts.",
+        client=rosa,
+        confirm="Rosa confirms: she has been heard",
     )
     again = stage.do(
         "Jon escalates to Altus again, as a repeat of ALT-55817",
@@ -963,14 +958,13 @@ def feedback_during_and_at_the_end(stage: Stage) -> None:
         ),
     )
     clock.advance(hours=1)
-    stage.do(
-        "Priya restates it",
-        lambda: rk.handle(
-            case.id, Acknowledge(paraphrase="You need the new shop live by the 20th."), actor=priya
-        ),
-    )
-    stage.do(
-        "Dana confirms: she has been heard", lambda: rk.handle(case.id, ConfirmHeard(), actor=dana)
+    stage.hear(
+        case.id,
+        staff=priya,
+        restate="Priya restates it",
+        paraphrase="You need the new shop live by the 20th.",
+        client=dana,
+        confirm="Dana confirms: she has been heard",
     )
     stage.do(
         "Priya accepts the work",
@@ -1110,16 +1104,13 @@ def ending_a_relationship(stage: Stage) -> None:
             case_id=stage.id("case-88"),
         ),
     )
-    stage.do(
-        "Lee restates it",
-        lambda: rk.handle(
-            case.id,
-            Acknowledge(paraphrase="You feel billed for work you never requested."),
-            actor=lee,
-        ),
-    )
-    stage.do(
-        "Marek confirms: he has been heard", lambda: rk.handle(case.id, ConfirmHeard(), actor=marek)
+    stage.hear(
+        case.id,
+        staff=lee,
+        restate="Lee restates it",
+        paraphrase="You feel billed for work you never requested.",
+        client=marek,
+        confirm="Marek confirms: he has been heard",
     )
     stage.do(
         "Lee offers a compromise: half the disputed hours written off, written work orders "
