@@ -630,6 +630,26 @@ class Promises:
         found = attempt.directory.select(Promise, case_id=case.id, state__in=COMMITTED_STATES)
         return [p for p in found if p.kind == REPLY]
 
+    def _start_promise(
+        self, promise_id: str, make: MakePromise, attempt: Attempt, about: str, why: str
+    ) -> tuple[Promise, list[Event]]:
+        """Make a promise that follows from the command of ``attempt`` (on ``about``), as the
+        same actor and under the same care rules; refused with ``why`` if they may not."""
+        problem = authority_problem(None, make.NAME, attempt.actor, attempt.config)
+        if problem is not None:
+            raise NotPermitted(
+                f"refused: {why}, and {problem}.",
+                actor_id=attempt.actor.id,
+                command=make.NAME,
+                aggregate_id=about,
+            )
+        workflow = self._rk.workflow_for(Promise)
+        promise, made = workflow.start(promise_id, make, attempt.actor.id, attempt.now)
+        attempt.config.rulebook.enforce(
+            promise, attrs.evolve(attempt, command_name=make.NAME, command=make)
+        )
+        return promise, [made]
+
     def _promise_reply(
         self, case: Case, attempt: Attempt
     ) -> list[tuple[Aggregate, Sequence[Event]]]:
@@ -663,19 +683,8 @@ class Promises:
             relationship_id=case.relationship_id,
             warn_at=warn_at,
         )
-        problem = authority_problem(None, make.NAME, attempt.actor, attempt.config)
-        if problem is not None:
-            raise NotPermitted(
-                f"refused: deferring case {case.id!r} makes a promise of a reply, and {problem}.",
-                actor_id=attempt.actor.id,
-                command=make.NAME,
-                aggregate_id=case.id,
-            )
-        promise, made = workflow.start(new_id(Promise.KIND), make, attempt.actor.id, attempt.now)
-        attempt.config.rulebook.enforce(
-            promise, attrs.evolve(attempt, command_name=make.NAME, command=make)
-        )
-        results.append((promise, [made]))
+        why = f"deferring case {case.id!r} makes a promise of a reply"
+        results.append(self._start_promise(new_id(Promise.KIND), make, attempt, case.id, why))
         return results
 
     def _keep_replies(
@@ -734,20 +743,11 @@ class Promises:
             ticket_id=ticket.id,
             warn_at=self._warn_at(attempt.now, due, None, attempt.directory),
         )
-        problem = authority_problem(None, make.NAME, attempt.actor, attempt.config)
-        if problem is not None:
-            raise NotPermitted(
-                f"refused: {event.name} on vendor ticket {ticket.id!r} promises the client an "
-                f"update by {due.isoformat()}, and {problem}.",
-                actor_id=attempt.actor.id,
-                command=make.NAME,
-                aggregate_id=ticket.id,
-            )
-        promise, made = workflow.start(promise_id, make, attempt.actor.id, attempt.now)
-        attempt.config.rulebook.enforce(
-            promise, attrs.evolve(attempt, command_name=make.NAME, command=make)
+        why = (
+            f"{event.name} on vendor ticket {ticket.id!r} promises the client an update by "
+            f"{due.isoformat()}"
         )
-        results.append((promise, [made]))
+        results.append(self._start_promise(promise_id, make, attempt, ticket.id, why))
         return results
 
     def _open_updates(self, ticket: VendorTicket, attempt: Attempt) -> list[Promise]:
