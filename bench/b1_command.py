@@ -1,6 +1,6 @@
 """B1: one case command in memory, against python-statemachine used bare.
 
-relationkit: :meth:`Workflow.run` on a heard, deferred case with ``defer`` (authority check,
+relationkit: :meth:`Pipeline.decide` on a heard, deferred case with ``defer`` (authority check,
 care rules R1 and R3, one machine restored from the state value, the event built and
 hashed, the case updated), each time on a working copy of the case made before the clock
 starts. Peer: the same machine class (``CaseFlow``, which has no
@@ -20,7 +20,8 @@ from transitions import Machine
 
 from bench.harness import Batch, Context, Row, per_op
 from bench.world import AGENT_ID, CLIENT_ID, START, attempt, case_with_path, relations, seed_cases
-from relationkit import Defer, MemoryStore, Staff
+from relationkit import MemoryStore, Staff
+from relationkit.cases import Defer
 from relationkit.workflows.case import CASE_WORKFLOW, CaseFlow
 
 __all__ = ["run"]
@@ -36,7 +37,7 @@ def _relationkit(ctx: Context) -> Batch:
     command = Defer(reply_by=START.add(days=3), reason="Checking with the warehouse.")
     try_ = attempt(rk, command, staff)
     case, _ = case_with_path("case-b1", CLIENT_ID, ("acknowledge", "confirm_heard", "defer"))
-    run = CASE_WORKFLOW.run
+    decide = rk.pipeline.decide
 
     def batch(n: int) -> float:
         # Each command runs on its own working copy of the deferred case, as the service
@@ -45,7 +46,7 @@ def _relationkit(ctx: Context) -> Batch:
         copies = [attrs.evolve(case, deferrals=list(case.deferrals)) for _ in range(n)]
         start = time.perf_counter()
         for working in copies:
-            run(working, command, try_)
+            decide(working, command, try_)
         return time.perf_counter() - start
 
     return batch
@@ -147,7 +148,7 @@ def run(ctx: Context) -> list[Row]:
     rows = [
         Row(
             "B1",
-            "command in memory (Workflow.run: rules, event, hash, machine)",
+            "command in memory (Pipeline.decide: rules, event, hash)",
             mine * 1e6,
             "us",
             peer="python-statemachine: restore + send",

@@ -26,7 +26,7 @@ from typing import Any
 
 from bench.harness import Context, Row, alternate
 from bench.world import AGENT_ID, START, relations, seed_cases
-from relationkit import Defer
+from relationkit.cases import Defer
 from relationkit.store.url import open_store
 
 __all__ = ["run"]
@@ -102,7 +102,7 @@ def run(ctx: Context) -> list[Row]:
         rk = relations(store)
         # A team that works by its written policy: the agent acknowledged it (R11), so the
         # commands below are not flagged as taken by someone with a lapsed acknowledgement.
-        rk.feedback.acknowledge_policy(AGENT_ID)
+        rk.policy.acknowledge(AGENT_ID)
         ids = iter(seed_cases(store, needed, prefix="b2", paths=[("acknowledge", "confirm_heard")]))
         command = Defer(reply_by=START.add(days=3), reason="Checking with the warehouse.")
 

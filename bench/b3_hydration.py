@@ -18,7 +18,7 @@ import time
 
 from bench.harness import Context, Row, alternate
 from bench.world import relations, seed_cases
-from relationkit import Case
+from relationkit.cases import Case
 from relationkit.serialization import converter
 from relationkit.store.schema import kind_table
 from relationkit.store.url import open_store

@@ -14,7 +14,8 @@ from typing import Any
 
 from bench.harness import Context, Row
 from bench.world import PATHS, relations, seed_cases
-from relationkit import Case, MemoryStore
+from relationkit import MemoryStore
+from relationkit.cases import Case
 from relationkit.workflows.case import CaseFlow
 
 __all__ = ["bytes_per_item", "run"]

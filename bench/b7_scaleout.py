@@ -46,7 +46,8 @@ def worker(url: str, ids: list[str], commands: int, seed: int, start: Any, out: 
     """Run ``commands`` consult commands on random cases of ``ids``; report through ``out``
     (a queue): commands done per case, conflicts retried, seconds spent."""
     from bench.world import START
-    from relationkit import ConcurrencyError, Consult, Relations, retry
+    from relationkit import ConcurrencyError, Relations, retry
+    from relationkit.cases import Consult
     from relationkit.store.url import open_store
     from relationkit.testing import ManualClock
 
@@ -78,7 +79,7 @@ def worker(url: str, ids: list[str], commands: int, seed: int, start: Any, out: 
 
 
 def _round(url: str, workers: int, cases: int, commands: int) -> tuple[float, int, bool, str]:
-    from relationkit import Case
+    from relationkit.cases import Case
     from relationkit.store.url import open_store
 
     store = open_store(url)

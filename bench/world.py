@@ -13,23 +13,20 @@ from typing import Any
 
 import pendulum
 
-from relationkit import (
+from relationkit import Client, Relations, Staff
+from relationkit.cases import (
     Accept,
     Acknowledge,
     Case,
-    Clause,
-    Client,
     ConfirmHeard,
     Defer,
     OpenCase,
-    Policy,
-    Relations,
     Resolve,
-    Staff,
     StartWork,
 )
 from relationkit.domain.aggregate import Command
 from relationkit.domain.events import next_event
+from relationkit.policy import Clause, Policy
 from relationkit.rules.base import Attempt
 from relationkit.serialization import converter
 from relationkit.store.base import Store, UnitOfWork
@@ -74,8 +71,8 @@ def relations(store: Store) -> Relations:
     """A service on ``store`` with the people registered and a policy published."""
     rk = Relations(store, clock=ManualClock(START))
     rk.register(*people())
-    if rk.current_policy() is None:
-        rk.publish_policy(
+    if rk.policy.current() is None:
+        rk.policy.publish(
             Policy(
                 version=1,
                 published_at=START.subtract(days=30),
@@ -118,7 +115,7 @@ def attempt(rk: Relations, command: Command, actor: Staff) -> Attempt:
         actor=actor,
         now=START,
         config=rk.config,
-        policy=rk.current_policy(),
+        policy=rk.policy.current(),
         directory=Directory(),
     )
 

@@ -25,21 +25,20 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from relationkit import (
-    Case,
-    Clause,
     Client,
     ConcurrencyError,
     InvalidInput,
     InvalidTransition,
     NotFound,
     NotPermitted,
-    Policy,
     RelationkitError,
     Relations,
     RuleViolation,
     RuleViolations,
     Staff,
 )
+from relationkit.cases import Case
+from relationkit.policy import Clause, Policy
 from relationkit.serialization import converter
 from relationkit.store.url import open_store
 from relationkit.typing import Clock
@@ -93,6 +92,9 @@ class CommandBody(BaseModel):
 def problem(exc: Exception) -> tuple[int, dict[str, Any]]:
     """The HTTP status and JSON body for an error relationkit raised."""
     body: dict[str, Any] = {"error": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, NotPermitted):  # the gate ROLE: this actor may not do this at all
+        body["violations"] = [{"rule_id": exc.rule_id, "reason": exc.reason}]
+        return 403, body
     if isinstance(exc, RuleViolations | RuleViolation):
         found = exc.violations if isinstance(exc, RuleViolations) else (exc,)
         body["violations"] = [{"rule_id": v.rule_id, "reason": v.reason} for v in found]
@@ -104,8 +106,6 @@ def problem(exc: Exception) -> tuple[int, dict[str, Any]]:
         return 409, body
     if isinstance(exc, NotFound):
         return 404, body
-    if isinstance(exc, NotPermitted):
-        return 403, body
     if isinstance(exc, InvalidInput):
         return 422, body
     return 500, body  # corrupted data or a failing database: not a refusal
@@ -159,7 +159,7 @@ def create_app(db: str = "relations.db", *, clock: Clock | None = None) -> FastA
     @app.post("/policies", status_code=201)
     def publish_policy(body: NewPolicy) -> dict[str, int]:
         clauses = [Clause(id=c.id, text=c.text) for c in body.clauses]
-        rk.publish_policy(Policy(version=body.version, published_at=rk.now(), clauses=clauses))
+        rk.policy.publish(Policy(version=body.version, published_at=rk.now(), clauses=clauses))
         return {"version": body.version}
 
     @app.post("/cases", status_code=201)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pendulum
 
-from relationkit import Acknowledge, Client, Compromise, ConfirmHeard, Relations, Staff
+from relationkit import Client, Relations, Staff
+from relationkit.cases import Acknowledge, Compromise, ConfirmHeard
 from relationkit.domain.calendar import BusinessCalendar, BusinessTime
 from relationkit.domain.offering import Offering
 from relationkit.store.base import Store
@@ -34,8 +35,8 @@ def relations(store: Store, at: pendulum.DateTime = START) -> Relations:
 def seed(rk: Relations, n: int) -> dict[str, list[str]]:
     """Store the due work; return the ids of the promises, relationships and cases."""
     rk.register(*STAFF, *(Client(id=f"c-{i:03d}", name=f"Client {i}") for i in range(n)))
-    rk.promises.register_calendar(BusinessCalendar(id="utc", timezone="UTC"))
-    rk.promises.register_offering(
+    rk.calendars.register(BusinessCalendar(id="utc", timezone="UTC"))
+    rk.calendars.register_offering(
         Offering(
             id="billing",
             name="Billing fixes",

@@ -9,6 +9,7 @@ import pendulum
 from statemachine import State, StateMachine
 
 from relationkit import Relations, Staff
+from relationkit.config import CareConfig
 from relationkit.domain.aggregate import Aggregate, Command
 from relationkit.domain.events import Event
 from relationkit.domain.values import aware, required
@@ -77,10 +78,9 @@ SEND_DUE = make_sweep(
 )
 
 
-def relations(store: Any) -> Relations:
+def relations(store: Any, config: CareConfig | None = None) -> Relations:
     """A service over ``store`` that knows reminders and has the robot registered."""
-    rk = Relations(store)
-    rk.workflows["reminder"] = REMINDERS
+    rk = Relations(store, config=(config or CareConfig()).with_workflow(REMINDERS))
     rk.register(Staff(id="s-robot", name="Robot", roles={"agent"}))
     return rk
 

@@ -6,32 +6,34 @@ import pendulum
 import pytest
 
 from relationkit import (
-    Accept,
-    Acknowledge,
     CareConfig,
-    Case,
-    Clause,
     Client,
-    ConfirmHeard,
-    CorrectParaphrase,
-    Decline,
-    Escalate,
     MemoryStore,
     NotFound,
     NotPermitted,
-    Policy,
-    RecordStatement,
     Relations,
     Staff,
     Vendor,
 )
+from relationkit.cases import (
+    Accept,
+    Acknowledge,
+    Case,
+    ConfirmHeard,
+    CorrectParaphrase,
+    Decline,
+    Escalate,
+    RecordStatement,
+)
 from relationkit.domain.aggregate import Command
+from relationkit.policy import Clause, Policy
+from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import case_rules
 from relationkit.testing import ManualClock
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 
-CASE_RULES = CareConfig(rules=case_rules())
+CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
 """The case's own care rules only, so rules of other areas do not blur what is tested here."""
 
 
@@ -46,7 +48,7 @@ def make_relations(config: CareConfig = CASE_RULES) -> Relations:
         Staff(id="s-pat", name="Pat Okafor", roles={"partner"}),
         Staff(id="s-new", name="Noor Haddad"),
     )
-    rk.publish_policy(
+    rk.policy.publish(
         Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 days.")])
     )
     return rk
@@ -107,7 +109,7 @@ def test_a_client_only_confirms_or_corrects(rk: Relations, command: Command) -> 
 def test_a_client_cannot_open_a_case_as_actor(rk: Relations) -> None:
     with pytest.raises(NotPermitted, match="'open' is a staff command") as caught:
         rk.open_case(actor="c-ana", client="c-ana", subject="X", statement="Y")
-    assert caught.value.aggregate_id is None
+    assert caught.value.rule_id == "ROLE"
     assert rk.cases() == []
 
 

@@ -12,42 +12,44 @@ import pendulum
 import pytest
 
 from relationkit import (
-    Acknowledge,
     CareConfig,
-    Case,
-    Clause,
     Client,
-    Close,
     ConcurrencyError,
-    ConfirmHeard,
-    Decline,
-    Defer,
     EmptyText,
-    Escalate,
     InvalidInput,
     InvalidTransition,
     MemoryStore,
     NaiveDateTime,
     NotFound,
     NotPermitted,
-    Policy,
-    RecordStatement,
     RelationkitError,
     Relations,
-    Resolve,
     RuleViolation,
     RuleViolations,
     Staff,
     UnknownTimeZone,
     Vendor,
 )
+from relationkit.cases import (
+    Acknowledge,
+    Case,
+    Close,
+    ConfirmHeard,
+    Decline,
+    Defer,
+    Escalate,
+    RecordStatement,
+    Resolve,
+)
+from relationkit.policy import Clause, Policy
+from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import case_rules
 from relationkit.serialization import converter
 from relationkit.testing import ManualClock
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="Europe/Berlin")
 
-CASE_RULES = CareConfig(rules=case_rules())
+CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
 """The case's own care rules only, so rules of other areas do not blur what is tested here."""
 DECLINE = Decline(reason="Outside the window.", clause_id="refunds-30d")
 
@@ -63,7 +65,7 @@ class Setting:
             Vendor(id="v-acme", name="Acme Parts"),
             Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
         )
-        self.rk.publish_policy(
+        self.rk.policy.publish(
             Policy(
                 version=1,
                 published_at=START,
@@ -224,7 +226,7 @@ CASES: list[tuple[str, Attempt, type[RelationkitError], tuple[str, ...]]] = [
     ),
     (
         "a policy that skips a version",
-        lambda s: s.rk.publish_policy(
+        lambda s: s.rk.policy.publish(
             Policy(version=3, published_at=START, clauses=[Clause(id="a", text="A.")])
         ),
         InvalidInput,
@@ -249,7 +251,7 @@ def test_bad_input_is_refused_and_changes_nothing(
     setting = Setting()
     before = setting.state()
     people = (setting.rk.party("c-ana"), setting.rk.staff("s-sam"))
-    policy = setting.rk.current_policy()
+    policy = setting.rk.policy.current()
     with pytest.raises(error) as caught:
         attempt(setting)
     message = str(caught.value)
@@ -258,7 +260,7 @@ def test_bad_input_is_refused_and_changes_nothing(
         assert fragment in message, f"{fragment!r} not in {message!r}"
     assert setting.state() == before
     assert (setting.rk.party("c-ana"), setting.rk.staff("s-sam")) == people
-    assert setting.rk.current_policy() == policy
+    assert setting.rk.policy.current() == policy
     assert setting.rk.verify_all().ok
 
 
@@ -276,7 +278,7 @@ def test_a_clock_that_gives_naive_times_is_refused() -> None:
 
     setting = Setting()
     before = setting.state()
-    setting.rk.clock = NaiveClock()
+    setting.rk = Relations(setting.rk.store, clock=NaiveClock(), config=setting.rk.config)
     with pytest.raises(NaiveDateTime, match=r"'clock\.now\(\)'"):
         setting.rk.handle("live", Escalate(reason="Angry."), actor="s-sam")
     with pytest.raises(NaiveDateTime):
@@ -315,7 +317,7 @@ def _violation(rule_id: str) -> RuleViolation:
         NaiveDateTime("reply_by", dt.datetime(2026, 3, 3, 9)),
         UnknownTimeZone("timezone", "Mars/Olympus"),
         NotFound("case", "k"),
-        NotPermitted("refused: no.", actor_id="c-ana", command="escalate", aggregate_id="k"),
+        NotPermitted(aggregate_id="k", actor_id="c-ana", command="escalate", reason="no"),
         InvalidTransition(
             kind="case", aggregate_id="k", state="closed", command="decline", allowed=["reopen"]
         ),

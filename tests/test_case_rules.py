@@ -11,34 +11,36 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relationkit import (
+    CareConfig,
+    Client,
+    Consultant,
+    MemoryStore,
+    RelationkitError,
+    Relations,
+    RuleViolation,
+    RuleViolations,
+    Staff,
+)
+from relationkit.cases import (
     Accept,
     Acknowledge,
-    CareConfig,
     Case,
-    Clause,
-    Client,
     Close,
     Compromise,
     ConfirmHeard,
     Consult,
-    Consultant,
     CorrectParaphrase,
     Decline,
     Defer,
     Escalate,
-    MemoryStore,
-    Policy,
     Refer,
-    RelationkitError,
-    Relations,
     Reopen,
     Resolve,
-    RuleViolation,
-    RuleViolations,
-    Staff,
     StartWork,
 )
 from relationkit.domain.aggregate import Command
+from relationkit.policy import Clause, Policy
+from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import (
     BuyingTime,
     HeardBeforeDeciding,
@@ -52,7 +54,7 @@ from relationkit.testing import ManualClock
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 
-CASE_RULES = CareConfig(rules=case_rules())
+CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
 """The case's own care rules only, so rules of other areas do not blur what is tested here."""
 DECLINE = Decline(reason="The refund window closed.", clause_id="refunds-30d")
 
@@ -73,7 +75,7 @@ def make_relations(
         Consultant(id="p-legal", name="Legal Aid Partners"),
     )
     if policy:
-        rk.publish_policy(
+        rk.policy.publish(
             Policy(
                 version=1,
                 published_at=START,
@@ -142,7 +144,9 @@ def test_every_built_in_rule_is_documented_and_in_force() -> None:
         WorkFollowsAgreement(),
     )
     in_force = CareConfig().rulebook
-    assert in_force.ids()[:5] == tuple(r.id for r in rules) == CASE_RULES.rulebook.ids()
+    assert in_force.ids()[1:6] == tuple(r.id for r in rules) == CASE_RULES.rulebook.ids()[1:]
+    assert in_force.ids()[0] == "ROLE"  # authority: the gate every command passes first
+    assert len(set(in_force.ids())) == len(in_force.ids())  # every id names one rule
     for r in rules:
         assert r.kind == "case"
         assert r.commands
@@ -170,14 +174,14 @@ def test_R1_no_answer_before_the_concern_was_acknowledged(rk: Relations, command
     case = rk.handle(open_case(rk).id, Acknowledge(paraphrase="You want a refund."), actor="s-sam")
     case = rk.handle(case.id, CorrectParaphrase(correction="I want it today."), actor="c-ana")
     error = refused(rk, case, command)
-    assert error.rule_id == "R1"
+    assert error.rule_id == "R1.case"
     assert "corrected the last paraphrase" in error.reason
 
 
 def test_R1_reasons_follow_the_listening_so_far(rk: Relations) -> None:
     case = open_case(rk)
     error = refused(rk, case, Accept())
-    assert error.rule_id == "R1"
+    assert error.rule_id == "R1.case"
     assert "not yet acknowledged" in error.reason
     assert "(acknowledge)" in error.reason
 
@@ -415,12 +419,12 @@ def test_W1_work_follows_agreement(rk: Relations, decision: Command, allowed: bo
 def test_several_violations_are_reported_together(rk: Relations) -> None:
     case = open_case(rk, escalated=True)
     group = refused_all(rk, case, Decline(clause_id="refunds-90d"))
-    assert group.rule_ids == ("R1", "R2", "R2", "R3")
+    assert group.rule_ids == ("R1.case", "R2", "R2", "R3")
     assert isinstance(group, RelationkitError)
     assert isinstance(group, ExceptionGroup)
     assert all(v.aggregate_id == case.id and v.actor_id == "s-sam" for v in group.violations)
     assert "4 care rules refused 'decline'" in str(group)
-    assert "(R1, R2, R2, R3)" in str(group)
+    assert "(R1.case, R2, R2, R3)" in str(group)
 
 
 def test_except_star_catches_a_group_and_a_lone_violation(rk: Relations) -> None:
@@ -430,14 +434,14 @@ def test_except_star_catches_a_group_and_a_lone_violation(rk: Relations) -> None
         rk.handle(case.id, Decline(), actor="s-sam")
     except* RuleViolation as group:
         caught.extend(v.rule_id for v in group.exceptions if isinstance(v, RuleViolation))
-    assert caught == ["R1", "R2", "R2", "R3"]
+    assert caught == ["R1.case", "R2", "R2", "R3"]
 
     caught.clear()
     try:
         rk.handle(case.id, Accept(), actor="s-sam")
     except* RuleViolation as group:
         caught.extend(v.rule_id for v in group.exceptions if isinstance(v, RuleViolation))
-    assert caught == ["R1"]
+    assert caught == ["R1.case"]
 
 
 def test_a_split_group_keeps_its_type(rk: Relations) -> None:
@@ -447,7 +451,7 @@ def test_a_split_group_keeps_its_type(rk: Relations) -> None:
     assert isinstance(only_r2, RuleViolations)
     assert only_r2.rule_ids == ("R2", "R2")
     assert isinstance(rest, RuleViolations)
-    assert rest.rule_ids == ("R1", "R3")
+    assert rest.rule_ids == ("R1.case", "R3")
 
 
 _ZONE_TIMES = st.datetimes(

@@ -9,43 +9,45 @@ import pendulum
 import pytest
 
 from relationkit import (
-    Accept,
-    Acknowledge,
     AggregateCorrupted,
     CareConfig,
-    Case,
-    Clause,
     Client,
+    Consultant,
+    InvalidTransition,
+    MemoryStore,
+    Relations,
+    RuleViolation,
+    Staff,
+    UnknownStateValue,
+)
+from relationkit.cases import (
+    Accept,
+    Acknowledge,
+    Case,
     Close,
     Compromise,
     ConfirmHeard,
     Consult,
-    Consultant,
     CorrectParaphrase,
     Decline,
     Defer,
     Escalate,
-    InvalidTransition,
-    MemoryStore,
-    Policy,
     RecordStatement,
     Refer,
-    Relations,
     Reopen,
     Resolve,
-    RuleViolation,
-    Staff,
     StartWork,
-    UnknownStateValue,
 )
 from relationkit.domain.aggregate import Command
+from relationkit.policy import Clause, Policy
+from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import DECIDING_COMMANDS, case_rules
 from relationkit.testing import ManualClock
 from relationkit.workflows.case import CASE_WORKFLOW, CaseFlow
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="Europe/Paris")
 
-CASE_RULES = CareConfig(rules=case_rules())
+CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
 """The case's own care rules only, so rules of other areas do not blur what is tested here."""
 
 BEFORE_DECISION = ("opened", "listening", "acknowledged", "heard", "deferred")
@@ -135,7 +137,7 @@ def rk(clock: ManualClock) -> Relations:
         Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
         Consultant(id="p-legal", name="Legal Aid Partners"),
     )
-    relations.publish_policy(
+    relations.policy.publish(
         Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 days.")])
     )
     return relations
@@ -198,7 +200,7 @@ def test_every_transition(
         # The transition exists so that "what may I do" can name R1 as the reason it is refused.
         with pytest.raises(RuleViolation) as caught:
             run(rk, case.id, command)
-        assert caught.value.rule_id == "R1"
+        assert caught.value.rule_id == "R1.case"
         assert rk.case(case.id) == case
         return
     after = run(rk, case.id, command)

@@ -176,7 +176,8 @@ def test_due_after_the_demo_lists_client_update_promises(runner: CliRunner, play
 
 def test_due_lists_replies_owed(runner: CliRunner, tmp_path: Path) -> None:
     db = tmp_path / "due.db"
-    from relationkit import Acknowledge, Client, ConfirmHeard, Defer, Staff
+    from relationkit import Client, Staff
+    from relationkit.cases import Acknowledge, ConfirmHeard, Defer
     from relationkit.store.url import open_store
     from relationkit.testing import ManualClock
 

@@ -56,7 +56,7 @@ def load(name: str) -> ModuleType:
 def test_every_module_is_found() -> None:
     names = module_names()
     assert "relationkit.domain.case" in names
-    assert "relationkit.service" in names
+    assert "relationkit.app.relations" in names
 
 
 @pytest.mark.parametrize("name", module_names())

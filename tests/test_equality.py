@@ -68,10 +68,10 @@ def test_the_service_reads_targets_from_stored_entitlements() -> None:
         Client(id="c-ada", name="Ada", title="CEO", contract="gold"),
         Client(id="c-bo", name="Bo", title="Intern", contract="gold"),
     )
-    rk.feedback.entitle(GOLD, STANDARD)
-    assert rk.feedback.targets("c-ada") == rk.feedback.targets("c-bo")
+    rk.equality.entitle(GOLD, STANDARD)
+    assert rk.equality.targets("c-ada") == rk.equality.targets("c-bo")
     with pytest.raises(InvalidInput):
-        rk.feedback.entitle("gold")  # type: ignore[arg-type]
+        rk.equality.entitle("gold")  # type: ignore[arg-type]
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def service() -> tuple[Relations, ManualClock]:
         Consultant(id="p-4", name="Four", segment="south"),
         Staff(id="s-sam", name="Sam", roles={"agent"}),
     )
-    rk.feedback.entitle(STANDARD)
+    rk.equality.entitle(STANDARD)
     return rk, clock
 
 
@@ -107,7 +107,7 @@ def test_equal_treatment_shows_no_disparity() -> None:
     rk, clock = service()
     for party in ("c-1", "c-2", "c-3"):
         handled(rk, clock, party, wait=2)
-    report = rk.feedback.equality_report()
+    report = rk.equality.report()
     assert report.ok
     assert report.overall.cases == 3
     assert report.overall.response_hours == pytest.approx(2.0)
@@ -120,7 +120,7 @@ def test_a_group_served_more_slowly_is_flagged_beyond_the_tolerance() -> None:
     handled(rk, clock, "c-1", wait=2)
     handled(rk, clock, "c-2", wait=2)
     handled(rk, clock, "c-3", wait=30)  # south waits longer than the 24-hour target
-    report = rk.feedback.equality_report(dimensions=("segment",))
+    report = rk.equality.report(dimensions=("segment",))
     flagged = {(d.group, d.metric) for d in report.disparities}
     assert ("south", "response_hours") in flagged
     assert ("south", "response_on_target") in flagged
@@ -133,7 +133,7 @@ def test_a_group_served_more_slowly_is_flagged_beyond_the_tolerance() -> None:
     assert "segment=south" in south.describe()
     assert any("DISPARITY" in line for line in report.lines())
     # a generous tolerance accepts the on-target gap but not the time gap
-    loose = rk.feedback.equality_report(dimensions=("segment",), tolerance=0.7)
+    loose = rk.equality.report(dimensions=("segment",), tolerance=0.7)
     assert {d.metric for d in loose.disparities} == {"response_hours", "resolution_hours"}
 
 
@@ -181,9 +181,9 @@ def _event(at: pendulum.DateTime):  # type: ignore[no-untyped-def]
 def test_report_arguments_are_checked() -> None:
     rk, _ = service()
     with pytest.raises(OutOfRange):
-        rk.feedback.equality_report(tolerance=1.5)
+        rk.equality.report(tolerance=1.5)
     with pytest.raises(InvalidInput, match="dimension"):
-        rk.feedback.equality_report(dimensions=("title",))
+        rk.equality.report(dimensions=("title",))
     custom = equality_report([], [], dimensions={"initial": lambda p: p.name[0]})
     assert custom.overall.cases == 0
     assert custom.ok

@@ -10,36 +10,29 @@ import pendulum
 import pytest
 
 from relationkit import (
-    Accept,
-    Acknowledge,
-    Attempt,
     CareConfig,
-    Case,
-    Clause,
     Client,
-    ConfirmHeard,
-    Decline,
-    Defer,
-    Escalate,
     Event,
     InvalidInput,
     InvalidTransition,
     MemoryStore,
     NotPermitted,
-    Policy,
     Relations,
     RuleViolation,
     RuleViolations,
     Staff,
-    rule,
 )
+from relationkit.cases import Accept, Acknowledge, Case, ConfirmHeard, Decline, Defer, Escalate
 from relationkit.domain.aggregate import Aggregate
+from relationkit.policy import Clause, Policy
+from relationkit.rules import Attempt, rule
+from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import case_rules
 from relationkit.testing import ManualClock
 
 MONDAY = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 
-CASE_RULES = CareConfig(rules=case_rules())
+CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
 """The case's own care rules only, so rules of other areas do not blur what is tested here."""
 FRIDAY = pendulum.datetime(2026, 3, 6, 9, tz="UTC")
 
@@ -84,7 +77,7 @@ def make_relations(clock: ManualClock, config: CareConfig = CASE_RULES) -> Relat
         Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
         Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
     )
-    rk.publish_policy(
+    rk.policy.publish(
         Policy(version=1, published_at=MONDAY, clauses=[Clause(id="refunds-30d", text="30 d.")])
     )
     return rk
@@ -144,7 +137,7 @@ def test_application_rules_join_built_ins_in_one_group(clock: ManualClock) -> No
     clock.set(FRIDAY)
     with pytest.raises(RuleViolations) as caught:
         rk.handle(case.id, Decline(reason="No."), actor="s-sam")
-    assert caught.value.rule_ids == ("R1", "R2", "ACME-1", "ACME-2")
+    assert caught.value.rule_ids == ("R1.case", "R2", "ACME-1", "ACME-2")
 
 
 def test_application_rules_show_in_what_may_i_do(clock: ManualClock) -> None:
@@ -161,8 +154,8 @@ def test_application_rules_show_in_what_may_i_do(clock: ManualClock) -> None:
 
 
 def test_without_rule_switches_a_rule_off(clock: ManualClock) -> None:
-    config = CASE_RULES.without_rule("R1")
-    assert "R1" not in config.rulebook.ids()
+    config = CASE_RULES.without_rule("R1")  # the family: R1.case (and R1.promise, if there)
+    assert not any(i.startswith("R1") for i in config.rulebook.ids())
     rk = make_relations(clock, config)
     case = rk.open_case(actor="s-sam", client="c-std", subject="Refund", statement="Pay me.")
     assert rk.handle(case.id, Accept(), actor="s-sam").state == "decided"
@@ -176,7 +169,7 @@ def test_without_rule_then_with_rule_replaces_a_built_in(clock: ManualClock) -> 
             yield "hear the client before saying yes"
 
     config = CASE_RULES.without_rule("R1").with_rule(lenient_r1)
-    assert config.rulebook.ids() == ("R2", "R3", "R6", "W1", "R1")
+    assert config.rulebook.ids() == ("ROLE", "R2", "R3", "R6", "W1", "R1")
     rk = make_relations(clock, config)
     case = rk.open_case(actor="s-sam", client="c-std", subject="Refund", statement="Pay me.")
     with pytest.raises(RuleViolation, match="hear the client before saying yes"):
@@ -184,10 +177,12 @@ def test_without_rule_then_with_rule_replaces_a_built_in(clock: ManualClock) -> 
 
 
 def test_rule_registration_refusals() -> None:
-    with pytest.raises(InvalidInput, match="'R1' is already in force"):
+    with pytest.raises(InvalidInput, match=r"'R1\.case' is already in force"):
         CASE_RULES.with_rule(no_answers_on_fridays).with_rule(
-            rule("R1", kind="case", commands={"accept"})(lambda c, a: ())
+            rule("R1.case", kind="case", commands={"accept"})(lambda c, a: ())
         )
+    with pytest.raises(InvalidInput, match="two rules with id 'R2'"):
+        CareConfig(rules=(*CASE_RULES.rules, rule("R2", kind="case", commands={"x"})(list)))
     with pytest.raises(InvalidInput, match="no rule 'ACME-9' is in force"):
         CASE_RULES.without_rule("ACME-9")
     with pytest.raises(InvalidInput, match="a rule needs id, kind, commands and check"):

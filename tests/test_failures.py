@@ -16,19 +16,19 @@ import pytest
 
 from relationkit import (
     AggregateCorrupted,
-    Case,
     Client,
     Relations,
     Staff,
     TimelineBroken,
     UnknownStateValue,
 )
+from relationkit.cases import Case
 from relationkit.domain.case import RecordStatement
 from relationkit.testing import ManualClock
 
 SETUP = """
 import json, os, sys, time
-from relationkit import Relations, Client, Staff, ConcurrencyError
+from relationkit import Client, ConcurrencyError, Relations, Staff
 from relationkit.domain.case import RecordStatement
 rk = Relations({url!r})
 """

@@ -83,7 +83,7 @@ def test_a_case_cannot_close_before_end_of_case_feedback_was_requested() -> None
     case_id = resolved_case(rk)
     with pytest.raises(RuleViolation) as refused:
         rk.handle(case_id, Close(), actor="s-sam")
-    assert refused.value.rule_id == "R7"
+    assert refused.value.rule_id == "R7.close"
     assert "end-of-case feedback" in refused.value.reason
     assert rk.case(case_id).state == "resolved"
 
@@ -125,7 +125,7 @@ def test_close_shows_as_blocked_by_r7_in_what_may_i_do() -> None:
     case_id = resolved_case(rk)
     close = next(o for o in rk.options(case_id, actor="s-sam") if o.command == "close")
     assert not close.allowed
-    assert close.rule_ids == ("R7",)
+    assert close.rule_ids == ("R7.close",)
 
 
 def test_end_of_case_is_asked_once_per_round_and_never_on_a_closed_case() -> None:
@@ -270,7 +270,7 @@ def test_only_the_owner_or_a_manager_closes_a_recovery() -> None:
     before = snapshot(rk, asked.id)
     with pytest.raises(RuleViolation) as refused:
         rk.feedback.close_recovery(asked.id, actor="s-sam", outcome="Sent flowers.")
-    assert refused.value.rule_id == "R7-recovery"
+    assert refused.value.rule_id == "R7.recovery"
     assert snapshot(rk, asked.id) == before
     done = rk.feedback.close_recovery(
         asked.id, actor="s-mia", outcome="Called Ana; refund doubled."
@@ -342,7 +342,7 @@ def test_nobody_is_asked_again_within_the_suppression_span() -> None:
     clock.advance(days=1)
     with pytest.raises(RuleViolation, match="nobody is asked again") as refused:
         rk.feedback.request(second.id, actor="s-sam", kind=CHECK_IN)
-    assert refused.value.rule_id == "R7"
+    assert refused.value.rule_id == "R7.request"
     clock.advance(days=7)
     sweep = rk.feedback.run()  # both cases are due; the first check-in uses the party's turn
     assert len(sweep.check_ins) == 1
@@ -380,11 +380,11 @@ def test_unanswered_requests_expire() -> None:
 
 def test_every_interaction_updates_last_contact_but_internal_steps_do_not() -> None:
     rk, clock = make()
-    assert rk.feedback.last_contact("c-ana") is None
+    assert rk.health.last_contact("c-ana") is None
     case = rk.open_case(actor="s-sam", client="c-ana", subject="A", statement="One.")
     clock.advance(hours=1)
     rk.handle(case.id, Acknowledge(paraphrase="One."), actor="s-sam")
-    contact = rk.feedback.last_contact("c-ana")
+    contact = rk.health.last_contact("c-ana")
     assert contact is not None
     assert (contact.at, contact.event_name, contact.aggregate_id) == (
         clock.now(),
@@ -393,11 +393,11 @@ def test_every_interaction_updates_last_contact_but_internal_steps_do_not() -> N
     )
     clock.advance(hours=1)
     rk.handle(case.id, Consult(colleague_id="s-mia", note="Be kind."), actor="s-sam")
-    assert rk.feedback.last_contact("c-ana") == contact
+    assert rk.health.last_contact("c-ana") == contact
     clock.advance(hours=1)
     asked = rk.feedback.request(case.id, actor="s-sam", kind=CHECK_IN)
-    assert rk.feedback.last_contact("c-ana").aggregate_id == asked.id  # type: ignore[union-attr]
-    assert rk.feedback.last_contact("c-bo") is None
+    assert rk.health.last_contact("c-ana").aggregate_id == asked.id  # type: ignore[union-attr]
+    assert rk.health.last_contact("c-bo") is None
 
 
 # --- the workflow -----------------------------------------------------------------------------

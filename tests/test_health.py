@@ -149,12 +149,14 @@ def test_other_malformed_models_are_refused() -> None:
 
 def test_bad_weights_leave_the_model_in_use_unchanged() -> None:
     rk = Relations(MemoryStore())
-    before = rk.feedback.health_model
+    before = rk.health.model
     with pytest.raises(OutOfRange):
-        rk.feedback.health_model = before.with_weights({"feedback_trend": -0.25})
+        rk.config.evolve(health=before.with_weights({"feedback_trend": -0.25}))
     with pytest.raises(InvalidInput):
-        rk.feedback.health_model = before.with_weights({"feedback_trend": 0.9})
-    assert rk.feedback.health_model is before
+        rk.config.evolve(health=before.with_weights({"feedback_trend": 0.9}))
+    with pytest.raises(InvalidInput):
+        rk.config.evolve(health="a model")
+    assert rk.health.model is before is rk.config.health
 
 
 @pytest.mark.parametrize("score", [1.5, -0.1, math.nan, "high"])
@@ -222,7 +224,7 @@ def make() -> tuple[Relations, ManualClock]:
         Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
         Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
     )
-    rk.feedback.entitle(
+    rk.equality.entitle(
         Entitlement(
             id="gold",
             response_within=pendulum.duration(hours=4),
@@ -238,7 +240,7 @@ def test_health_is_explained_with_the_figures_behind_each_signal() -> None:
     clock.advance(hours=6)  # later than the 4-hour target
     rk.handle(case.id, Acknowledge(paraphrase="Down again."), actor="s-sam")
     rk.handle(case.id, Escalate(reason="Third time."), actor="s-sam")
-    report = rk.feedback.health(party="c-ana")
+    report = rk.health.assess(party="c-ana")
     times = report.contribution("response_times")
     assert times.figures["late_answers"] == 1
     assert times.figures["contract"] == "gold"
@@ -265,7 +267,7 @@ def test_crossing_the_threshold_moves_the_relationship_with_an_event_on_its_time
     asked = rk.feedback.request(case.id, actor="s-sam")
     rk.feedback.respond(asked.id, actor="c-ana", csat=1, nps=1)
 
-    report = rk.feedback.update_health(rel.id, actor="s-mia")
+    report = rk.health.update(rel.id, actor="s-mia")
     assert report.status == AT_RISK
     assert report.score is not None
     assert report.score < 60
@@ -274,7 +276,7 @@ def test_crossing_the_threshold_moves_the_relationship_with_an_event_on_its_time
     assert events[-1].name == "RelationshipAtRisk"
     assert "feedback_trend" in events[-1].data["reason"]
 
-    assert rk.feedback.update_health(rel.id, actor="s-mia").status == AT_RISK
+    assert rk.health.update(rel.id, actor="s-mia").status == AT_RISK
     assert len(rk.relationships.timeline(rel.id)) == len(events)  # no change, no event
 
     # Things get better: a happy answer on a quick new case.
@@ -288,7 +290,7 @@ def test_crossing_the_threshold_moves_the_relationship_with_an_event_on_its_time
     clock.advance(days=5)
     asked = rk.feedback.request(later.id, actor="s-sam")
     rk.feedback.respond(asked.id, actor="c-ana", csat=5, nps=10, ces=7)
-    report = rk.feedback.update_health(rel.id, actor="s-mia")
+    report = rk.health.update(rel.id, actor="s-mia")
     assert report.status == "active"
     assert rk.relationships.get(rel.id).state == "active"
     assert rk.relationships.timeline(rel.id)[-1].name == "RelationshipRecovered"
@@ -296,7 +298,7 @@ def test_crossing_the_threshold_moves_the_relationship_with_an_event_on_its_time
 
 def test_health_uses_the_relationship_contract_for_targets() -> None:
     rk, _ = make()
-    rk.feedback.entitle(
+    rk.equality.entitle(
         Entitlement(
             id="basic",
             response_within=pendulum.duration(days=2),
@@ -304,12 +306,12 @@ def test_health_uses_the_relationship_contract_for_targets() -> None:
         )
     )
     rel = rk.relationships.create(actor="s-sam", party="c-ana", contract="basic")
-    assert rk.feedback.targets("c-ana", relationship=rel.id) == Targets(
+    assert rk.equality.targets("c-ana", relationship=rel.id) == Targets(
         contract="basic",
         response_within=pendulum.duration(days=2),
         resolution_within=pendulum.duration(days=10),
     )
-    facts_ = rk.feedback.facts(rel.id)
+    facts_ = rk.health.facts(rel.id)
     assert facts_.targets is not None
     assert facts_.targets.contract == "basic"
 
@@ -317,11 +319,11 @@ def test_health_uses_the_relationship_contract_for_targets() -> None:
 def test_health_needs_exactly_one_known_subject() -> None:
     rk, _ = make()
     with pytest.raises(InvalidInput, match="exactly one subject"):
-        rk.feedback.health()
+        rk.health.assess()
     with pytest.raises(InvalidInput, match="exactly one subject"):
-        rk.feedback.health("rel-1", party="c-ana")
+        rk.health.assess("rel-1", party="c-ana")
     with pytest.raises(NotFound, match="nobody"):
-        rk.feedback.health(party="nobody")
+        rk.health.assess(party="nobody")
 
 
 def test_the_feedback_trend_rewards_improvement() -> None:
@@ -333,11 +335,11 @@ def test_the_feedback_trend_rewards_improvement() -> None:
     clock.advance(days=100)
     second = rk.feedback.request(case.id, actor="s-sam", kind="check_in")
     rk.feedback.respond(second.id, actor="c-ana", csat=4)
-    reading = signal.read(rk.feedback.facts(party="c-ana"))
+    reading = signal.read(rk.health.facts(party="c-ana"))
     assert reading.figures == {"answers": 1, "recent": 75.0, "before": 25.0, "change": 50.0}
     assert reading.score == 1.0
     assert "up from 25%" in reading.summary
-    assert OpenCases().read(rk.feedback.facts(party="c-ana")).figures["open"] == 1
+    assert OpenCases().read(rk.health.facts(party="c-ana")).figures["open"] == 1
 
 
 def test_the_last_contact_is_kept_with_each_command_that_reaches_the_party() -> None:
@@ -349,16 +351,16 @@ def test_the_last_contact_is_kept_with_each_command_that_reaches_the_party() -> 
         Staff(id="s-mia", name="Mia", roles={"manager"}),
     )
     case = rk.open_case(actor="s-sam", client="c-ana", subject="Refund", statement="Refund me.")
-    first = rk.feedback.last_contact("c-ana")
+    first = rk.health.last_contact("c-ana")
     assert first is not None
     assert (first.event_name, first.at, first.aggregate_id) == ("CaseOpened", NOW, case.id)
 
     clock.advance(hours=2)
     rk.handle(case.id, Escalate(reason="Upset."), actor="s-sam")  # inside the business
-    assert rk.feedback.last_contact("c-ana") == first
+    assert rk.health.last_contact("c-ana") == first
     with pytest.raises(RelationkitError):  # refused: nothing reached the client
         rk.handle(case.id, Accept(), actor="s-sam")
-    assert rk.feedback.last_contact("c-ana") == first
+    assert rk.health.last_contact("c-ana") == first
 
     def mailer_down(event: object, aggregate: object) -> None:
         raise ConnectionError("mail server unreachable")
@@ -367,6 +369,6 @@ def test_the_last_contact_is_kept_with_each_command_that_reaches_the_party() -> 
     with pytest.raises(ConnectionError):
         rk.handle(case.id, Acknowledge(paraphrase="You want a refund."), actor="s-sam")
     # the contact was stored with the command itself, not by a listener after it
-    latest = rk.feedback.last_contact("c-ana")
+    latest = rk.health.last_contact("c-ana")
     assert latest is not None
     assert (latest.event_name, latest.at) == ("CaseAcknowledged", NOW.add(hours=2))

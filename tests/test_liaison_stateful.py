@@ -15,17 +15,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from relationkit import (
-    Acknowledge,
-    CareConfig,
-    Client,
-    ConfirmHeard,
-    MemoryStore,
-    RelationkitError,
-    Relations,
-    Staff,
-    Vendor,
-)
+from relationkit import CareConfig, Client, MemoryStore, RelationkitError, Relations, Staff, Vendor
+from relationkit.cases import Acknowledge, ConfirmHeard
 from relationkit.domain.liaison import VendorTicket
 from relationkit.domain.promise import Promise
 from relationkit.testing import ManualClock
@@ -49,14 +40,14 @@ class Cadence(RuleBasedStateMachine):
         case = self.rk.open_case(actor="s-al", client="c-ana", subject="Calls", statement="Drop.")
         self.rk.handle(case.id, Acknowledge(paraphrase="Your calls drop."), actor="s-al")
         self.rk.handle(case.id, ConfirmHeard(), actor="c-ana")
-        self.ticket = self.rk.relationships.escalate_to_vendor(
+        self.ticket = self.rk.liaison.escalate_to_vendor(
             case.id, actor="s-al", vendor="v-tel", update_every=EVERY
         ).id
 
     # --- helpers ---------------------------------------------------------------------------
 
     def current(self) -> VendorTicket:
-        return self.rk.relationships.ticket(self.ticket)
+        return self.rk.liaison.ticket(self.ticket)
 
     def promises(self) -> list[Promise]:
         return self.rk.promises.update_promises(self.ticket)
@@ -64,7 +55,7 @@ class Cadence(RuleBasedStateMachine):
     def snapshot(self) -> tuple[Any, ...]:
         return (
             self.current(),
-            self.rk.relationships.timeline(self.ticket),
+            self.rk.liaison.timeline(self.ticket),
             self.promises(),
         )
 
@@ -89,29 +80,27 @@ class Cadence(RuleBasedStateMachine):
 
     @rule(who=st.sampled_from(["s-al", "s-bo"]))
     def update(self, who: str) -> None:
-        self.attempt(
-            lambda: self.rk.relationships.update_client(self.ticket, actor=who, message="News.")
-        )
+        self.attempt(lambda: self.rk.liaison.update_client(self.ticket, actor=who, message="News."))
 
     @precondition(lambda self: self.current().state == "sent")
     @rule()
     def vendor_acknowledges(self) -> None:
-        self.rk.relationships.vendor_acknowledged(self.ticket, actor="s-al")
+        self.rk.liaison.vendor_acknowledged(self.ticket, actor="s-al")
 
     @precondition(lambda self: self.current().state == "vendor_acknowledged")
     @rule()
     def vendor_fixes(self) -> None:
-        self.rk.relationships.fix_provided(self.ticket, actor="s-al", fix="Patch.")
+        self.rk.liaison.fix_provided(self.ticket, actor="s-al", fix="Patch.")
 
     @precondition(lambda self: self.current().state == "fix_provided")
     @rule()
     def relay(self) -> None:
-        self.rk.relationships.relay_fix(self.ticket, actor="s-bo", message="Install it.")
+        self.rk.liaison.relay_fix(self.ticket, actor="s-bo", message="Install it.")
 
     @precondition(lambda self: self.current().state == "fix_relayed")
     @rule()
     def confirm(self) -> None:
-        self.rk.relationships.client_confirmed(self.ticket, actor="s-al")
+        self.rk.liaison.client_confirmed(self.ticket, actor="s-al")
 
     @rule(how=st.sampled_from(["keep", "renegotiate", "withdraw"]))
     def by_hand(self, how: str) -> None:

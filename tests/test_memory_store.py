@@ -6,13 +6,9 @@ import pendulum
 import pytest
 
 from relationkit import (
-    Acknowledge,
     CareConfig,
-    Case,
     Client,
     ConcurrencyError,
-    ConfirmHeard,
-    Escalate,
     InvalidInput,
     MemoryStore,
     NotFound,
@@ -22,15 +18,17 @@ from relationkit import (
     Vendor,
     retry,
 )
+from relationkit.cases import Acknowledge, Case, ConfirmHeard, Escalate
 from relationkit.domain.case import OpenCase
 from relationkit.domain.events import Event, next_event
+from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import case_rules
 from relationkit.testing import ManualClock
 from relationkit.workflows.case import CASE_WORKFLOW
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 
-CASE_RULES = CareConfig(rules=case_rules())
+CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
 """The case's own care rules only, so rules of other areas do not blur what is tested here."""
 
 

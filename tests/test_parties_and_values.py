@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relationkit import (
-    Clause,
     Client,
     Consultant,
     EmptyText,
@@ -18,13 +17,13 @@ from relationkit import (
     NaiveDateTime,
     OutOfRange,
     Party,
-    Policy,
     Staff,
     UnknownTimeZone,
     Vendor,
 )
 from relationkit.domain.parties import party_kinds
 from relationkit.domain.values import instant, new_id, text, zone
+from relationkit.policy import Clause, Policy
 from relationkit.testing import ManualClock
 
 NOON = pendulum.datetime(2026, 3, 2, 12, tz="Europe/Paris")

@@ -7,12 +7,10 @@ import pytest
 
 from relationkit import (
     CareConfig,
-    Clause,
     Client,
     InvalidInput,
     MemoryStore,
     NotFound,
-    Policy,
     Relations,
     RuleViolation,
     Staff,
@@ -27,6 +25,7 @@ from relationkit.domain.policy import (
     Acknowledgement,
     acknowledgement_status,
 )
+from relationkit.policy import Clause, Policy
 from relationkit.testing import ManualClock
 
 START = pendulum.datetime(2026, 1, 5, 9, tz="UTC")
@@ -55,7 +54,7 @@ def make(action: str = "flag") -> tuple[Relations, ManualClock]:
         Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
         Staff(id="s-kim", name="Kim Berg", roles={"agent"}),
     )
-    rk.publish_policy(policy(1))
+    rk.policy.publish(policy(1))
     return rk, clock
 
 
@@ -76,65 +75,65 @@ def test_status_rules() -> None:
 def test_acknowledging_the_current_version() -> None:
     rk, clock = make()
     clock.advance(hours=1)
-    ack = rk.feedback.acknowledge_policy("s-sam", note="Read it twice.")
+    ack = rk.policy.acknowledge("s-sam", note="Read it twice.")
     assert ack == Acknowledgement(
         staff_id="s-sam", version=1, at=clock.now(), note="Read it twice."
     )
-    status = rk.feedback.acknowledgement("s-sam")
+    status = rk.policy.acknowledgement("s-sam")
     assert status is not None
     assert status.state == CURRENT
 
 
 def test_acknowledgement_lapses_after_the_span_and_reminders_list_who_is_due() -> None:
     rk, clock = make()
-    assert [s.staff_id for s in rk.feedback.reminders()] == ["s-kim", "s-sam"]
-    rk.feedback.acknowledge_policy("s-sam")
-    assert [(s.staff_id, s.state) for s in rk.feedback.reminders()] == [("s-kim", NEVER)]
+    assert [s.staff_id for s in rk.policy.reminders()] == ["s-kim", "s-sam"]
+    rk.policy.acknowledge("s-sam")
+    assert [(s.staff_id, s.state) for s in rk.policy.reminders()] == [("s-kim", NEVER)]
     clock.advance(days=90)
-    due = rk.feedback.reminders()
+    due = rk.policy.reminders()
     assert [(s.staff_id, s.state) for s in due] == [("s-kim", NEVER), ("s-sam", LAPSED)]
     assert "lapsed" in due[1].describe()
-    rk.feedback.acknowledge_policy("s-sam")
-    assert [s.staff_id for s in rk.feedback.reminders()] == ["s-kim"]
+    rk.policy.acknowledge("s-sam")
+    assert [s.staff_id for s in rk.policy.reminders()] == ["s-kim"]
 
 
 def test_a_new_version_makes_every_acknowledgement_outdated() -> None:
     rk, clock = make()
-    rk.feedback.acknowledge_policy("s-sam")
-    rk.feedback.acknowledge_policy("s-kim")
-    assert rk.feedback.reminders() == []
+    rk.policy.acknowledge("s-sam")
+    rk.policy.acknowledge("s-kim")
+    assert rk.policy.reminders() == []
     clock.advance(days=1)
-    rk.publish_policy(policy(2, clock.now()))
-    due = rk.feedback.reminders()
+    rk.policy.publish(policy(2, clock.now()))
+    due = rk.policy.reminders()
     assert [(s.staff_id, s.state, s.acknowledged_version) for s in due] == [
         ("s-kim", OUTDATED, 1),
         ("s-sam", OUTDATED, 1),
     ]
     assert "version 2" in due[0].describe()
-    rk.feedback.acknowledge_policy("s-sam", 2)
-    assert [s.staff_id for s in rk.feedback.reminders()] == ["s-kim"]
+    rk.policy.acknowledge("s-sam", 2)
+    assert [s.staff_id for s in rk.policy.reminders()] == ["s-kim"]
 
 
 def test_acknowledging_a_version_that_does_not_exist_is_refused_and_nothing_changes() -> None:
     rk, _ = make()
     with pytest.raises(NotFound, match="policy version") as refused:
-        rk.feedback.acknowledge_policy("s-sam", 7)
+        rk.policy.acknowledge("s-sam", 7)
     assert refused.value.id == "7"
     assert "acknowledge version 1" in str(refused.value)
     with pytest.raises(NotFound):
-        rk.feedback.acknowledge_policy("s-nobody", 1)
+        rk.policy.acknowledge("s-nobody", 1)
     with pytest.raises(NotFound):
-        rk.feedback.acknowledge_policy("s-sam", True)  # type: ignore[arg-type]
+        rk.policy.acknowledge("s-sam", True)  # type: ignore[arg-type]
     with rk.store.unit_of_work() as uow:
         assert uow.records(Acknowledgement) == []
-    assert [s.staff_id for s in rk.feedback.reminders()] == ["s-kim", "s-sam"]
+    assert [s.staff_id for s in rk.policy.reminders()] == ["s-kim", "s-sam"]
 
 
 def test_acknowledging_a_replaced_version_is_refused() -> None:
     rk, _ = make()
-    rk.publish_policy(policy(2))
+    rk.policy.publish(policy(2))
     with pytest.raises(InvalidInput, match="replaced it"):
-        rk.feedback.acknowledge_policy("s-sam", 1)
+        rk.policy.acknowledge("s-sam", 1)
     with rk.store.unit_of_work() as uow:
         assert uow.records(Acknowledgement) == []
 
@@ -143,9 +142,9 @@ def test_nothing_to_acknowledge_before_a_policy_is_published() -> None:
     rk = Relations(MemoryStore())
     rk.register(Staff(id="s-sam", name="Sam", roles={"agent"}))
     with pytest.raises(NotFound, match="publish a policy first"):
-        rk.feedback.acknowledge_policy("s-sam")
-    assert rk.feedback.reminders() == []
-    assert rk.feedback.acknowledgement("s-sam") is None
+        rk.policy.acknowledge("s-sam")
+    assert rk.policy.reminders() == []
+    assert rk.policy.acknowledgement("s-sam") is None
 
 
 # --- flag or refuse ---------------------------------------------------------------------------
@@ -153,12 +152,12 @@ def test_nothing_to_acknowledge_before_a_policy_is_published() -> None:
 
 def test_commands_by_staff_with_a_lapsed_acknowledgement_are_flagged() -> None:
     rk, clock = make("flag")
-    rk.feedback.acknowledge_policy("s-sam")
+    rk.policy.acknowledge("s-sam")
     case = rk.open_case(actor="s-sam", client="c-ana", subject="A", statement="B.")
-    assert rk.feedback.flags() == []
+    assert rk.policy.flags() == []
     clock.advance(days=91)
     rk.handle(case.id, Acknowledge(paraphrase="B."), actor="s-sam")
-    flags = rk.feedback.flags(aggregate_id=case.id)
+    flags = rk.policy.flags(aggregate_id=case.id)
     event = rk.timeline(case.id)[-1]
     assert [(f.sequence, f.event_hash, f.staff_id, f.status) for f in flags] == [
         (2, event.hash, "s-sam", LAPSED)
@@ -167,13 +166,13 @@ def test_commands_by_staff_with_a_lapsed_acknowledgement_are_flagged() -> None:
     # a flag is stored with the event; the client's own commands are never flagged
     clock.advance(hours=1)
     rk.open_case(actor="s-kim", client="c-ana", subject="C", statement="D.")
-    assert [f.staff_id for f in rk.feedback.flags()] == ["s-sam", "s-kim"]
-    assert rk.feedback.flags(staff_id="s-kim")[0].status == NEVER
+    assert [f.staff_id for f in rk.policy.flags()] == ["s-sam", "s-kim"]
+    assert rk.policy.flags(staff_id="s-kim")[0].status == NEVER
 
 
 def test_commands_by_staff_with_a_lapsed_acknowledgement_are_refused_when_so_configured() -> None:
     rk, clock = make("refuse")
-    rk.feedback.acknowledge_policy("s-sam")
+    rk.policy.acknowledge("s-sam")
     case = rk.open_case(actor="s-sam", client="c-ana", subject="A", statement="B.")
     with pytest.raises(RuleViolation) as refused:
         rk.open_case(actor="s-kim", client="c-ana", subject="C", statement="D.")
@@ -185,22 +184,22 @@ def test_commands_by_staff_with_a_lapsed_acknowledgement_are_refused_when_so_con
     with pytest.raises(RuleViolation, match="R11"):
         rk.handle(case.id, Acknowledge(paraphrase="B."), actor="s-sam")
     assert (rk.case(case.id), rk.timeline(case.id)) == before
-    rk.feedback.acknowledge_policy("s-sam")
+    rk.policy.acknowledge("s-sam")
     assert rk.handle(case.id, Acknowledge(paraphrase="B."), actor="s-sam").state == "acknowledged"
-    assert rk.feedback.flags() == []
+    assert rk.policy.flags() == []
 
 
 def test_lapses_can_be_ignored() -> None:
     rk, _ = make("ignore")
     rk.open_case(actor="s-kim", client="c-ana", subject="C", statement="D.")
-    assert rk.feedback.flags() == []
+    assert rk.policy.flags() == []
 
 
 def test_without_a_published_policy_nothing_is_flagged() -> None:
     rk = Relations(MemoryStore())
     rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
     rk.open_case(actor="s-sam", client="c-ana", subject="A", statement="B.")
-    assert rk.feedback.flags() == []
+    assert rk.policy.flags() == []
 
 
 def test_lapsed_action_is_validated() -> None:

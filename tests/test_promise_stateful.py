@@ -41,8 +41,8 @@ class PromiseLifecycle(RuleBasedStateMachine):
             Staff(id="s-sam", name="Sam", roles={"agent"}),
             Staff(id="s-mia", name="Mia", roles={"manager"}),
         )
-        self.rk.promises.register_calendar(BusinessCalendar(id="cal", timezone=BERLIN))
-        self.rk.promises.register_offering(
+        self.rk.calendars.register(BusinessCalendar(id="cal", timezone=BERLIN))
+        self.rk.calendars.register_offering(
             Offering(
                 id="fix",
                 name="Fix",

@@ -71,8 +71,8 @@ def build(config: CareConfig | None = None) -> tuple[Relations, ManualClock]:
         Staff(id="s-mia", name="Mia Chen", roles={"manager"}),
         Staff(id="s-lee", name="Lee Ward", roles={"manager"}),
     )
-    rk.promises.register_calendar(CALENDAR)
-    rk.promises.register_offering(AUDIT)
+    rk.calendars.register(CALENDAR)
+    rk.calendars.register_offering(AUDIT)
     return rk, clock
 
 
@@ -131,9 +131,9 @@ def unchanged(rk: Relations) -> Iterator[None]:
 
 
 def test_calendars_and_offerings_are_stored_records(rk: Relations) -> None:
-    assert rk.promises.calendar("berlin") == CALENDAR
-    assert rk.promises.offering("audit") == AUDIT
-    assert rk.promises.offerings() == [AUDIT]
+    assert rk.calendars.get("berlin") == CALENDAR
+    assert rk.calendars.offering("audit") == AUDIT
+    assert rk.calendars.offerings() == [AUDIT]
 
 
 def test_an_offering_needs_a_registered_calendar(rk: Relations) -> None:
@@ -141,8 +141,8 @@ def test_an_offering_needs_a_registered_calendar(rk: Relations) -> None:
         id="x", name="X", scope=("x",), lead_time=BusinessTime(hours=4), calendar_id="nowhere"
     )
     with pytest.raises(NotFound, match="calendar"):
-        rk.promises.register_offering(orphan)
-    assert [o.id for o in rk.promises.offerings()] == ["audit"]
+        rk.calendars.register_offering(orphan)
+    assert [o.id for o in rk.calendars.offerings()] == ["audit"]
 
 
 def test_an_offering_needs_scope_and_a_business_time_lead() -> None:
@@ -316,7 +316,7 @@ def test_r1_no_promise_on_a_case_before_the_client_was_heard(
     case = rk.open_case(actor="s-sam", client="c-ana", subject="Shop", statement="Fix it.")
     with pytest.raises(RuleViolation, match="confirmed being heard") as caught:
         make(rk, case=case.id)
-    assert caught.value.rule_id == "R1"
+    assert caught.value.rule_id == "R1.promise"
 
 
 def test_r1_applies_again_once_the_client_says_more(rk: Relations) -> None:
@@ -371,7 +371,7 @@ def test_r5_refuses_a_promise_while_expectations_are_unsettled(rk: Relations) ->
     rk.handle(case_id, RecordExpectation(key="B", text="a redesign"), actor="s-sam")
     with pytest.raises(RuleViolation) as caught:
         make(rk, case=case_id)
-    assert caught.value.rule_id == "R5"
+    assert caught.value.rule_id == "R5.promise"
     assert "A ('a review'), B ('a redesign')" in caught.value.reason
     assert rk.promises.find() == []
     rk.handle(
@@ -649,9 +649,9 @@ def test_deferring_again_renegotiates_the_reply(rk: Relations, clock: ManualCloc
 
 
 def test_a_decline_keeps_the_reply_too(rk: Relations) -> None:
-    from relationkit import Clause, Policy
+    from relationkit.policy import Clause, Policy
 
-    rk.publish_policy(
+    rk.policy.publish(
         Policy(
             version=1,
             published_at=START,

@@ -11,10 +11,8 @@ import pendulum
 import pytest
 
 from relationkit import (
-    Acknowledge,
     CareConfig,
     Client,
-    ConfirmHeard,
     EmptyText,
     InvalidInput,
     InvalidTransition,
@@ -26,11 +24,12 @@ from relationkit import (
     Staff,
     Vendor,
 )
+from relationkit.app.relationships import first_relationship_id
+from relationkit.cases import Acknowledge, ConfirmHeard
 from relationkit.domain.calendar import BusinessCalendar, BusinessTime
 from relationkit.domain.offering import Offering
 from relationkit.domain.promise import Promise
 from relationkit.domain.relationship import Activate, Relationship
-from relationkit.services.relationships import first_relationship_id
 from relationkit.testing import ManualClock
 from relationkit.workflows.relationship import RELATIONSHIP_WORKFLOW, RelationshipFlow
 
@@ -264,8 +263,8 @@ def test_options_never_build_a_machine_and_list_the_states_commands(rk: Relation
 
 
 def offer_audits(rk: Relations) -> None:
-    rk.promises.register_calendar(BusinessCalendar(id="office", timezone="UTC"))
-    rk.promises.register_offering(
+    rk.calendars.register(BusinessCalendar(id="office", timezone="UTC"))
+    rk.calendars.register_offering(
         Offering(
             id="audit",
             name="Audit",

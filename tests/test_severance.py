@@ -11,29 +11,25 @@ import pendulum
 import pytest
 
 from relationkit import (
-    Acknowledge,
     CareConfig,
-    Clause,
     Client,
-    Compromise,
-    ConfirmHeard,
-    Decline,
     InvalidInput,
     InvalidTransition,
     MemoryStore,
     OutOfRange,
-    Policy,
     Relations,
     RuleViolation,
     RuleViolations,
     Staff,
 )
+from relationkit.cases import Acknowledge, Compromise, ConfirmHeard, Decline
 from relationkit.domain.calendar import BusinessCalendar, BusinessTime
 from relationkit.domain.offering import Offering
 from relationkit.domain.relationship import Approve, ExpireProposal, Relationship
 from relationkit.exceptions import RelationshipEnded
+from relationkit.policy import Clause, Policy
 from relationkit.rules.relationship import RelationshipConfig
-from relationkit.services.relationships import SWEEPER_ID
+from relationkit.sweeps import SWEEPER_ID
 from relationkit.testing import ManualClock
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
@@ -147,7 +143,7 @@ def test_evidence_of_another_party_or_unknown_cases_does_not_count(world: World)
 
 def test_a_reasoned_decline_is_evidence_too() -> None:
     world = World()
-    world.rk.publish_policy(
+    world.rk.policy.publish(
         Policy(version=1, published_at=START, clauses=[Clause(id="c-1", text="No refunds.")])
     )
     case = world.tried_case("c-ana", compromise=False)
@@ -335,7 +331,7 @@ def test_other_settings_are_validated() -> None:
         RelationshipConfig(approval_valid_for=pendulum.duration(seconds=0))
     with pytest.raises(InvalidInput):
         RelationshipConfig(proposal_valid_for=None)  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidInput, match="must be a RelationshipConfig"):
         CareConfig(relationships={"quorum": 2})  # type: ignore[arg-type]
 
 
@@ -514,8 +510,8 @@ def test_the_severance_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_promise_to_a_party_whose_relationship_ended_still_belongs_to_it(world: World) -> None:
     """An obligation such as a final refund outlives the relationship: it joins the ended one
     rather than starting another."""
-    world.rk.promises.register_calendar(BusinessCalendar(id="office", timezone="UTC"))
-    world.rk.promises.register_offering(
+    world.rk.calendars.register(BusinessCalendar(id="office", timezone="UTC"))
+    world.rk.calendars.register_offering(
         Offering(
             id="refund",
             name="Refund",

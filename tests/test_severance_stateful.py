@@ -13,18 +13,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from relationkit import (
-    Acknowledge,
-    CareConfig,
-    Client,
-    Compromise,
-    ConfirmHeard,
-    MemoryStore,
-    RelationkitError,
-    Relations,
-    Staff,
-)
+from relationkit import CareConfig, Client, MemoryStore, RelationkitError, Relations, Staff
+from relationkit.cases import Acknowledge, Compromise, ConfirmHeard
 from relationkit.domain.relationship import Relationship
+from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import case_rules
 from relationkit.rules.relationship import RelationshipConfig, relationship_rules
 from relationkit.testing import ManualClock
@@ -52,7 +44,7 @@ class Severance(RuleBasedStateMachine):
         super().__init__()
         self.clock = ManualClock(START)
         config = CareConfig(
-            rules=(*case_rules(), *relationship_rules()),
+            rules=(RoleAuthority(), *case_rules(), *relationship_rules()),
             relationships=RelationshipConfig(quorum=self.quorum),
         )
         self.rk = Relations(MemoryStore(), clock=self.clock, config=config)

@@ -240,7 +240,7 @@ def test_a_unit_of_work_reads_what_it_wrote_until_it_rolls_back(tmp_path: Path) 
         assert uow.find_record(Staff, "s-bo") is None
         uow.put(Staff(id="s-bo", name="Bo", roles={"agent"}))
         uow.put(Client(id="c-ana", name="Ana Lima"))
-        [(changed, _)] = rk.execute_in(
+        [(changed, _)] = rk.pipeline.run_in(
             uow, Case, case.id, RecordStatement(text="More."), actor="s-bo"
         )
         assert uow.get_record(Staff, "s-bo").roles == {"agent"}

@@ -12,40 +12,42 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from relationkit import (
+    CareConfig,
+    Client,
+    Consultant,
+    Event,
+    MemoryStore,
+    RelationkitError,
+    Relations,
+    Staff,
+)
+from relationkit.cases import (
     Accept,
     Acknowledge,
-    CareConfig,
     Case,
-    Clause,
-    Client,
     Close,
     Compromise,
     ConfirmHeard,
     Consult,
-    Consultant,
     CorrectParaphrase,
     Decline,
     Defer,
     Escalate,
-    Event,
-    MemoryStore,
-    Policy,
     RecordStatement,
     Refer,
-    RelationkitError,
-    Relations,
     Reopen,
     Resolve,
-    Staff,
     StartWork,
 )
 from relationkit.domain.aggregate import Command
+from relationkit.policy import Clause, Policy
+from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import case_rules
 from relationkit.testing import ManualClock
 from relationkit.workflows.case import CASE_WORKFLOW
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Tokyo")
-CASE_RULES = CareConfig(rules=case_rules())
+CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
 
 CLIENT = "c-ana"
 STAFF_WITH_ROLES = ("s-agent", "s-manager")
@@ -132,7 +134,7 @@ class CaseMachine(RuleBasedStateMachine):
             Staff(id="s-manager", name="Mia Lund", roles={"manager"}),
             Staff(id="s-norole", name="Noor Haddad"),
         )
-        self.rk.publish_policy(
+        self.rk.policy.publish(
             Policy(
                 version=1,
                 published_at=START,

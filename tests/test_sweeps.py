@@ -20,7 +20,8 @@ from relationkit.domain.promise import Promise
 from relationkit.domain.relationship import Relationship
 from relationkit.store.base import UnitOfWork
 from relationkit.store.url import open_store
-from relationkit.sweeps import Written, make_sweep, process_due, run_sweeps
+from relationkit.sweeps import make_sweep
+from relationkit.typing import Written
 from reminders import NOW, SEND_DUE, Reminder, SendReminder, add_reminders, relations
 
 TESTS = Path(__file__).parent
@@ -50,11 +51,11 @@ def states(rk: Relations) -> dict[str, str]:
 def test_due_items_are_processed_once_and_a_second_run_does_nothing(rk: Relations) -> None:
     ids = add_reminders(rk, 12)
     now = NOW.add(minutes=7)  # reminders 0..7 are due
-    report = run_sweeps(rk, [SEND_DUE], now, batch=3)
+    report = rk.sweeps.process([SEND_DUE], now, batch=3)
     assert report["send-due-reminders"].processed == tuple(ids[:8])
     assert report.processed == 8
     assert states(rk) == {i: ("sent" if n < 8 else "pending") for n, i in enumerate(ids)}
-    again = run_sweeps(rk, [SEND_DUE], now, batch=3)
+    again = rk.sweeps.process([SEND_DUE], now, batch=3)
     assert again.processed == 0
     with rk.store.unit_of_work() as uow:
         assert [len(uow.events(Reminder, i)) for i in ids] == [2] * 8 + [1] * 4
@@ -63,8 +64,8 @@ def test_due_items_are_processed_once_and_a_second_run_does_nothing(rk: Relation
 
 def test_the_sweep_uses_the_time_it_is_given(rk: Relations) -> None:
     ids = add_reminders(rk, 3)
-    assert run_sweeps(rk, [SEND_DUE], NOW.subtract(seconds=1)).processed == 0
-    assert run_sweeps(rk, [SEND_DUE], NOW.add(minutes=2)).processed == 3
+    assert rk.sweeps.process([SEND_DUE], NOW.subtract(seconds=1)).processed == 0
+    assert rk.sweeps.process([SEND_DUE], NOW.add(minutes=2)).processed == 3
     assert set(states(rk).values()) == {"sent"}
     assert len(ids) == 3
 
@@ -72,10 +73,9 @@ def test_the_sweep_uses_the_time_it_is_given(rk: Relations) -> None:
 def test_left_and_refused_items_are_reported_and_stay_due(url: str) -> None:
     store = open_store(url)
     try:
-        rk = relations(store)
-        rk.config = CareConfig().evolve(command_roles={"send": frozenset({"manager"})})
+        rk = relations(store, CareConfig().evolve(command_roles={"send": frozenset({"manager"})}))
         add_reminders(rk, 2)
-        refused = run_sweeps(rk, [SEND_DUE], NOW.add(hours=1))
+        refused = rk.sweeps.process([SEND_DUE], NOW.add(hours=1))
         result = refused["send-due-reminders"]
         assert result.processed == ()
         assert [i for i, _ in result.refused] == ["r-00000", "r-00001"]
@@ -88,9 +88,9 @@ def test_left_and_refused_items_are_reported_and_stay_due(url: str) -> None:
             due=SEND_DUE.due,
             handle=lambda reminder, now: None,
         )
-        assert run_sweeps(rk, [idle], NOW.add(hours=1))["idle"].left == ("r-00000", "r-00001")
+        assert rk.sweeps.process([idle], NOW.add(hours=1))["idle"].left == ("r-00000", "r-00001")
         with pytest.raises(InvalidInput, match="batch"):
-            run_sweeps(rk, [SEND_DUE], NOW, batch=0)
+            rk.sweeps.process([SEND_DUE], NOW, batch=0)
     finally:
         store.close()
 
@@ -101,7 +101,7 @@ def test_a_refusal_after_writing_leaves_nothing_of_that_item(rk: Relations) -> N
 
     def send_but_refuse_the_third(uow: UnitOfWork, reminder: Reminder) -> Written:
         seen.append(reminder.id)
-        done = rk.execute_in(uow, Reminder, reminder.id, SendReminder(), actor="s-robot")
+        done = rk.pipeline.run_in(uow, Reminder, reminder.id, SendReminder(), actor="s-robot")
         if reminder.id == ids[2]:  # refused after its command was staged
             raise RuleViolation(
                 rule_id="X1",
@@ -112,8 +112,8 @@ def test_a_refusal_after_writing_leaves_nothing_of_that_item(rk: Relations) -> N
             )
         return done
 
-    result = process_due(
-        rk, Reminder, {"state": "pending"}, send_but_refuse_the_third, name="x", batch=4
+    result = rk.sweeps.process_due(
+        Reminder, {"state": "pending"}, send_but_refuse_the_third, name="x", batch=4
     )
     assert result.processed == (ids[0], ids[1], ids[3], ids[4])
     assert [(i, e.rule_id) for i, e in result.refused] == [(ids[2], "X1")]  # type: ignore[attr-defined]
@@ -133,9 +133,9 @@ def test_an_item_that_conflicts_every_time_is_refused_and_the_rest_go_on(rk: Rel
         tries.append(reminder.id)
         if reminder.id == ids[1]:  # say, it creates an aggregate whose id exists already
             raise ConcurrencyError("reminder", reminder.id, 0, 1)
-        return rk.execute_in(uow, Reminder, reminder.id, SendReminder(), actor="s-robot")
+        return rk.pipeline.run_in(uow, Reminder, reminder.id, SendReminder(), actor="s-robot")
 
-    result = process_due(rk, Reminder, {"state": "pending"}, clashes_on_the_second, batch=2)
+    result = rk.sweeps.process_due(Reminder, {"state": "pending"}, clashes_on_the_second, batch=2)
     assert result.processed == (ids[0], ids[2], ids[3], ids[4])
     assert [(i, type(e)) for i, e in result.refused] == [(ids[1], ConcurrencyError)]
     assert tries.count(ids[1]) == 3
@@ -147,7 +147,7 @@ import json, os, sys, time
 sys.path.insert(0, {tests!r})
 from reminders import NOW, SEND_DUE, relations, Reminder
 from relationkit.store.url import open_store
-from relationkit.sweeps import make_sweep, run_sweeps
+from relationkit.sweeps import make_sweep
 
 store = open_store({url!r})
 rk = relations(store)
@@ -160,7 +160,7 @@ sweep = make_sweep(name="s", aggregate=Reminder, actor="s-robot", due=SEND_DUE.d
 print("ready", flush=True)
 while not os.path.exists({go!r}):
     time.sleep(0.01)
-report = run_sweeps(rk, [sweep], NOW.add(days=1), batch=10)
+report = rk.sweeps.process([sweep], NOW.add(days=1), batch=10)
 print(json.dumps(list(report["s"].processed)), flush=True)
 store.close()
 """

@@ -15,33 +15,35 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relationkit import (
-    Acknowledge,
     AggregateCorrupted,
     CareConfig,
-    Case,
-    Clause,
     Client,
-    ConfirmHeard,
-    Consult,
-    CorrectParaphrase,
-    Decline,
-    Defer,
     Event,
     MemoryStore,
-    Policy,
     Relations,
     Staff,
     TimelineBroken,
     verify_timeline,
 )
+from relationkit.cases import (
+    Acknowledge,
+    Case,
+    ConfirmHeard,
+    Consult,
+    CorrectParaphrase,
+    Decline,
+    Defer,
+)
 from relationkit.domain.events import GENESIS, chain, next_event
+from relationkit.policy import Clause, Policy
+from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import case_rules
 from relationkit.testing import ManualClock
 from relationkit.workflows.case import CASE_WORKFLOW
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="America/New_York")
 
-CASE_RULES = CareConfig(rules=case_rules())
+CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
 """The case's own care rules only, so rules of other areas do not blur what is tested here."""
 
 Rows = list[dict[str, Any]]
@@ -65,7 +67,7 @@ def rk(store: MemoryStore, clock: ManualClock) -> Relations:
         Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
         Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
     )
-    relations.publish_policy(
+    relations.policy.publish(
         Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 days.")])
     )
     return relations

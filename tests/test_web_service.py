@@ -90,7 +90,7 @@ def test_a_refused_rule_is_a_409_with_rule_ids_and_nothing_changes(client: TestC
     assert response.status_code == 409
     body = response.json()
     assert body["error"] == "RuleViolations"
-    assert [v["rule_id"] for v in body["violations"]] == ["R1", "R3"]
+    assert [v["rule_id"] for v in body["violations"]] == ["R1.case", "R3"]
     assert all(v["reason"] for v in body["violations"])
     assert client.get(f"/cases/{case_id}").json() == before
 
@@ -160,7 +160,7 @@ def test_options_explain_what_is_blocked(client: TestClient) -> None:
     case_id = open_case(client)
     options = {o["command"]: o for o in client.get(f"/cases/{case_id}/options").json()}
     assert options["acknowledge"]["allowed"]
-    assert options["accept"]["blocked_by"] == ["R1"]
+    assert options["accept"]["blocked_by"] == ["R1.case"]
 
 
 def test_the_service_keeps_its_data_in_the_sqlite_file(tmp_path: Path) -> None:

@@ -4,33 +4,29 @@ Listen before you decide, say no with a reason, promise only what you can keep, 
 end a relationship alone: relationkit refuses what good practice forbids with a typed error
 and keeps a tamper-evident timeline of everything that happened.
 
+This package exports the core: the entry point :class:`Relations`, its configuration
+:class:`CareConfig`, every error, the parties and staff, the stores, clocks, the timeline
+and its verification. Each area's commands and values live in a namespace of its own:
+:mod:`relationkit.cases`, :mod:`relationkit.promises`, :mod:`relationkit.calendars`,
+:mod:`relationkit.relationships`, :mod:`relationkit.liaison`, :mod:`relationkit.feedback`,
+:mod:`relationkit.health`, :mod:`relationkit.policy`, :mod:`relationkit.equality` and
+:mod:`relationkit.sweeps`; rules in :mod:`relationkit.rules`, workflows in
+:mod:`relationkit.workflows`, extension points in :mod:`relationkit.typing`.
+
 Start with :class:`Relations`; see the tutorial in the documentation.
 """
 
-from relationkit.clock import SystemClock
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from relationkit.app.options import Option
+from relationkit.app.pipeline import BatchRolledBack
+from relationkit.app.relations import Relations, VerificationReport, retry
+from relationkit.clock import ManualClock, SystemClock
 from relationkit.config import CareConfig
-from relationkit.domain.case import (
-    Accept,
-    Acknowledge,
-    Case,
-    Close,
-    Compromise,
-    ConfirmHeard,
-    Consult,
-    CorrectParaphrase,
-    Decline,
-    Defer,
-    Escalate,
-    OpenCase,
-    RecordStatement,
-    Refer,
-    Reopen,
-    Resolve,
-    StartWork,
-)
 from relationkit.domain.events import Event, verify_timeline
 from relationkit.domain.parties import Client, Consultant, Party, Staff, Vendor
-from relationkit.domain.policy import Clause, Policy
 from relationkit.exceptions import (
     AggregateCorrupted,
     ConcurrencyError,
@@ -42,6 +38,7 @@ from relationkit.exceptions import (
     NotPermitted,
     OutOfRange,
     RelationkitError,
+    RelationshipEnded,
     RuleViolation,
     RuleViolations,
     SchemaError,
@@ -50,58 +47,45 @@ from relationkit.exceptions import (
     TransactionConflict,
     UnknownStateValue,
     UnknownTimeZone,
+    WrongPartyKind,
 )
-from relationkit.rules.base import Attempt, Rulebook, rule
-from relationkit.service import Relations, VerificationReport, retry
 from relationkit.store.base import Store, UnitOfWork
 from relationkit.store.memory import MemoryStore
-from relationkit.workflows.engine import Option
+from relationkit.store.sqlite import SqliteStore
+from relationkit.store.url import open_store
+
+if TYPE_CHECKING:
+    from relationkit.store.postgres import PostgresStore
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Accept",
-    "Acknowledge",
     "AggregateCorrupted",
-    "Attempt",
+    "BatchRolledBack",
     "CareConfig",
-    "Case",
-    "Clause",
     "Client",
-    "Close",
-    "Compromise",
     "ConcurrencyError",
-    "ConfirmHeard",
-    "Consult",
     "Consultant",
-    "CorrectParaphrase",
-    "Decline",
-    "Defer",
     "EmptyText",
-    "Escalate",
     "Event",
     "InvalidInput",
     "InvalidTransition",
+    "ManualClock",
     "MemoryStore",
     "NaiveDateTime",
     "NotFound",
     "NotPermitted",
-    "OpenCase",
     "Option",
     "OutOfRange",
     "Party",
-    "Policy",
-    "RecordStatement",
-    "Refer",
-    "Relations",
+    "PostgresStore",
     "RelationkitError",
-    "Reopen",
-    "Resolve",
+    "Relations",
+    "RelationshipEnded",
     "RuleViolation",
     "RuleViolations",
-    "Rulebook",
     "SchemaError",
-    "StartWork",
+    "SqliteStore",
     "Staff",
     "Store",
     "StoreError",
@@ -111,10 +95,20 @@ __all__ = [
     "UnitOfWork",
     "UnknownStateValue",
     "UnknownTimeZone",
-    "VerificationReport",
     "Vendor",
+    "VerificationReport",
+    "WrongPartyKind",
     "__version__",
+    "open_store",
     "retry",
-    "rule",
     "verify_timeline",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The PostgreSQL store needs the optional psycopg; it is imported only when asked for.
+    if name == "PostgresStore":
+        from relationkit.store.postgres import PostgresStore
+
+        return PostgresStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,11 +26,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from relationkit import diagrams
+from relationkit.app.relations import Relations, VerificationReport
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.case import Case
 from relationkit.domain.parties import Party, Staff
 from relationkit.exceptions import NotFound, RelationkitError, StoreError
-from relationkit.service import Relations, VerificationReport
 from relationkit.store.base import Store
 from relationkit.store.memory import MemoryStore
 from relationkit.stories import Shown, Stage
@@ -246,11 +246,11 @@ _KNOWN_SECTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("report", "Relationships at risk", "relationships", "at_risk"),
     ("report", "Severances awaiting approval", "relationships", "pending_approvals"),
     ("report", "Overdue promises", "promises", "overdue"),
-    ("report", "Policy acknowledgements due", "feedback", "reminders"),
+    ("report", "Policy acknowledgements due", "policy", "reminders"),
     ("due", "Overdue promises", "promises", "overdue"),
     ("due", "Promises due soon", "promises", "due_soon"),
-    ("due", "Client updates owed on vendor tickets", "relationships", "updates_due"),
-    ("due", "Policy acknowledgements due", "feedback", "reminders"),
+    ("due", "Client updates owed on vendor tickets", "liaison", "updates_due"),
+    ("due", "Policy acknowledgements due", "policy", "reminders"),
 )
 """Tables ``report`` and ``due`` show when ``Relations`` has the facade and method named."""
 
@@ -262,13 +262,13 @@ def _signal(name: str, summary: str) -> str:
 
 def _health_section(rk: Relations, now: pendulum.DateTime) -> Section | None:
     relationships: Any = getattr(rk, "relationships", None)
-    feedback: Any = getattr(rk, "feedback", None)
-    if not (hasattr(relationships, "select") and hasattr(feedback, "health")):
+    health: Any = getattr(rk, "health", None)
+    if not (hasattr(relationships, "select") and hasattr(health, "assess")):
         return None
     names: dict[str, str] = {}
     rows = []
     for relationship in relationships.select():
-        report = feedback.health(relationship.id, now=now)
+        report = health.assess(relationship.id, now=now)
         score = None if report.score is None else f"{report.score:.0f}/100"
         counted = [c for c in report.contributions if c.score is not None]
         weakest = min(counted, key=lambda c: c.score, default=None)
@@ -477,7 +477,7 @@ _DONE_STATES = frozenset({"resolved", "closed"})
 def _state_counts(rk: Relations) -> Section:
     rows: list[list[Any]] = []
     with rk.store.unit_of_work() as uow:
-        for kind, workflow in sorted(rk.workflows.items()):
+        for kind, workflow in sorted(rk.config.workflows.items()):
             for state in workflow.machine.states:
                 count = uow.count(workflow.aggregate, state=state.value)
                 if count:
@@ -564,9 +564,9 @@ def report(obj: _Context, db: str | None, at_text: str | None) -> None:
     """
     console = _console()
     at = _parse_at(at_text)
-    rk = Relations(open_db(db or obj.db, must_exist=True))
-    if at is not None:
-        rk.clock = ManualClock(at)
+    rk = Relations(
+        open_db(db or obj.db, must_exist=True), clock=None if at is None else ManualClock(at)
+    )
     try:
         now = rk.now()
         sections: list[Section] = [_state_counts(rk), *_open_cases(rk)]
@@ -599,9 +599,9 @@ def due(obj: _Context, db: str | None, at_text: str | None, within: int) -> None
     and the promises, check-ins and reminders of this installation's other workflows."""
     console = _console()
     at = _parse_at(at_text)
-    rk = Relations(open_db(db or obj.db, must_exist=True))
-    if at is not None:
-        rk.clock = ManualClock(at)
+    rk = Relations(
+        open_db(db or obj.db, must_exist=True), clock=None if at is None else ManualClock(at)
+    )
     try:
         now = rk.now()
         horizon = now.add(hours=within)
@@ -638,10 +638,10 @@ def due(obj: _Context, db: str | None, at_text: str | None, within: int) -> None
 def verify_with_progress(
     rk: Relations, console: Console, *, min_total: int = 200
 ) -> VerificationReport:
-    """Check every timeline, as :meth:`~relationkit.service.Relations.verify_all` does,
+    """Check every timeline, as :meth:`~relationkit.app.relations.Relations.verify_all` does,
     showing a progress bar on a terminal when there are at least ``min_total`` of them."""
     targets: list[tuple[type[Aggregate], str]] = []
-    for workflow in rk.workflows.values():
+    for workflow in rk.config.workflows.values():
         with rk.store.unit_of_work() as uow:
             targets.extend((workflow.aggregate, i) for i in uow.ids(workflow.aggregate))
     problems: list[RelationkitError] = []

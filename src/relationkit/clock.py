@@ -1,19 +1,30 @@
 """Clocks: where relationkit gets "now".
 
-:class:`SystemClock` reads the real time; tests and replays use
-:class:`relationkit.testing.ManualClock` to travel in time.
+Domain code never reads the wall clock: :class:`~relationkit.app.relations.Relations` asks
+its clock. :class:`SystemClock` reads the real time; :class:`ManualClock` stands still until
+you move it, for tests, replays and reports "as of" another moment. Any object with a
+``now()`` that returns an aware pendulum time is a clock
+(:class:`relationkit.typing.Clock`).
 
 Example:
-    >>> from relationkit.clock import SystemClock
+    >>> import pendulum
+    >>> from relationkit.clock import ManualClock, SystemClock
     >>> SystemClock().now().timezone_name
     'UTC'
+    >>> clock = ManualClock(pendulum.datetime(2026, 3, 2, 9))
+    >>> clock.advance(hours=2).now().hour
+    11
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pendulum
 
-__all__ = ["SystemClock"]
+from relationkit.domain.values import instant
+
+__all__ = ["ManualClock", "SystemClock"]
 
 
 class SystemClock:
@@ -22,3 +33,28 @@ class SystemClock:
     def now(self) -> pendulum.DateTime:
         """The current instant."""
         return pendulum.now("UTC")
+
+
+class ManualClock:
+    """A clock that stands still until you move it.
+
+    Args:
+        start: the first "now" (aware); 2026-01-05 09:00 UTC if omitted.
+    """
+
+    def __init__(self, start: pendulum.DateTime | None = None) -> None:
+        self._now = instant(start or pendulum.datetime(2026, 1, 5, 9), "start")
+
+    def now(self) -> pendulum.DateTime:
+        """The current (manual) time."""
+        return self._now
+
+    def set(self, when: pendulum.DateTime) -> ManualClock:
+        """Jump to ``when`` (aware; it may be in the past, for replays)."""
+        self._now = instant(when, "when")
+        return self
+
+    def advance(self, **duration: Any) -> ManualClock:
+        """Move forward by a duration given as pendulum keywords (``hours=2``, ``days=1``)."""
+        self._now = self._now.add(**duration)
+        return self

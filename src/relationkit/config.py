@@ -1,9 +1,11 @@
-"""One object configures every care rule: :class:`CareConfig`.
+"""One object configures relationkit: :class:`CareConfig`.
 
-It holds the rules in force (built-in ones and your own), which staff roles may run which
-command, which commands a party may run, and each rule's settings. It is frozen: derive a
-changed one with :meth:`CareConfig.evolve`, :meth:`CareConfig.with_rule` or
-:meth:`CareConfig.without_rule`.
+It holds the rules in force (built-in ones and your own), the workflows, which staff roles
+may run which command, which commands a party may run, each rule's settings and the health
+model. It is frozen: derive a changed one with :meth:`CareConfig.evolve`,
+:meth:`CareConfig.with_rule`, :meth:`CareConfig.without_rule` or
+:meth:`CareConfig.with_workflow`, and hand it to
+:class:`~relationkit.app.relations.Relations`.
 
 Example:
     >>> import pendulum
@@ -11,42 +13,85 @@ Example:
     >>> config = CareConfig().evolve(consultations_for_escalated_decline=2,
     ...                              max_deferral=pendulum.duration(days=5))
     >>> config.consultations_for_escalated_decline, config.rulebook.ids()[:5]
-    (2, ('R1', 'R2', 'R3', 'R6', 'W1'))
+    (2, ('ROLE', 'R1.case', 'R2', 'R3', 'R6'))
     >>> sorted(config.roles_for("reopen"))
     ['agent', 'manager', 'partner']
+    >>> [r.id for r in config.without_rule("R1").rules if r.id.startswith("R1.")]
+    []
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 import pendulum
 
 from relationkit.domain.feedback import FeedbackConfig
+from relationkit.domain.health import HealthModel, default_health_model
 from relationkit.domain.parties import AGENT, MANAGER, PARTNER
 from relationkit.exceptions import InvalidInput, OutOfRange
+from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.base import Rulebook, as_rules
 from relationkit.rules.case import case_rules
 from relationkit.rules.feedback import feedback_rules
 from relationkit.rules.liaison import liaison_rules
+from relationkit.rules.policy import LapsedAcknowledgement
 from relationkit.rules.promise import PromiseConfig, promise_rules
 from relationkit.rules.relationship import RelationshipConfig, relationship_rules
-from relationkit.typing import Rule
+from relationkit.typing import Rule, Sweep
+from relationkit.workflows.engine import Workflow
+from relationkit.workflows.registry import default_workflows
 
 __all__ = ["CareConfig", "default_rules"]
 
 
 def default_rules() -> tuple[Rule[Any], ...]:
-    """The built-in rules, in the order they run."""
+    """The built-in rules, in the order they run: the authority gate ``ROLE`` first, the
+    written policy's ``R11`` last."""
     return (
+        RoleAuthority(),
         *case_rules(),
         *relationship_rules(),
         *liaison_rules(),
         *feedback_rules(),
         *promise_rules(),
+        LapsedAcknowledgement(),
     )
+
+
+def _sweeps(value: Iterable[Sweep]) -> tuple[Sweep, ...]:
+    found = tuple(value)
+    names: set[str] = set()
+    for sweep in found:
+        if not all(hasattr(sweep, a) for a in ("name", "aggregate", "actor", "due", "handle")):
+            raise InvalidInput(
+                f"refused: {sweep!r} as a sweep; a sweep has name, aggregate, actor, due() and "
+                "handle(); build one with relationkit.sweeps.make_sweep.",
+                field="sweeps",
+            )
+        if sweep.name in names:
+            raise InvalidInput(
+                f"refused: two sweeps named {sweep.name!r}; reports name sweeps, so names must "
+                "be unique; rename one.",
+                field="sweeps",
+            )
+        names.add(sweep.name)
+    return found
+
+
+def _workflows(value: Mapping[str, Workflow[Any]] | Iterable[Workflow[Any]]) -> Mapping[str, Any]:
+    found = list(value.values()) if isinstance(value, Mapping) else list(value)
+    for workflow in found:
+        if not isinstance(workflow, Workflow):
+            raise InvalidInput(
+                f"refused: {workflow!r} as a workflow; build one with "
+                "relationkit.workflows.Workflow(aggregate=..., machine=..., ...).",
+                field="workflows",
+            )
+    return MappingProxyType({w.kind: w for w in found})
 
 
 def _count(field: str) -> Any:
@@ -66,6 +111,18 @@ def _positive_duration(_: Any, attribute: Any, value: Any) -> None:
             "or None; pass e.g. pendulum.duration(days=5).",
             field=attribute.name,
         )
+
+
+def _instance(cls: type) -> Any:
+    def check(_: Any, attribute: Any, value: Any) -> None:
+        if not isinstance(value, cls):
+            raise InvalidInput(
+                f"refused: {attribute.name} = {value!r}; it must be a {cls.__name__}; "
+                f"build one ({cls.__name__}(...)) or leave it out for the defaults.",
+                field=attribute.name,
+            )
+
+    return check
 
 
 def _roles_map(value: Mapping[str, Iterable[str]]) -> Mapping[str, frozenset[str]]:
@@ -92,6 +149,13 @@ class CareConfig:
             acknowledgements (R11) and relationship health (R12).
         promises: settings of promises (R4: capacity, who approves a stretch) and of the
             promise sweep (when it warns).
+        workflows: the workflow of each aggregate kind, by kind (the built-in ones unless
+            replaced with :meth:`with_workflow`).
+        health: the signals and weights relationship health is judged by (R12); add your
+            own with ``default_health_model().with_signal(mine, 0.1)``.
+        sweeps: the application's own sweeps, run after the built-in ones by
+            ``Relations.sweeps.run`` (add one with :meth:`with_sweep`).
+        rulebook: the rules in force, looked up by kind and command (derived).
     """
 
     rules: tuple[Rule[Any], ...] = attrs.field(factory=default_rules, converter=as_rules)
@@ -111,14 +175,19 @@ class CareConfig:
         default=pendulum.duration(days=14), validator=_positive_duration
     )
     relationships: RelationshipConfig = attrs.field(
-        factory=RelationshipConfig, validator=attrs.validators.instance_of(RelationshipConfig)
+        factory=RelationshipConfig, validator=_instance(RelationshipConfig)
     )
     feedback: FeedbackConfig = attrs.field(
-        factory=FeedbackConfig, validator=attrs.validators.instance_of(FeedbackConfig)
+        factory=FeedbackConfig, validator=_instance(FeedbackConfig)
     )
-    promises: PromiseConfig = attrs.field(
-        factory=PromiseConfig, validator=attrs.validators.instance_of(PromiseConfig)
+    promises: PromiseConfig = attrs.field(factory=PromiseConfig, validator=_instance(PromiseConfig))
+    workflows: Mapping[str, Workflow[Any]] = attrs.field(
+        factory=default_workflows, converter=_workflows
     )
+    health: HealthModel = attrs.field(
+        factory=default_health_model, validator=_instance(HealthModel)
+    )
+    sweeps: tuple[Sweep, ...] = attrs.field(default=(), converter=_sweeps)
     rulebook: Rulebook = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -140,14 +209,34 @@ class CareConfig:
         return self.evolve(rules=(*self.rules, rule))
 
     def without_rule(self, rule_id: str) -> CareConfig:
-        """A copy without the rule ``rule_id`` (to replace or switch off a rule)."""
-        if rule_id not in self.rulebook.ids():
+        """A copy without the rule ``rule_id`` (to replace or switch off a rule).
+
+        A rule family goes as a whole: ``without_rule("R1")`` removes ``R1.case`` and
+        ``R1.promise`` (every rule whose id starts with ``"R1."``), unless a rule has
+        exactly the id ``"R1"``, which is then the one removed.
+        """
+        ids = self.rulebook.ids()
+        if rule_id in ids:
+            return self.evolve(rules=tuple(r for r in self.rules if r.id != rule_id))
+        family = f"{rule_id}."
+        if not any(i.startswith(family) for i in ids):
             raise InvalidInput(
                 f"refused: no rule {rule_id!r} is in force; nothing to remove; "
-                f"rules in force: {', '.join(self.rulebook.ids())}.",
+                f"rules in force: {', '.join(ids)}.",
                 field="rule_id",
             )
-        return self.evolve(rules=tuple(r for r in self.rules if r.id != rule_id))
+        return self.evolve(rules=tuple(r for r in self.rules if not r.id.startswith(family)))
+
+    def with_workflow(self, workflow: Workflow[Any]) -> CareConfig:
+        """A copy that runs aggregates of ``workflow.kind`` with ``workflow`` (a new kind of
+        your own, or a replacement for a built-in one with callbacks or conditions of its
+        machine; see the workflows how-to)."""
+        return self.evolve(workflows={**self.workflows, workflow.kind: workflow})
+
+    def with_sweep(self, sweep: Sweep) -> CareConfig:
+        """A copy that also runs ``sweep`` (after the built-in sweeps and those already
+        configured); sweep names must be unique."""
+        return self.evolve(sweeps=(*self.sweeps, sweep))
 
     def roles_for(self, command: str) -> frozenset[str]:
         """The staff roles that may run ``command``."""

@@ -184,24 +184,6 @@ class NotFound(RelationkitError, LookupError):
         self.id = id
 
 
-class NotPermitted(RelationkitError, PermissionError):
-    """The actor may not run this command.
-
-    Attributes:
-        actor_id: who tried.
-        command: the command that was refused.
-        aggregate_id: the case (or other aggregate) it was aimed at, if any.
-    """
-
-    def __init__(
-        self, message: str, *, actor_id: str, command: str, aggregate_id: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.actor_id = actor_id
-        self.command = command
-        self.aggregate_id = aggregate_id
-
-
 # --- workflow and care rules ----------------------------------------------------------------
 
 
@@ -286,17 +268,51 @@ class RuleViolation(RelationkitError):
         self.reason = reason
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_violation, (self.__dict__.copy(),))
+        return (_rebuild_violation, (type(self), self.__dict__.copy()))
 
 
-def _rebuild_violation(state: dict[str, Any]) -> RuleViolation:
-    return RuleViolation(
-        rule_id=state["rule_id"],
-        aggregate_id=state["aggregate_id"],
-        actor_id=state["actor_id"],
-        command=state["command"],
-        reason=state["reason"],
-    )
+def _rebuild_violation(cls: type[RuleViolation], state: dict[str, Any]) -> RuleViolation:
+    # The attributes are the constructor's keywords, for a RuleViolation and its subclasses.
+    return cls(**state)
+
+
+class NotPermitted(RuleViolation, PermissionError):
+    """The actor may not run this command at all: a *gate* refused it, by default the
+    authority rule ``ROLE`` (staff roles, and a party answering only for what concerns it).
+
+    It is a :class:`RuleViolation` (``rule_id`` names the gate), and the only refusal
+    reported when it happens: no other rule is asked about a command its actor may not run.
+
+    Attributes:
+        rule_id: the gate's id (``"ROLE"``).
+        aggregate_id: the aggregate the command was aimed at (for a creation, the id the
+            new aggregate would have had).
+        kind: the aggregate's kind (``"case"``), if known.
+        actor_id: who tried.
+        command: the command that was refused.
+        reason: why, and whom to ask instead.
+    """
+
+    def __init__(
+        self,
+        *,
+        rule_id: str = "ROLE",
+        aggregate_id: str,
+        actor_id: str,
+        command: str,
+        reason: str,
+        kind: str = "",
+    ) -> None:
+        super().__init__(
+            rule_id=rule_id,
+            aggregate_id=aggregate_id,
+            actor_id=actor_id,
+            command=command,
+            reason=reason,
+        )
+        self.kind = kind
+        what = f"{kind} {aggregate_id!r}" if kind else repr(aggregate_id)
+        self.args = (f"refused: {command!r} on {what} by {actor_id!r}; {reason}.",)
 
 
 class RuleViolations(RelationkitError, ExceptionGroup[RuleViolation]):

@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 import pendulum
 
+from relationkit.app.relations import Relations
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.calendar import BusinessCalendar, BusinessTime
 from relationkit.domain.case import (
@@ -56,7 +57,6 @@ from relationkit.domain.promise import Promise
 from relationkit.domain.relationship import Relationship
 from relationkit.exceptions import NotFound, RelationkitError, RuleViolation, RuleViolations
 from relationkit.serialization import datetime_from_text
-from relationkit.service import Relations
 from relationkit.store.base import Store
 from relationkit.store.memory import MemoryStore
 from relationkit.testing import ManualClock
@@ -235,7 +235,7 @@ class Stage:
     def ensure_clauses(self, *clauses: Clause) -> Policy:
         """Make sure the written policy in force has ``clauses``, publishing the next
         version (with every clause it already had) when it lacks some."""
-        current = self.rk.current_policy()
+        current = self.rk.policy.current()
         have = {} if current is None else {c.id: c for c in current.clauses}
         if current is not None and all(c.id in have for c in clauses):
             return current
@@ -244,10 +244,10 @@ class Stage:
     def revise_policy(self, *clauses: Clause) -> Policy:
         """Publish the next version of the written policy: every clause it had, with
         ``clauses`` added (or replacing those with the same id)."""
-        current = self.rk.current_policy()
+        current = self.rk.policy.current()
         kept = {} if current is None else {c.id: c for c in current.clauses}
         kept.update({c.id: c for c in clauses})
-        return self.rk.publish_policy(
+        return self.rk.policy.publish(
             Policy(
                 version=1 if current is None else current.version + 1,
                 published_at=self.rk.now(),
@@ -596,7 +596,7 @@ def expectations_and_promises(stage: Stage) -> None:
         Staff(id="s-jonas", name="Jonas Weber", roles={"agent"}, timezone=office),
         Staff(id="s-ines", name="Ines Roth", roles={"manager"}, timezone=office),
     )
-    rk.promises.register_calendar(
+    rk.calendars.register(
         BusinessCalendar(
             id="berlin-office",
             name="Berlin office",
@@ -606,7 +606,7 @@ def expectations_and_promises(stage: Stage) -> None:
             subdivision="BE",
         )
     )
-    rk.promises.register_offering(
+    rk.calendars.register_offering(
         Offering(
             id="website-audit",
             name="Website audit",
@@ -746,16 +746,18 @@ def vendor_liaison(stage: Stage) -> None:
         Vendor(id="v-altus", name="Altus Mobile"),
         Staff(id="s-jon", name="Jon Berg", roles={"agent"}, timezone=stage.zone),
     )
-    r = rk.relationships
+    r = rk.liaison
     stage.say(
         "Harbour IT looks after Rosa's phones but does not make them: the handsets come "
         "from Altus Mobile. Rosa has a support contract with Harbour."
     )
     rel = stage.do(
         "Jon records Rosa's relationship with Harbour",
-        lambda: r.create(actor=jon, party=rosa, relationship_id=stage.id("rel-rosa")),
+        lambda: rk.relationships.create(
+            actor=jon, party=rosa, relationship_id=stage.id("rel-rosa")
+        ),
     )
-    stage.do("The support contract is signed", lambda: r.activate(rel.id, actor=jon))
+    stage.do("The support contract is signed", lambda: rk.relationships.activate(rel.id, actor=jon))
     phone = "Altus A7 phone"
     first = stage.do(
         "Rosa calls: her phone drops every call; Jon opens a case",
@@ -804,7 +806,7 @@ def vendor_liaison(stage: Stage) -> None:
     )
     clock.set(ticket.next_update_due)
     stage.check(
-        ticket.id in r.run().updates_due,
+        ticket.id in rk.relationships.run().updates_due,
         f"{stage.when(clock.now())}: the update promised to Rosa falls due, and the liaison "
         "sweep lists her among the clients owed one.",
     )
@@ -921,13 +923,15 @@ def feedback_during_and_at_the_end(stage: Stage) -> None:
     rk, clock = stage.rk, stage.clock
     stage.zone = "Europe/London"
     clock.set(pendulum.datetime(2026, 3, 2, 9, tz=stage.zone))
-    rk.config = rk.config.evolve(feedback=attrs.evolve(rk.config.feedback, at_risk_below=75))
+    rk.pipeline.config = rk.config.evolve(
+        feedback=attrs.evolve(rk.config.feedback, at_risk_below=75)
+    )
     dana, priya, tomas = stage.cast(
         Client(id="c-dana", name="Dana Whitfield", contract="studio-care", timezone=stage.zone),
         Staff(id="s-priya", name="Priya Nair", roles={"agent"}, timezone=stage.zone),
         Staff(id="s-tomas", name="Tomás Ferreira", roles={"manager"}, timezone=stage.zone),
     )
-    rk.feedback.entitle(
+    rk.equality.entitle(
         Entitlement(
             id="studio-care",
             response_within=pendulum.duration(hours=4),
@@ -937,8 +941,8 @@ def feedback_during_and_at_the_end(stage: Stage) -> None:
     stage.ensure_clauses(
         Clause(id="listen-first", text="We restate a concern before answering it.")
     )
-    rk.feedback.acknowledge_policy(priya)
-    rk.feedback.acknowledge_policy(tomas)
+    rk.policy.acknowledge(priya)
+    rk.policy.acknowledge(tomas)
     stage.say(
         "Northwind Studio is rebuilding Dana's online shop under its 'studio-care' contract: "
         "an answer within 4 hours, the work done within 10 days. Northwind treats a "
@@ -988,7 +992,7 @@ def feedback_during_and_at_the_end(stage: Stage) -> None:
     )
     stage.say(
         "The relationship's health while the work goes on:",
-        *rk.feedback.health(rel.id).explain(),
+        *rk.health.assess(rel.id).explain(),
     )
     clock.advance(days=12)
     stage.do(
@@ -1024,7 +1028,7 @@ def feedback_during_and_at_the_end(stage: Stage) -> None:
         "Priya closes the case",
         lambda: rk.handle(case.id, Close(note="Closed after the end-of-case survey."), actor=priya),
     )
-    report = rk.feedback.update_health(rel.id, actor=tomas)
+    report = rk.health.update(rel.id, actor=tomas)
     stage.say(
         f"Tomás updates the relationship's health; it is now "
         f"{rk.relationships.get(rel.id).state.replace('_', ' ')}:",
@@ -1046,7 +1050,7 @@ def feedback_during_and_at_the_end(stage: Stage) -> None:
         "acknowledge it again:",
         *(
             status.describe()
-            for status in rk.feedback.reminders()
+            for status in rk.policy.reminders()
             if status.staff_id in (priya, tomas)
         ),
     )
@@ -1062,9 +1066,9 @@ def feedback_during_and_at_the_end(stage: Stage) -> None:
     )
     stage.say(
         "relationkit flags it on the record:",
-        *(f.reason for f in rk.feedback.flags(aggregate_id=follow_up.id)),
+        *(f.reason for f in rk.policy.flags(aggregate_id=follow_up.id)),
     )
-    stage.do("Priya acknowledges the new version", lambda: rk.feedback.acknowledge_policy(priya))
+    stage.do("Priya acknowledges the new version", lambda: rk.policy.acknowledge(priya))
     stage.show(rk.feedback.get(survey.id), "Dana's end-of-case feedback")
     stage.show(rk.relationships.get(rel.id), "Northwind's relationship with Dana")
 

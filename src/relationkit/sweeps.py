@@ -1,38 +1,15 @@
-"""Sweeps: time-driven work (a promise falls due, a check-in is owed, an approval expires)
-run as ordinary commands, from as many worker processes as you like.
+"""Sweeps: time-driven work (a promise falls due, a check-in is owed, a proposal lapses),
+run as ordinary commands from any number of worker processes.
 
-A sweep names an aggregate class, says which aggregates are due as of ``now`` (lookups on
-indexed attributes, as for :meth:`~relationkit.store.base.UnitOfWork.select`), and turns each
-due aggregate into a command. :func:`run_sweeps` claims due aggregates a batch at a time in
-one unit of work, runs each command through the workflow and care rules like any other
-command (:meth:`~relationkit.service.Relations.execute_in`), and commits the batch.
-
-* **Idempotent.** A sweep's command moves the aggregate out of the due set (an overdue
-  promise that was ``made`` becomes ``broken``), so running the sweep again does nothing.
-* **Safe from several workers.** On PostgreSQL a claim locks the batch's rows with
-  ``FOR UPDATE SKIP LOCKED``: workers running at once share the due work, none processes an
-  item another holds, and a row whose state changed is no longer due when it is re-read.
-  On SQLite claiming workers take turns on the write lock. The in-memory store checks
-  versions at commit and retries a batch that lost a race. A deadlock or serialization
-  failure (:class:`~relationkit.exceptions.TransactionConflict`) also runs the batch again.
-* **Nothing skipped.** Each worker walks the due set in id order; an item is passed over only
-  while another worker holds it, and that worker processes it. An item the handler leaves
-  alone (returns ``None``) or whose command is refused stays due for the next run and is
-  reported; a refused command leaves nothing behind (its batch is rolled back and run again
-  without it).
-
-:func:`process_due` is the engine underneath, for work that is more than one command on the
-due aggregate; relationkit's own sweeps run on it (:meth:`Promises.run
-<relationkit.services.promises.Promises.run>`, :meth:`Relationships.run
-<relationkit.services.relationships.Relationships.run>`, :meth:`Feedback.run
-<relationkit.services.feedback.Feedback.run>`).
-
-Adding a sweep: index the attributes the due lookups use (``INDEXED``), write a command that
-moves the aggregate out of the due set, and describe the sweep with :func:`make_sweep` or a
-class that has the :class:`Sweep` attributes:
+``Relations.sweeps.run()`` (:class:`SweepService`) runs the built-in sweeps and those in
+``CareConfig.sweeps``; ``Relations.sweeps.process([...])`` runs the ones you name. Describe
+one of your own with :func:`make_sweep` (or any object with the
+:class:`~relationkit.typing.Sweep` attributes). How sweeps claim work safely from several
+workers is explained in :mod:`relationkit.app.sweeps`.
 
 Example:
-    >>> from relationkit.domain.case import Case, Escalate
+    >>> from relationkit.sweeps import make_sweep
+    >>> from relationkit.cases import Case, Escalate
     >>> stale = make_sweep(
     ...     name="escalate-unanswered",
     ...     aggregate=Case,
@@ -46,324 +23,22 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
-
-import attrs
-import pendulum
-
-from relationkit.domain.aggregate import Aggregate, Command
-from relationkit.domain.parties import Party, Staff
-from relationkit.domain.values import instant
-from relationkit.exceptions import ConcurrencyError, InvalidInput, RelationkitError, StoreError
-from relationkit.typing import Written
-
-if TYPE_CHECKING:
-    from relationkit.service import Relations
-    from relationkit.store.base import UnitOfWork
+from relationkit.app.sweeps import (
+    SWEEPER_ID,
+    SweepReport,
+    SweepResult,
+    Sweeps,
+    SweepService,
+    make_sweep,
+)
+from relationkit.typing import Sweep
 
 __all__ = [
+    "SWEEPER_ID",
     "Sweep",
     "SweepReport",
     "SweepResult",
-    "Written",
-    "execute_as",
+    "SweepService",
+    "Sweeps",
     "make_sweep",
-    "process_due",
-    "run_sweeps",
 ]
-
-A = TypeVar("A", bound=Aggregate)
-
-
-@runtime_checkable
-class Sweep(Protocol):
-    """What :func:`run_sweeps` needs to know about one kind of time-driven work.
-
-    Attributes:
-        name: a short, stable name for reports and logs.
-        aggregate: the aggregate class it sweeps.
-        actor: the id of the registered staff member (a service account) the commands are
-            run as; the care rules and role checks apply to it as to anyone.
-    """
-
-    @property
-    def name(self) -> str:
-        """A short, stable name for reports and logs."""
-        ...
-
-    @property
-    def aggregate(self) -> type[Any]:
-        """The aggregate class it sweeps."""
-        ...
-
-    @property
-    def actor(self) -> str:
-        """The staff member the commands run as."""
-        ...
-
-    def due(self, now: pendulum.DateTime) -> Mapping[str, Any]:
-        """Lookups that select the aggregates due as of ``now``, on indexed attributes
-        (``{"state": "made", "due_at__lt": now}``)."""
-        ...
-
-    def handle(self, subject: Any, now: pendulum.DateTime) -> Command | None:
-        """The command to run on a due aggregate, or ``None`` to leave it alone."""
-        ...
-
-
-@attrs.frozen
-class _FunctionSweep(Generic[A]):
-    name: str
-    aggregate: type[A]
-    actor: str
-    _due: Callable[[pendulum.DateTime], Mapping[str, Any]]
-    _handle: Callable[[A, pendulum.DateTime], Command | None]
-
-    def due(self, now: pendulum.DateTime) -> Mapping[str, Any]:
-        return self._due(now)
-
-    def handle(self, subject: A, now: pendulum.DateTime) -> Command | None:
-        return self._handle(subject, now)
-
-
-def make_sweep(
-    *,
-    name: str,
-    aggregate: type[A],
-    actor: str,
-    due: Callable[[pendulum.DateTime], Mapping[str, Any]],
-    handle: Callable[[A, pendulum.DateTime], Command | None],
-) -> _FunctionSweep[A]:
-    """A :class:`Sweep` from two plain functions: ``due(now)`` gives the lookups,
-    ``handle(subject, now)`` the command (or ``None``)."""
-    return _FunctionSweep(name, aggregate, actor, due, handle)
-
-
-@attrs.frozen
-class SweepResult:
-    """What one sweep did in one run.
-
-    Attributes:
-        name: the sweep's name.
-        processed: ids whose command was committed, in order.
-        left: ids the handler left alone (it returned ``None``).
-        refused: ``(id, error)`` for commands the workflow or a care rule refused.
-        written: the aggregates the committed work changed or created, in their new state,
-            in order.
-    """
-
-    name: str
-    processed: tuple[str, ...] = ()
-    left: tuple[str, ...] = ()
-    refused: tuple[tuple[str, RelationkitError], ...] = ()
-    written: tuple[Aggregate, ...] = ()
-
-
-@attrs.frozen
-class SweepReport:
-    """What :func:`run_sweeps` did.
-
-    Attributes:
-        now: the time the due lookups used.
-        results: one :class:`SweepResult` per sweep, in the order given.
-    """
-
-    now: pendulum.DateTime
-    results: tuple[SweepResult, ...]
-
-    @property
-    def processed(self) -> int:
-        """How many commands were committed in all."""
-        return sum(len(r.processed) for r in self.results)
-
-    def __getitem__(self, name: str) -> SweepResult:
-        for result in self.results:
-            if result.name == name:
-                return result
-        raise KeyError(name)
-
-
-def _check_batch(batch: int) -> None:
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise InvalidInput(
-            f"refused: batch={batch!r}; a batch is a number of aggregates claimed at once; "
-            "pass a whole number of at least 1 (100 suits most stores).",
-            field="batch",
-        )
-
-
-_MAX_LOST_RACES = 100
-_ITEM_CONFLICTS = 3
-"""How often one item's own processing may conflict before it is refused, not retried."""
-
-
-def process_due(
-    rk: Relations,
-    aggregate: type[A],
-    due: Mapping[str, Any],
-    process: Callable[[UnitOfWork, A], Written | None],
-    *,
-    name: str = "",
-    batch: int = 100,
-) -> SweepResult:
-    """Claim the aggregates matching ``due`` a batch at a time and process each one in the
-    batch's unit of work: the engine under :func:`run_sweeps`, for work that is more than
-    one command on the due aggregate (creating another aggregate, say).
-
-    ``process(uow, subject)`` appends what it writes to ``uow`` and returns it (possibly
-    nothing), or returns ``None`` to leave the aggregate alone. The batch is committed
-    once every aggregate in it was processed, then the listeners hear of what was written.
-    If ``process`` raises a :class:`~relationkit.exceptions.RelationkitError` other than a
-    store or concurrency error, the batch is rolled back (so nothing half-done is
-    committed), the aggregate is reported as refused, and the batch is run again without
-    it. A :class:`~relationkit.exceptions.ConcurrencyError` (another worker or person got
-    there first, or the database gave up the transaction) runs the batch again on fresh
-    state; one that processing the same aggregate raises a third time is reported as
-    refused instead, so one item cannot hold up the rest.
-
-    Each worker walks the due set in id order, so whatever is due when a run starts and
-    still due when the worker reaches it is processed once, by one worker.
-
-    Args:
-        rk: the service whose store is used and whose listeners are told.
-        aggregate: the aggregate class to claim.
-        due: lookups on indexed attributes that select the due aggregates.
-        process: what to do with each one.
-        name: the name the result carries.
-        batch: how many aggregates one unit of work claims.
-
-    Returns:
-        The ids processed, left alone and refused, and what was written, in id order.
-    """
-    _check_batch(batch)
-    processed: list[str] = []
-    left: list[str] = []
-    refused: list[tuple[str, RelationkitError]] = []
-    written: list[Aggregate] = []
-    failed: dict[str, RelationkitError] = {}
-    cursor: str | None = None
-    lost_races = 0
-    item_conflicts: dict[str, int] = {}
-    while True:
-        where = dict(due)
-        if cursor is not None:
-            where["id__gt"] = cursor
-        done: list[tuple[str, Written]] = []
-        batch_left: list[str] = []
-        again = False
-        with rk.store.unit_of_work() as uow:
-            claimed = uow.claim(aggregate, limit=batch, order_by="id", **where)
-            if not claimed:
-                break
-            try:
-                for subject in claimed:
-                    if subject.id in failed:
-                        continue
-                    try:
-                        result = process(uow, subject)
-                    except ConcurrencyError as exc:
-                        # Usually a race: run the batch again on fresh state. An item that
-                        # conflicts every time (an id that exists already, say) is refused
-                        # instead, so it cannot hold up the rest of the due work.
-                        item_conflicts[subject.id] = item_conflicts.get(subject.id, 0) + 1
-                        if item_conflicts[subject.id] < _ITEM_CONFLICTS:
-                            raise
-                        failed[subject.id] = exc
-                        again = True
-                        break
-                    except StoreError:
-                        raise
-                    except RelationkitError as exc:
-                        failed[subject.id] = exc  # undo what it staged: run the batch again
-                        again = True
-                        break
-                    if result is None:
-                        batch_left.append(subject.id)
-                    else:
-                        done.append((subject.id, result))
-                if not again:
-                    uow.commit()
-            except ConcurrencyError:
-                # Another writer changed an item of this batch first (a store that cannot
-                # lock rows), or the database gave the transaction up. What was done by
-                # others is no longer due when the batch is claimed again.
-                lost_races += 1
-                if lost_races > _MAX_LOST_RACES:
-                    raise
-                again = True
-        if again:
-            continue
-        cursor = claimed[-1].id
-        refused.extend((s.id, failed[s.id]) for s in claimed if s.id in failed)
-        left.extend(batch_left)
-        for subject_id, result in done:
-            processed.append(subject_id)
-            written.extend(changed for changed, _ in result)
-            rk.notify_written(result)
-    return SweepResult(name, tuple(processed), tuple(left), tuple(refused), tuple(written))
-
-
-def execute_as(
-    rk: Relations,
-    uow: UnitOfWork,
-    subject: A,
-    command: Command,
-    actor: Staff | Party,
-    now: pendulum.DateTime,
-) -> Written:
-    """Run ``command`` on a claimed ``subject`` inside ``uow`` as ``actor``, an actor
-    object rather than a registered id (such as the service account relationkit's own
-    sweeps run as), with the workflow and care rules judging it as of ``now`` and the event
-    stamped ``now``. Command hooks are not run. For ``process`` functions of
-    :func:`process_due`.
-
-    Returns:
-        The subject and its new event, as ``process`` returns them.
-    """
-    attempt = attrs.evolve(rk._attempt(uow, command.NAME, command, actor), now=now)
-    event = rk.workflow_for(type(subject)).run(subject, command, attempt)
-    uow.append(subject, [event])
-    return [(subject, [event])]
-
-
-def _run_one(rk: Relations, sweep: Sweep, now: pendulum.DateTime, batch: int) -> SweepResult:
-    cls = sweep.aggregate
-
-    def process(uow: UnitOfWork, subject: Aggregate) -> Written | None:
-        command = sweep.handle(subject, now)
-        if command is None:
-            return None
-        return rk.execute_in(uow, cls, subject.id, command, actor=sweep.actor)
-
-    return process_due(rk, cls, sweep.due(now), process, name=sweep.name, batch=batch)
-
-
-def run_sweeps(
-    rk: Relations,
-    sweeps: Iterable[Sweep],
-    now: pendulum.DateTime | None = None,
-    *,
-    batch: int = 100,
-) -> SweepReport:
-    """Run every sweep once over what is due as of ``now``.
-
-    Safe to call from several processes at once against the same PostgreSQL database (and,
-    taking turns, SQLite): each due aggregate is processed by exactly one of them. Call it
-    from a scheduler (cron, a worker loop) as often as you like; a run with nothing due does
-    nothing.
-
-    Args:
-        rk: the service whose store, clock, care rules and listeners are used; commands are
-            stamped with its clock.
-        sweeps: the sweeps to run, in order.
-        now: the time due lookups use; ``rk``'s clock if omitted.
-        batch: how many aggregates one unit of work claims and processes.
-
-    Returns:
-        What each sweep processed, left alone, or had refused.
-    """
-    _check_batch(batch)
-    when = rk.now() if now is None else instant(now, "now")
-    results = tuple(_run_one(rk, sweep, when, batch) for sweep in sweeps)
-    return SweepReport(when, results)

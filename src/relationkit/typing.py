@@ -1,23 +1,39 @@
-"""The extension points of relationkit, as Protocols, and a few type aliases.
+"""Every extension point of relationkit, as a Protocol, and a few type aliases.
 
-Implement these to plug your own pieces in: a :class:`Clock` for time, a :class:`Rule` for a
-care rule of your business (a :class:`BulkRule` if it can judge many records at once), a
-:class:`Listener` to hear about accepted events, a :class:`Directory` to look people up.
+Implement these to plug your own pieces in, and register them in one of two ways: through
+the immutable :class:`~relationkit.config.CareConfig` (rules, workflows, the health model's
+signals), or through an explicit method of :class:`~relationkit.app.relations.Relations`
+(``subscribe`` for listeners, ``add_hook`` for command hooks, ``sweeps.run(sweeps=...)``).
+
+=======================  ==============================================================
+Protocol                 registered with
+=======================  ==============================================================
+:class:`Rule`            ``CareConfig().with_rule(rule)``
+:class:`BulkRule`        the same; ``check_many`` is used when many records are judged
+:class:`Listener`        ``rk.subscribe(listener, events=...)``
+:class:`CommandHook`     ``rk.add_hook(hook)``
+:class:`Signal`          ``CareConfig(health=default_health_model().with_signal(s, w))``
+:class:`Sweep`           ``rk.sweeps.run(sweeps=[sweep])``
+:class:`Clock`           ``Relations(store, clock=clock)``
+:class:`Store`           ``Relations(store)``; subclass ``relationkit.store.base.Store``
+:class:`Directory`       given to rules and signals (read-only); nothing to register
+=======================  ==============================================================
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import pendulum
 
 if TYPE_CHECKING:
-    from relationkit.domain.aggregate import Aggregate
+    from relationkit.domain.aggregate import Aggregate, Command
     from relationkit.domain.events import Event
     from relationkit.domain.health import HealthFacts, Reading
     from relationkit.domain.parties import Party, Staff
     from relationkit.rules.base import Attempt
+    from relationkit.store.base import UnitOfWork
 
 __all__ = [
     "Actor",
@@ -28,7 +44,9 @@ __all__ = [
     "Listener",
     "Rule",
     "Signal",
+    "Store",
     "SubjectT",
+    "Sweep",
     "Written",
 ]
 
@@ -59,26 +77,31 @@ class Rule(Protocol[SubjectT]):
     """A care rule: a named, documented check run before a command is accepted.
 
     Attributes:
-        id: a short stable id (``"R1"``, or your own such as ``"ACME-3"``).
-        kind: the aggregate kind it governs (``"case"``, ``"promise"`` …).
-        commands: the command names it applies to.
+        id: a short stable id, unique in a rulebook (``"R2"``, ``"R1.case"``, or your own
+            such as ``"ACME-3"``); a family of rules shares a prefix before a dot.
+        kind: the aggregate kind it governs (``"case"``, ``"promise"`` …), or ``"*"``
+            (:data:`relationkit.rules.base.ANY`) for every kind.
+        commands: the command names it applies to; ``"*"`` among them for every command.
 
     Class attributes, frozen attrs fields or properties all do (the members are read-only).
+    A rule may also have ``gate = True``: it then runs before the others and, when it
+    refuses, is the whole answer (:class:`~relationkit.exceptions.NotPermitted`), as the
+    authority rule ``ROLE`` does.
     """
 
     @property
     def id(self) -> str:
-        """A short stable id (``"R1"``, or your own such as ``"ACME-3"``)."""
+        """A short stable id, unique in a rulebook."""
         ...
 
     @property
     def kind(self) -> str:
-        """The aggregate kind it governs (``"case"``, ``"promise"`` …)."""
+        """The aggregate kind it governs (``"case"``, ``"promise"`` …), or ``"*"``."""
         ...
 
     @property
     def commands(self) -> frozenset[str]:
-        """The command names it applies to."""
+        """The command names it applies to (``"*"`` for all)."""
         ...
 
     def check(self, subject: SubjectT, attempt: Attempt) -> Iterable[str]:
@@ -96,7 +119,7 @@ class BulkRule(Rule[SubjectT], Protocol[SubjectT]):
     """A :class:`Rule` that can also judge many records in one go.
 
     Asking "what may I do now" for many records
-    (:meth:`~relationkit.service.Relations.options_for`) runs each rule on all of them. A
+    (:meth:`~relationkit.app.relations.Relations.options_for`) runs each rule on all of them. A
     plain rule is asked record by record; a rule with ``check_many`` is asked once, which
     matters when it queries the store (one query for the batch instead of one per record).
     """
@@ -181,16 +204,86 @@ class Signal(Protocol):
 
 @runtime_checkable
 class CommandHook(Protocol):
-    """Called by :class:`~relationkit.service.Relations` for every event a command produces,
-    after the workflow and the care rules accepted it and before it is committed.
+    """Called by the command pipeline for every command's event, after the workflow and the
+    care rules accepted it and before it is committed. Register one with
+    ``Relations.add_hook``.
 
-    A hook sees every command on every aggregate (care rule R11 is one). It may raise a
+    A hook sees every command on every aggregate (the written policy's flags and the last
+    contact with a party are built-in hooks). It may raise a
     :class:`~relationkit.exceptions.RelationkitError` to refuse the command (nothing is
-    stored) or return records to store in the same transaction as the event. A returned
-    ``(aggregate, events)`` tuple is appended instead: a follow-up command on another
-    aggregate, committed with the event or not at all (a deferral makes a promise this way).
+    stored), and returns what to do with it:
+
+    * records to store in the same transaction (a record type every store knows, see
+      :mod:`relationkit.store.codec`);
+    * :class:`~relationkit.domain.aggregate.FollowUp` commands on other aggregates, which
+      the pipeline runs as the same actor, through the same authority, care rules and
+      workflow, committed with the event or not at all (a deferral makes its reply promise
+      this way).
     """
 
     def __call__(self, event: Event, subject: Aggregate, attempt: Attempt) -> Iterable[Any]:
-        """Judge ``event`` (``subject`` is the aggregate right after it); return records."""
+        """Judge ``event`` (``subject`` is the aggregate right after it); return records to
+        store and follow-ups to run (or nothing)."""
+        ...
+
+
+@runtime_checkable
+class Sweep(Protocol):
+    """One kind of time-driven work, run by ``Relations.sweeps.run(sweeps=[...])`` (or
+    :func:`relationkit.sweeps.run_sweeps`); build one with
+    :func:`relationkit.sweeps.make_sweep`.
+
+    Attributes:
+        name: a short, stable name for reports and logs.
+        aggregate: the aggregate class it sweeps.
+        actor: the id of the registered staff member (a service account) the commands are
+            run as; the care rules and role checks apply to it as to anyone.
+    """
+
+    @property
+    def name(self) -> str:
+        """A short, stable name for reports and logs."""
+        ...
+
+    @property
+    def aggregate(self) -> type[Any]:
+        """The aggregate class it sweeps."""
+        ...
+
+    @property
+    def actor(self) -> str:
+        """The staff member the commands run as."""
+        ...
+
+    def due(self, now: pendulum.DateTime) -> Mapping[str, Any]:
+        """Lookups that select the aggregates due as of ``now``, on indexed attributes
+        (``{"state": "made", "due_at__lt": now}``)."""
+        ...
+
+    def handle(self, subject: Any, now: pendulum.DateTime) -> Command | None:
+        """The command to run on a due aggregate, or ``None`` to leave it alone."""
+        ...
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Where aggregates, their timelines and records live.
+
+    relationkit ships an in-memory store and SQLite and PostgreSQL stores
+    (:mod:`relationkit.store`); a backend of your own subclasses
+    :class:`relationkit.store.base.Store` and passes the shipped contract suite
+    (:class:`relationkit.testing.StoreContract`).
+    """
+
+    @property
+    def url(self) -> str:
+        """Where the store is, for people (no password in it)."""
+        ...
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new transaction."""
+        ...
+
+    def close(self) -> None:
+        """Release the store's resources."""
         ...

@@ -15,7 +15,7 @@ import attrs
 
 from relationkit.domain.events import GENESIS, Event
 
-__all__ = ["Aggregate", "Command"]
+__all__ = ["Aggregate", "Command", "FollowUp"]
 
 
 @attrs.frozen(kw_only=True)
@@ -67,3 +67,29 @@ class Aggregate:
     def index_values(self) -> dict[str, Any]:
         """The values of :attr:`INDEXED` (scalars: text, numbers, booleans, times or None)."""
         return {name: getattr(self, name) for name in self.INDEXED}
+
+
+@attrs.frozen(kw_only=True)
+class FollowUp:
+    """A command that follows from another, on another aggregate, in the same transaction:
+    what a :class:`~relationkit.typing.CommandHook` returns to have it run (a deferral makes
+    a reply promise this way).
+
+    The command pipeline runs it as the same actor at the same time, through the same
+    authority, care rules and workflow as any command, and stores it with the command that
+    caused it, or neither.
+
+    Attributes:
+        aggregate: the class of the aggregate it runs on (or creates).
+        command: the command.
+        aggregate_id: the aggregate's id; for a creation, the new id (generated if omitted).
+        start: True if ``command`` creates the aggregate.
+        why: how it follows, put before the reason if it is refused ("deferring case
+            'k-1' promises a reply").
+    """
+
+    aggregate: type[Aggregate]
+    command: Command
+    aggregate_id: str | None = None
+    start: bool = False
+    why: str | None = None

@@ -63,7 +63,8 @@ class Entitlement:
     """What a contract entitles a party to: the targets every rule and report uses (R10).
 
     A party names its contract (``Party.contract``); the entitlement with that id holds the
-    targets. Store it with :meth:`relationkit.services.feedback.Feedback.entitle`.
+    targets. Store it with ``rk.equality.entitle``
+    (:class:`~relationkit.app.equality.EqualityService`).
 
     Attributes:
         id: the contract's name, as parties cite it (``"standard"``, ``"gold"``).

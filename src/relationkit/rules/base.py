@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import attrs
 import pendulum
 
-from relationkit.exceptions import InvalidInput, RuleViolation, RuleViolations
+from relationkit.exceptions import InvalidInput, NotPermitted, RuleViolation, RuleViolations
 
 if TYPE_CHECKING:
     from relationkit.config import CareConfig
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from relationkit.typing import Directory, Rule
 
 __all__ = [
+    "ANY",
     "Attempt",
     "FunctionRule",
     "Refusals",
@@ -39,9 +40,15 @@ __all__ = [
     "as_rules",
     "batches",
     "each_subject",
+    "governs",
+    "is_gate",
     "raise_violations",
+    "refusal_error",
     "rule",
 ]
+
+ANY = "*"
+"""In a rule's ``kind``: every kind of aggregate; in its ``commands``: every command."""
 
 Refusals: TypeAlias = "dict[int, tuple[tuple[str, str], ...]]"
 """What :meth:`Rulebook.refusals` finds: for the position of each refused subject, its
@@ -167,29 +174,92 @@ def as_rules(rules: Iterable[Rule[Any]]) -> tuple[Rule[Any], ...]:
     return found
 
 
+def _unique_ids(_: Any, __: Any, rules: tuple[Rule[Any], ...]) -> None:
+    seen: set[str] = set()
+    for r in rules:
+        if r.id in seen:
+            raise InvalidInput(
+                f"refused: two rules with id {r.id!r}; rule ids must be unique so that a "
+                "refusal names exactly one rule; give one of them another id (a family of "
+                "rules shares a prefix: 'R1.case', 'R1.promise').",
+                field="rules",
+            )
+        seen.add(r.id)
+
+
+def is_gate(r: Rule[Any]) -> bool:
+    """True if ``r`` is a gate: a rule that, when it refuses, is the only answer (see
+    :class:`Rulebook`). A rule is a gate when it has a true ``gate`` attribute."""
+    return bool(getattr(r, "gate", False))
+
+
+def governs(r: Rule[Any], kind: str, command: str) -> bool:
+    """True if ``r`` governs ``command`` on aggregates of ``kind`` (:data:`ANY` in a rule's
+    ``kind`` or ``commands`` matches every kind or command)."""
+    return (r.kind == kind or r.kind == ANY) and (command in r.commands or ANY in r.commands)
+
+
+@attrs.frozen
+class _Entry:
+    """The rules governing one command on one kind: gates first, then the others."""
+
+    gates: tuple[Rule[Any], ...]
+    others: tuple[Rule[Any], ...]
+    gates_many: tuple[tuple[str, _ManyCheck], ...]
+    others_many: tuple[tuple[str, _ManyCheck], ...]
+    gate_ids: frozenset[str]
+
+
+def refusal_error(
+    rule_id: str,
+    reason: str,
+    *,
+    aggregate_id: str,
+    actor_id: str,
+    command: str,
+    gate: str | None = None,
+) -> RuleViolation:
+    """The exception for one refusal: :class:`~relationkit.exceptions.NotPermitted` when a
+    gate refused (the actor may not run the command at all; ``gate`` is then the aggregate's
+    kind), else :class:`~relationkit.exceptions.RuleViolation`."""
+    if gate is not None:
+        return NotPermitted(
+            rule_id=rule_id,
+            aggregate_id=aggregate_id,
+            actor_id=actor_id,
+            command=command,
+            reason=reason,
+            kind=gate,
+        )
+    return RuleViolation(
+        rule_id=rule_id,
+        aggregate_id=aggregate_id,
+        actor_id=actor_id,
+        command=command,
+        reason=reason,
+    )
+
+
 @attrs.frozen
 class Rulebook:
-    """An ordered set of rules, indexed by aggregate kind and command.
+    """An ordered set of rules with unique ids, looked up by aggregate kind and command.
 
-    Rules run in the order given; all of them run, and every violation is reported.
+    Rules run in the order given; all of them run, and every violation is reported, with one
+    exception: *gates* (rules with ``gate = True``, such as the authority rule ``ROLE``) run
+    first, and when a gate refuses, its refusal is the whole answer. Someone who may not run
+    a command at all is told that, not what else they would have to fix first.
+
+    A rule whose ``kind`` is :data:`ANY` governs every kind of aggregate; one whose
+    ``commands`` hold :data:`ANY` governs every command (the written policy's R11 does both).
+
+    Raises:
+        InvalidInput: two rules share an id.
     """
 
-    rules: tuple[Rule[Any], ...] = attrs.field(converter=as_rules)
-    _index: dict[tuple[str, str], tuple[Rule[Any], ...]] = attrs.field(
-        init=False, repr=False, eq=False
+    rules: tuple[Rule[Any], ...] = attrs.field(converter=as_rules, validator=_unique_ids)
+    _index: dict[tuple[str, str], _Entry] = attrs.field(
+        init=False, repr=False, eq=False, factory=dict
     )
-    _many: dict[tuple[str, str], tuple[tuple[str, _ManyCheck], ...]] = attrs.field(
-        init=False, repr=False, eq=False
-    )
-
-    def __attrs_post_init__(self) -> None:
-        index: dict[tuple[str, str], list[Rule[Any]]] = {}
-        for r in self.rules:
-            for command in r.commands:
-                index.setdefault((r.kind, command), []).append(r)
-        object.__setattr__(self, "_index", {k: tuple(v) for k, v in index.items()})
-        many = {k: tuple((r.id, _many_check(r)) for r in v) for k, v in index.items()}
-        object.__setattr__(self, "_many", many)
 
     def __iter__(self) -> Iterator[Rule[Any]]:
         return iter(self.rules)
@@ -198,25 +268,49 @@ class Rulebook:
         """The ids of the rules, in order."""
         return tuple(r.id for r in self.rules)
 
+    def _entry(self, kind: str, command: str) -> _Entry:
+        found = self._index.get((kind, command))
+        if found is None:
+            matching = [r for r in self.rules if governs(r, kind, command)]
+            gates = tuple(r for r in matching if is_gate(r))
+            others = tuple(r for r in matching if not is_gate(r))
+            found = _Entry(
+                gates,
+                others,
+                tuple((r.id, _many_check(r)) for r in gates),
+                tuple((r.id, _many_check(r)) for r in others),
+                frozenset(r.id for r in gates),
+            )
+            self._index[(kind, command)] = found
+        return found
+
     def for_command(self, kind: str, command: str) -> tuple[Rule[Any], ...]:
-        """The rules that govern ``command`` on aggregates of ``kind``."""
-        return self._index.get((kind, command), ())
+        """The rules that govern ``command`` on aggregates of ``kind``, gates first."""
+        entry = self._entry(kind, command)
+        return entry.gates + entry.others
 
     def violations(self, subject: Aggregate, attempt: Attempt) -> list[RuleViolation]:
-        """Every violation of the rules governing ``attempt`` on ``subject``."""
-        found: list[RuleViolation] = []
-        for r in self._index.get((subject.KIND, attempt.command_name), ()):
-            for reason in r.check(subject, attempt):
-                found.append(
-                    RuleViolation(
-                        rule_id=r.id,
-                        aggregate_id=subject.id,
-                        actor_id=attempt.actor.id,
-                        command=attempt.command_name,
-                        reason=reason,
+        """Every violation of the rules governing ``attempt`` on ``subject``: a gate's
+        refusal alone (as :class:`~relationkit.exceptions.NotPermitted`) if a gate refuses,
+        else every other rule's (as :class:`~relationkit.exceptions.RuleViolation`)."""
+        entry = self._entry(subject.KIND, attempt.command_name)
+        for group, gate in ((entry.gates, subject.KIND), (entry.others, None)):
+            found: list[RuleViolation] = []
+            for r in group:
+                for reason in r.check(subject, attempt):
+                    found.append(
+                        refusal_error(
+                            r.id,
+                            reason,
+                            aggregate_id=subject.id,
+                            actor_id=attempt.actor.id,
+                            command=attempt.command_name,
+                            gate=gate,
+                        )
                     )
-                )
-        return found
+            if found:
+                return found
+        return []
 
     def refusals(self, kind: str, subjects: Sequence[Aggregate], attempt: Attempt) -> Refusals:
         """What the rules governing ``attempt`` say about each of ``subjects`` (all of
@@ -226,38 +320,61 @@ class Rulebook:
         without building an exception for each, and letting rules that have a
         ``check_many`` (:class:`~relationkit.typing.BulkRule`) answer for all subjects
         together, with one store query instead of one per subject. This is how "what may I
-        do now" is answered for many aggregates.
+        do now" is answered for many aggregates. :meth:`gate_ids` tells which refusals
+        came from a gate.
 
         Raises:
             InvalidInput: a rule's ``check_many`` named a position that is not one of
                 ``subjects``.
         """
-        found: Refusals = {}
-        count = len(subjects)
-        for rule_id, many in self._many.get((kind, attempt.command_name), ()):
-            # Many subjects are refused for the same reason: keep each pair once.
-            alike: dict[str, tuple[tuple[str, str]]] = {}
-            for position, reason in many(subjects, attempt):
-                if position < 0 or position >= count:
-                    raise InvalidInput(
-                        f"refused: rule {rule_id!r} answered for subject {position!r} of "
-                        f"{count}; check_many must name each subject by its position in the "
-                        "sequence it was given (0 for the first); fix the rule.",
-                        field="check_many",
-                    )
-                one = alike.get(reason)
-                if one is None:
-                    one = alike[reason] = ((rule_id, reason),)
-                earlier = found.get(position)
-                found[position] = one if earlier is None else earlier + one
+        entry = self._entry(kind, attempt.command_name)
+        if not entry.gates_many:
+            return _ask(entry.others_many, subjects, attempt)
+        found = _ask(entry.gates_many, subjects, attempt)
+        if not found:
+            return _ask(entry.others_many, subjects, attempt)
+        open_positions = [p for p in range(len(subjects)) if p not in found]
+        if open_positions and entry.others_many:
+            rest = _ask(entry.others_many, [subjects[p] for p in open_positions], attempt)
+            for index, refusals in rest.items():
+                found[open_positions[index]] = refusals
         return found
 
+    def gate_ids(self, kind: str, command: str) -> frozenset[str]:
+        """The ids of the gates governing ``command`` on ``kind``: a refusal whose rule id is
+        one of them came from a gate, and is the whole answer."""
+        return self._entry(kind, command).gate_ids
+
     def enforce(self, subject: Aggregate, attempt: Attempt) -> None:
-        """Raise if any rule objects: a :class:`RuleViolation` for one, a
+        """Raise if any rule objects: the refusal itself for one, a
         :class:`RuleViolations` group for several."""
         found = self.violations(subject, attempt)
         if found:
             raise_violations(found)
+
+
+def _ask(
+    checks: tuple[tuple[str, _ManyCheck], ...], subjects: Sequence[Any], attempt: Attempt
+) -> Refusals:
+    found: Refusals = {}
+    count = len(subjects)
+    for rule_id, many in checks:
+        # Many subjects are refused for the same reason: keep each pair once.
+        alike: dict[str, tuple[tuple[str, str]]] = {}
+        for position, reason in many(subjects, attempt):
+            if position < 0 or position >= count:
+                raise InvalidInput(
+                    f"refused: rule {rule_id!r} answered for subject {position!r} of "
+                    f"{count}; check_many must name each subject by its position in the "
+                    "sequence it was given (0 for the first); fix the rule.",
+                    field="check_many",
+                )
+            one = alike.get(reason)
+            if one is None:
+                one = alike[reason] = ((rule_id, reason),)
+            earlier = found.get(position)
+            found[position] = one if earlier is None else earlier + one
+    return found
 
 
 def raise_violations(found: Sequence[RuleViolation]) -> None:

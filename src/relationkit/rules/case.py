@@ -6,7 +6,7 @@ Each rule is a small frozen object with an ``id``, the ``commands`` it governs a
 Example:
     >>> from relationkit.rules.case import HeardBeforeDeciding
     >>> HeardBeforeDeciding().id, "decline" in HeardBeforeDeciding().commands
-    ('R1', True)
+    ('R1.case', True)
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class HeardBeforeDeciding:
     correction from the client shows the concern was not yet understood.
     """
 
-    id: ClassVar[str] = "R1"
+    id: ClassVar[str] = "R1.case"
     kind: ClassVar[str] = "case"
     commands: frozenset[str] = DECIDING_COMMANDS
 

@@ -11,7 +11,7 @@
 Example:
     >>> from relationkit.rules.feedback import EndOfCaseFeedback
     >>> EndOfCaseFeedback().id, sorted(EndOfCaseFeedback().commands)
-    ('R7', ['close'])
+    ('R7.close', ['close'])
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from relationkit.rules.base import Attempt, batches
 
 __all__ = [
     "CLOSED_CASE_STATES",
+    "AskingInTurn",
     "EndOfCaseFeedback",
     "RecoveryByManager",
     "check_in_due",
@@ -61,7 +62,7 @@ class EndOfCaseFeedback:
     it was opened or last reopened), how it went. Answering is up to them; asking is not.
     """
 
-    id: ClassVar[str] = "R7"
+    id: ClassVar[str] = "R7.close"
     kind: ClassVar[str] = "case"
     commands: frozenset[str] = frozenset({"close"})
 
@@ -107,7 +108,7 @@ class RecoveryByManager:
     owner or another manager closes it.
     """
 
-    id: ClassVar[str] = "R7-recovery"
+    id: ClassVar[str] = "R7.recovery"
     kind: ClassVar[str] = "feedback"
     commands: frozenset[str] = frozenset({"open_recovery", "close_recovery"})
 
@@ -134,9 +135,55 @@ class RecoveryByManager:
                 )
 
 
-def feedback_rules() -> tuple[EndOfCaseFeedback, RecoveryByManager]:
+@attrs.frozen
+class AskingInTurn:
+    """R7 — ask at the right moments, and nobody too often.
+
+    A request is made while the case is open (a check-in only while the work is under way),
+    end-of-case feedback once per round, and a check-in never to someone asked within
+    ``FeedbackConfig.suppression`` (an end-of-case request is then recorded as suppressed,
+    so the case may still close, and is not sent).
+    """
+
+    id: ClassVar[str] = "R7.request"
+    kind: ClassVar[str] = "feedback"
+    commands: frozenset[str] = frozenset({"request_feedback"})
+
+    def check(self, subject: FeedbackRequest, attempt: Attempt) -> Iterator[str]:
+        """Refuse a request the case or the party's recent requests do not allow."""
+        directory = attempt.directory
+        case = directory.find(Case, subject.case_id)
+        if case is None:
+            yield f"no case {subject.case_id!r} exists; ask for feedback on an open case"
+            return
+        own = directory.select(FeedbackRequest, case_id=case.id)
+        yield from request_problems(case, subject.kind, own)
+        if subject.kind != CHECK_IN or case.state == "closed":
+            return
+        config = attempt.config.feedback
+        now = attempt.now
+        recent = recent_request(
+            case.client_id,
+            directory.select(
+                FeedbackRequest,
+                party_id=case.client_id,
+                requested_at__gt=now - config.suppression,
+            ),
+            now,
+            config,
+        )
+        if recent is not None:
+            yield (
+                f"{case.client_id!r} was asked for feedback on "
+                f"{recent.requested_at.to_iso8601_string()} ({recent.id}); nobody is asked "
+                f"again within {config.suppression.in_words()}; wait until "
+                f"{(recent.requested_at + config.suppression).to_iso8601_string()}"
+            )
+
+
+def feedback_rules() -> tuple[EndOfCaseFeedback, AskingInTurn, RecoveryByManager]:
     """Fresh instances of the built-in feedback rules, in the order they run."""
-    return (EndOfCaseFeedback(), RecoveryByManager())
+    return (EndOfCaseFeedback(), AskingInTurn(), RecoveryByManager())
 
 
 # --- asking: who, when -----------------------------------------------------------------------

@@ -11,10 +11,17 @@ given) is, by ``FeedbackConfig.lapsed_action``:
   ``"R11"``), nothing stored;
 * ``"ignore"``: neither.
 
-The rule applies to every command on every aggregate, so it is not a
-:class:`~relationkit.typing.Rule` (those govern named commands of one kind) but a
-:class:`~relationkit.typing.CommandHook` that :class:`~relationkit.service.Relations` calls
-for each event right before committing it.
+Two pieces carry it out, both built in:
+
+* :class:`LapsedAcknowledgement`, the rule ``R11``, governs every command on every aggregate
+  (``kind`` and ``commands`` are :data:`~relationkit.rules.base.ANY`). With ``"refuse"`` it
+  refuses; being a rule, "what may I do now" reports it wherever running the command would
+  be refused by it.
+* :class:`FlagLapses`, a :class:`~relationkit.typing.CommandHook`, stores the flag with the
+  event when ``lapsed_action`` is ``"flag"``.
+
+Relationkit's own sweeps act on time, not on anyone's judgement: the rule does not apply to
+them (the actor id :data:`SWEEPER_ID`).
 
 Example:
     >>> from relationkit.rules.policy import LapsedAcknowledgement
@@ -24,7 +31,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -38,7 +45,7 @@ from relationkit.domain.policy import (
     PolicyLapseFlag,
     acknowledgement_status,
 )
-from relationkit.exceptions import RuleViolation
+from relationkit.rules.base import ANY
 
 if TYPE_CHECKING:
     from relationkit.domain.aggregate import Aggregate
@@ -46,7 +53,7 @@ if TYPE_CHECKING:
     from relationkit.rules.base import Attempt
     from relationkit.typing import Directory
 
-__all__ = ["LapsedAcknowledgement", "status_of"]
+__all__ = ["SWEEPER_ID", "FlagLapses", "LapsedAcknowledgement", "lapsed_status", "status_of"]
 
 
 def status_of(
@@ -68,47 +75,73 @@ def status_of(
     return acknowledgement_status(staff_id, found, policy, now=now, lapse=lapse)
 
 
+SWEEPER_ID = "relationkit.sweep"
+"""The actor id of relationkit's own sweeps (a promise falls due, a proposal lapses). It is
+no registered person: nobody can act, approve or delegate under it."""
+
+
+def lapsed_status(attempt: Attempt) -> AcknowledgementStatus | None:
+    """The acknowledgement status of the actor of ``attempt`` when R11 has something to
+    say about it (a member of staff, a published policy, a lapse to act on), else ``None``."""
+    actor = attempt.actor
+    config = attempt.config.feedback
+    if (
+        not isinstance(actor, Staff)
+        or actor.id == SWEEPER_ID
+        or attempt.policy is None
+        or config.lapsed_action == "ignore"
+    ):
+        return None
+    status = status_of(
+        actor.id,
+        attempt.policy,
+        attempt.directory,
+        now=attempt.now,
+        lapse=config.policy_ack_lapse,
+    )
+    return status if status.due else None
+
+
 @attrs.frozen
 class LapsedAcknowledgement:
-    """R11 — commands by staff whose policy acknowledgement lapsed are flagged or refused.
+    """R11 — commands by staff whose policy acknowledgement lapsed are refused (when
+    ``lapsed_action`` is ``"refuse"``).
 
     A written policy only shapes how people are treated if the people acting have read the
-    version in force; this hook makes a lapse visible on the record (or stops the command),
-    as configured.
+    version in force; this rule stops the command until they have. With ``"flag"`` the
+    command is accepted and :class:`FlagLapses` puts the lapse on the record instead.
     """
 
     id: ClassVar[str] = "R11"
+    kind: ClassVar[str] = ANY
+    commands: ClassVar[frozenset[str]] = frozenset({ANY})
+
+    def check(self, subject: Aggregate, attempt: Attempt) -> Iterator[str]:
+        """Refuse while the actor's acknowledgement is due, if so configured."""
+        if attempt.config.feedback.lapsed_action != "refuse":
+            return
+        status = lapsed_status(attempt)
+        if status is not None:
+            yield (
+                f"{status.describe()}; acknowledge the written policy "
+                "(rk.policy.acknowledge) before acting"
+            )
+
+
+@attrs.frozen
+class FlagLapses:
+    """R11's command hook: when ``lapsed_action`` is ``"flag"``, a command by staff whose
+    acknowledgement lapsed is accepted and a
+    :class:`~relationkit.domain.policy.PolicyLapseFlag` naming its event is stored with it,
+    in the same transaction."""
 
     def __call__(self, event: Event, subject: Aggregate, attempt: Attempt) -> Iterable[Any]:
-        """Return the flag to store with ``event``, raise to refuse, or return nothing."""
-        actor = attempt.actor
-        config = attempt.config.feedback
-        if (
-            not isinstance(actor, Staff)
-            or attempt.policy is None
-            or config.lapsed_action == "ignore"
-        ):
+        """The flag to store with ``event``, or nothing."""
+        if attempt.config.feedback.lapsed_action != "flag" or attempt.policy is None:
             return ()
-        status = status_of(
-            actor.id,
-            attempt.policy,
-            attempt.directory,
-            now=attempt.now,
-            lapse=config.policy_ack_lapse,
-        )
-        if not status.due:
+        status = lapsed_status(attempt)
+        if status is None:
             return ()
-        if config.lapsed_action == "refuse":
-            raise RuleViolation(
-                rule_id=self.id,
-                aggregate_id=event.aggregate_id,
-                actor_id=actor.id,
-                command=attempt.command_name,
-                reason=(
-                    f"{status.describe()}; acknowledge the written policy "
-                    "(Feedback.acknowledge_policy) before acting"
-                ),
-            )
         return (
             PolicyLapseFlag(
                 aggregate_kind=subject.KIND,
@@ -116,7 +149,7 @@ class LapsedAcknowledgement:
                 sequence=event.sequence,
                 event_hash=event.hash,
                 event_name=event.name,
-                staff_id=actor.id,
+                staff_id=attempt.actor.id,
                 at=event.at,
                 status=status.state,
                 policy_version=attempt.policy.version,

@@ -15,7 +15,7 @@
 Example:
     >>> from relationkit.rules.promise import PromiseConfig, promise_rules
     >>> [r.id for r in promise_rules()]
-    ['R1', 'R4', 'R5', 'R5', 'P1']
+    ['R1.promise', 'R4', 'R5.case', 'R5.promise', 'P1']
     >>> PromiseConfig(capacity=3, capacity_by_owner={"s-kim": 8}).capacity_for("s-kim")
     8
 """
@@ -203,7 +203,7 @@ class HeardBeforePromising:
     that name a case: the case must carry the client's confirmation of the paraphrase.
     """
 
-    id: ClassVar[str] = "R1"
+    id: ClassVar[str] = "R1.promise"
     kind: ClassVar[str] = "promise"
     commands: frozenset[str] = frozenset({"make"})
 
@@ -348,7 +348,7 @@ class ExpectationsSettled:
     finds out at the end that A, B and C were expected and only A was ever on offer.
     """
 
-    id: ClassVar[str] = "R5"
+    id: ClassVar[str] = "R5.case"
     kind: ClassVar[str] = "case"
     commands: frozenset[str] = PLAN_COMMANDS | EXPECTATION_COMMANDS
 
@@ -420,7 +420,7 @@ class ExpectationsSettledBeforePromising:
     :class:`ExpectationsSettled`).
     """
 
-    id: ClassVar[str] = "R5"
+    id: ClassVar[str] = "R5.promise"
     kind: ClassVar[str] = "promise"
     commands: frozenset[str] = frozenset({"make"})
 

@@ -30,9 +30,10 @@ from typing import Any, TypeVar
 
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.events import Event
+from relationkit.domain.parties import Party, Staff
 from relationkit.exceptions import NotFound
 
-__all__ = ["Store", "UnitOfWork"]
+__all__ = ["ReadOnlyView", "Store", "UnitOfWork"]
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -192,6 +193,50 @@ class UnitOfWork(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (a connection); called when the ``with`` block ends."""
+
+    def read_only(self) -> ReadOnlyView:
+        """A read-only view of this unit of work: what rules and health signals are given
+        (a :class:`~relationkit.typing.Directory`)."""
+        return ReadOnlyView(self)
+
+
+class ReadOnlyView:
+    """Read access to a unit of work and nothing else: the
+    :class:`~relationkit.typing.Directory` rules and health signals read through. It is
+    valid while its unit of work is open."""
+
+    __slots__ = ("_uow",)
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def find_party(self, party_id: str) -> Party | None:
+        """The party with that id, or ``None``."""
+        return self._uow.find_record(Party, party_id)
+
+    def find_staff(self, staff_id: str) -> Staff | None:
+        """The staff member with that id, or ``None``."""
+        return self._uow.find_record(Staff, staff_id)
+
+    def find(self, cls: type[A], aggregate_id: str) -> A | None:
+        """A stored aggregate, or ``None``."""
+        return self._uow.find(cls, aggregate_id)
+
+    def select(self, cls: type[A], **where: Any) -> list[A]:
+        """Stored aggregates matching ``where`` (see :meth:`UnitOfWork.select`)."""
+        return self._uow.select(cls, **where)
+
+    def count(self, cls: type[A], **where: Any) -> int:
+        """How many stored aggregates match ``where``."""
+        return self._uow.count(cls, **where)
+
+    def find_record(self, cls: type[R], record_id: str) -> R | None:
+        """A stored record (party, staff, policy …), or ``None``."""
+        return self._uow.find_record(cls, record_id)
+
+    def records(self, cls: type[R]) -> list[R]:
+        """Every stored record of ``cls``."""
+        return self._uow.records(cls)
 
 
 class Store(abc.ABC):

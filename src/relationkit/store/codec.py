@@ -17,13 +17,18 @@ import cattrs
 import pendulum
 
 from relationkit.domain.aggregate import Aggregate
+from relationkit.domain.calendar import BusinessCalendar
+from relationkit.domain.equality import Entitlement
 from relationkit.domain.events import Event
+from relationkit.domain.health import Contact
+from relationkit.domain.offering import Offering
 from relationkit.domain.parties import Party, Staff, party_kinds
-from relationkit.domain.policy import Policy
+from relationkit.domain.policy import Acknowledgement, Policy, PolicyLapseFlag
 from relationkit.exceptions import AggregateCorrupted, InvalidInput
 from relationkit.serialization import converter, is_immutable, make_decoder, make_encoder
 
 __all__ = [
+    "BUILTIN_RECORD_TYPES",
     "LOOKUPS",
     "RecordType",
     "decode_aggregate",
@@ -38,6 +43,7 @@ __all__ = [
     "index_value",
     "record_sort_key",
     "record_type",
+    "record_types",
     "register_record_type",
     "sort_keyed",
     "split_lookup",
@@ -237,33 +243,66 @@ def _decode_party(data: dict[str, Any]) -> Party:
     return decoder(cls)(data)
 
 
-_RECORD_TYPES: dict[str, RecordType] = {}
+def _plain(name: str, cls: type, sort_key: Callable[[Any], str | None] | None = None) -> RecordType:
+    return RecordType(
+        name,
+        cls,
+        lambda r: r.id,
+        converter.unstructure,
+        lambda d: decoder(cls)(d),
+        sort_key,
+    )
+
+
+def _ack_key(ack: Acknowledgement) -> str:
+    """Acknowledgements sort by policy version, then by when they were given."""
+    return f"{ack.version:09d}@{index_value(ack.at)}"
+
+
+BUILTIN_RECORD_TYPES: tuple[RecordType, ...] = (
+    RecordType("party", Party, lambda p: p.id, _encode_party, _decode_party),
+    _plain("staff", Staff),
+    _plain("policy", Policy),
+    _plain("calendar", BusinessCalendar),
+    _plain("offering", Offering),
+    _plain("policy_ack", Acknowledgement, _ack_key),
+    _plain("policy_flag", PolicyLapseFlag),
+    _plain("contact", Contact),
+    _plain("entitlement", Entitlement),
+)
+"""The plain records relationkit itself keeps, by stored kind: people, the written policy
+and its acknowledgements and flags, calendars and offerings, last contacts, entitlements."""
+
+_RECORD_TYPES: dict[str, RecordType] = {r.name: r for r in BUILTIN_RECORD_TYPES}
 
 
 def register_record_type(record: RecordType) -> None:
-    """Let every store keep records of another class (an extension point)."""
+    """Let every store keep records of another class: the one way to add an application's
+    own record type (a command hook of yours may then return such records to store with
+    a command's event). Register it once, at start-up, before the stores are used.
+
+    Raises:
+        InvalidInput: ``record`` is not a :class:`RecordType`, or its name is a built-in
+            kind (a built-in record type cannot be replaced).
+    """
+    if not isinstance(record, RecordType):
+        raise InvalidInput(
+            f"refused: registering {record!r}; describe the record with "
+            "relationkit.store.codec.RecordType(name, cls, key, encode, decode).",
+            field="record",
+        )
+    if any(record.name == r.name for r in BUILTIN_RECORD_TYPES):
+        raise InvalidInput(
+            f"refused: a record type named {record.name!r}; that is a built-in kind, and "
+            "replacing it would make stored records unreadable; give yours another name.",
+            field="record",
+        )
     _RECORD_TYPES[record.name] = record
 
 
-register_record_type(RecordType("party", Party, lambda p: p.id, _encode_party, _decode_party))
-register_record_type(
-    RecordType(
-        "staff",
-        Staff,
-        lambda s: s.id,
-        converter.unstructure,
-        lambda d: decoder(Staff)(d),
-    )
-)
-register_record_type(
-    RecordType(
-        "policy",
-        Policy,
-        lambda p: p.id,
-        converter.unstructure,
-        lambda d: decoder(Policy)(d),
-    )
-)
+def record_types() -> tuple[RecordType, ...]:
+    """Every record type the stores know: the built-in ones, then those registered."""
+    return tuple(_RECORD_TYPES.values())
 
 
 def record_type(cls_or_obj: Any) -> RecordType:

@@ -482,9 +482,7 @@ class StoreContract:
                 uow.get_record(Client, "c-3")
 
     def test_policy_acknowledgements_are_read_by_version_and_time(self, store: Store) -> None:
-        from relationkit.services.feedback import register_feedback_records
-
-        register_feedback_records()  # acknowledgements sort by policy version, then time
+        # Acknowledgements, a built-in record type, sort by policy version, then time.
         acks = [
             Acknowledgement(staff_id="s-1", version=1, at=_AT.subtract(days=400)),
             Acknowledgement(staff_id="s-2", version=2, at=_AT.subtract(days=300)),

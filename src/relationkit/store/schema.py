@@ -354,9 +354,9 @@ class Migration:
 
 
 def _fill_sort_keys(conn: Connection) -> None:
-    from relationkit.store.codec import _RECORD_TYPES, decode_record, record_sort_key
+    from relationkit.store.codec import decode_record, record_sort_key, record_types
 
-    for record in list(_RECORD_TYPES.values()):
+    for record in record_types():
         if record.sort_key is None:
             continue
         rows = conn.query("SELECT id, data FROM rk_records WHERE kind = ?", (record.name,))

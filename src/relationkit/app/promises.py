@@ -1,9 +1,10 @@
-"""Promises, offerings and business calendars, as one facade: ``Relations.promises``.
+"""Promises: :class:`PromiseService`, reached as ``Relations.promises``.
 
-:class:`Promises` keeps the catalogue (business calendars and offerings), makes promises
-through the promise workflow and care rules R1, R4, R5 and P1, answers the questions people
-ask (what falls due soon, what is overdue, how often an owner or a relationship keeps its
-promises) and runs the sweep that records broken promises and warns of those falling due.
+It makes promises through the command pipeline (the promise workflow and care rules R1,
+R4, R5 and P1, against the offerings and calendars of ``Relations.calendars``), answers the
+questions people ask (what falls due soon, what is overdue, how often an owner or a
+relationship keeps its promises) and runs the sweep that records broken promises and warns
+of those falling due.
 
 A deferral is a promise: when a case is deferred with ``Defer(reply_by=…)``, a *reply*
 promise owned by whoever deferred, made to the client, due at the reply-by time, is made in
@@ -20,16 +21,14 @@ records as broken; rule ``R8.cadence`` keeps these promises in step with their t
 
 Example:
     >>> import pendulum
-    >>> from relationkit import Relations, MemoryStore, Client, Staff
-    >>> from relationkit.domain.calendar import BusinessCalendar, BusinessTime
-    >>> from relationkit.domain.offering import Offering
-    >>> from relationkit.testing import ManualClock
+    >>> from relationkit import Relations, MemoryStore, Client, ManualClock, Staff
+    >>> from relationkit.calendars import BusinessCalendar, BusinessTime, Offering
     >>> clock = ManualClock(pendulum.datetime(2026, 3, 2, 9, tz="Europe/Berlin"))
     >>> rk = Relations(MemoryStore(), clock=clock)
     >>> rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
-    >>> rk.promises.register_calendar(BusinessCalendar(id="berlin", timezone="Europe/Berlin"))
-    >>> rk.promises.register_offering(Offering(id="audit", name="Audit", scope=("audit",),
-    ...                               lead_time=BusinessTime(days=5), calendar_id="berlin"))
+    >>> rk.calendars.register(BusinessCalendar(id="berlin", timezone="Europe/Berlin"))
+    >>> rk.calendars.register_offering(Offering(id="audit", name="Audit", scope=("audit",),
+    ...                                lead_time=BusinessTime(days=5), calendar_id="berlin"))
     >>> rk.promises.earliest_due("audit", owner="s-sam").earliest.isoformat()
     '2026-03-09T09:00:00+01:00'
     >>> p = rk.promises.make(actor="s-sam", party="c-ana", what="The audit report",
@@ -41,12 +40,14 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import pendulum
 
+from relationkit.app.sweeps import process_due, sweeper_for
+from relationkit.domain.aggregate import FollowUp
 from relationkit.domain.calendar import BusinessCalendar
 from relationkit.domain.case import Case
 from relationkit.domain.events import Event
@@ -70,32 +71,24 @@ from relationkit.domain.promise import (
     WithdrawPromise,
 )
 from relationkit.domain.values import instant, new_id, text
-from relationkit.exceptions import (
-    InvalidInput,
-    NotFound,
-    NotPermitted,
-)
-from relationkit.rules.authority import authority_problem
+from relationkit.exceptions import InvalidInput, NotFound
 from relationkit.rules.promise import HonestDue, honest_due
-from relationkit.serialization import converter
-from relationkit.services.relationships import SWEEPER_ID
-from relationkit.store.codec import RecordType, register_record_type
-from relationkit.sweeps import Written, execute_as, process_due
 
 if TYPE_CHECKING:
+    from relationkit.app.pipeline import Pipeline
+    from relationkit.app.relationships import RelationshipService
     from relationkit.domain.aggregate import Aggregate, Command
     from relationkit.rules.base import Attempt
-    from relationkit.service import Relations
     from relationkit.store.base import UnitOfWork
-    from relationkit.typing import Directory
+    from relationkit.typing import Directory, Written
 
 __all__ = [
     "CADENCE_STEPS",
     "DECISION_EVENTS",
     "UPDATE_EVENTS",
     "KeepingRate",
+    "PromiseService",
     "PromiseSweepReport",
-    "Promises",
 ]
 
 DECISION_EVENTS = frozenset(
@@ -109,26 +102,6 @@ UPDATE_EVENTS = frozenset({"ClientUpdated", "FixRelayedToClient"})
 CADENCE_STEPS = frozenset({"VendorTicketOpened", "ClientUpdated"})
 """Vendor ticket events that start a step of the client-update cadence: each promises the
 next update. Other events (the vendor's answers, the relayed fix) promise nothing new."""
-
-
-def _record_id(record: Any) -> str:
-    return str(record.id)
-
-
-def _decode_calendar(data: Any) -> BusinessCalendar:
-    return converter.structure(data, BusinessCalendar)
-
-
-def _decode_offering(data: Any) -> Offering:
-    return converter.structure(data, Offering)
-
-
-register_record_type(
-    RecordType("calendar", BusinessCalendar, _record_id, converter.unstructure, _decode_calendar)
-)
-register_record_type(
-    RecordType("offering", Offering, _record_id, converter.unstructure, _decode_offering)
-)
 
 
 @attrs.frozen
@@ -156,7 +129,7 @@ class KeepingRate:
 
 @attrs.frozen
 class PromiseSweepReport:
-    """What :meth:`Promises.run` did.
+    """What :meth:`PromiseService.run` did.
 
     Attributes:
         at: the time the sweep ran for.
@@ -189,88 +162,49 @@ def _positive(value: Any, field: str) -> pendulum.Duration:
     return value
 
 
-class Promises:
+class PromiseService:
     """Promises on honest business calendars, reached as ``Relations.promises``.
 
     Args:
-        relations: the :class:`~relationkit.service.Relations` it works through.
+        pipeline: the command pipeline it runs commands through.
+        relationships: where a promise's relationship is found (or started).
     """
 
-    def __init__(self, relations: Relations) -> None:
-        self._rk = relations
-        relations.command_hooks.append(self._after_case_event)
+    def __init__(self, pipeline: Pipeline, relationships: RelationshipService) -> None:
+        self._p = pipeline
+        self._relationships = relationships
+        pipeline.add_hook(self._after_case_event)
 
-    # --- the catalogue ---------------------------------------------------------------------
-
-    def register_calendar(self, *calendars: BusinessCalendar) -> None:
-        """Store (or update) business calendars."""
-        for calendar in calendars:
-            if not isinstance(calendar, BusinessCalendar):
-                raise InvalidInput(
-                    f"refused: registering a {type(calendar).__name__} as a calendar; build a "
-                    "BusinessCalendar.",
-                    field="calendars",
-                )
-        with self._rk.store.unit_of_work() as uow:
-            for calendar in calendars:
-                uow.put(calendar)
-            uow.commit()
-
-    def register_offering(self, *offerings: Offering) -> None:
-        """Store (or update) offerings; each one's calendar must be registered."""
-        with self._rk.store.unit_of_work() as uow:
-            for offering in offerings:
-                if not isinstance(offering, Offering):
-                    raise InvalidInput(
-                        f"refused: registering a {type(offering).__name__} as an offering; "
-                        "build an Offering.",
-                        field="offerings",
-                    )
-                if uow.find_record(BusinessCalendar, offering.calendar_id) is None:
-                    raise NotFound(
-                        "calendar",
-                        offering.calendar_id,
-                        "register the calendar (Promises.register_calendar) before the "
-                        "offerings that count on it",
-                    )
-                uow.put(offering)
-            uow.commit()
-
-    def calendar(self, calendar_id: str) -> BusinessCalendar:
-        """The registered calendar with that id."""
-        with self._rk.store.unit_of_work() as uow:
-            found = uow.find_record(BusinessCalendar, text(calendar_id, "calendar_id"))
-        if found is None:
-            raise NotFound("calendar", calendar_id, "register it (Promises.register_calendar)")
-        return found
-
-    def offering(self, offering_id: str) -> Offering:
-        """The offering with that id."""
-        with self._rk.store.unit_of_work() as uow:
-            found = uow.find_record(Offering, text(offering_id, "offering_id"))
+    def _offering(self, offering_id: str) -> Offering:
+        with self._p.reading() as uow:
+            found = uow.find_record(Offering, text(offering_id, "offering"))
         if found is None:
             raise NotFound(
-                "offering", offering_id, "check the catalogue (Promises.offerings) or register it"
+                "offering",
+                offering_id,
+                "check the catalogue (rk.calendars.offerings) or register it",
             )
         return found
 
-    def offerings(self) -> list[Offering]:
-        """The catalogue, by id."""
-        with self._rk.store.unit_of_work() as uow:
-            return uow.records(Offering)
+    def _calendar(self, calendar_id: str) -> BusinessCalendar:
+        with self._p.reading() as uow:
+            found = uow.find_record(BusinessCalendar, calendar_id)
+        if found is None:
+            raise NotFound("calendar", calendar_id, "register it (rk.calendars.register)")
+        return found
 
     def earliest_due(
         self, offering: str, *, owner: str, now: pendulum.DateTime | None = None
     ) -> HonestDue:
         """The earliest honest due time of a promise by ``owner`` under ``offering`` (R4)."""
-        when = self._rk.now() if now is None else instant(now, "now")
-        found = self.offering(offering)
-        calendar = self.calendar(found.calendar_id)
+        when = self._p.now() if now is None else instant(now, "now")
+        found = self._offering(offering)
+        calendar = self._calendar(found.calendar_id)
         owner_id = text(owner, "owner")
-        with self._rk.store.unit_of_work() as uow:
+        with self._p.reading() as uow:
             held = uow.select(Promise, owner_id=owner_id, state__in=OPEN_STATES)
         dues = [p.due_at for p in held]
-        return honest_due(found, calendar, owner_id, when, dues, self._rk.config.promises)
+        return honest_due(found, calendar, owner_id, when, dues, self._p.config.promises)
 
     # --- commands --------------------------------------------------------------------------
 
@@ -316,12 +250,12 @@ class Promises:
                 party has several live ones and none is named.
             RuleViolation: a care rule refused; R4 names the earliest honest due time.
         """
-        rk = self._rk
         promise_id = new_id(Promise.KIND) if promise_id is None else text(promise_id, "id")
         owner_id = text(actor if owner is None else owner, "owner")
         case_obj = None
         if case is not None:
-            case_obj = rk.case(text(case, "case"))
+            with self._p.reading() as uow:
+                case_obj = uow.get(Case, text(case, "case"))
         party_id = (
             text(party, "party")
             if party is not None
@@ -342,18 +276,18 @@ class Promises:
                 )
             relationship = case_obj.relationship_id
         else:
-            joining = rk.relationships.joining(
+            joining = self._relationships.joining(
                 party_id,
                 relationship,
                 what="promise",
                 reason=f"started by promise {promise_id!r}, the first to {party_id!r}",
             )
             relationship = joining.relationship_id
-        offering_obj = None if offering is None else self.offering(offering)
-        with rk.store.unit_of_work() as uow:
+        offering_obj = None if offering is None else self._offering(offering)
+        with self._p.reading() as uow:
             self._check_people(uow, owner_id, party_id)
         due_at = instant(due, "due")
-        now = rk.now()
+        now = self._p.now()
         warn_at = self._warn_at(now, due_at, offering_obj)
         command = MakePromise(
             owner_id=owner_id,
@@ -370,15 +304,17 @@ class Promises:
             stretch_reason=stretch_reason,
         )
         if joining is None:
-            return rk.create(Promise, command, actor=actor, aggregate_id=promise_id)
+            return self._p.create(Promise, command, actor=actor, aggregate_id=promise_id)
         check = joining.check
         return joining.run(
-            lambda: rk.create(Promise, command, actor=actor, aggregate_id=promise_id, check=check)
+            lambda: self._p.create(
+                Promise, command, actor=actor, aggregate_id=promise_id, check=check
+            )
         )
 
     def keep(self, promise_id: str, *, actor: str, note: str | None = None) -> Promise:
         """Record that the promise was kept (before or at its due time)."""
-        return self._rk.execute(Promise, promise_id, KeepPromise(note=note), actor=actor)
+        return self._p.execute(Promise, promise_id, KeepPromise(note=note), actor=actor)
 
     def renegotiate(
         self,
@@ -393,42 +329,45 @@ class Promises:
         current = self.get(promise_id)
         due_at = instant(due, "due")
         offering = None if current.offering_id is None else self._find_offering(current)
-        warn_at = self._warn_at(self._rk.now(), due_at, offering)
+        warn_at = self._warn_at(self._p.now(), due_at, offering)
         command = RenegotiatePromise(
             due_at=due_at, party_told=party_told, reason=reason, warn_at=warn_at
         )
-        return self._rk.execute(
+        return self._p.execute(
             Promise, promise_id, command, actor=actor, expected_version=current.version
         )
 
     def withdraw(self, promise_id: str, *, actor: str, reason: str) -> Promise:
         """Take the promise back before it falls due, saying why."""
-        return self._rk.execute(Promise, promise_id, WithdrawPromise(reason=reason), actor=actor)
+        return self._p.execute(Promise, promise_id, WithdrawPromise(reason=reason), actor=actor)
 
     def approve_stretch(self, promise_id: str, *, actor: str, note: str | None = None) -> Promise:
         """A manager other than the owner approves a stretch promise; it is then made."""
-        return self._rk.execute(Promise, promise_id, ApproveStretch(note=note), actor=actor)
+        return self._p.execute(Promise, promise_id, ApproveStretch(note=note), actor=actor)
 
     # --- reading ---------------------------------------------------------------------------
 
     def get(self, promise_id: str) -> Promise:
         """The stored promise."""
-        with self._rk.store.unit_of_work() as uow:
+        with self._p.reading() as uow:
             return uow.get(Promise, text(promise_id, "promise_id"))
 
     def find(self, **where: Any) -> list[Promise]:
         """Promises whose indexed attributes match, e.g. ``find(owner_id="s-sam")``."""
-        with self._rk.store.unit_of_work() as uow:
+        with self._p.reading() as uow:
             return uow.select(Promise, **where)
 
     def timeline(self, promise_id: str) -> list[Event]:
         """The promise's events, oldest first."""
-        return self._rk.timeline(promise_id, Promise)
+        promise_id = text(promise_id, "promise_id")
+        with self._p.reading() as uow:
+            uow.get(Promise, promise_id)
+            return uow.events(Promise, promise_id)
 
     def update_promises(self, ticket: str) -> list[Promise]:
         """The update promises of a vendor ticket, oldest first: what the client was promised
         while the vendor worked, and whether each was kept, broken or is still open."""
-        with self._rk.store.unit_of_work() as uow:
+        with self._p.reading() as uow:
             found = uow.get(VendorTicket, text(ticket, "ticket"))
             promises = uow.select(Promise, case_id=found.case_id, kind=UPDATE)
         mine = [p for p in promises if p.ticket_id == found.id]
@@ -439,9 +378,9 @@ class Promises:
     ) -> list[Promise]:
         """Committed promises falling due after ``now`` and no later than ``now + within``
         (two days if omitted), soonest first."""
-        when = self._rk.now() if now is None else instant(now, "now")
+        when = self._p.now() if now is None else instant(now, "now")
         span = pendulum.duration(days=2) if within is None else _positive(within, "within")
-        with self._rk.store.unit_of_work() as uow:
+        with self._p.reading() as uow:
             return uow.select(
                 Promise,
                 state__in=COMMITTED_STATES,
@@ -452,8 +391,8 @@ class Promises:
 
     def overdue(self, now: pendulum.DateTime | None = None) -> list[Promise]:
         """Committed promises whose due time has passed (the sweep will break them)."""
-        when = self._rk.now() if now is None else instant(now, "now")
-        with self._rk.store.unit_of_work() as uow:
+        when = self._p.now() if now is None else instant(now, "now")
+        with self._p.reading() as uow:
             return uow.select(Promise, open_due_at__lt=when, order_by="open_due_at")
 
     def keeping_rate(
@@ -471,7 +410,7 @@ class Promises:
             where["relationship_id"] = text(relationship, "relationship")
         if party is not None:
             where["party_id"] = text(party, "party")
-        with self._rk.store.unit_of_work() as uow:
+        with self._p.reading() as uow:
             kept = uow.count(Promise, state="kept", **where)
             broken = uow.count(Promise, state="broken", **where)
         return KeepingRate(kept, broken)
@@ -491,7 +430,7 @@ class Promises:
             now: the time to sweep for; the clock's time if omitted.
             batch: how many promises one transaction claims.
         """
-        when = self._rk.now() if now is None else instant(now, "now")
+        when = self._p.now() if now is None else instant(now, "now")
         note = f"due time passed unkept (sweep of {when.isoformat()})"
         reason = "no manager approved the stretch before its due time"
         failures: list[tuple[str, str]] = []
@@ -523,10 +462,6 @@ class Promises:
 
     # --- internals -------------------------------------------------------------------------
 
-    def _sweeper(self, command: str) -> Staff:
-        roles = self._rk.config.roles_for(command) or frozenset({"sweep"})
-        return Staff(id=SWEEPER_ID, name="relationkit sweep", roles=roles)
-
     def _sweep(
         self,
         name: str,
@@ -538,12 +473,12 @@ class Promises:
     ) -> tuple[str, ...]:
         """Run ``command`` as the sweep on every promise ``due`` selects; the ids done. A
         promise that could not be handled is added to ``failures`` with the reason."""
-        sweeper = self._sweeper(command.NAME)
+        sweeper = sweeper_for(self._p.config, command.NAME)
 
         def process(uow: UnitOfWork, promise: Promise) -> Written:
-            return execute_as(self._rk, uow, promise, command, sweeper, now)
+            return self._p.run_on(uow, promise, command, actor=sweeper, now=now)
 
-        result = process_due(self._rk, Promise, due, process, name=name, batch=batch)
+        result = process_due(self._p, Promise, due, process, name=name, batch=batch)
         failures.extend((item, str(exc)) for item, exc in result.refused)
         return result.processed
 
@@ -564,7 +499,7 @@ class Promises:
             raise NotFound("party", party_id, "register the party (Relations.register) first")
 
     def _find_offering(self, promise: Promise) -> Offering | None:
-        with self._rk.store.unit_of_work() as uow:
+        with self._p.reading() as uow:
             return (
                 None
                 if promise.offering_id is None
@@ -575,7 +510,7 @@ class Promises:
         self, records: Directory | UnitOfWork, offering: Offering | None
     ) -> BusinessCalendar | None:
         calendar_id = (
-            self._rk.config.promises.default_calendar if offering is None else offering.calendar_id
+            self._p.config.promises.default_calendar if offering is None else offering.calendar_id
         )
         if calendar_id is None:
             return None
@@ -593,9 +528,9 @@ class Promises:
         time when there is no calendar or no business time in between."""
         if due <= start:
             return None
-        fraction = self._rk.config.promises.warn_fraction
+        fraction = self._p.config.promises.warn_fraction
         if records is None:
-            with self._rk.store.unit_of_work() as uow:
+            with self._p.reading() as uow:
                 calendar = self._calendar_for(uow, offering)
         else:
             calendar = self._calendar_for(records, offering)
@@ -630,49 +565,27 @@ class Promises:
         found = attempt.directory.select(Promise, case_id=case.id, state__in=COMMITTED_STATES)
         return [p for p in found if p.kind == REPLY]
 
-    def _start_promise(
-        self, promise_id: str, make: MakePromise, attempt: Attempt, about: str, why: str
-    ) -> tuple[Promise, list[Event]]:
-        """Make a promise that follows from the command of ``attempt`` (on ``about``), as the
-        same actor and under the same care rules; refused with ``why`` if they may not."""
-        problem = authority_problem(None, make.NAME, attempt.actor, attempt.config)
-        if problem is not None:
-            raise NotPermitted(
-                f"refused: {why}, and {problem}.",
-                actor_id=attempt.actor.id,
-                command=make.NAME,
-                aggregate_id=about,
-            )
-        workflow = self._rk.workflow_for(Promise)
-        promise, made = workflow.start(promise_id, make, attempt.actor.id, attempt.now)
-        attempt.config.rulebook.enforce(
-            promise, attrs.evolve(attempt, command_name=make.NAME, command=make)
-        )
-        return promise, [made]
-
-    def _promise_reply(
-        self, case: Case, attempt: Attempt
-    ) -> list[tuple[Aggregate, Sequence[Event]]]:
+    def _promise_reply(self, case: Case, attempt: Attempt) -> list[FollowUp]:
         deferral = case.deferral
         if deferral is None:  # pragma: no cover - a deferral event always leaves one
             return []
-        workflow = self._rk.workflow_for(Promise)
         warn_at = self._warn_at(attempt.now, deferral.reply_by, None, attempt.directory)
-        results: list[tuple[Aggregate, Sequence[Event]]] = []
         current = [p for p in self._open_replies(case, attempt) if attempt.now <= p.due_at]
         if current:
             promise = current[-1]
-            command: Command = RenegotiatePromise(
-                due_at=deferral.reply_by,
-                party_told=f"told with the new deferral: {deferral.reason}",
-                reason=deferral.reason,
-                warn_at=warn_at,
-            )
-            event = workflow.run(
-                promise, command, attrs.evolve(attempt, command_name=command.NAME, command=command)
-            )
-            results.append((promise, [event]))
-            return results
+            return [
+                FollowUp(
+                    aggregate=Promise,
+                    aggregate_id=promise.id,
+                    command=RenegotiatePromise(
+                        due_at=deferral.reply_by,
+                        party_told=f"told with the new deferral: {deferral.reason}",
+                        reason=deferral.reason,
+                        warn_at=warn_at,
+                    ),
+                    why=f"deferring case {case.id!r} again moves its reply promise",
+                )
+            ]
         make = MakePromise(
             owner_id=attempt.actor.id,
             party_id=case.client_id,
@@ -684,43 +597,42 @@ class Promises:
             warn_at=warn_at,
         )
         why = f"deferring case {case.id!r} makes a promise of a reply"
-        results.append(self._start_promise(new_id(Promise.KIND), make, attempt, case.id, why))
-        return results
+        return [FollowUp(aggregate=Promise, command=make, start=True, why=why)]
 
-    def _keep_replies(
-        self, case: Case, attempt: Attempt
-    ) -> list[tuple[Aggregate, Sequence[Event]]]:
-        workflow = self._rk.workflow_for(Promise)
-        results: list[tuple[Aggregate, Sequence[Event]]] = []
-        for promise in self._open_replies(case, attempt):
-            if attempt.now > promise.due_at:
-                continue  # answered late: the promise stays broken-to-be
-            command = KeepPromise(note=f"the case was answered ({case.state})")
-            event = workflow.run(
-                promise, command, attrs.evolve(attempt, command_name=command.NAME, command=command)
+    def _keep_replies(self, case: Case, attempt: Attempt) -> list[FollowUp]:
+        return [
+            FollowUp(
+                aggregate=Promise,
+                aggregate_id=promise.id,
+                command=KeepPromise(note=f"the case was answered ({case.state})"),
+                why=f"answering case {case.id!r} keeps its reply promise",
             )
-            results.append((promise, [event]))
-        return results
+            for promise in self._open_replies(case, attempt)
+            # answered late: the promise stays broken-to-be
+            if attempt.now <= promise.due_at
+        ]
 
     # --- a vendor ticket's update cadence becomes promises (R8) ------------------------------
 
     def _update_cadence(
         self, ticket: VendorTicket, event: Event, attempt: Attempt
-    ) -> list[tuple[Aggregate, Sequence[Event]]]:
+    ) -> list[FollowUp]:
         """Keep the update promise an update answers (if in time); promise the next update
         the ticket says the client is owed."""
-        workflow = self._rk.workflow_for(Promise)
-        results: list[tuple[Aggregate, Sequence[Event]]] = []
+        results: list[FollowUp] = []
         if event.name in UPDATE_EVENTS:
             given = ticket.updates[-1]
             for promise in self._open_updates(ticket, attempt):
                 if promise.id != given.answers or attempt.now > promise.due_at:
                     continue  # a late update: the promise stays broken-to-be
-                keep = KeepPromise(note=f"the client was updated: {given.message}")
-                kept = workflow.run(
-                    promise, keep, attrs.evolve(attempt, command_name=keep.NAME, command=keep)
+                results.append(
+                    FollowUp(
+                        aggregate=Promise,
+                        aggregate_id=promise.id,
+                        command=KeepPromise(note=f"the client was updated: {given.message}"),
+                        why=f"updating the client on ticket {ticket.id!r} keeps the promise",
+                    )
                 )
-                results.append((promise, [kept]))
         if event.name not in CADENCE_STEPS:
             return results  # the vendor's steps owe the client nothing new
         promise_id = ticket.update_promise_id
@@ -747,7 +659,9 @@ class Promises:
             f"{event.name} on vendor ticket {ticket.id!r} promises the client an update by "
             f"{due.isoformat()}"
         )
-        results.append(self._start_promise(promise_id, make, attempt, ticket.id, why))
+        results.append(
+            FollowUp(aggregate=Promise, aggregate_id=promise_id, command=make, start=True, why=why)
+        )
         return results
 
     def _open_updates(self, ticket: VendorTicket, attempt: Attempt) -> list[Promise]:

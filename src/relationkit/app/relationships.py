@@ -1,14 +1,13 @@
-"""Relationships, severance, the vendor liaison and recurrences, as one facade.
+"""Relationships and severance: :class:`RelationshipService`, reached as
+``Relations.relationships``.
 
-:class:`Relationships` is reached as ``Relations.relationships``. It runs the relationship
-and vendor ticket commands through their workflows and care rules R8 and R9, fills in what
-comes from the configuration (when a proposal or an approval expires, the targets and
-cadence of a vendor ticket), and answers the questions people ask: which relationships are
-at risk, which proposals await approval, which clients are owed an update, which cases are
-the same problem come back, and how reliable a vendor's fixes are.
+It runs the relationship commands through the command pipeline (workflow and care rule
+R9), fills in what comes from the configuration (when a proposal or an approval expires),
+and answers the questions people ask: which relationships are at risk, which proposals
+await approval.
 
 Every case and every promise belongs to a relationship. Which one a new case joins (used by
-:meth:`Relations.open_case <relationkit.service.Relations.open_case>`):
+:meth:`Relations.open_case <relationkit.app.relations.Relations.open_case>`):
 
 * a case names its relationship (``relationship=``): it must be the client's own and not
   ended;
@@ -22,7 +21,7 @@ Every case and every promise belongs to a relationship. Which one a new case joi
   moment cannot start two relationships: the slower writer gets a
   :class:`~relationkit.exceptions.ConcurrencyError` and, retried, joins the first.
 
-A promise (:meth:`Promises.make <relationkit.services.promises.Promises.make>`) joins its
+A promise (:meth:`PromiseService.make <relationkit.app.promises.PromiseService.make>`) joins its
 case's relationship; a promise without a case joins the party's one live relationship (the
 latest ended one if all are ended: an obligation such as a final refund outlives the
 relationship), and starts one if the party has none.
@@ -49,24 +48,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 import pendulum
 
-from relationkit.domain.case import Case
-from relationkit.domain.liaison import (
-    CLIENT_CONFIRMED,
-    ConfirmFix,
-    EscalateToVendor,
-    ProvideFix,
-    RelayFix,
-    UpdateClient,
-    VendorAcknowledge,
-    VendorTicket,
-)
-from relationkit.domain.parties import Party, Staff, Vendor
-from relationkit.domain.recurrence import (
-    VendorReliability,
-    find_recurrence,
-    signature_of,
-    vendor_reliability,
-)
+from relationkit.app.sweeps import process_due, sweeper_for
+from relationkit.domain.liaison import CLIENT_CONFIRMED, VendorTicket
+from relationkit.domain.parties import Party, Staff
 from relationkit.domain.relationship import (
     ENDED,
     SEVERANCE_PROPOSED,
@@ -91,23 +75,19 @@ from relationkit.exceptions import (
     ConcurrencyError,
     InvalidInput,
     NotFound,
-    NotPermitted,
     RelationshipEnded,
-    WrongPartyKind,
 )
-from relationkit.rules.authority import authority_problem
 from relationkit.rules.relationship import RelationshipConfig
-from relationkit.sweeps import Written, execute_as, process_due
 
 if TYPE_CHECKING:
+    from relationkit.app.pipeline import Pipeline
     from relationkit.domain.events import Event
-    from relationkit.service import Relations
     from relationkit.store.base import UnitOfWork
+    from relationkit.typing import Written
 
 __all__ = [
-    "SWEEPER_ID",
     "Joining",
-    "Relationships",
+    "RelationshipService",
     "SweepReport",
     "case_relationship",
     "first_relationship_id",
@@ -116,14 +96,10 @@ __all__ = [
 
 T = TypeVar("T")
 
-SWEEPER_ID = "relationkit.sweep"
-"""The actor id on events the sweep records (a lapsed proposal). It is no registered person:
-nobody can act, approve or delegate under it."""
-
 
 @attrs.frozen
 class SweepReport:
-    """What :meth:`Relationships.run` did and found.
+    """What :meth:`RelationshipService.run` did and found.
 
     Attributes:
         at: the time the sweep ran for.
@@ -220,11 +196,11 @@ def _live(party_id: str, mine: list[Relationship], what: str) -> Relationship | 
 class Joining:
     """The relationship a new case or promise joins, started with it if the party has none.
 
-    Built by :meth:`Relationships.joining` from a first, read-only look; :meth:`check` runs
-    inside the unit of work that records the case or promise, looks again, and starts the
-    party's relationship there when it is still missing; :meth:`run` runs that unit of work
-    (once more if another first case of the party started the relationship at the same
-    moment: the second one joins it) and tells the listeners about a relationship started.
+    Built by :meth:`RelationshipService.joining` from a first, read-only look;
+    :meth:`check` runs inside the unit of work that records the case or promise, looks
+    again, and starts the party's relationship there when it is still missing; :meth:`run`
+    runs that unit of work (once more if another first case of the party started the
+    relationship at the same moment: the second one joins it).
 
     Attributes:
         relationship_id: the relationship the new case or promise belongs to.
@@ -233,7 +209,7 @@ class Joining:
 
     def __init__(
         self,
-        relationships: Relationships,
+        relationships: RelationshipService,
         party_id: str,
         named: str | None,
         found: str | None,
@@ -256,18 +232,25 @@ class Joining:
         return promise_relationship(uow, self._party_id, self._named)
 
     def check(self, uow: UnitOfWork, actor: Staff | Party) -> Written | None:
-        """Inside the recording unit of work: confirm the relationship, or start it and
-        return what starting it wrote (a :class:`~relationkit.service.Relations.create`
-        check, so listeners hear the relationship before the case or promise).
+        """Inside the recording unit of work: confirm the party and its relationship, or
+        start the relationship and return what starting it wrote (a creation's check, see
+        :meth:`Pipeline.start_in <relationkit.app.pipeline.Pipeline.start_in>`, so listeners
+        hear the relationship before the case or promise).
 
         Raises:
+            NotFound: the party is not registered.
             ConcurrencyError: the party's relationships changed since the first look.
             RelationshipEnded: a case's relationship was ended meanwhile.
         """
+        if uow.find_record(Party, self._party_id) is None:
+            who = "client" if self._what == "case" else "party"
+            raise NotFound(
+                "party", self._party_id, f"register the {who} (Relations.register) first"
+            )
         now = self._look(uow)
         if now is None:
             self._trying = True
-            return [self._relationships.start_in(uow, self._party_id, actor, reason=self._reason)]
+            return self._relationships.start_in(uow, self._party_id, actor, reason=self._reason)
         if now != self.relationship_id:
             raise ConcurrencyError(Relationship.KIND, now, 0, None)
         return None
@@ -284,20 +267,20 @@ class Joining:
             return record()  # the relationship exists now: this one joins it
 
 
-class Relationships:
-    """Relationships, severance (R9), the vendor liaison and recurrences (R8).
+class RelationshipService:
+    """Relationships and severance (R9), reached as ``Relations.relationships``.
 
     Args:
-        relations: the :class:`~relationkit.service.Relations` service to run commands on.
+        pipeline: the command pipeline it runs commands through.
     """
 
-    def __init__(self, relations: Relations) -> None:
-        self._rk = relations
+    def __init__(self, pipeline: Pipeline) -> None:
+        self._p = pipeline
 
     @property
     def settings(self) -> RelationshipConfig:
         """The relationship settings in force (``config.relationships``)."""
-        return self._rk.config.relationships
+        return self._p.config.relationships
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -319,7 +302,8 @@ class Relationships:
             NotFound: the party is not registered.
             RelationshipEnded: the party's relationship was ended.
         """
-        party_obj = self._rk.party(text(party, "party"))
+        with self._p.reading() as uow:
+            party_obj = uow.get_record(Party, text(party, "party"))
         command = OpenRelationship(
             party_id=party_obj.id,
             contract=contract if contract is not None else party_obj.contract,
@@ -330,7 +314,7 @@ class Relationships:
             for found in uow.select(Relationship, party_id=command.party_id, state=ENDED):
                 raise RelationshipEnded(found.id, "open_relationship")
 
-        return self._rk.create(
+        return self._p.create(
             Relationship, command, actor=actor, aggregate_id=relationship_id, check=not_ended
         )
 
@@ -346,29 +330,26 @@ class Relationships:
             InvalidInput: it is another party's, or the party has several and none is named.
             RelationshipEnded: a case's relationship (or all the client's) is ended.
         """
-        with self._rk.store.unit_of_work() as uow:
+        with self._p.reading() as uow:
             look = case_relationship if what == "case" else promise_relationship
             found = look(uow, party_id, relationship)
         return Joining(self, party_id, relationship, found, what=what, reason=reason)
 
     def start_in(
         self, uow: UnitOfWork, party_id: str, actor: Staff | Party, *, reason: str
-    ) -> tuple[Relationship, list[Event]]:
+    ) -> Written:
         """Start the relationship of a party that has none, inside the caller's unit of work
         (which the caller commits): opened and activated at once, by ``actor``, with
         ``reason`` as the note on both events. Its id is :func:`first_relationship_id`.
 
-        Used when a party's first case or promise is recorded; the events run through the
-        relationship workflow, its care rules and the actor's authority like any command.
-        After committing, pass the result to :meth:`Relations.notify
-        <relationkit.service.Relations.notify>`.
+        Used when a party's first case or promise is recorded; both commands run through
+        the command pipeline like any other (authority, care rules, workflow).
 
         Raises:
             NotFound: the party is not registered.
             ConcurrencyError: the party's relationship was started meanwhile (run again).
             NotPermitted: the actor may not open or activate a relationship.
         """
-        rk = self._rk
         party = uow.find_record(Party, text(party_id, "party"))
         if party is None:
             raise NotFound("party", party_id, "register the party (Relations.register) first")
@@ -376,29 +357,22 @@ class Relationships:
         found = uow.find(Relationship, new)
         if found is not None:
             raise ConcurrencyError(Relationship.KIND, new, 0, found.version)
-        workflow = rk.workflow_for(Relationship)
         opening = OpenRelationship(party_id=party.id, contract=party.contract, note=reason)
-        problem = authority_problem(None, opening.NAME, actor, rk.config)
-        if problem is not None:
-            raise NotPermitted(
-                f"refused: {party.id!r} has no relationship yet, so recording their first "
-                f"case or promise starts one, and {problem}.",
-                actor_id=actor.id,
-                command=opening.NAME,
-            )
-        attempt = rk._attempt(uow, opening.NAME, opening, actor)
-        subject, opened = workflow.start(new, opening, actor.id, attempt.now)
-        rk.config.rulebook.enforce(subject, attempt)
-        activate = Activate(note=reason)
-        activated = workflow.run(
-            subject, activate, attrs.evolve(attempt, command_name=activate.NAME, command=activate)
+        now = self._p.now()
+        why = (
+            f"{party.id!r} has no relationship yet, so recording their first case or promise "
+            "starts one"
         )
-        events = [opened, activated]
-        uow.append(subject, events)
-        return subject, events
+        opened = self._p.start_in(
+            uow, Relationship, opening, actor=actor, aggregate_id=new, now=now, why=why
+        )
+        subject = opened[0][0]
+        activate = Activate(note=reason)
+        activated = self._p.run_on(uow, subject, activate, actor=actor, now=now, why=why)
+        return [*opened, *activated]
 
     def _run(self, relationship_id: str, command: Any, actor: str) -> Relationship:
-        return self._rk.execute(Relationship, relationship_id, command, actor=actor)
+        return self._p.execute(Relationship, relationship_id, command, actor=actor)
 
     def activate(
         self, relationship_id: str, *, actor: str, note: str | None = None
@@ -422,7 +396,7 @@ class Relationships:
         command = ProposeSeverance(
             reason=reason,
             evidence=evidence,
-            expires_at=self._rk.now() + self.settings.proposal_valid_for,
+            expires_at=self._p.now() + self.settings.proposal_valid_for,
         )
         return self._run(relationship_id, command, actor)
 
@@ -439,7 +413,7 @@ class Relationships:
         command = Approve(
             acting_for=acting_for,
             note=note,
-            expires_at=self._rk.now() + self.settings.approval_valid_for,
+            expires_at=self._p.now() + self.settings.approval_valid_for,
         )
         return self._run(relationship_id, command, actor)
 
@@ -453,7 +427,7 @@ class Relationships:
         command: Reject | Dissent = (
             Reject(reason=reason) if given + 1 >= needed else Dissent(reason=reason)
         )
-        return self._rk.execute(
+        return self._p.execute(
             Relationship, relationship_id, command, actor=actor, expected_version=current.version
         )
 
@@ -493,7 +467,7 @@ class Relationships:
         ``starts_at`` (now, if omitted) until ``ends_at``."""
         command = Delegate(
             to=to,
-            starts_at=starts_at if starts_at is not None else self._rk.now(),
+            starts_at=starts_at if starts_at is not None else self._p.now(),
             ends_at=ends_at,
             note=note,
         )
@@ -507,214 +481,30 @@ class Relationships:
 
     def get(self, relationship_id: str) -> Relationship:
         """The stored relationship."""
-        with self._rk.store.unit_of_work() as uow:
-            return uow.get(Relationship, relationship_id)
+        with self._p.reading() as uow:
+            return uow.get(Relationship, text(relationship_id, "relationship_id"))
 
     def select(self, **where: Any) -> list[Relationship]:
         """Relationships whose indexed attributes match, e.g. ``select(party_id="c-ana")``."""
-        with self._rk.store.unit_of_work() as uow:
+        with self._p.reading() as uow:
             return uow.select(Relationship, **where)
 
     def at_risk(self) -> list[Relationship]:
         """Relationships at risk, longest at risk first."""
-        with self._rk.store.unit_of_work() as uow:
+        with self._p.reading() as uow:
             return uow.select(Relationship, state="at_risk", order_by="at_risk_since")
 
     def pending_approvals(self) -> list[Relationship]:
         """Relationships with a severance proposal awaiting approval, soonest to lapse first."""
-        with self._rk.store.unit_of_work() as uow:
+        with self._p.reading() as uow:
             return uow.select(Relationship, awaiting_approval=True, order_by="proposal_expires_at")
 
-    def timeline(self, aggregate_id: str) -> list[Event]:
-        """The events of a relationship or a vendor ticket, oldest first."""
-        with self._rk.store.unit_of_work() as uow:
-            if uow.find(VendorTicket, aggregate_id) is not None:
-                return uow.events(VendorTicket, aggregate_id)
-            uow.get(Relationship, aggregate_id)
-            return uow.events(Relationship, aggregate_id)
-
-    # --- vendor liaison (R8) -------------------------------------------------------------------
-
-    def escalate_to_vendor(
-        self,
-        case_id: str,
-        *,
-        actor: str,
-        vendor: str,
-        problem: str | None = None,
-        vendor_reference: str | None = None,
-        update_every: pendulum.Duration | None = None,
-        ticket_id: str | None = None,
-    ) -> VendorTicket:
-        """Hand a case's problem to a vendor, promising the client updates every
-        ``update_every`` (``client_update_every`` if omitted).
-
-        The first update is promised at once: an update promise (see
-        :mod:`relationkit.services.promises`) owned by ``actor``, made to the client and due
-        a cadence from now, in the same transaction as the ticket. Like any promise on a
-        case it needs the client to have confirmed being heard (R1): before that, the
-        escalation is refused with R1's reason (acknowledge and have the client confirm
-        first), and nothing is stored.
-
-        Raises:
-            NotFound: no such case or party.
-            WrongPartyKind: ``vendor`` is not a :class:`~relationkit.domain.parties.Vendor`.
-            RuleViolation: a care rule refused the ticket or its update promise.
-        """
-        case = self._rk.case(text(case_id, "case_id"))
-        settings = self.settings
-        command = EscalateToVendor(
-            case_id=case.id,
-            client_id=case.client_id,
-            relationship_id=case.relationship_id,
-            vendor_id=text(vendor, "vendor"),
-            problem=problem if problem is not None else case.subject,
-            vendor_reference=vendor_reference,
-            update_every=update_every if update_every is not None else settings.client_update_every,
-            acknowledge_within=settings.vendor_acknowledge_within,
-            fix_within=settings.vendor_fix_within,
-        )
-
-        def is_vendor(uow: UnitOfWork, _: Staff | Party) -> None:
-            party = uow.find_record(Party, command.vendor_id)
-            if party is None:
-                raise NotFound("party", command.vendor_id, "register the vendor first")
-            if not isinstance(party, Vendor):
-                raise WrongPartyKind("vendor", party.id, "vendor", party.kind)
-            if uow.find(Case, command.case_id) is None:
-                raise NotFound("case", command.case_id)
-
-        return self._rk.create(
-            VendorTicket, command, actor=actor, aggregate_id=ticket_id, check=is_vendor
-        )
-
-    def _ticket(self, ticket_id: str, command: Any, actor: str) -> VendorTicket:
-        return self._rk.execute(VendorTicket, ticket_id, command, actor=actor)
-
-    def vendor_acknowledged(
-        self,
-        ticket_id: str,
-        *,
-        actor: str,
-        vendor_reference: str | None = None,
-        responded_at: pendulum.DateTime | None = None,
-        note: str | None = None,
-    ) -> VendorTicket:
-        """Record the vendor's acknowledgement (when it came, if not now)."""
-        command = VendorAcknowledge(
-            vendor_reference=vendor_reference, responded_at=responded_at, note=note
-        )
-        return self._ticket(ticket_id, command, actor)
-
-    def fix_provided(
-        self,
-        ticket_id: str,
-        *,
-        actor: str,
-        fix: str,
-        responded_at: pendulum.DateTime | None = None,
-    ) -> VendorTicket:
-        """Record the vendor's fix."""
-        return self._ticket(ticket_id, ProvideFix(fix=fix, responded_at=responded_at), actor)
-
-    def relay_fix(self, ticket_id: str, *, actor: str, message: str) -> VendorTicket:
-        """Record that the fix was passed on to the client, with what they were told: the
-        last update, which keeps the open update promise (if in time) and ends the cadence."""
-        return self._ticket(ticket_id, RelayFix(message=message), actor)
-
-    def client_confirmed(
-        self, ticket_id: str, *, actor: str, note: str | None = None
-    ) -> VendorTicket:
-        """Record that the client confirmed the fix works."""
-        return self._ticket(ticket_id, ConfirmFix(note=note), actor)
-
-    def update_client(self, ticket_id: str, *, actor: str, message: str) -> VendorTicket:
-        """Record an update given to the client: it keeps the open update promise (if in
-        time), and the next update, a cadence later, is promised."""
-        return self._ticket(ticket_id, UpdateClient(message=message), actor)
-
-    def ticket(self, ticket_id: str) -> VendorTicket:
-        """The stored vendor ticket."""
-        with self._rk.store.unit_of_work() as uow:
-            return uow.get(VendorTicket, ticket_id)
-
-    def tickets(self, **where: Any) -> list[VendorTicket]:
-        """Vendor tickets whose indexed attributes match, e.g. ``tickets(case_id=…)``."""
-        with self._rk.store.unit_of_work() as uow:
-            return uow.select(VendorTicket, **where)
-
-    def updates_due(self, now: pendulum.DateTime | None = None) -> list[VendorTicket]:
-        """Vendor tickets whose client is owed an update by ``now``, most overdue first."""
-        when = self._rk.now() if now is None else instant(now, "now")
-        with self._rk.store.unit_of_work() as uow:
-            return uow.select(
-                VendorTicket,
-                next_update_due__le=when,
-                state__ne=CLIENT_CONFIRMED,
-                order_by="next_update_due",
-            )
-
-    # --- recurrence ----------------------------------------------------------------------------
-
-    def find_recurrence(
-        self,
-        *,
-        client: str,
-        subject: str,
-        product: str | None = None,
-        category: str | None = None,
-        problem_key: str | None = None,
-        now: pendulum.DateTime | None = None,
-    ) -> Case | None:
-        """The resolved case of ``client`` that a new problem with this signature repeats
-        (within ``recurrence_window``), or ``None``."""
-        signature = signature_of(
-            product=product, category=category, problem_key=problem_key, subject=subject
-        )
-        if signature is None:
-            return None
-        when = self._rk.now() if now is None else instant(now, "now")
-        with self._rk.store.unit_of_work() as uow:
-            candidates = uow.select(Case, client_id=client)
-        return find_recurrence(
-            candidates,
-            signature,
-            client_id=client,
-            now=when,
-            window=self.settings.recurrence_window,
-        )
-
-    def history(self, case_id: str) -> list[Case]:
-        """The case and the earlier cases it repeats, oldest first."""
-        chain: list[Case] = []
-        seen: set[str] = set()
-        with self._rk.store.unit_of_work() as uow:
-            current: Case | None = uow.get(Case, case_id)
-            while current is not None and current.id not in seen:
-                chain.append(current)
-                seen.add(current.id)
-                link = current.recurrence_of
-                current = uow.find(Case, link) if link is not None else None
-        return chain[::-1]
-
-    def recurrences(self, case_id: str) -> list[Case]:
-        """Later cases that were linked as recurrences of ``case_id``."""
-        with self._rk.store.unit_of_work() as uow:
-            case = uow.get(Case, case_id)
-            mine = uow.select(Case, client_id=case.client_id)
-        return [c for c in mine if c.recurrence_of == case_id]
-
-    def vendor_reliability(self, vendor_id: str) -> VendorReliability:
-        """Recurrence rate and mean time to fix of a vendor, from its tickets and the
-        recurrence links of their cases."""
-        with self._rk.store.unit_of_work() as uow:
-            tickets = uow.select(VendorTicket, vendor_id=vendor_id)
-            recurred: set[str] = set()
-            for client_id in sorted({t.client_id for t in tickets}):
-                for case in uow.select(Case, client_id=client_id):
-                    if case.recurrence_of is not None:
-                        recurred.add(case.recurrence_of)
-        return vendor_reliability(vendor_id, tickets, recurred)
+    def timeline(self, relationship_id: str) -> list[Event]:
+        """The events of a relationship, oldest first."""
+        relationship_id = text(relationship_id, "relationship_id")
+        with self._p.reading() as uow:
+            uow.get(Relationship, relationship_id)
+            return uow.events(Relationship, relationship_id)
 
     # --- sweep ---------------------------------------------------------------------------------
 
@@ -729,28 +519,33 @@ class Relationships:
             now: the time to sweep for; the clock's time if omitted.
             batch: how many relationships one transaction claims.
         """
-        when = self._rk.now() if now is None else instant(now, "now")
+        when = self._p.now() if now is None else instant(now, "now")
         command = ExpireProposal()
-        sweeper = Staff(
-            id=SWEEPER_ID,
-            name="relationkit sweep",
-            roles=self._rk.config.roles_for(command.NAME) or {"sweep"},
-        )
+        sweeper = sweeper_for(self._p.config, command.NAME)
 
         def expire(uow: UnitOfWork, subject: Relationship) -> Written | None:
             proposal = subject.proposal
             if proposal is None or not proposal.expired_at(when):
                 return None
-            return execute_as(self._rk, uow, subject, command, sweeper, when)
+            return self._p.run_on(uow, subject, command, actor=sweeper, now=when)
 
         result = process_due(
-            self._rk,
+            self._p,
             Relationship,
             {"state": SEVERANCE_PROPOSED, "proposal_expires_at__le": when},
             expire,
             name="relationships-expire-proposals",
             batch=batch,
         )
-        due = [t.id for t in self.updates_due(when)]
+        with self._p.reading() as uow:
+            due = [
+                t.id
+                for t in uow.select(
+                    VendorTicket,
+                    next_update_due__le=when,
+                    state__ne=CLIENT_CONFIRMED,
+                    order_by="next_update_due",
+                )
+            ]
         failures = tuple((item, str(exc)) for item, exc in result.refused)
         return SweepReport(when, result.processed, tuple(due), failures)

@@ -1,0 +1,115 @@
+"""Equal treatment (care rule R10): :class:`EqualityService`, reached as
+``Relations.equality``.
+
+Targets (how soon a party gets a first answer and a resolution) come from the entitlements
+of contracts alone, never from who the party is or who serves them; the report compares
+what parties of each kind and segment actually got.
+
+Example:
+    >>> import pendulum
+    >>> from relationkit import Client, Relations
+    >>> from relationkit.equality import Entitlement
+    >>> rk = Relations()
+    >>> rk.register(Client(id="c-ana", name="Ana", contract="gold"))
+    >>> rk.equality.entitle(Entitlement(id="gold",
+    ...     response_within=pendulum.duration(hours=4),
+    ...     resolution_within=pendulum.duration(days=2)))
+    >>> rk.equality.targets("c-ana").response_within.in_hours()
+    4
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import pendulum
+
+from relationkit.domain.case import Case
+from relationkit.domain.equality import (
+    Entitlement,
+    EqualityReport,
+    Targets,
+    equality_report,
+    targets_for,
+)
+from relationkit.domain.parties import Party
+from relationkit.domain.relationship import Relationship
+from relationkit.domain.values import instant, text
+from relationkit.exceptions import InvalidInput
+
+if TYPE_CHECKING:
+    from relationkit.app.pipeline import Pipeline
+    from relationkit.store.base import UnitOfWork
+    from relationkit.typing import Written
+
+__all__ = ["EqualityService"]
+
+
+class EqualityService:
+    """Entitlements and the equal-treatment report (R10), reached as ``Relations.equality``.
+
+    Args:
+        pipeline: the command pipeline whose store it reads and writes.
+    """
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self._p = pipeline
+
+    def entitle(self, *entitlements: Entitlement) -> None:
+        """Store (or replace) contracts' entitlements: the only source of targets."""
+        for entitlement in entitlements:
+            if not isinstance(entitlement, Entitlement):
+                raise InvalidInput(
+                    f"refused: {entitlement!r} as an entitlement; targets come from "
+                    "Entitlement records; build one.",
+                    field="entitlements",
+                )
+
+        def put(uow: UnitOfWork) -> Written:
+            for entitlement in entitlements:
+                uow.put(entitlement)
+            return []
+
+        self._p.write(put)
+
+    def entitlements(self) -> list[Entitlement]:
+        """Every stored entitlement, by contract."""
+        with self._p.reading() as uow:
+            return uow.records(Entitlement)
+
+    def targets(self, party_id: str, *, relationship: str | None = None) -> Targets:
+        """The response and resolution targets of a party, from its contract (or its
+        relationship's contract) alone."""
+        with self._p.reading() as uow:
+            party = uow.get_record(Party, text(party_id, "party_id"))
+            contract = None
+            if relationship is not None:
+                contract = uow.get(Relationship, text(relationship, "relationship")).contract
+            return targets_for(party, uow.records(Entitlement), contract=contract)
+
+    def report(
+        self,
+        *,
+        tolerance: float | None = None,
+        dimensions: Iterable[str] = ("kind", "segment"),
+        since: pendulum.DateTime | None = None,
+        min_cases: int = 1,
+    ) -> EqualityReport:
+        """Compare response times, resolution times and outcomes across party kinds and
+        segments (cases opened since ``since``); flag differences beyond ``tolerance``
+        (``config.feedback.disparity_tolerance`` if omitted)."""
+        start = None if since is None else instant(since, "since")
+        with self._p.reading() as uow:
+            cases = [c for c in uow.select(Case) if start is None or c.opened_at >= start]
+            parties = uow.records(Party)
+            entitlements = uow.records(Entitlement)
+        config = self._p.config.feedback
+        return equality_report(
+            cases,
+            parties,
+            entitlements,
+            tolerance=config.disparity_tolerance if tolerance is None else tolerance,
+            dimensions=dimensions,
+            min_cases=min_cases,
+        )

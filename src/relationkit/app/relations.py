@@ -1,0 +1,438 @@
+"""The entry point: :class:`Relations`.
+
+A :class:`Relations` holds a store, a clock and a configuration, and the one command
+pipeline (:class:`~relationkit.app.pipeline.Pipeline`) every command runs through. Cases,
+the main workflow, are run from it directly (:meth:`Relations.open_case`,
+:meth:`Relations.handle`, :meth:`Relations.options`); every other area has its own
+facade, reached as an attribute: ``promises``, ``calendars``, ``relationships``,
+``liaison``, ``feedback``, ``health``, ``policy``, ``equality`` and ``sweeps``.
+
+Example:
+    >>> import pendulum
+    >>> from relationkit import Relations, MemoryStore, Client, ManualClock, Staff
+    >>> from relationkit.cases import Acknowledge, ConfirmHeard
+    >>> rk = Relations(MemoryStore(), clock=ManualClock(pendulum.datetime(2026, 3, 2, 9)))
+    >>> rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+    >>> case = rk.open_case(actor="s-sam", client="c-ana", subject="Late delivery",
+    ...                     statement="My order is two weeks late.")
+    >>> case = rk.handle(case.id, Acknowledge(paraphrase="Your order is two weeks late."),
+    ...                  actor="s-sam")
+    >>> rk.handle(case.id, ConfirmHeard(), actor="c-ana").state
+    'heard'
+    >>> [e.name for e in rk.timeline(case.id)]
+    ['CaseOpened', 'CaseAcknowledged', 'ClientConfirmedHeard']
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+import attrs
+import pendulum
+
+from relationkit.app.calendars import CalendarService
+from relationkit.app.cases import open_case_command
+from relationkit.app.equality import EqualityService
+from relationkit.app.feedback import FeedbackService
+from relationkit.app.health import HealthService
+from relationkit.app.liaison import LiaisonService
+from relationkit.app.options import Option
+from relationkit.app.pipeline import Check, Pipeline
+from relationkit.app.policy import PolicyService
+from relationkit.app.promises import PromiseService
+from relationkit.app.relationships import RelationshipService
+from relationkit.app.sweeps import SweepService
+from relationkit.clock import SystemClock
+from relationkit.config import CareConfig
+from relationkit.domain.aggregate import Aggregate, Command
+from relationkit.domain.case import Case
+from relationkit.domain.events import Event, verify_timeline
+from relationkit.domain.parties import Party, Staff
+from relationkit.domain.values import text
+from relationkit.exceptions import (
+    AggregateCorrupted,
+    ConcurrencyError,
+    InvalidInput,
+    RelationkitError,
+)
+from relationkit.store.base import Store
+from relationkit.store.memory import MemoryStore
+from relationkit.typing import Clock, CommandHook, Listener
+from relationkit.workflows.engine import Workflow
+
+__all__ = ["Relations", "VerificationReport", "retry"]
+
+A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+
+
+@attrs.frozen
+class VerificationReport:
+    """What :meth:`Relations.verify_all` found.
+
+    Attributes:
+        checked: how many timelines were checked.
+        problems: one error per broken timeline or unreadable aggregate.
+    """
+
+    checked: int
+    problems: tuple[RelationkitError, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every timeline held."""
+        return not self.problems
+
+
+class Relations:
+    """The entry point: people, cases, and every area of client care, against one store.
+
+    Args:
+        store: where everything is kept, or its URL for
+            :func:`~relationkit.store.url.open_store` (``"sqlite:///relations.db"``); an
+            in-memory store if omitted.
+        clock: where "now" comes from; the system clock if omitted.
+        config: the care rules, workflows and settings in force; extend relationkit through
+            it (:meth:`CareConfig.with_rule <relationkit.config.CareConfig.with_rule>`,
+            :meth:`~relationkit.config.CareConfig.with_workflow`, its ``health`` model) and
+            through :meth:`subscribe` and :meth:`add_hook`.
+
+    Attributes:
+        promises: promises and the promise sweep (R4, R5): :class:`PromiseService
+            <relationkit.app.promises.PromiseService>`.
+        calendars: business calendars and the offerings promises are checked against.
+        relationships: relationships and severance (R9).
+        liaison: vendor tickets, client updates and recurrences (R8).
+        feedback: feedback during and at the end (R7).
+        health: relationship health, explained signal by signal (R12).
+        policy: the written policy and staff's acknowledgements (R11).
+        equality: entitlements and the equal-treatment report (R10).
+        sweeps: time-driven work, run from any number of workers.
+    """
+
+    def __init__(
+        self,
+        store: Store | str | None = None,
+        *,
+        clock: Clock | None = None,
+        config: CareConfig | None = None,
+    ) -> None:
+        if isinstance(store, str):
+            from relationkit.store.url import open_store
+
+            store = open_store(store)
+        if config is not None and not isinstance(config, CareConfig):
+            raise InvalidInput(
+                f"refused: config={config!r}; relationkit is configured with a CareConfig; "
+                "build one (CareConfig().evolve(...)).",
+                field="config",
+            )
+        self._pipeline = Pipeline(
+            store if store is not None else MemoryStore(),
+            clock if clock is not None else SystemClock(),
+            config if config is not None else CareConfig(),
+        )
+        pipeline = self._pipeline
+        self.policy = PolicyService(pipeline)
+        self.health = HealthService(pipeline)
+        self.relationships = RelationshipService(pipeline)
+        self.liaison = LiaisonService(pipeline)
+        self.calendars = CalendarService(pipeline)
+        self.promises = PromiseService(pipeline, self.relationships)
+        self.feedback = FeedbackService(pipeline)
+        self.equality = EqualityService(pipeline)
+        self.sweeps = SweepService(pipeline, self.promises, self.relationships, self.feedback)
+
+    @property
+    def store(self) -> Store:
+        """Where everything is kept."""
+        return self._pipeline.store
+
+    @property
+    def clock(self) -> Clock:
+        """Where "now" comes from."""
+        return self._pipeline.clock
+
+    @property
+    def config(self) -> CareConfig:
+        """The configuration in force."""
+        return self._pipeline.config
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The command pipeline every command runs through (for application layers that run
+        commands inside their own units of work)."""
+        return self._pipeline
+
+    def now(self) -> pendulum.DateTime:
+        """The clock's time, checked to be time-zone aware."""
+        return self._pipeline.now()
+
+    # --- people ------------------------------------------------------------------------------
+
+    def register(self, *people: Party | Staff) -> None:
+        """Store (or update) parties and staff members."""
+        for person in people:
+            if not isinstance(person, Party | Staff):
+                raise InvalidInput(
+                    f"refused: registering a {type(person).__name__}; only parties "
+                    "(Client, Vendor, Consultant) and Staff can be registered; build one "
+                    "of those.",
+                    field="people",
+                )
+        with self._pipeline.store.unit_of_work() as uow:
+            for person in people:
+                uow.put(person)
+            uow.commit()
+
+    def party(self, party_id: str) -> Party:
+        """The registered party with that id."""
+        with self._pipeline.reading() as uow:
+            return uow.get_record(Party, text(party_id, "party_id"))
+
+    def staff(self, staff_id: str) -> Staff:
+        """The registered staff member with that id."""
+        with self._pipeline.reading() as uow:
+            return uow.get_record(Staff, text(staff_id, "staff_id"))
+
+    # --- extending -------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener, *, events: Iterable[str] | None = None) -> None:
+        """Call ``listener(event, aggregate)`` after each committed event (optionally only
+        for the event names in ``events``). A listener runs after the commit: an exception
+        it raises reaches the caller, but the command stays committed."""
+        self._pipeline.subscribe(listener, events=events)
+
+    def add_hook(self, hook: CommandHook) -> None:
+        """Run ``hook(event, subject, attempt)`` for every command, after the workflow and
+        the care rules accepted it and before it is committed: it may refuse by raising,
+        return records to store with the event, or ask for follow-up commands (see
+        :class:`~relationkit.typing.CommandHook`)."""
+        self._pipeline.add_hook(hook)
+
+    def workflow_for(self, cls: type[A]) -> Workflow[A]:
+        """The workflow that runs aggregates of ``cls``."""
+        return self._pipeline.workflow(cls)
+
+    # --- running commands ------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run many commands in one transaction: every command inside the ``with`` block is
+        stored when it ends, or none is.
+
+        One commit instead of one per command: on SQLite with ``synchronous=FULL`` that is
+        one fsync for the whole batch. Commands inside see what earlier ones wrote;
+        listeners hear about all of it after the commit. If a command inside fails, the
+        batch is rolled back whole: the error reaches you, and if you catch it inside the
+        block, leaving the block raises :class:`~relationkit.app.pipeline.BatchRolledBack`.
+        A batch holds the store's write lock until it ends, so keep it short (imports,
+        sweeps). Batches do not nest: an inner ``batch()`` joins the outer one.
+
+        Example:
+            >>> from relationkit import Relations, Client, Staff
+            >>> rk = Relations()
+            >>> rk.register(Staff(id="s-sam", name="Sam", roles={"agent"}),
+            ...             *(Client(id=f"c-{n}", name=f"Client {n}") for n in range(3)))
+            >>> with rk.batch():
+            ...     for n in range(3):
+            ...         _ = rk.open_case(actor="s-sam", client=f"c-{n}", subject="Import",
+            ...                          statement="Moved from the old system.")
+            >>> len(rk.cases())
+            3
+        """
+        with self._pipeline.batch():
+            yield
+
+    def execute(
+        self,
+        cls: type[A],
+        aggregate_id: str,
+        command: Command,
+        *,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> A:
+        """Run ``command`` on the aggregate of ``cls`` with that id; return its new state.
+
+        Raises:
+            NotFound: no such aggregate or actor.
+            ConcurrencyError: ``expected_version`` is stale, or another writer committed
+                first.
+            NotPermitted: the actor may not run this command (the gate ``ROLE``).
+            InvalidTransition: the aggregate's state does not offer the command.
+            RuleViolation: a care rule refused (:class:`RuleViolations` for several).
+        """
+        return self._pipeline.execute(
+            cls, aggregate_id, command, actor=actor, expected_version=expected_version
+        )
+
+    def create(
+        self,
+        cls: type[A],
+        command: Command,
+        *,
+        actor: str,
+        aggregate_id: str | None = None,
+        check: Check | None = None,
+    ) -> A:
+        """Create an aggregate of ``cls`` with its creating ``command``; return it.
+
+        ``check(uow, actor)``, if given, runs inside the transaction once the command was
+        judged: it may raise to refuse, and may write aggregates the new one needs
+        (returning them as ``(aggregate, events)`` pairs, which listeners then hear first).
+
+        Raises:
+            NotFound: the actor is not registered.
+            NotPermitted: the actor may not run ``command``.
+            ConcurrencyError: an aggregate of ``cls`` with ``aggregate_id`` exists already.
+            RuleViolation: a care rule refused (:class:`RuleViolations` for several).
+        """
+        return self._pipeline.create(
+            cls, command, actor=actor, aggregate_id=aggregate_id, check=check
+        )
+
+    # --- cases -----------------------------------------------------------------------------
+
+    def open_case(
+        self,
+        *,
+        actor: str,
+        client: str,
+        subject: str,
+        statement: str,
+        escalated: bool = False,
+        relationship: str | None = None,
+        case_id: str | None = None,
+        product: str | None = None,
+        category: str | None = None,
+        problem_key: str | None = None,
+    ) -> Case:
+        """Open a case for ``client`` with their first statement, in their words.
+
+        Every case belongs to a relationship (see :mod:`relationkit.app.relationships`):
+        the case joins ``relationship``, or the client's one relationship that is not ended;
+        the first case of a client with no relationship starts one (opened and activated by
+        ``actor`` in the same transaction, on the relationship's own timeline). An ended
+        relationship takes no new case (:class:`~relationkit.exceptions.RelationshipEnded`)
+        until a manager re-engages it. When ``product`` or ``problem_key`` is given and the
+        same problem of this client was resolved within the recurrence window, the case is
+        linked to it as a recurrence (``recurrence_of``).
+        """
+        command, case_id, joining = open_case_command(
+            self.liaison,
+            self.relationships,
+            client=client,
+            subject=subject,
+            statement=statement,
+            escalated=escalated,
+            relationship=relationship,
+            case_id=case_id,
+            product=product,
+            category=category,
+            problem_key=problem_key,
+        )
+        return joining.run(
+            lambda: self._pipeline.create(
+                Case, command, actor=actor, aggregate_id=case_id, check=joining.check
+            )
+        )
+
+    def handle(
+        self, case_id: str, command: Command, *, actor: str, expected_version: int | None = None
+    ) -> Case:
+        """Run a case command (see :mod:`relationkit.cases`); return the new case."""
+        return self._pipeline.execute(
+            Case, case_id, command, actor=actor, expected_version=expected_version
+        )
+
+    def case(self, case_id: str) -> Case:
+        """The stored case."""
+        with self._pipeline.reading() as uow:
+            return uow.get(Case, text(case_id, "case_id"))
+
+    def cases(self, **where: Any) -> list[Case]:
+        """Cases whose indexed attributes match, e.g. ``cases(state="heard")``."""
+        with self._pipeline.reading() as uow:
+            return uow.select(Case, **where)
+
+    def timeline(self, aggregate_id: str, cls: type[Aggregate] = Case) -> list[Event]:
+        """The events of an aggregate (a case unless ``cls`` says otherwise), oldest first."""
+        aggregate_id = text(aggregate_id, "id")
+        with self._pipeline.reading() as uow:
+            uow.get(cls, aggregate_id)
+            return uow.events(cls, aggregate_id)
+
+    # --- what may I do now -----------------------------------------------------------------
+
+    def options(self, case_id: str, *, actor: str) -> list[Option]:
+        """What ``actor`` may do on the case now; each refused command names its rules."""
+        case = self.case(case_id)
+        return self._pipeline.options_for([case], actor=actor)[case.id]
+
+    def options_for(self, subjects: Iterable[A], *, actor: str) -> dict[str, list[Option]]:
+        """:meth:`options` for many aggregates of any kind at once: for each, every command
+        its state offers and whether ``actor`` may run it now. It asks exactly what running
+        the command would ask (authority, every care rule, the workflow's own conditions),
+        judged at one time against one policy. Returns the options by aggregate id, in the
+        order given."""
+        return self._pipeline.options_for(subjects, actor=actor)
+
+    # --- integrity -------------------------------------------------------------------------
+
+    def verify(self, aggregate_id: str, cls: type[Aggregate] = Case) -> None:
+        """Check an aggregate's timeline and that its saved state matches it.
+
+        Raises:
+            TimelineBroken: naming the first altered, removed or reordered event.
+            AggregateCorrupted: the saved state differs from what the timeline gives.
+        """
+        workflow = self._pipeline.workflow(cls)
+        with self._pipeline.reading() as uow:
+            subject = uow.get(cls, aggregate_id)
+            events = uow.events(cls, aggregate_id)
+        verify_timeline(aggregate_id, events, version=subject.version, head=subject.head)
+        if workflow.replay(events, verify=False) != subject:
+            raise AggregateCorrupted(
+                cls.KIND, aggregate_id, "the saved state differs from what its timeline gives"
+            )
+
+    def verify_all(self) -> VerificationReport:
+        """:meth:`verify` every aggregate of every workflow; collect the problems."""
+        problems: list[RelationkitError] = []
+        checked = 0
+        for workflow in self.config.workflows.values():
+            with self._pipeline.reading() as uow:
+                ids = uow.ids(workflow.aggregate)
+            for aggregate_id in ids:
+                checked += 1
+                try:
+                    self.verify(aggregate_id, workflow.aggregate)
+                except RelationkitError as exc:
+                    problems.append(exc)
+        return VerificationReport(checked, tuple(problems))
+
+
+def retry(operation: Callable[[], T], *, attempts: int = 3) -> T:
+    """Run ``operation`` again when it raises :class:`ConcurrencyError`, up to ``attempts``
+    times in all. ``operation`` must read fresh state each time (a command does).
+
+    Example:
+        >>> from relationkit import retry
+        >>> retry(lambda: "done")
+        'done'
+    """
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise InvalidInput(
+            f"refused: attempts={attempts!r}; at least one attempt is needed; pass 1 or more.",
+            field="attempts",
+        )
+    for remaining in range(attempts - 1, -1, -1):
+        try:
+            return operation()
+        except ConcurrencyError:
+            if remaining == 0:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

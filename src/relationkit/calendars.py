@@ -1,0 +1,36 @@
+"""Business calendars and offerings: when the business works, and what it can deliver with
+what lead time ("know your stuff"). Kept through ``Relations.calendars``
+(:class:`CalendarService`); promises are checked against them (care rule R4).
+
+Example:
+    >>> import pendulum
+    >>> from relationkit.calendars import BusinessCalendar
+    >>> berlin = BusinessCalendar(id="berlin", timezone="Europe/Berlin")
+    >>> friday = pendulum.datetime(2026, 3, 6, 16, tz="Europe/Berlin")
+    >>> berlin.add_business_time(friday, pendulum.duration(hours=2)).isoformat()
+    '2026-03-09T10:00:00+01:00'
+"""
+
+from __future__ import annotations
+
+from relationkit.app.calendars import (
+    CalendarService,
+)
+from relationkit.domain.calendar import (
+    WEEKDAYS,
+    BusinessCalendar,
+    BusinessTime,
+    Window,
+)
+from relationkit.domain.offering import (
+    Offering,
+)
+
+__all__ = [
+    "BusinessCalendar",
+    "BusinessTime",
+    "CalendarService",
+    "Offering",
+    "WEEKDAYS",
+    "Window",
+]

@@ -1,1 +1,0 @@
-"""Facades over :class:`~relationkit.service.Relations` for each area of client care."""
