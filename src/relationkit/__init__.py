@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from relationkit._version import __version__
 from relationkit.app.options import Option
 from relationkit.app.pipeline import BatchRolledBack
 from relationkit.app.relations import Relations, VerificationReport, retry
@@ -57,7 +58,6 @@ from relationkit.store.url import open_store
 if TYPE_CHECKING:
     from relationkit.store.postgres import PostgresStore
 
-__version__ = "0.1.0"
 
 __all__ = [
     "AggregateCorrupted",

@@ -18,13 +18,22 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import pendulum
 
 from relationkit.domain.values import instant
 
-__all__ = ["ManualClock", "SystemClock"]
+__all__ = ["Clock", "ManualClock", "SystemClock"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Where relationkit gets the time. Domain code never reads the wall clock itself."""
+
+    def now(self) -> pendulum.DateTime:
+        """The current instant, time-zone aware."""
+        ...
 
 
 class SystemClock:

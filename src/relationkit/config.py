@@ -27,21 +27,19 @@ from types import MappingProxyType
 from typing import Any
 
 import attrs
-import pendulum
 
-from relationkit.domain.feedback import FeedbackConfig
+from relationkit.domain.aggregate import Sweep
 from relationkit.domain.health import HealthModel, default_health_model
-from relationkit.domain.parties import AGENT, MANAGER, PARTNER
-from relationkit.exceptions import InvalidInput, OutOfRange
+from relationkit.exceptions import InvalidInput
 from relationkit.rules.authority import RoleAuthority
-from relationkit.rules.base import Rulebook, as_rules
+from relationkit.rules.base import Rule, Rulebook, as_rules
 from relationkit.rules.case import case_rules
 from relationkit.rules.feedback import feedback_rules
 from relationkit.rules.liaison import liaison_rules
 from relationkit.rules.policy import LapsedAcknowledgement
-from relationkit.rules.promise import PromiseConfig, promise_rules
-from relationkit.rules.relationship import RelationshipConfig, relationship_rules
-from relationkit.typing import Rule, Sweep
+from relationkit.rules.promise import promise_rules
+from relationkit.rules.relationship import relationship_rules
+from relationkit.rules.settings import CareSettings, instance_of
 from relationkit.workflows.engine import Workflow
 from relationkit.workflows.registry import default_workflows
 
@@ -94,43 +92,8 @@ def _workflows(value: Mapping[str, Workflow[Any]] | Iterable[Workflow[Any]]) -> 
     return MappingProxyType({w.kind: w for w in found})
 
 
-def _count(field: str) -> Any:
-    def check(_: Any, attribute: Any, value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise OutOfRange(field, value, 0, "any larger whole number")
-
-    return check
-
-
-def _positive_duration(_: Any, attribute: Any, value: Any) -> None:
-    if value is None:
-        return
-    if not isinstance(value, pendulum.Duration) or value.total_seconds() <= 0:
-        raise InvalidInput(
-            f"refused: {attribute.name} = {value!r}; it must be a positive pendulum.Duration "
-            "or None; pass e.g. pendulum.duration(days=5).",
-            field=attribute.name,
-        )
-
-
-def _instance(cls: type) -> Any:
-    def check(_: Any, attribute: Any, value: Any) -> None:
-        if not isinstance(value, cls):
-            raise InvalidInput(
-                f"refused: {attribute.name} = {value!r}; it must be a {cls.__name__}; "
-                f"build one ({cls.__name__}(...)) or leave it out for the defaults.",
-                field=attribute.name,
-            )
-
-    return check
-
-
-def _roles_map(value: Mapping[str, Iterable[str]]) -> Mapping[str, frozenset[str]]:
-    return {str(k): frozenset(v) for k, v in value.items()}
-
-
 @attrs.frozen(kw_only=True)
-class CareConfig:
+class CareConfig(CareSettings):
     """Everything that is configurable about the care rules.
 
     Attributes:
@@ -159,33 +122,11 @@ class CareConfig:
     """
 
     rules: tuple[Rule[Any], ...] = attrs.field(factory=default_rules, converter=as_rules)
-    staff_roles: frozenset[str] = attrs.field(
-        default=frozenset({AGENT, MANAGER, PARTNER}), converter=frozenset
-    )
-    command_roles: Mapping[str, frozenset[str]] = attrs.field(factory=dict, converter=_roles_map)
-    party_commands: frozenset[str] = attrs.field(
-        default=frozenset({"confirm_heard", "correct_paraphrase", "give_feedback"}),
-        converter=frozenset,
-    )
-    consultations_for_decline: int = attrs.field(default=0, validator=_count("consultations"))
-    consultations_for_escalated_decline: int = attrs.field(
-        default=1, validator=_count("consultations_for_escalated_decline")
-    )
-    max_deferral: pendulum.Duration | None = attrs.field(
-        default=pendulum.duration(days=14), validator=_positive_duration
-    )
-    relationships: RelationshipConfig = attrs.field(
-        factory=RelationshipConfig, validator=_instance(RelationshipConfig)
-    )
-    feedback: FeedbackConfig = attrs.field(
-        factory=FeedbackConfig, validator=_instance(FeedbackConfig)
-    )
-    promises: PromiseConfig = attrs.field(factory=PromiseConfig, validator=_instance(PromiseConfig))
     workflows: Mapping[str, Workflow[Any]] = attrs.field(
         factory=default_workflows, converter=_workflows
     )
     health: HealthModel = attrs.field(
-        factory=default_health_model, validator=_instance(HealthModel)
+        factory=default_health_model, validator=instance_of(HealthModel)
     )
     sweeps: tuple[Sweep, ...] = attrs.field(default=(), converter=_sweeps)
     rulebook: Rulebook = attrs.field(init=False, eq=False, repr=False)
@@ -237,7 +178,3 @@ class CareConfig:
         """A copy that also runs ``sweep`` (after the built-in sweeps and those already
         configured); sweep names must be unique."""
         return self.evolve(sweeps=(*self.sweeps, sweep))
-
-    def roles_for(self, command: str) -> frozenset[str]:
-        """The staff roles that may run ``command``."""
-        return self.command_roles.get(command, self.staff_roles)

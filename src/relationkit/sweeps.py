@@ -23,15 +23,9 @@ Example:
 
 from __future__ import annotations
 
-from relationkit.app.sweeps import (
-    SWEEPER_ID,
-    SweepReport,
-    SweepResult,
-    Sweeps,
-    SweepService,
-    make_sweep,
-)
-from relationkit.typing import Sweep
+from relationkit.app.schedule import Sweeps, SweepService
+from relationkit.app.sweeps import SWEEPER_ID, SweepReport, SweepResult, make_sweep
+from relationkit.domain.aggregate import Sweep
 
 __all__ = [
     "SWEEPER_ID",

@@ -28,8 +28,8 @@ from relationkit.exceptions import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from relationkit.app.pipeline import Pipeline
+    from relationkit.domain.aggregate import Written
     from relationkit.store.base import UnitOfWork
-    from relationkit.typing import Written
 
 __all__ = ["CalendarService"]
 

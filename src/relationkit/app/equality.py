@@ -40,8 +40,8 @@ from relationkit.exceptions import InvalidInput
 
 if TYPE_CHECKING:
     from relationkit.app.pipeline import Pipeline
+    from relationkit.domain.aggregate import Written
     from relationkit.store.base import UnitOfWork
-    from relationkit.typing import Written
 
 __all__ = ["EqualityService"]
 

@@ -57,8 +57,8 @@ from relationkit.rules.feedback import (
 
 if TYPE_CHECKING:
     from relationkit.app.pipeline import Pipeline
+    from relationkit.domain.aggregate import Written
     from relationkit.store.base import UnitOfWork
-    from relationkit.typing import Written
 
 __all__ = ["FeedbackService", "FeedbackSweep"]
 

@@ -50,10 +50,13 @@ from relationkit.rules.base import Attempt, raise_violations, refusal_error
 from relationkit.workflows.engine import FLOW, Workflow
 
 if TYPE_CHECKING:
+    from relationkit.clock import Clock
     from relationkit.config import CareConfig
+    from relationkit.domain.aggregate import Listener, Written
     from relationkit.domain.events import Event
+    from relationkit.domain.parties import Actor
+    from relationkit.rules.base import CommandHook
     from relationkit.store.base import Store, UnitOfWork
-    from relationkit.typing import Actor, Clock, CommandHook, Listener, Written
 
 __all__ = ["BatchRolledBack", "Check", "Pipeline"]
 

@@ -43,8 +43,8 @@ from relationkit.store.codec import index_value
 
 if TYPE_CHECKING:
     from relationkit.app.pipeline import Pipeline
+    from relationkit.domain.aggregate import Written
     from relationkit.store.base import UnitOfWork
-    from relationkit.typing import Written
 
 __all__ = ["PolicyService"]
 

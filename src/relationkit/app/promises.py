@@ -77,10 +77,10 @@ from relationkit.rules.promise import HonestDue, honest_due
 if TYPE_CHECKING:
     from relationkit.app.pipeline import Pipeline
     from relationkit.app.relationships import RelationshipService
-    from relationkit.domain.aggregate import Aggregate, Command
+    from relationkit.domain.aggregate import Aggregate, Command, Written
+    from relationkit.domain.directory import Directory
     from relationkit.rules.base import Attempt
     from relationkit.store.base import UnitOfWork
-    from relationkit.typing import Directory, Written
 
 __all__ = [
     "CADENCE_STEPS",

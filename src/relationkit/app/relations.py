@@ -43,10 +43,10 @@ from relationkit.app.pipeline import Check, Pipeline
 from relationkit.app.policy import PolicyService
 from relationkit.app.promises import PromiseService
 from relationkit.app.relationships import RelationshipService
-from relationkit.app.sweeps import SweepService
-from relationkit.clock import SystemClock
+from relationkit.app.schedule import SweepService
+from relationkit.clock import Clock, SystemClock
 from relationkit.config import CareConfig
-from relationkit.domain.aggregate import Aggregate, Command
+from relationkit.domain.aggregate import Aggregate, Command, Listener
 from relationkit.domain.case import Case
 from relationkit.domain.events import Event, verify_timeline
 from relationkit.domain.parties import Party, Staff
@@ -57,9 +57,9 @@ from relationkit.exceptions import (
     InvalidInput,
     RelationkitError,
 )
+from relationkit.rules.base import CommandHook
 from relationkit.store.base import Store
 from relationkit.store.memory import MemoryStore
-from relationkit.typing import Clock, CommandHook, Listener
 from relationkit.workflows.engine import Workflow
 
 __all__ = ["Relations", "VerificationReport", "retry"]

@@ -81,9 +81,9 @@ from relationkit.rules.relationship import RelationshipConfig
 
 if TYPE_CHECKING:
     from relationkit.app.pipeline import Pipeline
+    from relationkit.domain.aggregate import Written
     from relationkit.domain.events import Event
     from relationkit.store.base import UnitOfWork
-    from relationkit.typing import Written
 
 __all__ = [
     "Joining",

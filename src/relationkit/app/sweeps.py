@@ -52,28 +52,22 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 import pendulum
 
-from relationkit.domain.aggregate import Aggregate, Command
+from relationkit.domain.aggregate import Aggregate, Command, Sweep, Written
 from relationkit.domain.parties import Staff
 from relationkit.domain.values import instant
 from relationkit.exceptions import ConcurrencyError, InvalidInput, RelationkitError, StoreError
 from relationkit.rules.policy import SWEEPER_ID
-from relationkit.typing import Sweep, Written
 
 if TYPE_CHECKING:
-    from relationkit.app.feedback import FeedbackService, FeedbackSweep
     from relationkit.app.pipeline import Pipeline
-    from relationkit.app.promises import PromiseService, PromiseSweepReport
-    from relationkit.app.relationships import RelationshipService
-    from relationkit.app.relationships import SweepReport as RelationshipSweepReport
-    from relationkit.config import CareConfig
+    from relationkit.rules.settings import CareSettings
     from relationkit.store.base import UnitOfWork
 
 __all__ = [
     "SWEEPER_ID",
     "SweepReport",
     "SweepResult",
-    "SweepService",
-    "Sweeps",
+    "check_batch",
     "make_sweep",
     "process_due",
     "run_sweeps",
@@ -155,7 +149,7 @@ class SweepReport:
         raise KeyError(name)
 
 
-def _check_batch(batch: int) -> None:
+def check_batch(batch: int) -> None:
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise InvalidInput(
             f"refused: batch={batch!r}; a batch is a number of aggregates claimed at once; "
@@ -169,7 +163,7 @@ _ITEM_CONFLICTS = 3
 """How often one item's own processing may conflict before it is refused, not retried."""
 
 
-def sweeper_for(config: CareConfig, command: str) -> Staff:
+def sweeper_for(config: CareSettings, command: str) -> Staff:
     """The service account relationkit's own sweeps run ``command`` as: no registered
     person (its id is :data:`SWEEPER_ID`), holding the roles ``command`` needs, so the
     command goes through the pipeline like any other."""
@@ -215,7 +209,7 @@ def process_due(
     Returns:
         The ids processed, left alone and refused, and what was written, in id order.
     """
-    _check_batch(batch)
+    check_batch(batch)
     processed: list[str] = []
     left: list[str] = []
     refused: list[tuple[str, RelationkitError]] = []
@@ -319,90 +313,7 @@ def run_sweeps(
     Returns:
         What each sweep processed, left alone, or had refused.
     """
-    _check_batch(batch)
+    check_batch(batch)
     when = pipeline.now() if now is None else instant(now, "now")
     results = tuple(_run_one(pipeline, sweep, when, batch) for sweep in sweeps)
     return SweepReport(when, results)
-
-
-@attrs.frozen
-class Sweeps:
-    """What :meth:`SweepService.run` did: each built-in sweep's report.
-
-    Attributes:
-        at: the time the sweeps ran for.
-        promises: overdue promises broken, warnings, lapsed stretch requests.
-        relationships: lapsed severance proposals, tickets owed an update.
-        feedback: check-ins, expired requests, recovery follow-ups.
-        custom: the application's own sweeps, if any were given.
-    """
-
-    at: pendulum.DateTime
-    promises: PromiseSweepReport
-    relationships: RelationshipSweepReport
-    feedback: FeedbackSweep
-    custom: SweepReport | None = None
-
-
-class SweepService:
-    """Time-driven work, reached as ``Relations.sweeps``: run it from a scheduler (cron, a
-    worker loop), from as many processes as you like.
-
-    Args:
-        pipeline: the command pipeline the sweeps run commands through.
-    """
-
-    def __init__(
-        self,
-        pipeline: Pipeline,
-        promises: PromiseService,
-        relationships: RelationshipService,
-        feedback: FeedbackService,
-    ) -> None:
-        self._p = pipeline
-        self._promises = promises
-        self._relationships = relationships
-        self._feedback = feedback
-
-    def run(self, now: pendulum.DateTime | None = None, *, batch: int = 100) -> Sweeps:
-        """Run every sweep once, all as of ``now`` (the clock's time if omitted): the
-        built-in ones (promises, relationships, feedback), then the application's own in
-        ``CareConfig.sweeps``. Running it again for the same time changes nothing more.
-
-        Args:
-            now: the time to sweep for.
-            batch: how many aggregates one unit of work claims.
-        """
-        _check_batch(batch)
-        when = self._p.now() if now is None else instant(now, "now")
-        own = self._p.config.sweeps
-        return Sweeps(
-            at=when,
-            promises=self._promises.run(when, batch=batch),
-            relationships=self._relationships.run(when, batch=batch),
-            feedback=self._feedback.run(when, batch=batch),
-            custom=run_sweeps(self._p, own, when, batch=batch) if own else None,
-        )
-
-    def process(
-        self, sweeps: Iterable[Sweep], now: pendulum.DateTime | None = None, *, batch: int = 100
-    ) -> SweepReport:
-        """Run just ``sweeps`` once over what is due as of ``now`` (see :func:`run_sweeps`):
-        what each processed, left alone, or had refused."""
-        return run_sweeps(self._p, sweeps, now, batch=batch)
-
-    def process_due(
-        self,
-        aggregate: type[A],
-        due: Mapping[str, Any],
-        process: Callable[[UnitOfWork, A], Written | None],
-        *,
-        name: str = "",
-        batch: int = 100,
-    ) -> SweepResult:
-        """Claim the aggregates matching ``due`` a batch at a time and ``process`` each one
-        in the batch's unit of work (see :func:`process_due`): for time-driven work that is
-        more than one command on the due aggregate. ``process`` writes through
-        :attr:`Relations.pipeline <relationkit.app.relations.Relations.pipeline>`
-        (``run_on``, ``start_in``)."""
-        return process_due(self._p, aggregate, due, process, name=name, batch=batch)

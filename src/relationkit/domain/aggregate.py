@@ -9,13 +9,17 @@ the state that was saved.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, runtime_checkable
 
 import attrs
 
 from relationkit.domain.events import GENESIS, Event
 
-__all__ = ["Aggregate", "Command", "FollowUp"]
+if TYPE_CHECKING:
+    import pendulum
+
+__all__ = ["Aggregate", "Command", "FollowUp", "Listener", "Sweep", "Written"]
 
 
 @attrs.frozen(kw_only=True)
@@ -93,3 +97,56 @@ class FollowUp:
     aggregate_id: str | None = None
     start: bool = False
     why: str | None = None
+
+
+Written: TypeAlias = "Sequence[tuple[Aggregate, Sequence[Event]]]"
+"""What a command wrote: each aggregate it changed with the events appended to it, the
+command's own aggregate first, then those changed by the follow-ups its hooks asked for (a
+deferral's reply promise)."""
+
+
+@runtime_checkable
+class Listener(Protocol):
+    """Called once for every event a committed command appended."""
+
+    def __call__(self, event: Event, aggregate: Aggregate) -> None:
+        """React to ``event``; ``aggregate`` is the state right after it."""
+        ...
+
+
+@runtime_checkable
+class Sweep(Protocol):
+    """One kind of time-driven work, run by ``Relations.sweeps.run(sweeps=[...])`` (or
+    :func:`relationkit.sweeps.run_sweeps`); build one with
+    :func:`relationkit.sweeps.make_sweep`.
+
+    Attributes:
+        name: a short, stable name for reports and logs.
+        aggregate: the aggregate class it sweeps.
+        actor: the id of the registered staff member (a service account) the commands are
+            run as; the care rules and role checks apply to it as to anyone.
+    """
+
+    @property
+    def name(self) -> str:
+        """A short, stable name for reports and logs."""
+        ...
+
+    @property
+    def aggregate(self) -> type[Any]:
+        """The aggregate class it sweeps."""
+        ...
+
+    @property
+    def actor(self) -> str:
+        """The staff member the commands run as."""
+        ...
+
+    def due(self, now: pendulum.DateTime) -> Mapping[str, Any]:
+        """Lookups that select the aggregates due as of ``now``, on indexed attributes
+        (``{"state": "made", "due_at__lt": now}``)."""
+        ...
+
+    def handle(self, subject: Any, now: pendulum.DateTime) -> Command | None:
+        """The command to run on a due aggregate, or ``None`` to leave it alone."""
+        ...

@@ -38,7 +38,7 @@ import importlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from statistics import fmean
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 import pendulum
@@ -50,10 +50,11 @@ from relationkit.domain.feedback import FeedbackConfig, FeedbackRequest, Respons
 from relationkit.exceptions import InvalidInput, OutOfRange
 
 if TYPE_CHECKING:
-    from relationkit.typing import Directory, Signal
+    from relationkit.domain.directory import Directory
 
 __all__ = [
     "ACTIVE",
+    "Signal",
     "AT_RISK",
     "NOT_CONTACT",
     "Contact",
@@ -73,6 +74,28 @@ __all__ = [
     "satisfaction",
     "transition_for",
 ]
+
+
+@runtime_checkable
+class Signal(Protocol):
+    """One measure of a relationship's health (R12): a named reading with its figures.
+
+    Built-in signals live in this module; an application adds its own to a
+    :class:`HealthModel` with a weight (``CareConfig(health=...)``).
+
+    A class attribute, a frozen attrs field or a property named ``name`` all do.
+    """
+
+    @property
+    def name(self) -> str:
+        """A short stable name, unique within a model (``"promise_keeping"``)."""
+        ...
+
+    def read(self, facts: HealthFacts) -> Reading:
+        """Score ``facts`` from 0 (bad) to 1 (good), with the figures behind the score, or
+        return ``Reading.no_data(...)`` when there is nothing to judge by."""
+        ...
+
 
 ACTIVE = "active"
 AT_RISK = "at_risk"

@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 
 import attrs
 
@@ -24,6 +24,7 @@ __all__ = [
     "AGENT",
     "MANAGER",
     "PARTNER",
+    "Actor",
     "Client",
     "Consultant",
     "Party",
@@ -115,3 +116,7 @@ class Staff:
     def has_role(self, *roles: str) -> bool:
         """True if the person holds at least one of ``roles``."""
         return not self.roles.isdisjoint(roles)
+
+
+Actor: TypeAlias = "Staff | Party"
+"""Whoever issues a command: a member of staff, or a party (a client confirming, say)."""

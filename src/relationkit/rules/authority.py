@@ -22,16 +22,16 @@ from relationkit.domain.parties import Staff
 from relationkit.rules.base import ANY
 
 if TYPE_CHECKING:
-    from relationkit.config import CareConfig
     from relationkit.domain.aggregate import Aggregate
     from relationkit.domain.parties import Party
     from relationkit.rules.base import Attempt
+    from relationkit.rules.settings import CareSettings
 
 __all__ = ["RoleAuthority", "authority_problem", "authority_problems"]
 
 
 def authority_problem(
-    subject: Aggregate | None, command: str, actor: Staff | Party, config: CareConfig
+    subject: Aggregate | None, command: str, actor: Staff | Party, config: CareSettings
 ) -> str | None:
     """Why ``actor`` may not run ``command`` on ``subject``, or ``None`` if they may."""
     if isinstance(actor, Staff):
@@ -60,7 +60,7 @@ def authority_problem(
 
 
 def authority_problems(
-    subjects: Sequence[Aggregate], command: str, actor: Staff | Party, config: CareConfig
+    subjects: Sequence[Aggregate], command: str, actor: Staff | Party, config: CareSettings
 ) -> str | list[str | None] | None:
     """:func:`authority_problem` for each of ``subjects``, worked out once when it cannot
     differ between them.

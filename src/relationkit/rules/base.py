@@ -17,7 +17,7 @@ Example: a rule of your own, written as a function.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import attrs
 import pendulum
@@ -25,18 +25,23 @@ import pendulum
 from relationkit.exceptions import InvalidInput, NotPermitted, RuleViolation, RuleViolations
 
 if TYPE_CHECKING:
-    from relationkit.config import CareConfig
     from relationkit.domain.aggregate import Aggregate, Command
+    from relationkit.domain.directory import Directory
+    from relationkit.domain.events import Event
     from relationkit.domain.parties import Party, Staff
     from relationkit.domain.policy import Policy
-    from relationkit.typing import Directory, Rule
+    from relationkit.rules.settings import CareSettings
 
 __all__ = [
     "ANY",
     "Attempt",
+    "BulkRule",
+    "CommandHook",
     "FunctionRule",
     "Refusals",
+    "Rule",
     "Rulebook",
+    "SubjectT",
     "as_rules",
     "batches",
     "each_subject",
@@ -49,6 +54,101 @@ __all__ = [
 
 ANY = "*"
 """In a rule's ``kind``: every kind of aggregate; in its ``commands``: every command."""
+
+SubjectT = TypeVar("SubjectT", bound="Aggregate", contravariant=True)
+
+
+@runtime_checkable
+class Rule(Protocol[SubjectT]):
+    """A care rule: a named, documented check run before a command is accepted.
+
+    Attributes:
+        id: a short stable id, unique in a rulebook (``"R2"``, ``"R1.case"``, or your own
+            such as ``"ACME-3"``); a family of rules shares a prefix before a dot.
+        kind: the aggregate kind it governs (``"case"``, ``"promise"`` …), or ``"*"``
+            (:data:`relationkit.rules.base.ANY`) for every kind.
+        commands: the command names it applies to; ``"*"`` among them for every command.
+
+    Class attributes, frozen attrs fields or properties all do (the members are read-only).
+    A rule may also have ``gate = True``: it then runs before the others and, when it
+    refuses, is the whole answer (:class:`~relationkit.exceptions.NotPermitted`), as the
+    authority rule ``ROLE`` does.
+    """
+
+    @property
+    def id(self) -> str:
+        """A short stable id, unique in a rulebook."""
+        ...
+
+    @property
+    def kind(self) -> str:
+        """The aggregate kind it governs (``"case"``, ``"promise"`` …), or ``"*"``."""
+        ...
+
+    @property
+    def commands(self) -> frozenset[str]:
+        """The command names it applies to (``"*"`` for all)."""
+        ...
+
+    def check(self, subject: SubjectT, attempt: Attempt) -> Iterable[str]:
+        """Yield one reason per violation (what is wrong and what to do instead).
+
+        ``attempt.command`` is ``None`` when relationkit only asks whether the command would
+        be allowed now; check what the state of ``subject`` decides and skip what depends on
+        the command's arguments.
+        """
+        ...
+
+
+@runtime_checkable
+class BulkRule(Rule[SubjectT], Protocol[SubjectT]):
+    """A :class:`Rule` that can also judge many records in one go.
+
+    Asking "what may I do now" for many records
+    (:meth:`~relationkit.app.relations.Relations.options_for`) runs each rule on all of them. A
+    plain rule is asked record by record; a rule with ``check_many`` is asked once, which
+    matters when it queries the store (one query for the batch instead of one per record).
+    """
+
+    def check_many(
+        self, subjects: Sequence[SubjectT], attempt: Attempt
+    ) -> Iterable[tuple[int, str]]:
+        """Yield ``(position, reason)`` for each violation, ``position`` being the
+        subject's index in ``subjects``: for every subject, the same reasons in the same
+        order as ``check(subject, attempt)`` would yield.
+
+        It is only used while ``check`` is the one it was written with: a subclass that
+        overrides ``check`` alone is asked through its ``check``.
+        :func:`relationkit.rules.base.each_subject` runs ``check`` on each subject, for the
+        attempts a ``check_many`` has no faster answer for.
+        """
+        ...
+
+
+@runtime_checkable
+class CommandHook(Protocol):
+    """Called by the command pipeline for every command's event, after the workflow and the
+    care rules accepted it and before it is committed. Register one with
+    ``Relations.add_hook``.
+
+    A hook sees every command on every aggregate (the written policy's flags and the last
+    contact with a party are built-in hooks). It may raise a
+    :class:`~relationkit.exceptions.RelationkitError` to refuse the command (nothing is
+    stored), and returns what to do with it:
+
+    * records to store in the same transaction (a record type every store knows, see
+      :mod:`relationkit.store.codec`);
+    * :class:`~relationkit.domain.aggregate.FollowUp` commands on other aggregates, which
+      the pipeline runs as the same actor, through the same authority, care rules and
+      workflow, committed with the event or not at all (a deferral makes its reply promise
+      this way).
+    """
+
+    def __call__(self, event: Event, subject: Aggregate, attempt: Attempt) -> Iterable[Any]:
+        """Judge ``event`` (``subject`` is the aggregate right after it); return records to
+        store and follow-ups to run (or nothing)."""
+        ...
+
 
 Refusals: TypeAlias = "dict[int, tuple[tuple[str, str], ...]]"
 """What :meth:`Rulebook.refusals` finds: for the position of each refused subject, its
@@ -76,7 +176,7 @@ class Attempt:
     command: Command | None
     actor: Staff | Party
     now: pendulum.DateTime
-    config: CareConfig
+    config: CareSettings
     policy: Policy | None
     directory: Directory
 

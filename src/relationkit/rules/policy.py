@@ -49,9 +49,9 @@ from relationkit.rules.base import ANY
 
 if TYPE_CHECKING:
     from relationkit.domain.aggregate import Aggregate
+    from relationkit.domain.directory import Directory
     from relationkit.domain.events import Event
     from relationkit.rules.base import Attempt
-    from relationkit.typing import Directory
 
 __all__ = ["SWEEPER_ID", "FlagLapses", "LapsedAcknowledgement", "lapsed_status", "status_of"]
 

@@ -22,7 +22,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -31,7 +31,7 @@ import pendulum
 from relationkit.domain.calendar import BusinessCalendar
 from relationkit.domain.case import Case, MatchExpectation, RecordExpectation, ResetExpectation
 from relationkit.domain.offering import Offering
-from relationkit.domain.parties import MANAGER, PARTNER, Staff
+from relationkit.domain.parties import Staff
 from relationkit.domain.promise import (
     AWAITING_APPROVAL,
     DELIVERY,
@@ -40,9 +40,8 @@ from relationkit.domain.promise import (
     Promise,
     RenegotiatePromise,
 )
-from relationkit.domain.values import frozen_roles
-from relationkit.exceptions import InvalidInput, OutOfRange
 from relationkit.rules.base import each_subject
+from relationkit.rules.settings import PromiseConfig
 
 if TYPE_CHECKING:
     from relationkit.rules.base import Attempt
@@ -65,67 +64,6 @@ PLAN_COMMANDS = frozenset({"accept", "compromise", "start_work"})
 """Case commands that commit the business to a plan: R5 wants expectations settled first."""
 EXPECTATION_COMMANDS = frozenset({"record_expectation", "match_expectation", "reset_expectation"})
 """Case commands that record and settle the client's expectations."""
-
-
-# --- configuration ----------------------------------------------------------------------------
-
-
-def _capacity(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise OutOfRange(attribute.name, value, 1, "any larger whole number")
-
-
-def _capacities(value: Mapping[str, int]) -> Mapping[str, int]:
-    found = dict(value)
-    for owner, capacity in found.items():
-        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-            raise OutOfRange(f"capacity_by_owner[{owner!r}]", capacity, 1, "any larger number")
-    return found
-
-
-def _roles(value: Any) -> frozenset[str]:
-    found = frozen_roles(value)
-    if not found:
-        raise InvalidInput(
-            "refused: no approver roles; nobody could approve a stretch; name at least one "
-            "role, such as 'manager'.",
-            field="approver_roles",
-        )
-    return found
-
-
-def _fraction(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-        raise OutOfRange(attribute.name, value, "0 (exclusive)", "1 (exclusive)")
-
-
-@attrs.frozen(kw_only=True)
-class PromiseConfig:
-    """Settings of promises (R4) and of the promise sweep.
-
-    Attributes:
-        capacity: how many open promises one owner may hold (R4).
-        capacity_by_owner: a different capacity for some owners, by staff id (a part-time
-            colleague, a team lead with a team behind them).
-        warn_fraction: the share of the time to a promise's due time after which the sweep
-            warns that it is falling due (0.8: at 80 %).
-        default_calendar: the calendar id used to time warnings of promises that have no
-            offering (replies promised by a deferral); wall-clock time if ``None``.
-        approver_roles: roles that may approve a stretch promise, which is never its
-            owner's to approve.
-    """
-
-    capacity: int = attrs.field(default=5, validator=_capacity)
-    capacity_by_owner: Mapping[str, int] = attrs.field(factory=dict, converter=_capacities)
-    warn_fraction: float = attrs.field(default=0.8, validator=_fraction)
-    default_calendar: str | None = None
-    approver_roles: frozenset[str] = attrs.field(
-        default=frozenset({MANAGER, PARTNER}), converter=_roles
-    )
-
-    def capacity_for(self, owner_id: str) -> int:
-        """The capacity of ``owner_id``."""
-        return self.capacity_by_owner.get(owner_id, self.capacity)
 
 
 # --- the earliest honest due time -------------------------------------------------------------

@@ -35,7 +35,7 @@ import attrs
 import pendulum
 
 from relationkit.domain.case import COMPROMISE, DECLINE, Case
-from relationkit.domain.parties import MANAGER, PARTNER, Staff
+from relationkit.domain.parties import Staff
 from relationkit.domain.relationship import (
     Approve,
     Delegate,
@@ -44,9 +44,8 @@ from relationkit.domain.relationship import (
     Relationship,
     RevokeDelegation,
 )
-from relationkit.domain.values import text
-from relationkit.exceptions import InvalidInput, OutOfRange
 from relationkit.rules.base import Attempt
+from relationkit.rules.settings import RelationshipConfig
 
 if TYPE_CHECKING:
     from relationkit.domain.relationship import Approval, SeveranceProposal
@@ -65,97 +64,6 @@ __all__ = [
     "attempt_to_resolve",
     "relationship_rules",
 ]
-
-
-# --- configuration ------------------------------------------------------------------------------
-
-
-def _at_least(low: int) -> Any:
-    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise OutOfRange(attribute.name, value, low, "any larger whole number")
-
-    return check
-
-
-def _span(optional: bool = False) -> Any:
-    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is None and optional:
-            return
-        if not isinstance(value, pendulum.Duration) or value.total_seconds() <= 0:
-            allowed = "a positive pendulum.Duration" + (" or None" if optional else "")
-            raise InvalidInput(
-                f"refused: {attribute.name} = {value!r}; it must be {allowed}; "
-                "pass e.g. pendulum.duration(days=7).",
-                field=attribute.name,
-            )
-
-    return check
-
-
-def _roles(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str):
-        value = (value,)
-    return frozenset(text(v, "authority_roles") for v in value)
-
-
-def _some_roles(_: Any, attribute: attrs.Attribute[Any], value: frozenset[str]) -> None:
-    if not value:
-        raise InvalidInput(
-            f"refused: {attribute.name} is empty; without an authority role no approval could "
-            "carry authority and no relationship could ever end; name at least one role, "
-            "e.g. {'manager'}.",
-            field=attribute.name,
-        )
-
-
-@attrs.frozen(kw_only=True)
-class RelationshipConfig:
-    """Settings of care rules R9 (severance) and R8 (vendor liaison, recurrence).
-
-    Attributes:
-        quorum: approvals needed to end a relationship, each from a different person other
-            than the proposer. At least 1, so the proposer never ends one alone or with
-            nobody's agreement; the default is 2.
-        authority_roles: roles of which at least one approver must hold one (R9); also the
-            roles that may re-engage an ended relationship.
-        rejections_to_reject: how many "no"s reject a proposal (default 1: one rejects).
-        approval_valid_for: how long an approval counts.
-        proposal_valid_for: how long a proposal stays open before it lapses.
-        client_update_every: default cadence of client updates on a vendor ticket (R8).
-        vendor_acknowledge_within: target for a vendor to acknowledge a problem.
-        vendor_fix_within: target for a vendor to provide a fix (``None`` for none).
-        recurrence_window: how long after a resolution the same problem counts as a
-            recurrence of it.
-    """
-
-    quorum: int = attrs.field(default=2, validator=_at_least(1))
-    authority_roles: frozenset[str] = attrs.field(
-        default=frozenset({MANAGER, PARTNER}), converter=_roles, validator=_some_roles
-    )
-    rejections_to_reject: int = attrs.field(default=1, validator=_at_least(1))
-    approval_valid_for: pendulum.Duration = attrs.field(
-        default=pendulum.duration(days=7), validator=_span()
-    )
-    proposal_valid_for: pendulum.Duration = attrs.field(
-        default=pendulum.duration(days=30), validator=_span()
-    )
-    client_update_every: pendulum.Duration = attrs.field(
-        default=pendulum.duration(days=2), validator=_span()
-    )
-    vendor_acknowledge_within: pendulum.Duration = attrs.field(
-        default=pendulum.duration(days=1), validator=_span()
-    )
-    vendor_fix_within: pendulum.Duration | None = attrs.field(
-        default=pendulum.duration(days=5), validator=_span(optional=True)
-    )
-    recurrence_window: pendulum.Duration = attrs.field(
-        default=pendulum.duration(days=180), validator=_span()
-    )
-
-    def evolve(self, **changes: Any) -> RelationshipConfig:
-        """A copy with ``changes`` applied (validated like the original)."""
-        return attrs.evolve(self, **changes)
 
 
 def _settings(attempt: Attempt) -> RelationshipConfig:

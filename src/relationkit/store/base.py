@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import abc
+import re
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, TypeVar
@@ -33,10 +34,20 @@ from relationkit.domain.events import Event
 from relationkit.domain.parties import Party, Staff
 from relationkit.exceptions import NotFound
 
-__all__ = ["ReadOnlyView", "Store", "UnitOfWork"]
+__all__ = ["ReadOnlyView", "Store", "UnitOfWork", "redact"]
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
+
+
+def redact(url: str) -> str:
+    """``url`` with any password replaced by ``***``, for messages and logs.
+
+    Example:
+        >>> redact("postgresql://ana:secret@db.example:5432/care")
+        'postgresql://ana:***@db.example:5432/care'
+    """
+    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 def _record_id(record: Any) -> str:

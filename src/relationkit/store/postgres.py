@@ -30,9 +30,9 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from relationkit.domain.aggregate import Aggregate
 from relationkit.exceptions import InvalidInput, StoreError, TransactionConflict
+from relationkit.store.base import redact
 from relationkit.store.schema import POSTGRES, KindTable, ensure_kind, prepare
 from relationkit.store.sql import IntegrityProblem, Session, SqlStore
-from relationkit.store.url import redact
 
 if TYPE_CHECKING:
     import psycopg

@@ -421,7 +421,7 @@ def prepare(conn: Connection, where: str) -> int:
         )
         return 0
     if found > SCHEMA_VERSION:
-        from relationkit import __version__
+        from relationkit._version import __version__
 
         raise SchemaError(
             f"refused: opening {where}; its schema is version {found}, newer than version "

@@ -33,7 +33,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from relationkit.exceptions import InvalidInput
-from relationkit.store.base import Store
+from relationkit.store.base import Store, redact
 
 __all__ = ["open_store", "redact"]
 
@@ -43,11 +43,6 @@ _KNOWN = (
     "relationkit opens 'memory://', 'sqlite:///path/to/file.db' (or a plain file path) and "
     "'postgresql://user@host:5432/database'"
 )
-
-
-def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``, for messages and logs."""
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 def _refuse(url: str, why: str) -> InvalidInput:
