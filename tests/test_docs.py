@@ -124,7 +124,7 @@ def test_every_python_block_runs(
     for line, code, skip in blocks:
         if skip is not None:
             continue
-        compiled = compile(code, f"{page_id(page)}:{line}", "exec")
+        compiled = compile(code, f"{page_id(page)}:{line}", "exec", dont_inherit=True)
         printed = io.StringIO()
         try:
             with contextlib.redirect_stdout(printed):
