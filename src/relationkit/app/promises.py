@@ -58,7 +58,6 @@ from relationkit.domain.promise import (
     AWAITING_APPROVAL,
     COMMITTED_STATES,
     DELIVERY,
-    OPEN_STATES,
     REPLY,
     UPDATE,
     ApproveStretch,
@@ -72,7 +71,7 @@ from relationkit.domain.promise import (
 )
 from relationkit.domain.values import instant, new_id, text
 from relationkit.exceptions import InvalidInput, NotFound
-from relationkit.rules.promise import HonestDue, honest_due
+from relationkit.rules.promise import HonestDue, honest_due, owner_load
 
 if TYPE_CHECKING:
     from relationkit.app.pipeline import Pipeline
@@ -201,10 +200,10 @@ class PromiseService:
         found = self._offering(offering)
         calendar = self._calendar(found.calendar_id)
         owner_id = text(owner, "owner")
+        config = self._p.config.promises
         with self._p.reading() as uow:
-            held = uow.select(Promise, owner_id=owner_id, state__in=OPEN_STATES)
-        dues = [p.due_at for p in held]
-        return honest_due(found, calendar, owner_id, when, dues, self._p.config.promises)
+            load = owner_load(uow.read_only(), owner_id, config.capacity_for(owner_id))
+        return honest_due(found, calendar, owner_id, when, load, config)
 
     # --- commands --------------------------------------------------------------------------
 

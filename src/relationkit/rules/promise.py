@@ -44,6 +44,7 @@ from relationkit.rules.base import each_subject
 from relationkit.rules.settings import PromiseConfig
 
 if TYPE_CHECKING:
+    from relationkit.domain.directory import Directory
     from relationkit.rules.base import Attempt
 
 __all__ = [
@@ -56,7 +57,9 @@ __all__ = [
     "PromiseConfig",
     "PromiseTiming",
     "PromiseWithinMeans",
+    "OwnerLoad",
     "honest_due",
+    "owner_load",
     "promise_rules",
 ]
 
@@ -94,28 +97,57 @@ class HonestDue:
         return self.open_promises >= self.capacity
 
 
+@attrs.frozen
+class OwnerLoad:
+    """How busy an owner is, as R4 needs it: how many open promises they hold and, when
+    that is at or over their capacity, when enough of them fall due to free a place.
+
+    Read with :func:`owner_load`: one count on an index, and at most ``capacity`` promises
+    read, however many the owner holds.
+
+    Attributes:
+        held: the owner's open promises.
+        frees_at: when the owner is at capacity, the due time at which a place frees (the
+            ``capacity``-th latest due time of their open promises); else ``None``.
+    """
+
+    held: int
+    frees_at: pendulum.DateTime | None = None
+
+
+def owner_load(directory: Directory, owner_id: str, capacity: int) -> OwnerLoad:
+    """The :class:`OwnerLoad` of ``owner_id`` with ``capacity``, read from the store."""
+    held = directory.count(Promise, owner_id=owner_id, state__in=OPEN_STATES)
+    if held < capacity:
+        return OwnerLoad(held)
+    # The (held - capacity)-th earliest due time is the capacity-th latest one.
+    latest = directory.select(
+        Promise, owner_id=owner_id, state__in=OPEN_STATES, order_by="-due_at", limit=capacity
+    )
+    return OwnerLoad(held, latest[-1].due_at if latest else None)
+
+
 def honest_due(
     offering: Offering,
     calendar: BusinessCalendar,
     owner_id: str,
     now: pendulum.DateTime,
-    open_dues: Sequence[pendulum.DateTime],
+    load: OwnerLoad,
     config: PromiseConfig,
 ) -> HonestDue:
     """The earliest honest due time of a promise by ``owner_id`` under ``offering``.
 
     The offering's lead time is counted on ``calendar`` from ``now``. When the owner is at
-    capacity (``open_dues`` are the due times of their open promises), it is counted instead
-    from the moment enough of those fall due to free a place.
+    capacity (``load``), it is counted instead from the moment enough of their open
+    promises fall due to free a place.
     """
     by_lead = calendar.add(now, offering.lead_time)
     capacity = config.capacity_for(owner_id)
     limits = ["lead time"]
     earliest = by_lead
-    held = len(open_dues)
-    if held >= capacity:
-        dues = sorted(open_dues)
-        frees_at = max(now, dues[held - capacity])
+    held = load.held
+    if held >= capacity and load.frees_at is not None:
+        frees_at = max(now, load.frees_at)
         by_capacity = calendar.add(frees_at, offering.lead_time)
         if by_capacity > by_lead:
             earliest = by_capacity
@@ -231,15 +263,9 @@ class PromiseWithinMeans:
             )
         if command.due_at <= attempt.now:
             return  # P1 refuses a due time that is not in the future
-        held = directory.select(Promise, owner_id=command.owner_id, state__in=OPEN_STATES)
-        estimate = honest_due(
-            offering,
-            calendar,
-            command.owner_id,
-            attempt.now,
-            [p.due_at for p in held],
-            attempt.config.promises,
-        )
+        config = attempt.config.promises
+        load = owner_load(directory, command.owner_id, config.capacity_for(command.owner_id))
+        estimate = honest_due(offering, calendar, command.owner_id, attempt.now, load, config)
         if command.due_at >= estimate.earliest:
             return
         if command.due_at < estimate.by_lead_time:
