@@ -320,7 +320,48 @@ def _duration(value: _dt.timedelta) -> pendulum.Duration:
 # --- the calendar -----------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+_Span = tuple[_dt.datetime, _dt.datetime]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _day_windows(calendar: BusinessCalendar, day: _dt.date) -> tuple[_Span, ...]:
+    """The working windows of ``calendar`` on the local ``day`` as standard-library UTC
+    instants, worked out once: a calendar is an immutable value, and finding a window's
+    instants across time zones and clock changes is the costly part of business-time
+    arithmetic (which then runs on the standard library's fast datetimes)."""
+    if not calendar.is_business_day(day):
+        return ()
+    found = []
+    for start, end in calendar.hours[day.weekday()]:
+        a = _utc(_local(day, start, calendar.timezone, end=False))
+        b = _utc(_local(day, end, calendar.timezone, end=True))
+        if b > a:
+            found.append((a, b))
+    return tuple(found)
+
+
+def _utc(at: _dt.datetime) -> _dt.datetime:
+    """``at`` (aware, pendulum or not) as a standard-library datetime in UTC."""
+    plain = _dt.datetime(
+        at.year,
+        at.month,
+        at.day,
+        at.hour,
+        at.minute,
+        at.second,
+        at.microsecond,
+        at.tzinfo,
+        fold=at.fold,
+    )
+    return plain.astimezone(_dt.UTC)
+
+
+def _out(at: _dt.datetime, zone: str) -> pendulum.DateTime:
+    """A standard-library UTC instant as a pendulum time in ``zone``."""
+    return pendulum.instance(at).in_timezone(zone)
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
 class BusinessCalendar:
     """When a business works: weekly hours in one time zone, public holidays, closures.
 
@@ -381,16 +422,10 @@ class BusinessCalendar:
 
     def windows(self, day: _dt.date) -> list[tuple[pendulum.DateTime, pendulum.DateTime]]:
         """The working windows of the local ``day`` as ``(start, end)`` instants in UTC."""
-        day = _to_date(day)
-        if not self.is_business_day(day):
-            return []
-        found = []
-        for start, end in self.hours[day.weekday()]:
-            a = _local(day, start, self.timezone, end=False)
-            b = _local(day, end, self.timezone, end=True)
-            if b > a:
-                found.append((a, b))
-        return found
+        return [
+            (pendulum.instance(a), pendulum.instance(b))
+            for a, b in _day_windows(self, _to_date(day))
+        ]
 
     def _days_from(self, day: _dt.date) -> Iterator[_dt.date]:
         for offset in range(_SEARCH_DAYS):
@@ -411,8 +446,9 @@ class BusinessCalendar:
         """True if ``at`` lies inside a working window (its start and end included)."""
         at = instant(at, "at")
         day = self._local_date(at)
+        cursor = _utc(at)
         for d in (day - _dt.timedelta(days=1), day):
-            if any(a <= at <= b for a, b in self.windows(d)):
+            if any(a <= cursor <= b for a, b in _day_windows(self, d)):
                 return True
         return False
 
@@ -420,11 +456,11 @@ class BusinessCalendar:
         """``at`` itself if it is working time, else the start of the next working window
         (in the calendar's zone)."""
         at = instant(at, "at")
-        cursor = at.in_timezone("UTC")
+        cursor = _utc(at)
         for day in self._days_from(self._local_date(at) - _dt.timedelta(days=1)):
-            for a, b in self.windows(day):
+            for a, b in _day_windows(self, day):
                 if b >= cursor:
-                    return max(a, cursor).in_timezone(self.timezone)
+                    return _out(max(a, cursor), self.timezone)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def add_business_time(self, start: pendulum.DateTime, amount: Any) -> pendulum.DateTime:
@@ -443,15 +479,15 @@ class BusinessCalendar:
         """
         start = instant(start, "start")
         remaining = _to_timedelta(amount, "amount")
-        cursor = start.in_timezone("UTC")
+        cursor = _utc(start)
         for day in self._days_from(self._local_date(start) - _dt.timedelta(days=1)):
-            for a, b in self.windows(day):
+            for a, b in _day_windows(self, day):
                 if b <= cursor:
                     continue
                 begin = max(a, cursor)
                 available = b - begin
                 if remaining <= available:
-                    return (begin + remaining).in_timezone(self.timezone)
+                    return _out(begin + remaining, self.timezone)
                 remaining -= available
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -485,15 +521,15 @@ class BusinessCalendar:
                 "greater than zero.",
                 field="days",
             )
-        at = self.next_working_time(instant(start, "start")).in_timezone("UTC")
+        at = _utc(self.next_working_time(instant(start, "start")))
         day = self._owning_day(at)
         offset = self._elapsed_in_day(day, at)
         count = 0
         for later in self._days_from(day + _dt.timedelta(days=1)):
-            if self.windows(later):
+            if _day_windows(self, later):
                 count += 1
                 if count == days:
-                    return self._point_in_day(later, offset).in_timezone(self.timezone)
+                    return _out(self._point_in_day(later, offset), self.timezone)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def add(self, start: pendulum.DateTime, span: BusinessTime) -> pendulum.DateTime:
@@ -518,45 +554,46 @@ class BusinessCalendar:
         Raises:
             InvalidInput: either time is naive, or ``end`` is before ``start``.
         """
-        start = instant(start, "start").in_timezone("UTC")
-        end = instant(end, "end").in_timezone("UTC")
-        if end < start:
+        start_at = instant(start, "start")
+        end_at = instant(end, "end")
+        begin, finish = _utc(start_at), _utc(end_at)
+        if finish < begin:
             raise InvalidInput(
-                f"refused: measuring business time from {start.isoformat()} back to "
-                f"{end.isoformat()}; the end lies before the start; swap them.",
+                f"refused: measuring business time from {begin.isoformat()} back to "
+                f"{finish.isoformat()}; the end lies before the start; swap them.",
                 field="end",
             )
         total = _dt.timedelta(0)
-        last = self._local_date(end)
-        for day in self._days_from(self._local_date(start) - _dt.timedelta(days=1)):
+        last = self._local_date(end_at)
+        for day in self._days_from(self._local_date(start_at) - _dt.timedelta(days=1)):
             if day > last:
                 break
-            for a, b in self.windows(day):
-                low, high = max(a, start), min(b, end)
+            for a, b in _day_windows(self, day):
+                low, high = max(a, begin), min(b, finish)
                 if high > low:
                     total += high - low
         return _duration(total)
 
     # --- helpers for business days --------------------------------------------------------
 
-    def _owning_day(self, at: pendulum.DateTime) -> _dt.date:
-        day = self._local_date(at)
+    def _owning_day(self, at: _dt.datetime) -> _dt.date:
+        day = self._local_date(pendulum.instance(at))
         for d in (day, day - _dt.timedelta(days=1)):
-            if any(a <= at <= b for a, b in self.windows(d)):
+            if any(a <= at <= b for a, b in _day_windows(self, d)):
                 return d
         return day  # pragma: no cover - ``at`` is working time here
 
-    def _elapsed_in_day(self, day: _dt.date, at: pendulum.DateTime) -> _dt.timedelta:
+    def _elapsed_in_day(self, day: _dt.date, at: _dt.datetime) -> _dt.timedelta:
         total = _dt.timedelta(0)
-        for a, b in self.windows(day):
+        for a, b in _day_windows(self, day):
             if b <= at:
                 total += b - a
             elif a < at:
                 total += at - a
         return total
 
-    def _point_in_day(self, day: _dt.date, offset: _dt.timedelta) -> pendulum.DateTime:
-        windows = self.windows(day)
+    def _point_in_day(self, day: _dt.date, offset: _dt.timedelta) -> _dt.datetime:
+        windows = _day_windows(self, day)
         remaining = offset
         for a, b in windows:
             if remaining <= b - a:
