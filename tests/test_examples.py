@@ -17,15 +17,7 @@ from typing import Any
 import pytest
 
 from relationkit import Relations, open_store
-
-SCRIPTS = (
-    "saying_no",
-    "expectations_and_promises",
-    "vendor_liaison",
-    "feedback_during_and_at_the_end",
-    "ending_a_relationship",
-)
-"""The story scripts, in the order ``relationkit demo`` plays them."""
+from relationkit.cli.examples import SCRIPTS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ALL_SCRIPTS = sorted(EXAMPLES.glob("*.py"))
