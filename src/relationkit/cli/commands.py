@@ -31,7 +31,7 @@ from relationkit.domain.parties import Party, Staff
 from relationkit.exceptions import NotFound, RelationkitError, StoreError
 from relationkit.store.base import Store
 from relationkit.store.memory import MemoryStore
-from relationkit.store.url import open_store
+from relationkit.store.url import open_store, redact
 from relationkit.workflows.case import CaseFlow
 
 __all__ = [
@@ -412,7 +412,7 @@ def demo(obj: _Context, db: str | None, names: tuple[str, ...], list_only: bool)
     try:
         if _holds_records(Relations(store)):
             raise Mistake(
-                f"{url} already holds records, and the demo plays into a store that holds "
+                f"{redact(url)} already holds records, and the demo plays into a store that holds "
                 "nothing yet; remove the file, or pass --db with a new one"
             )
     except RelationkitError as exc:
@@ -434,7 +434,7 @@ def demo(obj: _Context, db: str | None, names: tuple[str, ...], list_only: bool)
     if not kept:
         console.print(f"Played {len(chosen)} story(ies) in memory; nothing was kept.")
         return
-    console.print(Text(f"Played {len(chosen)} story(ies) into {url}."))
+    console.print(Text(f"Played {len(chosen)} story(ies) into {redact(url)}."))
     with open_db(db, must_exist=True) as played:
         last = _last_moment(Relations(played))
     flag = "" if db == DEFAULT_DB else f" --db {db}"
