@@ -20,6 +20,7 @@ that fails then falls back to the small inventory, so the build still passes.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import zlib
 from pathlib import Path
@@ -62,6 +63,9 @@ autodoc_typehints = "description"
 autodoc_typehints_description_target = "documented"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autosummary_generate = True  # pages for every module, written to _api/ at each build
+# _api/ holds only generated pages: start each build without them, so the page of a module
+# that no longer exists does not linger (and fail the build, which treats warnings as errors).
+shutil.rmtree(HERE / "_api", ignore_errors=True)
 autosummary_imported_members = False
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False

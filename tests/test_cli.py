@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pendulum
 import pytest
 from click.testing import CliRunner, Result
 
-from relationkit import MemoryStore, Relations
+from relationkit import Client, Relations, Staff, open_store
+from relationkit.cases import Acknowledge, ConfirmHeard, Defer
 from relationkit.cli import (
+    EXIT_ENVIRONMENT,
     EXIT_FOUND_PROBLEMS,
     EXIT_USAGE,
     cli,
-    facade_sections,
+    examples,
     main,
     normalize_url,
-    rows_of,
-    verify_with_progress,
 )
-from relationkit.stories import find_story, play, stories
+from relationkit.cli.commands import due_sections, report_sections
+from relationkit.cli.render import rows_of, verify_with_progress
+from relationkit.clock import ManualClock
+
+ROOT = Path(__file__).resolve().parent.parent
 
 COMMANDS = ("demo", "report", "due", "verify", "diagram")
 
@@ -65,21 +68,42 @@ def test_the_demo_plays_every_story_readably(runner: CliRunner, tmp_path: Path) 
     result = run(runner, "--db", str(db), "demo")
     assert result.exit_code == 0, result.output
     out = result.output
-    for story in stories():
+    for story in examples.stories():
         assert story.title in out
-    assert f"Played {len(stories())} story(ies)" in out
+    assert f"Played {len(examples.SCRIPTS)} story(ies) into sqlite:///{db}." in out
     assert "refused" in out
     assert "accepted" in out
-    for rule_id in ("R1", "R2", "R3", "R4", "R5", "R7", "R8.relay", "R9.approvers", "R9.exit"):
-        assert f"{rule_id}:" in out
+    for rule_id in (
+        "R1.case",
+        "R2",
+        "R3",
+        "R4",
+        "R5.promise",
+        "R7.close",
+        "R8.relay",
+        "R9.approvers",
+        "R9.exit",
+        "ROLE",
+    ):
+        assert f"{rule_id}: " in out
     for event in ("ClientConfirmedHeard", "PromiseKept", "VendorTicketOpened", "RelationshipEnded"):
         assert event in out
-    for person in ("Ana Ruiz", "Lena Hoffmann", "Rosa Lindqvist", "Dana Whitfield", "Marek Nowak"):
-        assert person in out  # people by name, not only by id
     assert "health of rel-dana" in out  # the health score explains itself
     assert "report" in out  # says what to try next
     assert "Traceback" not in out
     assert db.is_file()
+
+
+def test_the_demo_prints_what_the_examples_print(
+    runner: CliRunner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo runs the example scripts themselves: its output is theirs."""
+    story = examples.find_story("saying-no")
+    story.play(None)
+    printed = capsys.readouterr().out
+    result = run(runner, "--db", "memory://", "demo", "--story", "saying-no")
+    assert result.exit_code == 0, result.output
+    assert printed in result.output
 
 
 def test_the_demo_writes_into_the_current_folder_by_default(
@@ -89,38 +113,52 @@ def test_the_demo_writes_into_the_current_folder_by_default(
     result = run(runner, "demo")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "relations.db").is_file()
-    assert run(runner, "verify").exit_code == 0
+    verified = run(runner, "verify")
+    assert verified.exit_code == 0, verified.output
+    assert "all intact." in verified.output
 
 
-def test_the_demo_can_be_played_again_on_the_same_file(runner: CliRunner, played: Path) -> None:
-    def checked() -> int:
-        verified = run(runner, "verify", "--db", str(played))
-        assert verified.exit_code == 0, verified.output
-        assert "all intact." in verified.output
-        return int(verified.output.split()[0])
-
-    before = checked()
+def test_the_demo_refuses_a_store_that_holds_records(runner: CliRunner, played: Path) -> None:
+    before = played.read_bytes()
     result = run(runner, "demo", "--db", str(played))
-    assert result.exit_code == 0, result.output
-    assert "timeline of case case-1042-2" in result.output  # beside the first playing
-    assert "Ana Ruiz" in result.output
-    assert checked() == 2 * before
+    assert result.exit_code == EXIT_USAGE
+    line = one_line_error(result)
+    assert "already holds records" in line
+    assert "remove the file, or pass --db with a new one" in line
+    assert played.read_bytes() == before
 
 
 def test_the_demo_lists_and_chooses_stories(runner: CliRunner, tmp_path: Path) -> None:
     listed = run(runner, "demo", "--list")
     assert listed.exit_code == 0
-    for story in stories():
+    for story in examples.stories():
         assert story.name in listed.output
-    one = run(runner, "--db", "memory://", "demo", "--story", "saying-no")
-    assert one.exit_code == 0
-    assert "Played 1 story" in one.output
+        assert story.path.name in listed.output
+    one = run(runner, "--db", str(tmp_path / "one.db"), "demo", "--story", "saying-no")
+    assert one.exit_code == 0, one.output
+    assert "Played 1 story(ies)" in one.output
+    assert "Sam says no straight away" in one.output
+    assert "Lena" not in one.output
+    two = run(
+        runner,
+        "--db",
+        "memory://",
+        "demo",
+        "--story",
+        "vendor_liaison",
+        "--story",
+        "ending-a-relationship",
+    )
+    assert two.exit_code == 0, two.output
+    assert "Played 2 story(ies) in memory; nothing was kept." in two.output
 
 
 def test_an_unknown_story_is_one_clear_line(runner: CliRunner) -> None:
     result = run(runner, "--db", "memory://", "demo", "--story", "nope")
     assert result.exit_code == EXIT_USAGE
-    assert "known stories: saying-no, expectations-and-promises" in one_line_error(result)
+    assert "unknown story 'nope'; known stories: saying-no, expectations-and-promises" in (
+        one_line_error(result)
+    )
 
 
 def test_report_after_the_demo_shows_what_it_left(runner: CliRunner, played: Path) -> None:
@@ -176,22 +214,16 @@ def test_due_after_the_demo_lists_client_update_promises(runner: CliRunner, play
 
 def test_due_lists_replies_owed(runner: CliRunner, tmp_path: Path) -> None:
     db = tmp_path / "due.db"
-    from relationkit import Client, Staff
-    from relationkit.cases import Acknowledge, ConfirmHeard, Defer
-    from relationkit.store.url import open_store
-    from relationkit.testing import ManualClock
-
-    store = open_store(str(db))
     clock = ManualClock(pendulum.datetime(2026, 3, 2, 9, tz="UTC"))
-    rk = Relations(store, clock=clock)
-    rk.register(Client(id="c-1", name="Ana Ruiz"), Staff(id="s-1", name="Sam", roles={"agent"}))
-    case = rk.open_case(actor="s-1", client="c-1", subject="Refund", statement="Refund me.")
-    rk.handle(case.id, Acknowledge(paraphrase="You want a refund."), actor="s-1")
-    rk.handle(case.id, ConfirmHeard(), actor="c-1")
-    rk.handle(case.id, Defer(reply_by=clock.now().add(hours=3), reason="Checking."), actor="s-1")
-    close = getattr(store, "close", None)
-    if close is not None:
-        close()
+    with open_store(str(db)) as store:
+        rk = Relations(store, clock=clock)
+        rk.register(Client(id="c-1", name="Ana Ruiz"), Staff(id="s-1", name="Sam", roles={"agent"}))
+        case = rk.open_case(actor="s-1", client="c-1", subject="Refund", statement="Refund me.")
+        rk.handle(case.id, Acknowledge(paraphrase="You want a refund."), actor="s-1")
+        rk.handle(case.id, ConfirmHeard(), actor="c-1")
+        rk.handle(
+            case.id, Defer(reply_by=clock.now().add(hours=3), reason="Checking."), actor="s-1"
+        )
 
     before = run(runner, "due", "--db", str(db), "--at", "2026-03-02T10:00:00Z", "--within", "1")
     assert before.exit_code == 0, before.output
@@ -291,60 +323,168 @@ def test_main_is_the_console_script(capsys: pytest.CaptureFixture[str]) -> None:
     assert "demo" in capsys.readouterr().out
 
 
-class _Promises:
-    """A stand-in facade offering an explicit section hook."""
-
-    def report_sections(self, now: pendulum.DateTime) -> list[Any]:
-        return [("Custom", ["when"], [[now]])]
-
-
-def test_facades_contribute_their_tables() -> None:
-    rk = Relations(MemoryStore())
+def test_report_and_due_ask_each_area_for_its_tables() -> None:
+    rk = Relations()
     now = rk.now()
-    titles = [title for title, _, _ in facade_sections(rk, "report", now)]
-    assert "Overdue promises" in titles
-    rk.promises = _Promises()  # type: ignore[assignment]
-    titles = [title for title, _, _ in facade_sections(rk, "report", now)]
-    assert "Custom" in titles
+    assert [title for title, _, _ in report_sections(rk, now)] == [
+        "By state",
+        "Open cases",
+        "Replies owed (time bought)",
+        "Relationships and their health",
+        "Relationships at risk",
+        "Severances awaiting approval",
+        "Overdue promises",
+        "Policy acknowledgements due",
+    ]
+    assert [title for title, _, _ in due_sections(rk, now, within_hours=24)] == [
+        "Replies owed",
+        "Overdue promises",
+        "Promises due soon",
+        "Client updates owed on vendor tickets",
+        "Policy acknowledgements due",
+    ]
+
+
+def test_stored_text_is_shown_literally(runner: CliRunner, tmp_path: Path) -> None:
+    """A client's words are never read as rich markup."""
+    db = tmp_path / "markup.db"
+    with open_store(str(db)) as store:
+        rk = Relations(store)
+        rk.register(
+            Client(id="c-[x]", name="Ana [bold]Ruiz[/bold]"),
+            Staff(id="s-1", name="Sam", roles={"agent"}),
+        )
+        rk.open_case(
+            actor="s-1", client="c-[x]", subject="[red]Refund[/red] now", statement="[link=x]me"
+        )
+    result = run(runner, "report", "--db", str(db))
+    assert result.exit_code == 0, result.output
+    assert "[red]Refund[/red] now" in result.output
+    assert "Ana [bold]Ruiz[/bold]" in result.output
 
 
 def test_rows_of_reads_simple_fields_of_records() -> None:
-    stage = play(find_story("saying-no"), MemoryStore())
-    case = stage.rk.case(stage.shown[0].aggregate_id)
+    rk = Relations()
+    rk.register(Client(id="c-1", name="Ana"), Staff(id="s-1", name="Sam", roles={"agent"}))
+    case = rk.open_case(actor="s-1", client="c-1", subject="Refund", statement="Refund me.")
     columns, rows = rows_of([case])
     assert columns[:3] == ["id", "state", "client id"]
-    assert rows[0][:2] == [case.id, "closed"]
+    assert rows[0][:2] == [case.id, "opened"]
 
 
-def test_verify_with_progress_checks_what_verify_all_checks(tmp_path: Path) -> None:
+def test_verify_with_progress_checks_what_verify_all_checks(played: Path, tmp_path: Path) -> None:
     from rich.console import Console
 
-    stage = play(stories(), MemoryStore())
-    quiet = Console(record=True, width=100, file=(tmp_path / "quiet.txt").open("w"))
-    shown = verify_with_progress(stage.rk, quiet)
-    assert (shown.checked, shown.ok) == (stage.rk.verify_all().checked, True)
-    assert quiet.export_text() == ""  # few timelines: no progress bar
-    terminal = Console(
-        record=True, force_terminal=True, width=100, file=(tmp_path / "tty.txt").open("w")
-    )
-    verify_with_progress(stage.rk, terminal, min_total=1)
+    with open_store(str(played)) as store:
+        rk = Relations(store)
+        quiet = Console(record=True, width=100, file=(tmp_path / "quiet.txt").open("w"))
+        shown = verify_with_progress(rk, quiet)
+        assert (shown.checked, shown.ok) == (rk.verify_all().checked, True)
+        assert shown.checked >= 20
+        assert quiet.export_text() == ""  # few timelines: no progress bar
+        terminal = Console(
+            record=True, force_terminal=True, width=100, file=(tmp_path / "tty.txt").open("w")
+        )
+        verify_with_progress(rk, terminal, min_total=1)
     drawn = terminal.export_text()
     assert "Checking timelines ━" in drawn
     assert f"{shown.checked}/{shown.checked}" in drawn
 
 
+BROKEN_STORY = '''"""A broken story: it answers before the client was heard, uncaught."""
+
+from relationkit import Client, Relations, Staff
+from relationkit.cases import Accept
+
+
+def main(store: str | None = None) -> None:
+    rk = Relations(store)
+    rk.register(Client(id="c-1", name="Ana"), Staff(id="s-1", name="Sam", roles={"agent"}))
+    case = rk.open_case(actor="s-1", client="c-1", subject="Refund", statement="Refund me.")
+    print("about to answer")
+    rk.handle(case.id, Accept(note="Yes."), actor="s-1")
+'''
+
+
 def test_a_story_that_breaks_is_one_line_and_exit_1(
-    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from relationkit import stories as module
-
-    def broken(stage: module.Stage) -> None:
-        stage.refused("nothing to refuse", lambda: None)
-
-    story = module.Story(name="broken", title="A broken story", summary="It breaks.", play=broken)
-    monkeypatch.setattr(module, "find_story", lambda name: story)
-    result = run(runner, "--db", "memory://", "demo", "--story", "broken")
+    package = tmp_path / "relationkit"
+    (package / "examples").mkdir(parents=True)
+    (package / "examples" / "broken.py").write_text(BROKEN_STORY, encoding="utf-8")
+    monkeypatch.setattr(examples, "PACKAGE", package)
+    monkeypatch.setattr(examples, "SCRIPTS", ("broken",))
+    result = run(runner, "--db", "memory://", "demo")
     assert result.exit_code == EXIT_FOUND_PROBLEMS
     assert "Traceback" not in result.output
-    assert "the story 'broken' did not go as written" in result.output
-    assert "expected a refusal, but this was accepted: nothing to refuse" in result.output
+    assert "about to answer" in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, result.output
+    assert errors[0].startswith(
+        "Error: the story 'broken' did not play to its end: [R1.case] refused 'accept'"
+    )
+
+
+# --- where the demo finds the example scripts ---------------------------------------------------
+
+
+def scripts_in(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in examples.SCRIPTS:
+        (folder / f"{name}.py").write_text(f'"""The {name} story."""\n', encoding="utf-8")
+    return folder
+
+
+def test_a_wheel_finds_the_scripts_inside_the_package(tmp_path: Path) -> None:
+    package = tmp_path / "site-packages" / "relationkit"
+    bundled = scripts_in(package / "examples")
+    assert examples.examples_dir(package) == bundled
+    assert examples.stories(bundled)[0].title == "The saying_no story."
+
+
+def test_a_checkout_finds_its_examples_folder(tmp_path: Path) -> None:
+    """An editable install runs the package in place, at <checkout>/src/relationkit, and
+    carries no force-included files: the scripts are the checkout's examples/."""
+    (tmp_path / "pyproject.toml").write_text("[project]\n", encoding="utf-8")
+    package = tmp_path / "src" / "relationkit"
+    package.mkdir(parents=True)
+    checkout = scripts_in(tmp_path / "examples")
+    assert examples.examples_dir(package) == checkout
+    # Scripts shipped inside the package win over the checkout's.
+    bundled = scripts_in(package / "examples")
+    assert examples.examples_dir(package) == bundled
+
+
+def test_a_folder_beside_src_counts_only_in_a_checkout(tmp_path: Path) -> None:
+    package = tmp_path / "src" / "relationkit"
+    package.mkdir(parents=True)
+    scripts_in(tmp_path / "examples")
+    with pytest.raises(examples.ExamplesMissing, match=r"not in .*relationkit/examples"):
+        examples.examples_dir(package)
+
+
+def test_this_installation_finds_the_scripts() -> None:
+    folder = examples.examples_dir()
+    assert folder in (ROOT / "examples", examples.PACKAGE / "examples")
+    assert [s.path for s in examples.stories()] == [
+        folder / f"{name}.py" for name in examples.SCRIPTS
+    ]
+
+
+def test_the_wheel_ships_the_examples_where_the_demo_looks() -> None:
+    import tomllib
+
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    wheel = settings["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert wheel["packages"] == ["src/relationkit"]
+    assert wheel["force-include"] == {"examples": "relationkit/examples"}
+    assert settings["project"]["scripts"] == {"relationkit": "relationkit.cli:main"}
+
+
+def test_missing_examples_are_one_line_and_exit_3(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(examples, "PACKAGE", tmp_path / "relationkit")
+    result = run(runner, "--db", "memory://", "demo")
+    assert result.exit_code == EXIT_ENVIRONMENT
+    assert "the example scripts are not in" in one_line_error(result)

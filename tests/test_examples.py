@@ -1,75 +1,117 @@
-"""Every script in examples/ runs to completion and prints something a person can follow."""
+"""The scripts in examples/: each runs, teaches through plain calls, prints what it says it
+does (its refusals with their rule ids, its timelines), and leaves verifiable timelines; the
+five stories also run one after another into one store, as ``relationkit demo`` plays them."""
 
 from __future__ import annotations
 
 import ast
 import importlib.util
+import inspect
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from relationkit import Relations, open_store
+from relationkit.cli.examples import SCRIPTS
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-SCRIPTS = sorted(EXAMPLES.glob("*.py"))
+ALL_SCRIPTS = sorted(EXAMPLES.glob("*.py"))
+STORY_SCRIPTS = [EXAMPLES / f"{name}.py" for name in SCRIPTS]
 
 OPTIONAL = frozenset({"fastapi", "httpx", "uvicorn", "starlette", "psycopg", "psycopg_pool"})
 """Third-party modules only some extras install: an example that needs a missing one is
 skipped, not failed."""
 
-EXPECTED: dict[str, tuple[str, ...]] = {
-    "saying_no.py": (
-        "Saying no well: heard first, time bought, a colleague consulted",
-        "REFUSED   Sam says no straight away",
-        "R1: the client's concern was not yet acknowledged",
-        "R3: declining an escalated case needs 1 consultation(s)",
+PUBLIC = frozenset(
+    {
+        "relationkit",
+        "relationkit.cases",
+        "relationkit.promises",
+        "relationkit.calendars",
+        "relationkit.relationships",
+        "relationkit.liaison",
+        "relationkit.feedback",
+        "relationkit.health",
+        "relationkit.policy",
+        "relationkit.equality",
+        "relationkit.sweeps",
+    }
+)
+"""The namespaces a story may import from: the package and its per-area namespaces."""
+
+REFUSALS: dict[str, list[tuple[str, ...]]] = {
+    "saying_no": [("R1.case", "R3"), ("ROLE",), ("R2",), ("R7.close",)],
+    "expectations_and_promises": [("R5.promise",), ("R4",)],
+    "vendor_liaison": [("R8.relay",)],
+    "feedback_during_and_at_the_end": [("R7.close",)],
+    "ending_a_relationship": [
+        ("R9.evidence",),
+        ("R9.approvers",),
+        ("R9.authority", "R9.quorum"),
+        ("R9.approvers",),
+        ("R9.authority", "R9.quorum"),
+        ("R9.exit",),
+        ("RelationshipEnded",),
+    ],
+}
+"""The rules that refuse each story's steps, in the order the story meets them."""
+
+TIMELINES: dict[str, list[str]] = {
+    "saying_no": ["case case-1042"],
+    "expectations_and_promises": ["case case-2201", "promise promise-2201"],
+    "vendor_liaison": ["case case-301", "vendor ticket ticket-302"],
+    "feedback_during_and_at_the_end": ["feedback request survey-7", "relationship rel-dana"],
+    "ending_a_relationship": ["relationship rel-marek"],
+}
+"""The timelines each story prints at its end."""
+
+SAYS: dict[str, tuple[str, ...]] = {
+    "saying_no": (
         "R2: clause 'refund-policy' does not exist in policy version 1",
-        "R7: the client was not asked for end-of-case feedback",
-        "Ana's refund request: timeline of case case-1042",
-        "Mon 2 Mar 2026 09:17  Ana Ruiz         ClientConfirmedHeard",
-        "reply by: Tue 3 Mar 2026 12:00",
-        "colleague: Mia Chen",
-        "all intact.",
+        "ROLE: 'confirm_heard' is the client's own answer",
+        "5 Mon 2 Mar 2026 09:17 ClientConfirmedHeard by c-ana",
+        "reply_by: 2026-03-03T12:00:00+00:00[Europe/London]",
+        "colleague_id: s-mia",
+        "clause_id: refunds-30d",
     ),
-    "expectations_and_promises.py": (
-        "R5: promising on case 'case-2201' while the client's expectations A",
+    "expectations_and_promises": (
+        "R5.promise: promising on case 'case-2201' while the client's expectations A",
         "R4: limit hit: lead time; offering 'website-audit' needs 20 business days",
-        "The earliest honest due time is Mon 30 Mar 2026 10:00 in Berlin (Mon 30 Mar 2026 "
-        "04:00 in New York).",
+        "The earliest honest due time is Mon 30 Mar 10:00 in Berlin (04:00 in New York).",
+        "the promise sweep warns that it falls due soon",
+        "PromiseFallingDue by relationkit.sweep",
         "Jonas's promise-keeping record: 1 kept, 0 broken.",
-        "relationkit.sweep PromiseFallingDue",
-        "PromiseKept",
     ),
-    "vendor_liaison.py": (
+    "vendor_liaison": (
         "R8.relay: vendor ticket 'ticket-301' is 'fix_provided'",
-        "the update promised to Rosa falls due, and the liaison sweep lists her",
-        "case-301 opened Mon 2 Feb 2026 09:00: Phone drops calls (closed)",
+        "the liaison lists her ticket among those whose client is owed one",
+        "relationkit links it to case-301 as a recurrence",
+        "case-301 opened Mon 2 Feb 2026: Phone drops calls (closed)",
         "Altus's reliability figure falls from 100% to 0%; recurrence rate 100%.",
-        "The repeat ticket with Altus: timeline of vendor_ticket ticket-302",
         "message: We are on your side",
     ),
-    "feedback_during_and_at_the_end.py": (
-        "the feedback sweep asks Dana how it is going",
+    "feedback_during_and_at_the_end": (
+        "the feedback sweep, run twice, asked Dana 1 time(s) how it goes",
         "health of rel-dana: 89.8/100, active (at risk below 75)",
-        "R7: the client was not asked for end-of-case feedback",
-        "A low answer opens a service-recovery follow-up, owned by Tomás Ferreira",
+        "A low answer opens a service-recovery follow-up, owned by s-tomas",
         "health of rel-dana: 73.0/100, at risk (at risk below 75)",
-        "RelationshipAtRisk",
-        "relationkit flags it on the record:",
+        "RelationshipAtRisk by s-tomas",
+        "relationkit flags it on the record: s-priya acknowledged version 1, since replaced",
     ),
-    "ending_a_relationship.py": (
-        "R9.evidence: a severance proposal must cite the cases",
+    "ending_a_relationship": (
         "R9.approvers: 's-olivia' proposed this severance and cannot approve it",
         "R9.quorum: ending needs 2 approvals in force",
-        "R9.exit: an amicable end records the exit conversation",
         "RelationshipEnded: refused: 'open_case' for relationship 'rel-marek'",
-        "amicable: yes; conversation: We met Marek",
-        "all intact.",
+        "acting_for: s-kofi",
+        "amicable: True; conversation: We met Marek",
     ),
 }
-"""What particular examples must print (compared with whitespace collapsed, since long
-lines are wrapped)."""
+"""Facts particular stories must print (compared with whitespace collapsed)."""
 
 
 def missing_optional_modules(script: Path) -> list[str]:
@@ -92,11 +134,65 @@ def has_main_block(script: Path) -> bool:
     )
 
 
+def load(script: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(f"example_{script.stem}", script)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def play(name: str, store: str | None, capsys: pytest.CaptureFixture[str]) -> str:
+    """Run the story script's ``main(store)``; return what it printed."""
+    load(EXAMPLES / f"{name}.py").main(store)
+    return capsys.readouterr().out
+
+
+def refusals(out: str) -> list[tuple[str, ...]]:
+    """The rule ids printed under each ``refused`` line, in order."""
+    found: list[tuple[str, ...]] = []
+    lines = out.splitlines()
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("refused "):
+            ids = []
+            for below in lines[i + 1 :]:
+                match = re.match(r"^ {12}([A-Za-z0-9.]+): \S", below)
+                if match is None:
+                    break
+                ids.append(match[1])
+            found.append(tuple(ids))
+    return found
+
+
+def timelines(out: str) -> dict[str, list[int]]:
+    """Each printed timeline's subject (``case case-1042``) and its event numbers."""
+    shown: dict[str, list[int]] = {}
+    current: list[int] | None = None
+    for line in out.splitlines():
+        title = re.search(r": the timeline of (.+) \(times in [\w/]+\)$", line)
+        if title is not None:
+            current = shown.setdefault(title[1], [])
+        elif current is not None and (event := re.match(r"^ +(\d+)  \w{3} \d", line)):
+            current.append(int(event[1]))
+        elif current is not None and not line.strip():
+            current = None
+    return shown
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- every script -------------------------------------------------------------------------------
+
+
 def test_there_are_examples() -> None:
-    assert "saying_no.py" in {s.name for s in SCRIPTS}
+    assert {s.name for s in STORY_SCRIPTS} <= {s.name for s in ALL_SCRIPTS}
+    assert sorted(REFUSALS) == sorted(SCRIPTS)
 
 
-@pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
+@pytest.mark.parametrize("script", ALL_SCRIPTS, ids=[s.name for s in ALL_SCRIPTS])
 def test_example_runs(script: Path) -> None:
     missing = missing_optional_modules(script)
     if missing:
@@ -113,44 +209,97 @@ def test_example_runs(script: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, f"{script.name} failed:\n{done.stdout}\n{done.stderr}"
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
-    if has_main_block(script) or script.name in EXPECTED:
+    if has_main_block(script):
+        lines = [line for line in done.stdout.splitlines() if line.strip()]
         assert len(lines) >= 3, f"{script.name} printed too little to follow:\n{done.stdout}"
-    words = " ".join(done.stdout.split())  # lines are wrapped for reading
-    for expected in EXPECTED.get(script.name, ()):
-        assert " ".join(expected.split()) in words, (
-            f"{expected!r} missing from {script.name}'s output:\n{done.stdout}"
-        )
 
 
-STORY_SCRIPTS = sorted(EXPECTED)
+# --- the stories --------------------------------------------------------------------------------
 
 
-def test_every_story_has_its_script() -> None:
-    """Each seed story is one script, and each script plays a different story."""
-    from relationkit.stories import stories
-
-    played = {
-        script: ast.literal_eval(call.args[0])
-        for script in STORY_SCRIPTS
-        for call in ast.walk(ast.parse((EXAMPLES / script).read_text(encoding="utf-8")))
-        if isinstance(call, ast.Call) and ast.unparse(call.func) == "tell"
+@pytest.mark.parametrize("script", STORY_SCRIPTS, ids=[s.stem for s in STORY_SCRIPTS])
+def test_a_story_is_plain_calls_to_the_public_api(script: Path) -> None:
+    """A story imports relationkit only from its public namespaces (no narration helper),
+    says what it shows, and has ``main(store=None)`` for the demo."""
+    tree = ast.parse(script.read_text(encoding="utf-8"))
+    imported = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and node.module.startswith("relationkit")
     }
-    assert sorted(played.values()) == sorted(s.name for s in stories())
+    assert imported
+    assert imported <= PUBLIC, f"{script.name} imports {sorted(imported - PUBLIC)}"
+    docstring = ast.get_docstring(tree) or ""
+    assert len(docstring.split()) > 60, "the docstring says what the story shows"
+    main = load(script).main
+    assert list(inspect.signature(main).parameters) == ["store"]
+    assert inspect.signature(main).parameters["store"].default is None
+    assert has_main_block(script)
 
 
-@pytest.mark.parametrize("name", ["saying_no.py", "ending_a_relationship.py"])
-def test_a_story_script_is_deterministic(name: str) -> None:
-    script = EXAMPLES / name
-    runs = {
-        subprocess.run(
-            [sys.executable, str(script)],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=120,
-            check=True,
-        ).stdout
-        for _ in range(2)
-    }
-    assert len(runs) == 1
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_a_story_prints_its_refusals_and_timelines(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = play(name, None, capsys)
+    assert refusals(out) == REFUSALS[name], out
+    shown = timelines(out)
+    assert list(shown) == TIMELINES[name], out
+    for subject, numbers in shown.items():
+        assert numbers == list(range(1, len(numbers) + 1)), f"{subject}: {numbers}"
+        assert numbers, f"the timeline of {subject} is empty"
+    said = words(out)
+    for expected in SAYS.get(name, ()):
+        assert words(expected) in said, f"{expected!r} missing from {name}'s output:\n{out}"
+    assert re.search(r"Timelines checked: \d+, all intact\.$", out.strip())
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_a_story_prints_the_same_on_every_run(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert play(name, None, capsys) == play(name, None, capsys)
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_a_story_leaves_timelines_that_verify(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'story.db'}"
+    play(name, url, capsys)
+    with open_store(url) as store:
+        report = Relations(store).verify_all()
+    assert report.ok, report.problems
+    assert report.checked >= len(TIMELINES[name])
+
+
+def what_the_stories_left(rk: Relations) -> None:
+    assert rk.case("case-1042").state == "closed"
+    assert rk.promises.get("promise-2201").state == "kept"
+    assert rk.case("case-302").recurrence_of == "case-301"
+    assert rk.relationships.get("rel-dana").state == "at_risk"
+    assert rk.feedback.get("survey-7").recovery_owner_id == "s-tomas"
+    ended = rk.relationships.get("rel-marek")
+    assert ended.state == "ended"
+    assert ended.exit is not None
+    assert ended.exit.amicable
+    assert sorted(ended.exit.approvers) == ["s-kofi", "s-lee"]
+
+
+@pytest.mark.parametrize("order", ["demo", "reversed"])
+def test_the_stories_play_one_after_another_into_one_store(
+    sql_url: str, order: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Their ids do not clash, in the demo's order or any other."""
+    names = list(SCRIPTS) if order == "demo" else list(reversed(SCRIPTS))
+    printed = {name: play(name, sql_url, capsys) for name in names}
+    for name, out in printed.items():
+        assert refusals(out) == REFUSALS[name], out
+    with open_store(sql_url) as store:
+        rk = Relations(store)
+        report = rk.verify_all()
+        assert report.ok, report.problems
+        assert report.checked >= 20
+        what_the_stories_left(rk)
