@@ -26,17 +26,17 @@ from relationkit.domain.values import required
 from relationkit.workflows import FLOW, Workflow
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
-SEEN: list[tuple[str, str, str]] = []
+seen: list[tuple[str, str, str]] = []
 
 
 class AuditedCaseFlow(CaseFlow):
     """The case workflow, with callbacks of the application's own."""
 
     def on_enter_heard(self, subject: Case, attempt: Any) -> None:
-        SEEN.append(("heard", subject.id, attempt.actor.id))
+        seen.append(("heard", subject.id, attempt.actor.id))
 
     def before_accept(self, subject: Case, command: Accept) -> None:
-        SEEN.append(("accept", subject.id, command.note or ""))
+        seen.append(("accept", subject.id, command.note or ""))
 
 
 def relations(config: CareConfig) -> Relations:
@@ -46,18 +46,19 @@ def relations(config: CareConfig) -> Relations:
 
 
 def test_callbacks_of_an_own_case_workflow_run_with_the_command() -> None:
-    SEEN.clear()
+    seen.clear()
     audited = attrs.evolve(CASE_WORKFLOW, machine=AuditedCaseFlow)
-    assert audited.behaviour and not CASE_WORKFLOW.behaviour
+    assert audited.behaviour
+    assert not CASE_WORKFLOW.behaviour
     rk = relations(CareConfig().with_workflow(audited))
     case = rk.open_case(actor="s-sam", client="c-ana", subject="Refund", statement="Pay me.")
     with pytest.raises(RuleViolation):  # R1: refused before the machine runs
         rk.handle(case.id, Accept(note="Early."), actor="s-sam")
-    assert SEEN == []
+    assert seen == []
     rk.handle(case.id, Acknowledge(paraphrase="You want a refund."), actor="s-sam")
     rk.handle(case.id, ConfirmHeard(), actor="c-ana")
     rk.handle(case.id, Accept(note="Refunded."), actor="s-sam")
-    assert SEEN == [("heard", case.id, "c-ana"), ("accept", case.id, "Refunded.")]
+    assert seen == [("heard", case.id, "c-ana"), ("accept", case.id, "Refunded.")]
     assert rk.case(case.id).state == "decided"
     rk.verify(case.id)
 
