@@ -124,8 +124,23 @@ def test_the_demo_refuses_a_store_that_holds_records(runner: CliRunner, played: 
     assert result.exit_code == EXIT_USAGE
     line = one_line_error(result)
     assert "already holds records" in line
-    assert "remove the file, or pass --db with a new one" in line
+    assert "relationkit demo --fresh" in line
     assert played.read_bytes() == before
+
+
+def test_the_demo_starts_over_with_fresh(runner: CliRunner, played: Path) -> None:
+    (played.parent / f"{played.name}-wal").write_bytes(b"")  # a journal left beside it
+    again = run(runner, "demo", "--fresh", "--db", str(played))
+    assert again.exit_code == 0, again.output
+    verified = run(runner, "verify", "--db", str(played))
+    assert verified.exit_code == 0, verified.output
+    assert "25 timeline(s) checked; all intact." in verified.output
+
+
+def test_fresh_removes_only_a_file(runner: CliRunner) -> None:
+    result = run(runner, "demo", "--fresh", "--db", "postgresql://nobody@127.0.0.1:1/none")
+    assert result.exit_code == EXIT_USAGE
+    assert "--fresh removes an SQLite file" in one_line_error(result)
 
 
 def test_the_demo_lists_and_chooses_stories(runner: CliRunner, tmp_path: Path) -> None:

@@ -354,6 +354,20 @@ def _stories(names: Sequence[str]) -> list[examples.Story]:
         raise Mistake(_one_line(exc)) from None
 
 
+def _start_over(url: str) -> None:
+    """For ``demo --fresh``: remove the SQLite file ``url`` names (and its journal files)."""
+    path = _sqlite_path(url)
+    if path is None:
+        if url == "memory://":
+            return
+        raise Mistake(
+            f"--fresh removes an SQLite file, and {redact(url)} is not one; empty that store "
+            "yourself, or pass --db with a new SQLite file"
+        )
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(path + suffix).unlink(missing_ok=True)
+
+
 def _holds_records(rk: Relations) -> bool:
     with rk.store.unit_of_work() as uow:
         return any(uow.count(w.aggregate) for w in rk.config.workflows.values())
@@ -380,9 +394,16 @@ def _last_moment(rk: Relations) -> pendulum.DateTime | None:
     help="Play only this story (repeatable). See --list.",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the stories and stop.")
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Start over: remove the SQLite file first if it exists (only a file: never a server).",
+)
 @_db_option
 @click.pass_obj
-def demo(obj: _Context, db: str | None, names: tuple[str, ...], list_only: bool) -> None:
+def demo(
+    obj: _Context, db: str | None, names: tuple[str, ...], list_only: bool, fresh: bool
+) -> None:
     """Play the example stories into a new store and print what happened.
 
     Five short stories between staff, clients and a vendor: saying no well, expectations and
@@ -393,7 +414,7 @@ def demo(obj: _Context, db: str | None, names: tuple[str, ...], list_only: bool)
     stores nothing of them.
 
     The demo plays into a store that holds nothing yet (the stories' ids are fixed): to
-    play it again, remove the file or pass --db with another one.
+    play it again, pass --fresh (the SQLite file is removed first) or --db with a new file.
     """
     console = render.console()
     chosen = _stories(names)
@@ -408,12 +429,15 @@ def demo(obj: _Context, db: str | None, names: tuple[str, ...], list_only: bool)
         return
     db = db or obj.db
     url = normalize_url(db)
+    if fresh:
+        _start_over(url)
     store = open_db(db, must_exist=False)
     try:
         if _holds_records(Relations(store)):
             raise Mistake(
                 f"{redact(url)} already holds records, and the demo plays into a store that holds "
-                "nothing yet; remove the file, or pass --db with a new one"
+                "nothing yet; run 'relationkit demo --fresh' to remove the file first, or pass "
+                "--db with a new one"
             )
     except RelationkitError as exc:
         _fail_from(exc)
