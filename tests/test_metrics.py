@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import pendulum
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relationkit import Client, InvalidInput, MemoryStore, Relations, Staff
+from relationkit import Client, InvalidInput, MemoryStore, OutOfRange, Relations, Staff
 from relationkit.domain.case import Accept, Acknowledge, ConfirmHeard, Resolve
 from relationkit.domain.metrics import ces, csat, nps, period_key
 from relationkit.testing import ManualClock
@@ -128,3 +131,25 @@ def test_measures_per_relationship_staff_and_period() -> None:
     assert total.response_rate == 100.0
     with pytest.raises(InvalidInput, match="grouping"):
         rk.feedback.metrics("mood")
+
+
+@pytest.mark.parametrize(
+    ("measure", "score"),
+    [
+        (nps, 11),
+        (nps, -1),
+        (csat, 0),
+        (csat, 6),
+        (ces, 8),
+        (nps, math.nan),
+        (csat, 4.5),
+        (ces, "5"),
+        (nps, True),
+        (csat, None),
+    ],
+)
+def test_the_measures_refuse_impossible_scores(measure: Any, score: Any) -> None:
+    with pytest.raises(OutOfRange):
+        measure([score])
+    with pytest.raises(OutOfRange):
+        measure([5, score, 5])

@@ -5,10 +5,20 @@ public holidays of a country (and subdivision) from the maintained ``holidays`` 
 the business's own closures. It answers "N business hours (or days) from T" and "how much
 business time lies between T1 and T2".
 
-Business time is real elapsed time inside working hours. On the day the clocks spring
-forward, a window from 00:00 to 06:00 holds five hours, not six; on the day they fall back it
-holds seven. Times may be given in any zone: a promise made in Tokyo to a client in Toronto
-is counted on the calendar of the office that delivers it.
+Business time is real elapsed time inside working hours, and working hours are read on the
+wall clock: an instant is working time when the calendar's local clock then shows a time
+inside a working window of that local day. On the day the clocks spring forward, a window
+from 00:00 to 06:00 holds five hours, not six; on the day they fall back it holds seven. A
+window that ends inside the hour the clocks show twice ends there on the first pass and
+works again on the second pass up to the same reading (09:00-02:30 on a night the clocks go
+back from 03:00 to 02:00 holds both passes through 02:00-02:30, not the first pass through
+02:30-03:00); one that starts inside it starts on its first pass, and stops during the
+part of the second pass before its start. So a computed time never lies outside a working
+window by the wall clock. Times may be given in any zone: a promise made in Tokyo to a
+client in Toronto is counted on the calendar of the office that delivers it.
+
+Amounts reach at most :data:`HORIZON` ahead (about ten years of calendar): a longer one is
+refused as beyond the supported horizon.
 
 Example:
     >>> import pendulum
@@ -27,7 +37,9 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import itertools
+import math
 import re
+import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -38,14 +50,16 @@ import pendulum
 from relationkit.domain.values import instant, known_zone, optional, required
 from relationkit.exceptions import InvalidInput
 
-__all__ = ["WEEKDAYS", "BusinessCalendar", "BusinessTime", "Window"]
+__all__ = ["HORIZON", "WEEKDAYS", "BusinessCalendar", "BusinessTime", "Window"]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Weekday names as :class:`BusinessCalendar` takes them, Monday first."""
 
 _DAY = 24 * 60
 _SEARCH_DAYS = 3660
-"""How far ahead a calendar looks for working time before it gives up (about ten years)."""
+HORIZON = _dt.timedelta(days=_SEARCH_DAYS)
+"""How far ahead business-time arithmetic reaches (about ten years of calendar): an amount
+of business time, or a number of business days, beyond it is refused."""
 
 Window = tuple[int, int]
 """Working hours of one day as ``(start, end)`` minutes after local midnight (end ≤ 1440)."""
@@ -56,11 +70,23 @@ _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 # --- business time, the unit of lead times ----------------------------------------------------
 
 
-def _non_negative(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
         raise InvalidInput(
-            f"refused: {attribute.name} = {value!r}; business time is counted forward, so it "
-            "cannot be negative; give zero or a positive number.",
+            f"refused: {attribute.name} = {value!r}; business time is counted forward in "
+            "finite amounts, so it must be zero or a positive number; give one.",
+            field=attribute.name,
+        )
+    limit = _SEARCH_DAYS if attribute.name == "days" else _SEARCH_DAYS * 24
+    if value > limit:
+        raise InvalidInput(
+            f"refused: {attribute.name} = {value!r}; that is beyond the supported horizon of "
+            f"about ten years ({_SEARCH_DAYS} days of calendar); give a shorter amount.",
             field=attribute.name,
         )
 
@@ -261,41 +287,65 @@ def _holiday_table(country: str, subdivision: str | None) -> holidays.HolidayBas
 
 # --- local wall times to instants -------------------------------------------------------------
 
+@functools.lru_cache(maxsize=256)
+def _zone(name: str) -> _dt.tzinfo:
+    if name == "UTC":
+        return _dt.UTC
+    return zoneinfo.ZoneInfo(name)
 
-def _local(day: _dt.date, minute: int, zone: str, *, end: bool) -> pendulum.DateTime:
-    """The instant (UTC) at which the wall clock in ``zone`` reads ``minute`` on ``day``.
 
-    A wall time the clocks skip (spring forward) maps to the instant of the change; one they
-    show twice (fall back) maps to its first occurrence for a window's start and to its last
-    for a window's end, so a window holds all the time its wall-clock span covers.
-    """
-    if minute == _DAY:
-        day, minute = day + _dt.timedelta(days=1), 0
-    hour, rest = divmod(minute, 60)
-    first = pendulum.datetime(day.year, day.month, day.day, hour, rest, tz=zone, fold=0)
-    last = pendulum.datetime(day.year, day.month, day.day, hour, rest, tz=zone, fold=1)
-    a, b = first.in_timezone("UTC"), last.in_timezone("UTC")
-    if a == b:
-        return a
-    shown = a.in_timezone(zone)
-    if (shown.hour, shown.minute) == (hour, rest):  # shown twice: an ambiguous wall time
-        return b if end else a
-    # skipped: find the instant the offset changes, between the two readings
-    low, high = int(min(a, b).timestamp()), int(max(a, b).timestamp())
-    before = pendulum.from_timestamp(low, tz=zone).utcoffset()
-    while high - low > 1:
-        middle = (low + high) // 2
-        if pendulum.from_timestamp(middle, tz=zone).utcoffset() == before:
-            low = middle
-        else:
-            high = middle
-    return pendulum.from_timestamp(high, tz="UTC")
+def _offset(zone: _dt.tzinfo, at: _dt.datetime) -> _dt.timedelta:
+    """The offset of ``zone`` at the naive UTC instant ``at``."""
+    found = at.replace(tzinfo=_dt.UTC).astimezone(zone).utcoffset()
+    assert found is not None
+    return found
+
+
+_STEP = _dt.timedelta(minutes=30)
+
+
+def _segments(
+    zone: _dt.tzinfo, low: _dt.datetime, high: _dt.datetime
+) -> list[tuple[_dt.datetime, _dt.datetime, _dt.timedelta]]:
+    """The stretches of naive UTC time from ``low`` to ``high`` over which ``zone`` keeps one
+    offset, as ``(start, end, offset)``; offset changes are found to the second (zones
+    change them at least hours apart, and on whole seconds)."""
+    found: list[tuple[_dt.datetime, _dt.datetime, _dt.timedelta]] = []
+    start, offset = low, _offset(zone, low)
+    cursor = low
+    while cursor < high:
+        step = min(cursor + _STEP, high)
+        ahead = _offset(zone, step)
+        if ahead != offset:
+            lo, hi = cursor, step  # the change lies in (lo, hi]
+            while hi - lo > _dt.timedelta(seconds=1):
+                middle = lo + (hi - lo) / 2
+                middle = middle.replace(microsecond=0)
+                if middle <= lo:
+                    middle = lo + _dt.timedelta(seconds=1)
+                if _offset(zone, middle) == offset:
+                    lo = middle
+                else:
+                    hi = middle
+            found.append((start, hi, offset))
+            start, offset = hi, _offset(zone, hi)
+        cursor = step
+    found.append((start, high, offset))
+    return found
 
 
 def _to_timedelta(value: Any, field: str) -> _dt.timedelta:
     if isinstance(value, _dt.timedelta):
         amount = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise InvalidInput(
+                f"refused: {field} = {value!r}; business time is a finite amount; give a "
+                "number of hours or a pendulum.Duration.",
+                field=field,
+            )
+        if value > HORIZON.total_seconds() / 3600:
+            raise _beyond_horizon(field, value)
         amount = _dt.timedelta(hours=value)
     else:
         raise InvalidInput(
@@ -308,7 +358,18 @@ def _to_timedelta(value: Any, field: str) -> _dt.timedelta:
             "zero or a negative amount means nothing; give a positive amount.",
             field=field,
         )
+    if amount > HORIZON:
+        raise _beyond_horizon(field, value)
     return amount
+
+
+def _beyond_horizon(field: str, value: Any) -> InvalidInput:
+    return InvalidInput(
+        f"refused: {field} = {value!r}; that is beyond the supported horizon: business time "
+        f"is counted at most about ten years ({_SEARCH_DAYS} days of calendar) ahead; give a "
+        "shorter amount.",
+        field=field,
+    )
 
 
 def _duration(value: _dt.timedelta) -> pendulum.Duration:
@@ -326,18 +387,33 @@ _Span = tuple[_dt.datetime, _dt.datetime]
 @functools.lru_cache(maxsize=1 << 16)
 def _day_windows(calendar: BusinessCalendar, day: _dt.date) -> tuple[_Span, ...]:
     """The working windows of ``calendar`` on the local ``day`` as standard-library UTC
-    instants, worked out once: a calendar is an immutable value, and finding a window's
-    instants across time zones and clock changes is the costly part of business-time
-    arithmetic (which then runs on the standard library's fast datetimes)."""
+    instants: exactly the instants at which the local wall clock shows a time inside one of
+    the day's working hours (so a window the clocks skip part of is shorter, and one they
+    show part of twice can come in two pieces). Worked out once per calendar and day: a
+    calendar is an immutable value, and this is the costly part of business-time
+    arithmetic, which then runs on the standard library's fast datetimes."""
     if not calendar.is_business_day(day):
         return ()
-    found = []
+    zone = _zone(calendar.timezone)
+    midnight = _dt.datetime(day.year, day.month, day.day)
+    margin = _dt.timedelta(hours=30)
+    segments = _segments(zone, midnight - margin, midnight + _dt.timedelta(days=1) + margin)
+    pieces: list[tuple[_dt.datetime, _dt.datetime]] = []
     for start, end in calendar.hours[day.weekday()]:
-        a = _utc(_local(day, start, calendar.timezone, end=False))
-        b = _utc(_local(day, end, calendar.timezone, end=True))
-        if b > a:
-            found.append((a, b))
-    return tuple(found)
+        wall_start = midnight + _dt.timedelta(minutes=start)
+        wall_end = midnight + _dt.timedelta(minutes=end)
+        for low, high, offset in segments:
+            lo, hi = max(wall_start, low + offset), min(wall_end, high + offset)
+            if hi > lo:
+                pieces.append((lo - offset, hi - offset))
+    pieces.sort()
+    merged: list[list[_dt.datetime]] = []
+    for lo, hi in pieces:
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return tuple((lo.replace(tzinfo=_dt.UTC), hi.replace(tzinfo=_dt.UTC)) for lo, hi in merged)
 
 
 def _utc(at: _dt.datetime) -> _dt.datetime:
@@ -430,7 +506,18 @@ class BusinessCalendar:
     def _days_from(self, day: _dt.date) -> Iterator[_dt.date]:
         for offset in range(_SEARCH_DAYS):
             yield day + _dt.timedelta(days=offset)
-        raise InvalidInput(
+
+    def _exhausted(self, day: _dt.date, worked: bool, field: str, value: Any) -> InvalidInput:
+        """The error when :meth:`_days_from` ran out: the calendar has no working time at
+        all within the horizon, or ``value`` needs more of it than the horizon holds."""
+        if worked:
+            return InvalidInput(
+                f"refused: {field} = {value!r} on calendar {self.id!r}; counted from {day}, it "
+                f"needs more than the supported horizon of about ten years ({_SEARCH_DAYS} days "
+                "of calendar) holds; give a shorter amount.",
+                field=field,
+            )
+        return InvalidInput(
             f"refused: calendar {self.id!r} has no working time within ten years of {day}; "
             "check its hours, holidays and closures.",
             field="calendar",
@@ -457,11 +544,12 @@ class BusinessCalendar:
         (in the calendar's zone)."""
         at = instant(at, "at")
         cursor = _utc(at)
-        for day in self._days_from(self._local_date(at) - _dt.timedelta(days=1)):
+        first = self._local_date(at) - _dt.timedelta(days=1)
+        for day in self._days_from(first):
             for a, b in _day_windows(self, day):
                 if b >= cursor:
                     return _out(max(a, cursor), self.timezone)
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise self._exhausted(first, False, "at", at)
 
     def add_business_time(self, start: pendulum.DateTime, amount: Any) -> pendulum.DateTime:
         """The instant at which ``amount`` of business time has passed since ``start``.
@@ -480,16 +568,19 @@ class BusinessCalendar:
         start = instant(start, "start")
         remaining = _to_timedelta(amount, "amount")
         cursor = _utc(start)
-        for day in self._days_from(self._local_date(start) - _dt.timedelta(days=1)):
+        first = self._local_date(start) - _dt.timedelta(days=1)
+        worked = False
+        for day in self._days_from(first):
             for a, b in _day_windows(self, day):
                 if b <= cursor:
                     continue
+                worked = True
                 begin = max(a, cursor)
                 available = b - begin
                 if remaining <= available:
                     return _out(begin + remaining, self.timezone)
                 remaining -= available
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise self._exhausted(first, worked, "amount", amount)
 
     def add_business_hours(self, start: pendulum.DateTime, hours: float) -> pendulum.DateTime:
         """``hours`` business hours from ``start`` (see :meth:`add_business_time`)."""
@@ -497,13 +588,7 @@ class BusinessCalendar:
             raise InvalidInput(
                 f"refused: hours = {hours!r}; give a number of hours.", field="hours"
             )
-        if hours <= 0:
-            raise InvalidInput(
-                f"refused: hours = {hours!r}; business time is counted forward, so zero or "
-                "a negative number of hours means nothing; give a positive number.",
-                field="hours",
-            )
-        return self.add_business_time(start, _dt.timedelta(hours=hours))
+        return self.add_business_time(start, hours)
 
     def add_business_days(self, start: pendulum.DateTime, days: int) -> pendulum.DateTime:
         """The same point of the working day, ``days`` business days after ``start``.
@@ -521,6 +606,8 @@ class BusinessCalendar:
                 "greater than zero.",
                 field="days",
             )
+        if days > _SEARCH_DAYS:
+            raise _beyond_horizon("days", days)
         at = _utc(self.next_working_time(instant(start, "start")))
         day = self._owning_day(at)
         offset = self._elapsed_in_day(day, at)
@@ -530,7 +617,7 @@ class BusinessCalendar:
                 count += 1
                 if count == days:
                     return _out(self._point_in_day(later, offset), self.timezone)
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise self._exhausted(day, True, "days", days)
 
     def add(self, start: pendulum.DateTime, span: BusinessTime) -> pendulum.DateTime:
         """``span``'s business days, then its business hours, from ``start``."""
@@ -564,14 +651,17 @@ class BusinessCalendar:
                 field="end",
             )
         total = _dt.timedelta(0)
+        first = self._local_date(start_at) - _dt.timedelta(days=1)
         last = self._local_date(end_at)
-        for day in self._days_from(self._local_date(start_at) - _dt.timedelta(days=1)):
-            if day > last:
-                break
+        if (last - first).days > _SEARCH_DAYS:
+            raise _beyond_horizon("end", end_at.isoformat())
+        day = first
+        while day <= last:
             for a, b in _day_windows(self, day):
                 low, high = max(a, begin), min(b, finish)
                 if high > low:
                     total += high - low
+            day += _dt.timedelta(days=1)
         return _duration(total)
 
     # --- helpers for business days --------------------------------------------------------

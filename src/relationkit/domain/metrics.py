@@ -5,7 +5,9 @@
 * **CSAT** (customer satisfaction): the percentage of CSAT answers that are 4 or 5; 0 to 100.
 * **CES** (customer effort score): the mean CES answer, 1 to 7 (7: "they made it easy").
 
-Each is ``None`` when nobody answered that question: "no data" is not zero.
+Each is ``None`` when nobody answered that question: "no data" is not zero. A score outside
+its scale (11 for NPS, 0 for CSAT, a string, a fraction, ``NaN``) is refused with
+:class:`~relationkit.exceptions.OutOfRange`, as an answer with it would be.
 :func:`summarize` computes all three for a set of feedback requests, and :func:`group`
 for each relationship, staff member or period.
 
@@ -27,8 +29,8 @@ from statistics import fmean
 import attrs
 import pendulum
 
-from relationkit.domain.feedback import FeedbackRequest
-from relationkit.exceptions import InvalidInput
+from relationkit.domain.feedback import CES_RANGE, CSAT_RANGE, NPS_RANGE, FeedbackRequest
+from relationkit.exceptions import InvalidInput, OutOfRange
 
 __all__ = [
     "PERIODS",
@@ -45,9 +47,22 @@ PERIODS = ("day", "week", "month", "quarter", "year")
 """The period lengths :func:`period_key` knows."""
 
 
-def nps(scores: Iterable[int]) -> float | None:
-    """Net promoter score: % of 9-10 answers minus % of 0-6 answers (-100 to 100)."""
+def _scores(scores: Iterable[int], name: str, low: int, high: int) -> list[int]:
+    """``scores`` as a list, each checked to be a whole number on the scale."""
     values = list(scores)
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise OutOfRange(name, value, low, high)
+    return values
+
+
+def nps(scores: Iterable[int]) -> float | None:
+    """Net promoter score: % of 9-10 answers minus % of 0-6 answers (-100 to 100).
+
+    Raises:
+        OutOfRange: a score that is not a whole number from 0 to 10.
+    """
+    values = _scores(scores, "nps", *NPS_RANGE)
     if not values:
         return None
     promoters = sum(1 for v in values if v >= 9)
@@ -56,16 +71,24 @@ def nps(scores: Iterable[int]) -> float | None:
 
 
 def csat(scores: Iterable[int]) -> float | None:
-    """Customer satisfaction: % of answers that are 4 or 5 (0 to 100)."""
-    values = list(scores)
+    """Customer satisfaction: % of answers that are 4 or 5 (0 to 100).
+
+    Raises:
+        OutOfRange: a score that is not a whole number from 1 to 5.
+    """
+    values = _scores(scores, "csat", *CSAT_RANGE)
     if not values:
         return None
     return 100.0 * sum(1 for v in values if v >= 4) / len(values)
 
 
 def ces(scores: Iterable[int]) -> float | None:
-    """Customer effort score: the mean answer (1 to 7, higher is easier)."""
-    values = list(scores)
+    """Customer effort score: the mean answer (1 to 7, higher is easier).
+
+    Raises:
+        OutOfRange: a score that is not a whole number from 1 to 7.
+    """
+    values = _scores(scores, "ces", *CES_RANGE)
     return fmean(values) if values else None
 
 
