@@ -88,7 +88,8 @@ def test_adding_business_time_matches_a_minute_by_minute_walk(
     calendar: BusinessCalendar, start: dt.datetime, minutes: int
 ) -> None:
     due = calendar.add_business_time(pendulum.instance(start), pendulum.duration(minutes=minutes))
-    assert due == walk(calendar, start, minutes)
+    # compared as instants: Python's == across zones is False for a time in a repeated hour
+    assert due.timestamp() == walk(calendar, start, minutes).timestamp()
 
 
 @settings(max_examples=80, deadline=None)

@@ -21,6 +21,7 @@ from relationkit import (
     Relations,
     Staff,
 )
+from relationkit.calendars import BusinessCalendar, BusinessTime, Offering
 from relationkit.domain.case import Accept, Acknowledge, ConfirmHeard, Escalate, Resolve
 from relationkit.domain.equality import Entitlement, Targets
 from relationkit.domain.feedback import FeedbackConfig
@@ -187,25 +188,14 @@ class _Promise:
         self.state = state
 
 
-class _Directory:
-    def __init__(self, promises: list[_Promise]) -> None:
-        self.promises = promises
-        self.asked: dict[str, Any] = {}
-
-    def select(self, cls: Any, **where: Any) -> list[Any]:
-        self.asked = where
-        return self.promises
-
-
-def test_promise_keeping_reads_promises_to_the_party_through_the_store() -> None:
+def test_promise_keeping_reads_the_promises_to_the_party() -> None:
     signal = PromiseKeeping()
-    assert signal.read(facts()).score is None  # no store to read from: no data
-    store = _Directory([_Promise("kept")] * 3 + [_Promise("broken"), _Promise("made")])
-    reading = signal.read(facts(directory=store))
-    assert store.asked == {"party_id": "c-ana"}
+    assert signal.read(facts()).score is None  # no promise: no data
+    promises = [_Promise("kept")] * 3 + [_Promise("broken"), _Promise("made")]
+    reading = signal.read(facts(promises=promises))
     assert reading.score == 0.75
     assert reading.figures == {"kept": 3, "broken": 1, "open": 1}
-    assert signal.read(facts(directory=_Directory([_Promise("made")]))).score is None
+    assert signal.read(facts(promises=[_Promise("made")])).score is None
 
 
 def test_response_times_need_contract_targets() -> None:
@@ -372,3 +362,37 @@ def test_the_last_contact_is_kept_with_each_command_that_reaches_the_party() -> 
     latest = rk.health.last_contact("c-ana")
     assert latest is not None
     assert (latest.event_name, latest.at) == ("CaseAcknowledged", NOW.add(hours=2))
+
+
+def test_health_as_of_an_earlier_moment_reads_only_what_was_known_then() -> None:
+    rk, clock = make()
+    rk.calendars.register(
+        BusinessCalendar(id="utc", timezone="UTC", hours={"mon-sun": "00:00-24:00"})
+    )
+    rk.calendars.register_offering(
+        Offering(
+            id="fix", name="Fix", scope=("fix",), lead_time=BusinessTime(hours=1), calendar_id="utc"
+        )
+    )
+    case = rk.open_case(actor="s-sam", client="c-ana", subject="Outage", statement="Down again.")
+    rel = rk.case(case.id).relationship_id
+    assert rel is not None
+    promise = rk.promises.make(
+        actor="s-sam", party="c-ana", what="A fix", offering="fix", due=clock.now().add(days=1)
+    )
+    before = clock.now()
+    clock.advance(days=2)
+    assert rk.promises.run().broken == (promise.id,)
+    clock.advance(days=1)
+    rk.open_case(actor="s-sam", client="c-ana", subject="Again", statement="Still down.")
+    now_report = rk.health.assess(rel)
+    then = rk.health.assess(rel, now=before)
+    assert now_report.contribution("promise_keeping").figures["broken"] == 1
+    # at ``before`` the promise was still open, and the second case did not exist yet
+    assert then.contribution("promise_keeping").score is None
+    assert then.contribution("open_cases").figures["open"] == 1
+    assert now_report.contribution("open_cases").figures["open"] == 2
+    facts_then = rk.health.facts(rel, now=before)
+    assert [p.state for p in facts_then.promises] == ["made"]
+    assert facts_then.last_contact is not None
+    assert facts_then.last_contact <= before

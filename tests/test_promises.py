@@ -648,6 +648,49 @@ def test_deferring_again_renegotiates_the_reply(rk: Relations, clock: ManualCloc
     assert "Need finance." in reply.renegotiations[0].party_told
 
 
+def test_a_reply_promise_moves_only_with_its_case(rk: Relations, clock: ManualClock) -> None:
+    case_id = heard_case(rk)
+    rk.handle(case_id, Defer(reply_by=START.add(days=3), reason="Checking."), actor="s-sam")
+    (reply,) = rk.promises.find(case_id=case_id)
+    before = rk.promises.timeline(reply.id)
+    with pytest.raises(RuleViolation) as refused:  # 30 days, where the deferral allowed 3
+        rk.promises.renegotiate(
+            reply.id, actor="s-sam", due=START.add(days=30), party_told="Told by phone."
+        )
+    assert refused.value.rule_id == "R3.reply"
+    assert "defer the case again" in refused.value.reason
+    assert rk.promises.timeline(reply.id) == before
+    options = {
+        o.command: o for o in rk.options_for([rk.promises.get(reply.id)], actor="s-sam")[reply.id]
+    }
+    assert options["renegotiate"].rule_ids == ("R3.reply",)
+    # deferring the case again moves the promise, under the deferral's own limit (R3)
+    with pytest.raises(RuleViolation, match="further off than the allowed"):
+        rk.handle(case_id, Defer(reply_by=START.add(days=30), reason="Later."), actor="s-sam")
+    rk.handle(case_id, Defer(reply_by=START.add(days=5), reason="Finance."), actor="s-sam")
+    assert rk.promises.get(reply.id).due_at == START.add(days=5)
+
+
+def test_renegotiating_into_the_lead_time_is_judged_as_a_new_promise(
+    rk: Relations, clock: ManualClock
+) -> None:
+    promise = make(rk)  # the audit needs 20 business days; due in six weeks
+    with pytest.raises(RuleViolation) as refused:
+        rk.promises.renegotiate(
+            promise.id, actor="s-sam", due=START.add(days=7), party_told="Asked for it sooner."
+        )
+    assert (refused.value.rule_id, "limit hit: lead time") == (
+        "R4",
+        refused.value.reason[: len("limit hit: lead time")],
+    )
+    assert rk.promises.get(promise.id).due_at == SIX_WEEKS
+    clock.advance(weeks=5)  # now the audit could not be done by the due time anyway:
+    later = rk.promises.renegotiate(  # moving it later is never less honest
+        promise.id, actor="s-sam", due=SIX_WEEKS.add(weeks=1), party_told="Told in person."
+    )
+    assert later.due_at == SIX_WEEKS.add(weeks=1)
+
+
 def test_a_decline_keeps_the_reply_too(rk: Relations) -> None:
     from relationkit.policy import Clause, Policy
 

@@ -20,12 +20,13 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 import pendulum
 
+from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.case import Case
 from relationkit.domain.equality import Entitlement, Targets, targets_for
 from relationkit.domain.feedback import FeedbackRequest
@@ -38,19 +39,22 @@ from relationkit.domain.health import (
     parties_of,
     transition_for,
 )
+from relationkit.domain.liaison import VendorTicket
 from relationkit.domain.parties import Party
+from relationkit.domain.promise import Promise
 from relationkit.domain.relationship import MarkAtRisk, Recover, Relationship
 from relationkit.domain.values import instant, text
 from relationkit.exceptions import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from relationkit.app.pipeline import Pipeline
-    from relationkit.domain.aggregate import Aggregate
     from relationkit.domain.events import Event
     from relationkit.rules.base import Attempt
     from relationkit.store.base import UnitOfWork
 
 __all__ = ["HealthService", "track_contact"]
+
+A = TypeVar("A", bound=Aggregate)
 
 
 def track_contact(event: Event, subject: Aggregate, attempt: Attempt) -> Iterable[Contact]:
@@ -105,9 +109,9 @@ class HealthService:
         party: str | None = None,
         now: pendulum.DateTime | None = None,
     ) -> HealthFacts:
-        """What the health signals read about a relationship (or a party without one); for
-        trying signals out. (``directory`` is left empty: it is only valid while
-        :meth:`assess` assesses.)"""
+        """What the health signals read about a relationship (or a party without one), as of
+        ``now`` (see :meth:`assess`); for trying signals out. (``directory`` is left empty:
+        it is only valid while :meth:`assess` assesses.)"""
         with self._p.reading() as uow:
             return attrs.evolve(self._facts(uow, relationship, party, now), directory=None)
 
@@ -116,9 +120,9 @@ class HealthService:
         uow: UnitOfWork,
         relationship: str | None,
         party: str | None,
-        now: pendulum.DateTime | None,
+        as_of: pendulum.DateTime | None,
     ) -> HealthFacts:
-        now = self._now(now)
+        now = self._now(as_of)
         if (relationship is None) == (party is None):
             raise InvalidInput(
                 "refused: health needs exactly one subject; pass a relationship id or "
@@ -139,18 +143,53 @@ class HealthService:
             targets = targets_for(found, uow.records(Entitlement), contract=contract)
         except NotFound:
             targets = None
-        contact = uow.find_record(Contact, party_id)
+        cases = uow.select(Case, client_id=party_id)
+        feedback = uow.select(FeedbackRequest, party_id=party_id)
+        promises = uow.select(Promise, party_id=party_id)
+        if as_of is None:  # the present: the stored state
+            contact = uow.find_record(Contact, party_id)
+            last_contact = None if contact is None else contact.at
+        else:  # an earlier moment: each timeline up to it, never what came later
+            seen: list[pendulum.DateTime] = []
+            cases = self._as_of(uow, cases, now, seen)
+            feedback = self._as_of(uow, feedback, now, seen)
+            promises = self._as_of(uow, promises, now, seen)
+            for ticket in uow.select(VendorTicket, client_id=party_id):
+                self._as_of(uow, [ticket], now, seen)
+            if relationship is not None:
+                self._as_of(uow, [uow.get(Relationship, subject_id)], now, seen)
+            last_contact = max(seen) if seen else None
         return HealthFacts(
             subject_id=subject_id,
             party_id=party_id,
             now=now,
-            cases=uow.select(Case, client_id=party_id),
-            feedback=uow.select(FeedbackRequest, party_id=party_id),
-            last_contact=None if contact is None else contact.at,
+            cases=cases,
+            feedback=feedback,
+            promises=promises,
+            last_contact=last_contact,
             targets=targets,
             config=self._p.config.feedback,
             directory=uow.read_only(),
         )
+
+    def _as_of(
+        self,
+        uow: UnitOfWork,
+        aggregates: Sequence[A],
+        now: pendulum.DateTime,
+        contacts: list[pendulum.DateTime],
+    ) -> list[A]:
+        """``aggregates`` as their timelines had them at ``now`` (those that did not exist
+        yet left out), noting in ``contacts`` when each was last in touch with its party."""
+        found: list[A] = []
+        for aggregate in aggregates:
+            cls = type(aggregate)
+            events = [e for e in uow.events(cls, aggregate.id) if e.at <= now]
+            if not events:
+                continue
+            found.append(self._p.workflow(cls).replay(events, verify=False))
+            contacts.extend(e.at for e in events if e.name not in NOT_CONTACT)
+        return found
 
     def assess(
         self,
@@ -161,7 +200,12 @@ class HealthService:
         model: HealthModel | None = None,
     ) -> HealthReport:
         """The health of a relationship (or of a party), explained signal by signal, by
-        ``model`` (the configured one, :attr:`model`, if omitted)."""
+        ``model`` (the configured one, :attr:`model`, if omitted).
+
+        Without ``now`` it reads the present, from the stored state. With ``now`` it reads
+        every fact as it stood then: each timeline of the party is replayed up to ``now``
+        (slower), so nothing that happened later (a promise broken after it, say) counts.
+        """
         model = self.model if model is None else model
         with self._p.reading() as uow:
             facts = self._facts(uow, relationship, party, now)

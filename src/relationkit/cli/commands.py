@@ -216,11 +216,11 @@ def _weakest_signal(report: Any) -> str:
     return summary if summary.startswith(label) else f"{label}: {summary}"
 
 
-def _health(rk: Relations, now: pendulum.DateTime) -> Section:
+def _health(rk: Relations, at: pendulum.DateTime | None) -> Section:
     names: dict[str, str] = {}
     rows = []
     for relationship in rk.relationships.select():
-        report = rk.health.assess(relationship.id, now=now)
+        report = rk.health.assess(relationship.id, now=at)
         rows.append(
             [
                 relationship.id,
@@ -237,14 +237,16 @@ def _health(rk: Relations, now: pendulum.DateTime) -> Section:
     )
 
 
-def report_sections(rk: Relations, now: pendulum.DateTime) -> list[Section]:
+def report_sections(
+    rk: Relations, now: pendulum.DateTime, *, at: pendulum.DateTime | None = None
+) -> list[Section]:
     """The tables ``report`` shows, judged as of ``now``: everything by state, open cases,
-    replies owed, relationships with their health, those at risk, severances awaiting
-    approval, overdue promises and policy acknowledgements due."""
+    replies owed, relationships with their health (as they stood at ``at``, if given), those
+    at risk, severances awaiting approval, overdue promises and policy acknowledgements due."""
     return [
         _state_counts(rk),
         *_open_cases(rk),
-        _health(rk, now),
+        _health(rk, at),
         _records("Relationships at risk", rk.relationships.at_risk()),
         _records("Severances awaiting approval", rk.relationships.pending_approvals()),
         _records("Overdue promises", rk.promises.overdue(now)),
@@ -507,9 +509,10 @@ def report(obj: _Context, db: str | None, at_text: str | None) -> None:
     moment of the demo's stories, which the demo prints).
     """
     console = render.console()
-    rk = _relations(obj, db, _parse_at(at_text))
+    at = _parse_at(at_text)
+    rk = _relations(obj, db, at)
     try:
-        render.print_sections(console, report_sections(rk, rk.now()))
+        render.print_sections(console, report_sections(rk, rk.now(), at=at))
         result = verify_with_progress(rk, console)
     except RelationkitError as exc:
         _fail_from(exc)

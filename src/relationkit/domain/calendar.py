@@ -287,6 +287,7 @@ def _holiday_table(country: str, subdivision: str | None) -> holidays.HolidayBas
 
 # --- local wall times to instants -------------------------------------------------------------
 
+
 @functools.lru_cache(maxsize=256)
 def _zone(name: str) -> _dt.tzinfo:
     if name == "UTC":

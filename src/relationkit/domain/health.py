@@ -34,7 +34,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from statistics import fmean
@@ -47,6 +46,7 @@ from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.case import Case
 from relationkit.domain.equality import Targets, first_response_at, resolution_time
 from relationkit.domain.feedback import FeedbackConfig, FeedbackRequest, Response
+from relationkit.domain.promise import Promise
 from relationkit.exceptions import InvalidInput, OutOfRange
 
 if TYPE_CHECKING:
@@ -140,9 +140,16 @@ def _requests(value: Iterable[FeedbackRequest]) -> tuple[FeedbackRequest, ...]:
     return tuple(value)
 
 
+def _promises(value: Iterable[Promise]) -> tuple[Promise, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class HealthFacts:
     """Everything signals may read about one relationship (or one party).
+
+    Every fact is as it stood at ``now``: assessing an earlier moment reads the cases,
+    promises and feedback as their timelines had them then, never what happened later.
 
     Attributes:
         subject_id: the relationship's id (or the party's, without a relationship).
@@ -150,6 +157,7 @@ class HealthFacts:
         now: the time of the assessment.
         cases: the party's cases.
         feedback: the feedback requests made to the party.
+        promises: the promises made to the party.
         last_contact: the last contact with the party, if known.
         targets: the party's contractual targets (R10), if it has an entitlement.
         config: the settings in force.
@@ -161,18 +169,11 @@ class HealthFacts:
     now: pendulum.DateTime
     cases: tuple[Case, ...] = attrs.field(default=(), converter=_cases)
     feedback: tuple[FeedbackRequest, ...] = attrs.field(default=(), converter=_requests)
+    promises: tuple[Promise, ...] = attrs.field(default=(), converter=_promises)
     last_contact: pendulum.DateTime | None = None
     targets: Targets | None = None
     config: FeedbackConfig = attrs.field(factory=FeedbackConfig)
     directory: Directory | None = None
-
-
-def _optional_class(module: str, name: str) -> type[Aggregate] | None:
-    try:
-        found = getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-    return found if isinstance(found, type) and issubclass(found, Aggregate) else None
 
 
 def _days(span: pendulum.Duration) -> str:
@@ -188,23 +189,14 @@ def _pct(value: float) -> str:
 
 @attrs.frozen
 class PromiseKeeping:
-    """The share of settled promises to the party that were kept.
-
-    Reads promises through the store when the promise module is installed; "no data"
-    otherwise, or while no promise is settled.
-    """
+    """The share of settled promises to the party that were kept; "no data" while no
+    promise is settled."""
 
     name: str = "promise_keeping"
 
     def read(self, facts: HealthFacts) -> Reading:
         """Kept / (kept + broken)."""
-        promise = _optional_class("relationkit.domain.promise", "Promise")
-        if promise is None or facts.directory is None:
-            return Reading.no_data("promises are not tracked")
-        key = next((k for k in ("party_id", "client_id") if k in promise.INDEXED), None)
-        if key is None:
-            return Reading.no_data("promises cannot be looked up by party")
-        promises = facts.directory.select(promise, **{key: facts.party_id})
+        promises = facts.promises
         kept = sum(1 for p in promises if p.state == "kept")
         broken = sum(1 for p in promises if p.state == "broken")
         if kept + broken == 0:

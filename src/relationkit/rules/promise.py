@@ -15,7 +15,7 @@
 Example:
     >>> from relationkit.rules.promise import PromiseConfig, promise_rules
     >>> [r.id for r in promise_rules()]
-    ['R1.promise', 'R4', 'R5.case', 'R5.promise', 'P1']
+    ['R1.promise', 'R4', 'R3.reply', 'R5.case', 'R5.promise', 'P1']
     >>> PromiseConfig(capacity=3, capacity_by_owner={"s-kim": 8}).capacity_for("s-kim")
     8
 """
@@ -36,6 +36,7 @@ from relationkit.domain.promise import (
     AWAITING_APPROVAL,
     DELIVERY,
     OPEN_STATES,
+    REPLY,
     MakePromise,
     Promise,
     RenegotiatePromise,
@@ -57,6 +58,7 @@ __all__ = [
     "PromiseConfig",
     "PromiseTiming",
     "PromiseWithinMeans",
+    "RepliesFollowTheirDeferral",
     "OwnerLoad",
     "honest_due",
     "owner_load",
@@ -205,16 +207,24 @@ class PromiseWithinMeans:
     fewer open promises than their capacity. A refusal states the earliest honest due time
     and which limit was hit. Going beyond these limits is a *stretch*: it must say why, and
     a manager other than the owner must approve it before the party can count on it.
+
+    A renegotiated due time is judged the same way against the lead time, counted from the
+    renegotiation: it may be no earlier than the earliest honest due time, unless it is no
+    earlier than the time it replaces (moving a promise later never makes it less honest).
+    A shorter time than that needs a new promise, made as a stretch.
     """
 
     id: ClassVar[str] = "R4"
     kind: ClassVar[str] = "promise"
-    commands: frozenset[str] = frozenset({"make", "approve_stretch"})
+    commands: frozenset[str] = frozenset({"make", "approve_stretch", "renegotiate"})
 
     def check(self, subject: Promise, attempt: Attempt) -> Iterator[str]:
         """Check the owner, offering, scope, lead time and capacity; and who approves."""
         if attempt.command_name == "approve_stretch":
             yield from self._approval(subject, attempt)
+            return
+        if attempt.command_name == "renegotiate":
+            yield from self._renegotiated(subject, attempt)
             return
         command = attempt.command
         if not isinstance(command, MakePromise):
@@ -282,6 +292,30 @@ class PromiseWithinMeans:
                 f"falls due; the earliest honest due time is {_when(estimate.earliest)}; "
                 "promise that or later, hand the promise to a colleague, or make it a stretch "
                 "for a manager to approve"
+            )
+
+    def _renegotiated(self, subject: Promise, attempt: Attempt) -> Iterator[str]:
+        command = attempt.command
+        if not isinstance(command, RenegotiatePromise) or subject.offering_id is None:
+            return  # judged with its arguments; a reply or an update has no offering
+        if command.due_at <= attempt.now or command.due_at >= subject.due_at:
+            return  # P1 refuses a time not ahead; a later time is never less honest
+        directory = attempt.directory
+        offering = directory.find_record(Offering, subject.offering_id)
+        calendar = (
+            None
+            if offering is None
+            else directory.find_record(BusinessCalendar, offering.calendar_id)
+        )
+        if offering is None or calendar is None:
+            return
+        earliest = calendar.add(attempt.now, offering.lead_time)
+        if command.due_at < earliest:
+            yield (
+                f"limit hit: lead time; offering {offering.id!r} needs {offering.lead_time} on "
+                f"calendar {calendar.id!r}, so the earliest honest due time now is "
+                f"{_when(earliest)}; renegotiate to that or later (or keep the current time); "
+                "a shorter time needs a new promise, made as a stretch for a manager to approve"
             )
 
     def _approval(self, subject: Promise, attempt: Attempt) -> Iterator[str]:
@@ -404,6 +438,40 @@ class ExpectationsSettledBeforePromising:
 
 
 @attrs.frozen
+class RepliesFollowTheirDeferral:
+    """R3.reply — a promised reply follows the deferral that promised it.
+
+    Deferring a case promises the client a reply by the deferral's time (R3), under the
+    longest deferral allowed (``max_deferral``). That reply promise and the case must never
+    disagree: its due time moves only with the case, by deferring the case again, which
+    renegotiates the promise under the same limit.
+    """
+
+    id: ClassVar[str] = "R3.reply"
+    kind: ClassVar[str] = "promise"
+    commands: frozenset[str] = frozenset({"renegotiate"})
+
+    def check(self, subject: Promise, attempt: Attempt) -> Iterator[str]:
+        """Refuse a reply promise's new due time unless it is its case's reply-by time."""
+        command = attempt.command
+        if subject.kind != REPLY or subject.case_id is None:
+            return
+        case = attempt.directory.find(Case, subject.case_id)
+        deferral = None if case is None else case.deferral
+        if (
+            isinstance(command, RenegotiatePromise)
+            and deferral is not None
+            and deferral.reply_by == command.due_at
+        ):
+            return  # the case was deferred again: the promise moves with it
+        yield (
+            f"this promises a reply on case {subject.case_id!r}, due when the case's deferral "
+            "says; to move it, defer the case again (defer, within the longest deferral "
+            "allowed), which moves the promise with it"
+        )
+
+
+@attrs.frozen
 class PromiseTiming:
     """P1 — a promise is honest about time.
 
@@ -487,6 +555,7 @@ def promise_rules() -> tuple[Any, ...]:
     return (
         HeardBeforePromising(),
         PromiseWithinMeans(),
+        RepliesFollowTheirDeferral(),
         ExpectationsSettled(),
         ExpectationsSettledBeforePromising(),
         PromiseTiming(),
