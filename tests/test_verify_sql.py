@@ -85,4 +85,5 @@ def test_swapped_sequences_are_named(rk: Relations, raw_sql: Any) -> None:
     raw_sql("UPDATE rk_events SET sequence = 2 WHERE aggregate_id = 'case-1' AND sequence = 3")
     raw_sql("UPDATE rk_events SET sequence = 3 WHERE aggregate_id = 'case-1' AND sequence = 99")
     error = broken(rk, "case-1")
-    assert error.sequence == 2
+    assert (error.sequence, error.problem) == (2, "reordered")
+    assert "the event after event 1 is StatementRecorded, stored at place 3" in str(error)

@@ -445,17 +445,26 @@ class TimelineBroken(RelationkitError):
     Attributes:
         aggregate_id: whose timeline.
         sequence: the position (1-based) of the first event that fails.
-        problem: ``"altered"``, ``"removed"``, ``"reordered"`` or ``"truncated"``.
+        problem: what happened there: ``"altered"`` (an event's content, sequence number or
+            hash was changed, or the event was replaced), ``"removed"`` (an event is missing
+            before later ones), ``"reordered"`` (the events are all there, but not in the
+            order they were chained), ``"truncated"`` (the latest events are missing) or
+            ``"added"`` (events follow the one the aggregate recorded as its last).
+        kind: the aggregate's kind, when known (``""`` otherwise).
     """
 
-    def __init__(self, aggregate_id: str, sequence: int, problem: str, detail: str) -> None:
+    def __init__(
+        self, aggregate_id: str, sequence: int, problem: str, detail: str, *, kind: str = ""
+    ) -> None:
+        whose = f"{kind} {aggregate_id!r}" if kind else repr(aggregate_id)
         super().__init__(
-            f"timeline of {aggregate_id!r} is broken at event {sequence} ({problem}): {detail}; "
+            f"timeline of {whose} is broken at event {sequence} ({problem}): {detail}; "
             "the record can no longer be trusted from this event on: restore it from a backup"
         )
         self.aggregate_id = aggregate_id
         self.sequence = sequence
         self.problem = problem
+        self.kind = kind
 
 
 class StoreError(RelationkitError):
