@@ -17,6 +17,7 @@ from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.events import Event
 from relationkit.exceptions import (
     AggregateCorrupted,
+    ColumnOutOfStep,
     ConcurrencyError,
     InvalidInput,
     NotFound,
@@ -34,6 +35,7 @@ from relationkit.store.codec import (
     record_sort_key,
     record_type,
     record_types,
+    snapshot_version,
     split_lookup,
 )
 
@@ -183,6 +185,12 @@ class _MemoryUnitOfWork(UnitOfWork):
             )
         current = self._row(key)
         held = 0 if current is None else current.version
+        if current is not None and held != expected:
+            # Versions only grow, and a writer changes the row and the snapshot together.
+            saved = snapshot_version(current.snapshot)
+            if type(held) is not int or held < expected or saved not in (None, held):
+                truth = expected if saved is None else saved
+                raise ColumnOutOfStep(aggregate.KIND, aggregate.id, "version", held, truth)
         if held != expected:
             raise ConcurrencyError(aggregate.KIND, aggregate.id, expected, held)
         row = _Row(aggregate.version, encode_aggregate(aggregate), aggregate.index_values())

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.events import Event
 from relationkit.exceptions import (
+    ColumnOutOfStep,
     ConcurrencyError,
     InvalidInput,
     NotFound,
@@ -36,6 +37,7 @@ from relationkit.store.codec import (
     index_value,
     record_sort_key,
     record_type,
+    snapshot_version,
     sort_keyed,
     split_lookup,
 )
@@ -286,9 +288,22 @@ class SqlUnitOfWork(UnitOfWork):
             for row in rows
         ]
 
-    def _version(self, kt: KindTable, aggregate_id: str) -> int | None:
-        rows = self.session.query(f'SELECT version FROM "{kt.name}" WHERE id = ?', (aggregate_id,))
-        return int(rows[0][0]) if rows else None
+    def _conflict(
+        self, kt: KindTable, aggregate_id: str, expected: int
+    ) -> ConcurrencyError | ColumnOutOfStep:
+        """Why the row of an aggregate read at version ``expected`` was not written: another
+        writer moved it on, or its version column is out of step with its snapshot."""
+        rows = self.session.query(
+            f'SELECT version, snapshot FROM "{kt.name}" WHERE id = ?', (aggregate_id,)
+        )
+        if not rows:
+            return ConcurrencyError(kt.kind, aggregate_id, expected, None)
+        stored, saved = rows[0][0], snapshot_version(rows[0][1])
+        # Versions only grow, and a writer changes the column and the snapshot together.
+        if type(stored) is not int or stored < expected or saved not in (None, stored):
+            truth = expected if saved is None else saved
+            return ColumnOutOfStep(kt.kind, aggregate_id, "version", stored, truth)
+        return ConcurrencyError(kt.kind, aggregate_id, expected, stored)
 
     def append(self, aggregate: A, events: Sequence[Event]) -> None:
         if not events:
@@ -323,9 +338,7 @@ class SqlUnitOfWork(UnitOfWork):
                 (aggregate.version, snapshot, *values, aggregate.id, expected),
             )
         if changed != 1:
-            raise ConcurrencyError(
-                aggregate.KIND, aggregate.id, expected, self._version(kt, aggregate.id)
-            )
+            raise self._conflict(kt, aggregate.id, expected)
         rows = [
             (
                 aggregate.KIND,
