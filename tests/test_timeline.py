@@ -21,8 +21,10 @@ from relationkit import (
     Client,
     Event,
     MemoryStore,
+    NotFound,
     Relations,
     Staff,
+    StoreError,
     TimelineBroken,
     verify_timeline,
 )
@@ -328,6 +330,73 @@ def test_verify_all_collects_every_problem(
     )
     assert broken == [("case-2", "reordered"), ("case-3", "altered")]
     assert len(report.problems) == 2
+    assert [(f.kind, f.aggregate_kind, f.aggregate_id, f.sequence) for f in report.findings] == [
+        ("reordered", "case", "case-2", 4),
+        ("altered", "case", "case-3", 3),
+    ]
+
+
+def test_columns_out_of_step_in_memory_are_found_and_repaired(
+    rk: Relations, store: MemoryStore, clock: ManualClock
+) -> None:
+    story(rk, clock, "case-1")
+    story(rk, clock, "case-2")
+    row = store.raw_aggregate("case", "case-2")
+    row.version = 3
+    row.index["state"] = "opened"
+    report = rk.verify_all()
+    assert [(f.kind, f.aggregate_id, f.column) for f in report.findings] == [
+        ("version-column", "case-2", "version"),
+        ("index-column", "case-2", "state"),
+    ]
+    assert [c.id for c in rk.cases(state="opened")] == ["case-2"]
+    assert [e.column for e in rk.repair_columns("case-2")] == ["version", "state"]
+    assert rk.cases(state="opened") == []
+    assert rk.verify_all().ok
+
+
+class _ShowsNoRows(MemoryStore):
+    """A store of someone else's making, without the optional stored_* methods."""
+
+    def unit_of_work(self) -> Any:
+        uow = super().unit_of_work()
+        for name in ("stored_aggregate", "stored_aggregates", "stored_records"):
+            setattr(uow, name, _not_shown)
+        return uow
+
+
+def _not_shown(*args: Any, **kwargs: Any) -> Any:
+    raise NotImplementedError("this store does not show its stored rows")
+
+
+def test_a_store_that_shows_no_rows_still_has_its_timelines_and_snapshots_checked(
+    clock: ManualClock,
+) -> None:
+    store = _ShowsNoRows()
+    rk = Relations(store, clock=clock, config=CASE_RULES)
+    rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+    for case_id in ("case-1", "case-2"):
+        rk.open_case(
+            actor="s-sam", client="c-ana", subject="Late", statement="Late.", case_id=case_id
+        )
+        rk.handle(case_id, Acknowledge(paraphrase="It is late."), actor="s-sam")
+    store.raw_aggregate("case", "case-1").version = 7  # not seen: no rows to compare
+    del store.raw_events("case", "case-2")[1]
+    report = rk.verify_all()
+    assert [(f.kind, f.aggregate_id) for f in report.findings] == [("truncated", "case-2")]
+    assert report.checked == 3
+    assert report.records == 0
+    assert any(
+        "the version and indexed columns of case were not compared" in u for u in report.unchecked
+    )
+    assert any("plain records were not checked" in u for u in report.unchecked)
+    rk.verify("case-1")
+    with pytest.raises(NotFound):
+        rk.verify("case-9")
+    with pytest.raises(
+        StoreError, match="store memory:// does not show or rewrite its stored rows"
+    ):
+        rk.repair_columns("case-1")
 
 
 def test_replay_from_events_alone_gives_the_stored_case(rk: Relations, clock: ManualClock) -> None:

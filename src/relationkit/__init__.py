@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from relationkit._version import __version__
 from relationkit.app.options import Option
 from relationkit.app.pipeline import BatchRolledBack
-from relationkit.app.relations import Relations, VerificationReport, retry
+from relationkit.app.relations import Relations, retry
+from relationkit.app.verification import VerificationReport
 from relationkit.clock import ManualClock, SystemClock
 from relationkit.config import CareConfig
 from relationkit.domain.events import Event, verify_timeline

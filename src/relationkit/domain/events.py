@@ -204,6 +204,8 @@ def _first_break(
         followers.setdefault(event.previous, []).append(position)
     previous = GENESIS
     for position, event in enumerate(events, start=1):
+        if type(event.sequence) is not int:
+            return position, "altered", f"{event.name} has the sequence number {event.sequence!r}"
         if event.aggregate_id != aggregate_id:
             return (
                 position,
@@ -238,7 +240,7 @@ def _misplaced(
     """Why the event at ``position`` does not follow the (intact) events before it."""
     event = events[position - 1]
     before = GENESIS if position == 1 else events[position - 2].hash
-    here = f"{event.name} (stored as event {event.sequence})"
+    here = f"{event.name} (stored as event {event.sequence!r})"
     later = [p for p in followers.get(before, ()) if p > position]
     if later:
         follower = events[later[0] - 1]
@@ -247,7 +249,7 @@ def _misplaced(
             position,
             "reordered",
             f"{after} is {follower.name}, stored at place {later[0]} (as event "
-            f"{follower.sequence}); {here} is stored in its place",
+            f"{follower.sequence!r}); {here} is stored in its place",
         )
     if event.recomputed_hash() == event.hash:  # intact itself: what it followed is gone
         if event.sequence > position:
