@@ -399,3 +399,29 @@ def test_damage_to_the_sqlite_file_is_found_by_its_own_check(tmp_path: Path) -> 
     assert isinstance(unreadable, StoreError)
     # the cases and the records were still checked
     assert (report.checked, report.records) == (healthy.checked - 1, healthy.records)
+
+
+def test_aggregates_whose_events_cannot_be_read_are_each_named(tmp_path: Path) -> None:
+    path = tmp_path / "relations.db"
+    rk = Relations(f"sqlite:///{path}", clock=ManualClock(AT))
+    rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+    for case_id in CASES:
+        rk.open_case(
+            actor="s-sam", client="c-ana", subject="Late", statement="Late.", case_id=case_id
+        )
+    rk.store.close()
+    _damage_page(path, "sqlite_autoindex_rk_events_1")  # how events are found by aggregate
+    rk = Relations(f"sqlite:///{path}", clock=ManualClock(AT))
+    try:
+        report = rk.verify_all()
+    finally:
+        rk.store.close()
+    assert found(report) == [
+        ("database", "", ""),
+        ("store", "case", "case-1"),
+        ("store", "case", "case-2"),
+        ("store", "case", "case-3"),
+        ("store", "relationship", "relationship_c-ana"),
+    ]
+    assert report.checked == 4
+    assert "not a usable SQLite database" in report.findings[1].message

@@ -349,7 +349,8 @@ class Verifier:
                         try:
                             found = check_aggregate(uow, workflow, row.id, row)
                         except StoreError as exc:  # this aggregate's events cannot be read
-                            yield [Finding.of(exc, "store", aggregate_kind=cls.KIND)], True
+                            where = {"aggregate_kind": cls.KIND, "aggregate_id": row.id}
+                            yield [Finding.of(exc, "store", **where)], True
                             break  # on with the next page, in a new unit of work
                         yield found, True
             except StoreError as exc:  # the page itself cannot be read
