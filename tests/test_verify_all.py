@@ -192,7 +192,7 @@ def test_a_version_column_out_of_step_is_repaired_and_commands_run_again(
 def test_a_repair_is_refused_when_the_snapshot_cannot_be_trusted(
     rk: Relations, healthy: VerificationReport, raw_sql: Any
 ) -> None:
-    # case-1: the snapshot says closed, and so does its column: the timeline says heard
+    # case-1: the snapshot says "x", and so does its column; the timeline says heard
     set_json(raw_sql, "rk_agg_case", "id = 'case-1'", "snapshot", lambda d: d.update(state="x"))
     raw_sql("UPDATE rk_agg_case SET state = 'x' WHERE id = 'case-1'")
     # case-3: a column out of step, and an altered event
