@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pendulum
 import pytest
 from hypothesis import given, settings
@@ -20,8 +21,10 @@ from relationkit import (
     Client,
     Event,
     MemoryStore,
+    NotFound,
     Relations,
     Staff,
+    StoreError,
     TimelineBroken,
     verify_timeline,
 )
@@ -209,6 +212,78 @@ def test_an_event_moved_to_another_timeline_is_caught(rk: Relations, clock: Manu
     assert caught.value.sequence == 3
 
 
+def _five() -> list[Event]:
+    """A timeline of five events, "E1" … "E5"."""
+    at = pendulum.datetime(2026, 1, 5, 9, tz="UTC")
+    events: list[Event] = []
+    for n in range(1, 6):
+        last = events[-1] if events else None
+        events.append(
+            chain(last, aggregate_id="k", name=f"E{n}", actor_id="s", at=at, data={"n": n})
+        )
+    return events
+
+
+def _renumbered(events: list[Event]) -> list[Event]:
+    """The events with sequence numbers 1, 2, … in the order given, as a database's
+    ``UPDATE … SET sequence = …`` would leave them (their hashes untouched)."""
+    return [attrs.evolve(e, sequence=n) for n, e in enumerate(events, start=1)]
+
+
+def _break(events: list[Event], **known: Any) -> tuple[int, str, str]:
+    with pytest.raises(TimelineBroken) as caught:
+        verify_timeline("k", events, **known)
+    return caught.value.sequence, caught.value.problem, str(caught.value)
+
+
+def test_each_kind_of_damage_has_its_own_name_and_event() -> None:
+    e = _five()
+    last = {"version": 5, "head": e[4].hash}
+    verify_timeline("k", e, **last)
+    # two events swapped, each keeping its sequence number
+    assert _break([e[0], e[2], e[1], e[3], e[4]], **last)[:2] == (2, "reordered")
+    # two events swapped by swapping their sequence numbers: the same, to the chain
+    sequence, problem, message = _break(_renumbered([e[0], e[2], e[1], e[3], e[4]]), **last)
+    assert (sequence, problem) == (2, "reordered")
+    assert "the event after event 1 is E2, stored at place 3" in message
+    # an event removed, and an event removed with the later ones renumbered to hide it
+    sequence, problem, message = _break([e[0], e[1], e[3], e[4]], **last)
+    assert (sequence, problem) == (3, "removed")
+    assert "event 3 is missing: E4 (stored as event 4)" in message
+    sequence, problem, message = _break(_renumbered([e[0], e[3], e[4]]), **last)
+    assert (sequence, problem) == (2, "removed")
+    assert "events 2 to 3 are missing and the later events were renumbered" in message
+    # an event's content changed, and an event renumbered in its place
+    changed = attrs.evolve(e[3], data={"n": 40})
+    assert _break([*e[:3], changed, e[4]], **last)[:2] == (4, "altered")
+    sequence, problem, message = _break([*e[:3], attrs.evolve(e[3], sequence=9), e[4]], **last)
+    assert (sequence, problem) == (4, "altered")
+    assert "E4 is in its place but was renumbered 9" in message
+    # the latest events removed; events after the one the aggregate recorded as its last
+    assert _break(e[:3], **last)[:2] == (4, "truncated")
+    assert _break(e, version=3, head=e[2].hash)[:2] == (4, "added")
+    assert _break(e, version=3)[:2] == (4, "added")
+    # the last event replaced by one chained in its place
+    forged = chain(e[3], aggregate_id="k", name="E5", actor_id="s", at=e[4].at, data={})
+    assert _break([*e[:4], forged], **last)[:2] == (5, "altered")
+
+
+def test_a_version_that_disagrees_with_an_intact_head_is_left_to_the_snapshot_check() -> None:
+    # The chain ends where the aggregate's head says: its timeline is whole, whatever its
+    # version says (verify compares that with the replayed timeline).
+    e = _five()
+    verify_timeline("k", e, version=3, head=e[4].hash)
+
+
+def test_the_kind_is_named_when_given() -> None:
+    e = _five()
+    with pytest.raises(
+        TimelineBroken, match=r"timeline of case 'k' is broken at event 2"
+    ) as caught:
+        verify_timeline("k", [e[0], e[2]], kind="case")
+    assert caught.value.kind == "case"
+
+
 def test_a_forged_but_rehashed_event_still_breaks_the_chain() -> None:
     at = pendulum.datetime(2026, 1, 5, 9, tz="UTC")
     first = chain(None, aggregate_id="k", name="CaseOpened", actor_id="s", at=at, data={"a": 1})
@@ -217,7 +292,9 @@ def test_a_forged_but_rehashed_event_still_breaks_the_chain() -> None:
     verify_timeline("k", [first, second])
     with pytest.raises(TimelineBroken) as caught:
         verify_timeline("k", [forged, second], head=second.hash)
-    assert caught.value.sequence == 2
+    # The second event is intact and recorded as the last: the first one was replaced.
+    assert (caught.value.sequence, caught.value.problem) == (1, "altered")
+    assert "CaseOpened is not the event that CaseClosed" in str(caught.value)
 
 
 def test_a_snapshot_that_disagrees_with_its_timeline_is_corrupt(
@@ -253,6 +330,73 @@ def test_verify_all_collects_every_problem(
     )
     assert broken == [("case-2", "reordered"), ("case-3", "altered")]
     assert len(report.problems) == 2
+    assert [(f.kind, f.aggregate_kind, f.aggregate_id, f.sequence) for f in report.findings] == [
+        ("reordered", "case", "case-2", 4),
+        ("altered", "case", "case-3", 3),
+    ]
+
+
+def test_columns_out_of_step_in_memory_are_found_and_repaired(
+    rk: Relations, store: MemoryStore, clock: ManualClock
+) -> None:
+    story(rk, clock, "case-1")
+    story(rk, clock, "case-2")
+    row = store.raw_aggregate("case", "case-2")
+    row.version = 3
+    row.index["state"] = "opened"
+    report = rk.verify_all()
+    assert [(f.kind, f.aggregate_id, f.column) for f in report.findings] == [
+        ("version-column", "case-2", "version"),
+        ("index-column", "case-2", "state"),
+    ]
+    assert [c.id for c in rk.cases(state="opened")] == ["case-2"]
+    assert [e.column for e in rk.repair_columns("case-2")] == ["version", "state"]
+    assert rk.cases(state="opened") == []
+    assert rk.verify_all().ok
+
+
+class _ShowsNoRows(MemoryStore):
+    """A store of someone else's making, without the optional stored_* methods."""
+
+    def unit_of_work(self) -> Any:
+        uow = super().unit_of_work()
+        for name in ("stored_aggregate", "stored_aggregates", "stored_records"):
+            setattr(uow, name, _not_shown)
+        return uow
+
+
+def _not_shown(*args: Any, **kwargs: Any) -> Any:
+    raise NotImplementedError("this store does not show its stored rows")
+
+
+def test_a_store_that_shows_no_rows_still_has_its_timelines_and_snapshots_checked(
+    clock: ManualClock,
+) -> None:
+    store = _ShowsNoRows()
+    rk = Relations(store, clock=clock, config=CASE_RULES)
+    rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+    for case_id in ("case-1", "case-2"):
+        rk.open_case(
+            actor="s-sam", client="c-ana", subject="Late", statement="Late.", case_id=case_id
+        )
+        rk.handle(case_id, Acknowledge(paraphrase="It is late."), actor="s-sam")
+    store.raw_aggregate("case", "case-1").version = 7  # not seen: no rows to compare
+    del store.raw_events("case", "case-2")[1]
+    report = rk.verify_all()
+    assert [(f.kind, f.aggregate_id) for f in report.findings] == [("truncated", "case-2")]
+    assert report.checked == 3
+    assert report.records == 0
+    assert any(
+        "the version and indexed columns of case were not compared" in u for u in report.unchecked
+    )
+    assert any("plain records were not checked" in u for u in report.unchecked)
+    rk.verify("case-1")
+    with pytest.raises(NotFound):
+        rk.verify("case-9")
+    with pytest.raises(
+        StoreError, match="store memory:// does not show or rewrite its stored rows"
+    ):
+        rk.repair_columns("case-1")
 
 
 def test_replay_from_events_alone_gives_the_stored_case(rk: Relations, clock: ManualClock) -> None:

@@ -23,14 +23,17 @@ from typing import TYPE_CHECKING, Any
 from relationkit._version import __version__
 from relationkit.app.options import Option
 from relationkit.app.pipeline import BatchRolledBack
-from relationkit.app.relations import Relations, VerificationReport, retry
+from relationkit.app.relations import Relations, retry
+from relationkit.app.verification import VerificationReport
 from relationkit.clock import ManualClock, SystemClock
 from relationkit.config import CareConfig
 from relationkit.domain.events import Event, verify_timeline
 from relationkit.domain.parties import Client, Consultant, Party, Staff, Vendor
 from relationkit.exceptions import (
     AggregateCorrupted,
+    ColumnOutOfStep,
     ConcurrencyError,
+    DatabaseCorrupted,
     EmptyText,
     InvalidInput,
     InvalidTransition,
@@ -38,6 +41,7 @@ from relationkit.exceptions import (
     NotFound,
     NotPermitted,
     OutOfRange,
+    RecordCorrupted,
     RelationkitError,
     RelationshipEnded,
     RuleViolation,
@@ -64,8 +68,10 @@ __all__ = [
     "BatchRolledBack",
     "CareConfig",
     "Client",
+    "ColumnOutOfStep",
     "ConcurrencyError",
     "Consultant",
+    "DatabaseCorrupted",
     "EmptyText",
     "Event",
     "InvalidInput",
@@ -79,6 +85,7 @@ __all__ = [
     "OutOfRange",
     "Party",
     "PostgresStore",
+    "RecordCorrupted",
     "RelationkitError",
     "Relations",
     "RelationshipEnded",

@@ -25,7 +25,9 @@ from typing import Any
 
 __all__ = [
     "AggregateCorrupted",
+    "ColumnOutOfStep",
     "ConcurrencyError",
+    "DatabaseCorrupted",
     "EmptyText",
     "InvalidInput",
     "InvalidTransition",
@@ -33,6 +35,7 @@ __all__ = [
     "NotFound",
     "NotPermitted",
     "OutOfRange",
+    "RecordCorrupted",
     "RelationshipEnded",
     "RelationkitError",
     "RuleViolation",
@@ -406,25 +409,100 @@ class TransactionConflict(ConcurrencyError):
 
 
 class AggregateCorrupted(RelationkitError):
-    """A stored aggregate cannot be read back (bad data, unknown state value …).
+    """A stored aggregate cannot be read back (bad data, unknown state value …), or what is
+    stored of it does not agree with itself.
 
     Attributes:
         kind: the aggregate kind.
         aggregate_id: the aggregate that cannot be read.
+        problem: what is wrong, in words.
     """
 
-    def __init__(self, kind: str, aggregate_id: str, problem: str) -> None:
+    def __init__(self, kind: str, aggregate_id: str, problem: str, *, fix: str = "") -> None:
         super().__init__(
             _sentence(
                 f"reading {kind} {aggregate_id!r}",
                 f"its stored data is corrupt: {problem}",
-                "restore it from a backup or rebuild it from its timeline; "
+                fix
+                or "restore it from a backup or rebuild it from its timeline; "
                 "other aggregates are unaffected",
             )
         )
         self.kind = kind
         self.aggregate_id = aggregate_id
         self.problem = problem
+
+
+class ColumnOutOfStep(AggregateCorrupted):
+    """A column a SQL store keeps beside an aggregate's snapshot, for queries and for
+    checking versions, disagrees with the snapshot: its ``version``, or the column of an
+    indexed attribute (``state``, ``due_at`` …).
+
+    Both are derived from the snapshot, so when the snapshot itself is sound
+    :meth:`Relations.repair_columns <relationkit.app.relations.Relations.repair_columns>`
+    rewrites them from it.
+
+    Attributes:
+        column: the column's name (``"version"`` or the indexed attribute's).
+        stored: the value the column holds (of whatever type the database returned).
+        expected: the value the aggregate says it should hold.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        aggregate_id: str,
+        column: str,
+        stored: object,
+        expected: object,
+        *,
+        source: str = "snapshot",
+    ) -> None:
+        if column == "version":
+            problem = (
+                f"its version column holds {stored!r} while its {source} is at version "
+                f"{expected!r}, so every command on it is refused"
+            )
+        else:
+            problem = (
+                f"its indexed column {column!r} holds {stored!r} while its {source} says "
+                f"{expected!r}, so queries by {column} find it where it is not"
+            )
+        super().__init__(
+            kind,
+            aggregate_id,
+            problem,
+            fix="if its snapshot and timeline are sound, rewrite the column from the snapshot "
+            "with Relations.repair_columns; otherwise restore it from a backup",
+        )
+        self.column = column
+        self.stored = stored
+        self.expected = expected
+
+
+class RecordCorrupted(AggregateCorrupted):
+    """A stored plain record (a party, a staff member, a policy …) cannot be read back, or
+    is stored under another id or sort key than its own data gives.
+
+    Attributes:
+        kind: the record's kind (``"party"``, ``"staff"`` …).
+        aggregate_id: the id it is stored under (also ``record_id``).
+        problem: what is wrong, in words.
+    """
+
+    def __init__(self, kind: str, record_id: str, problem: str) -> None:
+        super().__init__(
+            kind,
+            record_id,
+            problem,
+            fix="store the record again (Relations.register for people), or restore it "
+            "from a backup; other records are unaffected",
+        )
+
+    @property
+    def record_id(self) -> str:
+        """The id the record is stored under."""
+        return self.aggregate_id
 
 
 class UnknownStateValue(AggregateCorrupted):
@@ -445,17 +523,26 @@ class TimelineBroken(RelationkitError):
     Attributes:
         aggregate_id: whose timeline.
         sequence: the position (1-based) of the first event that fails.
-        problem: ``"altered"``, ``"removed"``, ``"reordered"`` or ``"truncated"``.
+        problem: what happened there: ``"altered"`` (an event's content, sequence number or
+            hash was changed, or the event was replaced), ``"removed"`` (an event is missing
+            before later ones), ``"reordered"`` (the events are all there, but not in the
+            order they were chained), ``"truncated"`` (the latest events are missing) or
+            ``"added"`` (events follow the one the aggregate recorded as its last).
+        kind: the aggregate's kind, when known (``""`` otherwise).
     """
 
-    def __init__(self, aggregate_id: str, sequence: int, problem: str, detail: str) -> None:
+    def __init__(
+        self, aggregate_id: str, sequence: int, problem: str, detail: str, *, kind: str = ""
+    ) -> None:
+        whose = f"{kind} {aggregate_id!r}" if kind else repr(aggregate_id)
         super().__init__(
-            f"timeline of {aggregate_id!r} is broken at event {sequence} ({problem}): {detail}; "
+            f"timeline of {whose} is broken at event {sequence} ({problem}): {detail}; "
             "the record can no longer be trusted from this event on: restore it from a backup"
         )
         self.aggregate_id = aggregate_id
         self.sequence = sequence
         self.problem = problem
+        self.kind = kind
 
 
 class StoreError(RelationkitError):
@@ -464,3 +551,28 @@ class StoreError(RelationkitError):
 
 class SchemaError(StoreError):
     """The database schema is newer than this relationkit, or otherwise unusable."""
+
+
+class DatabaseCorrupted(StoreError):
+    """The database's own consistency check found damage below relationkit's tables
+    (SQLite's ``PRAGMA quick_check``): pages, b-trees or free lists.
+
+    Attributes:
+        where: the store's URL (without password).
+        details: what the check reported, one line each.
+    """
+
+    def __init__(self, where: str, details: Sequence[str]) -> None:
+        shown = "; ".join(details[:5]) + (
+            f"; and {len(details) - 5} more" if len(details) > 5 else ""
+        )
+        super().__init__(
+            _sentence(
+                f"trusting {where}",
+                f"the database's own check reports damage to the file: {shown}",
+                "stop writing to it and restore it from a backup (SQLite's '.recover' "
+                "command may save what is still readable)",
+            )
+        )
+        self.where = where
+        self.details = tuple(details)

@@ -29,7 +29,6 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
-import attrs
 import pendulum
 
 from relationkit.app.calendars import CalendarService
@@ -44,46 +43,25 @@ from relationkit.app.policy import PolicyService
 from relationkit.app.promises import PromiseService
 from relationkit.app.relationships import RelationshipService
 from relationkit.app.schedule import SweepService
+from relationkit.app.verification import Progress, Verifier
+from relationkit.app.verification import VerificationReport as VerificationReport  # its old home
 from relationkit.clock import Clock, SystemClock
 from relationkit.config import CareConfig
 from relationkit.domain.aggregate import Aggregate, Command, Listener
 from relationkit.domain.case import Case
-from relationkit.domain.events import Event, verify_timeline
+from relationkit.domain.events import Event
 from relationkit.domain.parties import Party, Staff
 from relationkit.domain.values import text
-from relationkit.exceptions import (
-    AggregateCorrupted,
-    ConcurrencyError,
-    InvalidInput,
-    RelationkitError,
-)
+from relationkit.exceptions import ColumnOutOfStep, ConcurrencyError, InvalidInput, NotFound
 from relationkit.rules.base import CommandHook
 from relationkit.store.base import Store
 from relationkit.store.memory import MemoryStore
 from relationkit.workflows.engine import Workflow
 
-__all__ = ["Relations", "VerificationReport", "retry"]
+__all__ = ["Relations", "retry"]
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
-
-
-@attrs.frozen
-class VerificationReport:
-    """What :meth:`Relations.verify_all` found.
-
-    Attributes:
-        checked: how many timelines were checked.
-        problems: one error per broken timeline or unreadable aggregate.
-    """
-
-    checked: int
-    problems: tuple[RelationkitError, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True when every timeline held."""
-        return not self.problems
 
 
 class Relations:
@@ -383,36 +361,61 @@ class Relations:
     # --- integrity -------------------------------------------------------------------------
 
     def verify(self, aggregate_id: str, cls: type[Aggregate] = Case) -> None:
-        """Check an aggregate's timeline and that its saved state matches it.
+        """Check one aggregate: its timeline's hash chain, its saved state against what the
+        timeline gives, and (in the SQL stores) its version and indexed columns against
+        its saved state. :meth:`verify_all` checks everything and lists every problem.
 
         Raises:
+            NotFound: there is no such aggregate.
             TimelineBroken: naming the first altered, removed or reordered event.
-            AggregateCorrupted: the saved state differs from what the timeline gives.
+            AggregateCorrupted: the saved state cannot be read or differs from what the
+                timeline gives; :class:`~relationkit.exceptions.ColumnOutOfStep` when a
+                column differs from the saved state (the first problem found).
         """
-        workflow = self._pipeline.workflow(cls)
-        with self._pipeline.reading() as uow:
-            subject = uow.get(cls, aggregate_id)
-            events = uow.events(cls, aggregate_id)
-        verify_timeline(aggregate_id, events, version=subject.version, head=subject.head)
-        if workflow.replay(events, verify=False) != subject:
-            raise AggregateCorrupted(
-                cls.KIND, aggregate_id, "the saved state differs from what its timeline gives"
-            )
+        Verifier(self._pipeline).verify(cls, text(aggregate_id, "aggregate_id"))
 
-    def verify_all(self) -> VerificationReport:
-        """:meth:`verify` every aggregate of every workflow; collect the problems."""
-        problems: list[RelationkitError] = []
-        checked = 0
-        for workflow in self.config.workflows.values():
-            with self._pipeline.reading() as uow:
-                ids = uow.ids(workflow.aggregate)
-            for aggregate_id in ids:
-                checked += 1
-                try:
-                    self.verify(aggregate_id, workflow.aggregate)
-                except RelationkitError as exc:
-                    problems.append(exc)
-        return VerificationReport(checked, tuple(problems))
+    def verify_all(self, *, progress: Progress | None = None) -> VerificationReport:
+        """Check everything the store holds and list every problem, each as a typed error
+        and a :class:`~relationkit.app.verification.Finding`: the database file (SQLite's
+        own check), every aggregate of every workflow as :meth:`verify` does, and every
+        plain record (parties, staff, policies …). It reads a page at a time and changes
+        nothing.
+
+        Args:
+            progress: told ``(aggregates checked, aggregates in the store)`` after each
+                aggregate, for a progress bar.
+        """
+        return Verifier(self._pipeline).verify_all(progress)
+
+    def repair_columns(
+        self, aggregate_id: str, cls: type[Aggregate] | str = Case
+    ) -> tuple[ColumnOutOfStep, ...]:
+        """Rewrite an aggregate's version and indexed columns from its saved state, when
+        they went out of step with it (findings ``"version-column"`` and
+        ``"index-column"``); return what was out of step (nothing when all was well).
+
+        It first checks the aggregate as :meth:`verify` does, in the same transaction: it
+        repairs only when the saved state is readable and is what the timeline gives, so it
+        never spreads damage. Its snapshot and timeline are left as they are. Run it
+        outside :meth:`batch`.
+
+        Args:
+            aggregate_id: the aggregate.
+            cls: its class, or its kind (a finding's ``aggregate_kind``).
+
+        Raises:
+            NotFound: there is no such aggregate, or no workflow of that kind.
+            TimelineBroken: its timeline is damaged: restore it from a backup.
+            AggregateCorrupted: its saved state cannot be read or differs from its timeline:
+                restore it from a backup.
+            StoreError: the store cannot rewrite columns (stores other than relationkit's).
+        """
+        if isinstance(cls, str):
+            workflow = self.config.workflows.get(cls)
+            if workflow is None:
+                raise NotFound("workflow", cls, f"known: {sorted(self.config.workflows)}")
+            cls = workflow.aggregate
+        return Verifier(self._pipeline).repair_columns(cls, text(aggregate_id, "aggregate_id"))
 
 
 def retry(operation: Callable[[], T], *, attempts: int = 3) -> T:

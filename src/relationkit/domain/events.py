@@ -145,8 +145,21 @@ def verify_timeline(
     *,
     version: int | None = None,
     head: str | None = None,
+    kind: str = "",
 ) -> None:
-    """Check a timeline's hash chain; raise :class:`TimelineBroken` at the first bad event.
+    """Check a timeline's hash chain; raise :class:`TimelineBroken` at the first bad event,
+    naming what happened to it.
+
+    The chain says which event follows which (each event names its predecessor's hash), so
+    a damaged timeline tells how it was damaged:
+
+    - ``"altered"``: an event's content, sequence number or hash was changed, or the event
+      was replaced by another (the next event does not follow it);
+    - ``"removed"``: an event is missing: the one stored next follows an event that is not
+      stored (even when the later events were renumbered to close the gap);
+    - ``"reordered"``: the event that follows is stored, but at another place;
+    - ``"truncated"``: the latest events are missing (``version`` and ``head`` say so);
+    - ``"added"``: events follow the one the aggregate recorded as its last (``head``).
 
     Args:
         aggregate_id: whose timeline this is.
@@ -154,44 +167,160 @@ def verify_timeline(
         version: the aggregate's stored version, if known: fewer events means the latest
             ones were removed (``"truncated"``).
         head: the aggregate's stored last hash, if known.
+        kind: the aggregate's kind, for the error (``"case"``).
+
+    Example:
+        >>> import pendulum
+        >>> at = pendulum.datetime(2026, 1, 5, 9, tz="UTC")
+        >>> first = chain(None, aggregate_id="k", name="Opened", actor_id="s", at=at, data={})
+        >>> second = chain(first, aggregate_id="k", name="Noted", actor_id="s", at=at, data={})
+        >>> third = chain(second, aggregate_id="k", name="Closed", actor_id="s", at=at, data={})
+        >>> for stored in ([first, third, second], [first, third]):
+        ...     try:
+        ...         verify_timeline("k", stored)
+        ...     except TimelineBroken as broken:
+        ...         print(broken.sequence, broken.problem)
+        2 reordered
+        2 removed
     """
+    problem = _first_break(aggregate_id, events, version, head)
+    if problem is not None:
+        sequence, name, detail = problem
+        raise TimelineBroken(aggregate_id, sequence, name, detail, kind=kind)
+
+
+_Break = tuple[int, str, str]
+"""Where a timeline breaks (its 1-based position), the problem's name and the details."""
+
+_RENUMBERED_SEARCH = 10_000
+"""How many later sequence numbers to try when looking for the one an event was chained at."""
+
+
+def _first_break(
+    aggregate_id: str, events: Sequence[Event], version: int | None, head: str | None
+) -> _Break | None:
+    followers: dict[str, list[int]] = {}  # a hash -> the positions of the events that follow it
+    for position, event in enumerate(events, start=1):
+        followers.setdefault(event.previous, []).append(position)
     previous = GENESIS
     for position, event in enumerate(events, start=1):
+        if type(event.sequence) is not int:
+            return position, "altered", f"{event.name} has the sequence number {event.sequence!r}"
         if event.aggregate_id != aggregate_id:
-            raise TimelineBroken(
-                aggregate_id, position, "reordered", f"it belongs to {event.aggregate_id!r}"
-            )
-        if event.sequence != position:
-            # The missing sequence number further on means the events were swapped, not lost.
-            later = any(e.sequence == position for e in events[position:])
-            problem = "removed" if event.sequence > position and not later else "reordered"
-            raise TimelineBroken(
-                aggregate_id,
+            return (
                 position,
-                problem,
-                f"expected sequence {position}, found {event.sequence} ({event.name})",
+                "altered",
+                f"the event stored here, {event.name}, belongs to the timeline of "
+                f"{event.aggregate_id!r}",
             )
         if event.previous != previous:
-            raise TimelineBroken(
-                aggregate_id,
+            return _misplaced(events, position, followers, version)
+        if event.recomputed_hash() != event.hash:
+            if event.sequence != position and _hashed_at(event, position):
+                detail = f"{event.name} is in its place but was renumbered {event.sequence}"
+            else:
+                detail = f"the content or the hash of {event.name} was changed"
+            return position, "altered", detail
+        previous = event.hash
+    return _end_break(events, version, head)
+
+
+def _hashed_at(event: Event, sequence: int) -> bool:
+    """Whether ``event`` was chained as event ``sequence`` (its content otherwise intact)."""
+    at = attrs.evolve(event, sequence=sequence)
+    return at.recomputed_hash() == event.hash
+
+
+def _misplaced(
+    events: Sequence[Event],
+    position: int,
+    followers: Mapping[str, list[int]],
+    version: int | None,
+) -> _Break:
+    """Why the event at ``position`` does not follow the (intact) events before it."""
+    event = events[position - 1]
+    before = GENESIS if position == 1 else events[position - 2].hash
+    here = f"{event.name} (stored as event {event.sequence!r})"
+    later = [p for p in followers.get(before, ()) if p > position]
+    if later:
+        follower = events[later[0] - 1]
+        after = "the first event" if position == 1 else f"the event after event {position - 1}"
+        return (
+            position,
+            "reordered",
+            f"{after} is {follower.name}, stored at place {later[0]} (as event "
+            f"{follower.sequence!r}); {here} is stored in its place",
+        )
+    if event.recomputed_hash() == event.hash:  # intact itself: what it followed is gone
+        if event.sequence > position:
+            missing = _span(position, event.sequence - 1)
+            return (
                 position,
                 "removed",
-                f"{event.name} does not follow the event before it",
+                f"{missing} missing: {here} follows an event that is no longer stored",
             )
-        if event.recomputed_hash() != event.hash:
-            raise TimelineBroken(
-                aggregate_id, position, "altered", f"the content of {event.name} was changed"
+        if position > 1:
+            replaced = events[position - 2]
+            return (
+                position - 1,
+                "altered",
+                f"{replaced.name} is not the event that {here} follows: it was replaced",
             )
-        previous = event.hash
+        return position, "altered", f"{here} claims to follow an event before the first"
+    upper = min(max(version or 0, len(events)) + 1, position + _RENUMBERED_SEARCH)
+    for sequence in range(position + 1, upper + 1):
+        if _hashed_at(event, sequence):
+            missing = _span(position, sequence - 1)
+            return (
+                position,
+                "removed",
+                f"{missing} missing and the later events were renumbered to hide it: "
+                f"{here} was event {sequence}",
+            )
+    return position, "altered", f"the content of {here} was changed and it follows no event"
+
+
+def _end_break(events: Sequence[Event], version: int | None, head: str | None) -> _Break | None:
+    """With every stored event intact and in order: does the timeline end where the
+    aggregate says it does?"""
     count = len(events)
-    if version is not None and count != version:
-        raise TimelineBroken(
-            aggregate_id,
-            min(count, version) + 1,
-            "truncated" if count < version else "altered",
+    last = events[-1].hash if events else GENESIS
+    if head is not None and head != last:
+        places = {e.hash: p for p, e in enumerate(events, start=1)}
+        if head in places:
+            recorded = places[head]
+            return (
+                recorded + 1,
+                "added",
+                f"the aggregate's last event is event {recorded}, but {count - recorded} "
+                f"more follow it, from {events[recorded].name}",
+            )
+        if version is not None and version > count:
+            return _truncated(count, version)
+        return (
+            max(count, 1),
+            "altered",
+            "the last event is not the one the aggregate recorded as its last",
+        )
+    if head is None and version is not None and version != count:
+        if version > count:
+            return _truncated(count, version)
+        return (
+            version + 1,
+            "added",
             f"the aggregate is at version {version} but its timeline holds {count} events",
         )
-    if head is not None and previous != head:
-        raise TimelineBroken(
-            aggregate_id, count, "altered", "the last event is not the one the aggregate recorded"
-        )
+    return None
+
+
+def _truncated(count: int, version: int) -> _Break:
+    return (
+        count + 1,
+        "truncated",
+        f"the aggregate is at version {version} but its timeline holds {count} events: "
+        f"{_span(count + 1, version)} missing",
+    )
+
+
+def _span(first: int, last: int) -> str:
+    return f"event {first} is" if first == last else f"events {first} to {last} are"

@@ -25,16 +25,26 @@ from __future__ import annotations
 
 import abc
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
+
+import attrs
 
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.events import Event
 from relationkit.domain.parties import Party, Staff
-from relationkit.exceptions import NotFound
+from relationkit.exceptions import InvalidInput, NotFound
 
-__all__ = ["ReadOnlyView", "Store", "UnitOfWork", "redact"]
+__all__ = [
+    "ReadOnlyView",
+    "Store",
+    "StoredAggregate",
+    "StoredRecord",
+    "UnitOfWork",
+    "page_size",
+    "redact",
+]
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -48,6 +58,62 @@ def redact(url: str) -> str:
         'postgresql://ana:***@db.example:5432/care'
     """
     return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+@attrs.frozen
+class StoredAggregate:
+    """One aggregate as its store holds it, column by column and not decoded: what
+    verification compares with the snapshot, and what a repair rewrites.
+
+    Attributes:
+        kind: the aggregate's kind.
+        id: its id.
+        version: the version column as stored: a whole number when all is well (SQLite
+            keeps whatever was written there, text included).
+        snapshot: the snapshot as stored (JSON text).
+        columns: the column of each indexed attribute (``INDEXED``, but for ``id`` and
+            ``version``) as stored: times as UTC text, booleans as the database gives them
+            back (SQLite: 0 or 1).
+    """
+
+    kind: str
+    id: str
+    version: Any
+    snapshot: Any
+    columns: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class StoredRecord:
+    """One plain record (party, staff member, policy …) as its store holds it, not decoded.
+
+    Attributes:
+        kind: the record's kind (``"party"``, ``"staff"`` …).
+        id: the id it is stored under.
+        data: its JSON text, as stored.
+        sort_key: the sort key stored beside it (``None`` when its type keeps none); a
+            store without such a column gives the key the record's data yields.
+    """
+
+    kind: str
+    id: str
+    data: Any
+    sort_key: str | None
+
+
+def page_size(limit: Any) -> int:
+    """``limit`` checked to be a page size: a whole number of at least 1.
+
+    Raises:
+        InvalidInput: it is not.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InvalidInput(
+            f"refused: limit={limit!r}; a page holds at least one row; pass a whole number "
+            "of 1 or more.",
+            field="limit",
+        )
+    return limit
 
 
 def _record_id(record: Any) -> str:
@@ -186,6 +252,72 @@ class UnitOfWork(abc.ABC):
             if key is not None and (start is None or key >= start) and (stop is None or key < stop)
         ]
 
+    # --- what is stored, as stored: verification and repair (optional) ---------------------
+
+    def stored_aggregate(self, cls: type[A], aggregate_id: str) -> StoredAggregate | None:
+        """The aggregate's row as stored, column by column, or ``None`` if there is none.
+
+        Optional, like the other ``stored_*`` methods: a store that cannot show its rows
+        raises :class:`NotImplementedError`, and verification then checks timelines and
+        snapshots without comparing columns.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not show its stored rows")
+
+    def column_values(self, aggregate: Aggregate) -> dict[str, Any]:
+        """What this store keeps in the version and indexed columns of ``aggregate``, as its
+        database gives it back: what :meth:`stored_aggregate` shows in ``version`` and
+        ``columns`` when the row is in step with the snapshot. A SQL store asks its
+        database how it stores a value of another type than the column's (a property
+        whose type the schema does not know gets a text column)."""
+        from relationkit.store.codec import index_value
+
+        values: dict[str, Any] = {"version": aggregate.version}
+        for name in aggregate.INDEXED:
+            if name not in ("id", "version"):
+                values[name] = index_value(getattr(aggregate, name))
+        return values
+
+    def stored_aggregates(
+        self, cls: type[A], *, after: str | None = None, limit: int = 500
+    ) -> list[StoredAggregate]:
+        """Up to ``limit`` stored rows of ``cls`` whose id sorts after ``after`` (from the
+        first when ``None``), by id: a page at a time, so that checking a million
+        aggregates never holds them all. Pass the last id of a page to get the next one; an
+        empty page is the end.
+
+        Raises:
+            InvalidInput: ``limit`` is not a whole number of at least 1.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not show its stored rows")
+
+    def stored_records(
+        self, *, after: tuple[str, str] | None = None, limit: int = 500
+    ) -> list[StoredRecord]:
+        """Up to ``limit`` stored records of every kind, by kind then id, after the
+        ``(kind, id)`` given (from the first when ``None``): a page at a time.
+
+        Raises:
+            InvalidInput: ``limit`` is not a whole number of at least 1.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not show its stored rows")
+
+    def rewrite_columns(self, cls: type[A], aggregate_id: str) -> StoredAggregate:
+        """Rewrite the aggregate's version and indexed columns from its own snapshot,
+        leaving the snapshot and the timeline as they are: the repair of columns that went
+        out of step with the snapshot. Check the snapshot against the timeline first
+        (:meth:`Relations.repair_columns
+        <relationkit.app.relations.Relations.repair_columns>` does); commit to keep it.
+
+        Returns:
+            The row as it was before.
+
+        Raises:
+            NotFound: there is no such aggregate.
+            AggregateCorrupted: its snapshot cannot be read, so nothing can be derived.
+            ConcurrencyError: its snapshot changed while the columns were rewritten.
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot rewrite its columns")
+
     # --- transaction ----------------------------------------------------------------------
 
     def begin_write(self) -> None:  # noqa: B027 - optional hook
@@ -261,6 +393,13 @@ class Store(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the store's resources."""
+
+    def integrity_check(self) -> list[str]:
+        """What the database's own consistency check finds wrong with its files, one line
+        each (SQLite: ``PRAGMA quick_check``); empty when it finds nothing, or when the
+        store has no such check (the memory and PostgreSQL stores). It reads the whole
+        database once."""
+        return []
 
     def __enter__(self) -> Store:
         return self

@@ -45,6 +45,7 @@ __all__ = [
     "record_type",
     "record_types",
     "register_record_type",
+    "snapshot_version",
     "sort_keyed",
     "split_lookup",
 ]
@@ -156,6 +157,17 @@ def decode_aggregate(cls: type[A], aggregate_id: str, text: str | bytes) -> A:
         return decoder(cls)(_loads(text))
     except _DECODE_ERRORS as exc:
         raise AggregateCorrupted(cls.KIND, aggregate_id, f"unreadable snapshot ({exc})") from exc
+
+
+def snapshot_version(text: str | bytes) -> int | None:
+    """The version a stored snapshot records, read without rebuilding the aggregate;
+    ``None`` when the text is not a snapshot's JSON."""
+    try:
+        found = _loads(text)
+    except ValueError:
+        return None
+    version = found.get("version") if isinstance(found, dict) else None
+    return version if type(version) is int else None
 
 
 def decode_aggregates(cls: type[A], rows: Iterable[Sequence[Any]]) -> list[A]:

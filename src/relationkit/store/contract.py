@@ -30,6 +30,7 @@ import pytest
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.case import Case, OpenCase, RecordStatement
 from relationkit.domain.events import Event, chain
+from relationkit.domain.feedback import FeedbackRequest
 from relationkit.domain.parties import Client, Party, Staff
 from relationkit.domain.policy import Acknowledgement
 from relationkit.domain.promise import Promise
@@ -37,7 +38,7 @@ from relationkit.domain.relationship import Relationship
 from relationkit.exceptions import ConcurrencyError, InvalidInput, NotFound
 from relationkit.serialization import converter
 from relationkit.store.base import Store, UnitOfWork
-from relationkit.store.codec import index_value
+from relationkit.store.codec import decode_aggregate, decode_record, index_value, record_sort_key
 
 __all__ = ["StoreContract"]
 
@@ -515,3 +516,106 @@ class StoreContract:
         with store.unit_of_work() as uow:
             found: Any = uow.find_record(Client, "c-1")
         assert found == Client(id="c-1", name="Ana")
+
+    # --- what is stored, as stored: verification and repair ----------------------------------
+
+    def test_stored_rows_show_version_snapshot_and_indexed_columns(
+        self, relationships: Store
+    ) -> None:
+        with relationships.unit_of_work() as uow:
+            rows = uow.stored_aggregates(Relationship)
+            assert [r.id for r in rows] == uow.ids(Relationship)
+            indexed = {a for a in Relationship.INDEXED if a not in ("id", "version")}
+            for row in rows:
+                aggregate = uow.get(Relationship, row.id)
+                assert (row.kind, row.version) == ("relationship", aggregate.version)
+                assert type(row.version) is int
+                assert decode_aggregate(Relationship, row.id, row.snapshot) == aggregate
+                assert set(row.columns) == indexed
+                for name, stored in row.columns.items():
+                    # SQLite gives booleans back as 0 and 1, which compare equal
+                    assert stored == index_value(getattr(aggregate, name)), (row.id, name)
+            old = uow.stored_aggregate(Relationship, "r-risk-old")
+            assert old == next(r for r in rows if r.id == "r-risk-old")
+            assert old.columns["at_risk_since"] == index_value(_AT.subtract(days=9))
+            assert old.columns["proposal_expires_at"] is None
+            assert uow.stored_aggregate(Relationship, "r-none") is None
+
+    def test_column_values_are_what_a_row_in_step_holds(self, relationships: Store) -> None:
+        # recovery_open is a property: a SQL schema cannot tell its type, keeps it in a text
+        # column, and the database converts the boolean it is given on the way in.
+        asked = [
+            FeedbackRequest(
+                id=f"f-{state}",
+                state=state,
+                case_id="case-1",
+                party_id="c-1",
+                kind="end_of_case",
+                requested_at=_AT,
+                requested_by="s-1",
+            )
+            for state in ("recovering", "answered")
+        ]
+        _store(relationships, *asked)
+        with relationships.unit_of_work() as uow:
+            for cls in (Relationship, FeedbackRequest):
+                for row in uow.stored_aggregates(cls):
+                    aggregate = uow.get(cls, row.id)
+                    assert uow.column_values(aggregate) == {"version": row.version, **row.columns}
+            one, other = (uow.get(FeedbackRequest, a.id) for a in asked)
+            assert (
+                uow.column_values(one)["recovery_open"]
+                != (uow.column_values(other)["recovery_open"])
+            )
+
+    def test_stored_rows_come_a_page_at_a_time_in_id_order(self, cases: Store) -> None:
+        with cases.unit_of_work() as uow:
+            pages: list[list[str]] = []
+            after = None
+            while page := uow.stored_aggregates(Case, after=after, limit=2):
+                pages.append([r.id for r in page])
+                after = page[-1].id
+            assert pages == [["case-a", "case-b"], ["case-c", "case-d"], ["case-e"]]
+            assert uow.stored_aggregates(Case, after="case-bb", limit=1)[0].id == "case-c"
+            with pytest.raises(InvalidInput, match="limit"):
+                uow.stored_aggregates(Case, limit=0)
+
+    def test_stored_records_come_a_page_at_a_time_by_kind_and_id(self, store: Store) -> None:
+        ack = Acknowledgement(staff_id="s-1", version=2, at=_AT)
+        with store.unit_of_work() as uow:
+            uow.put(Staff(id="s-1", name="Sam", roles=frozenset({"agent"})))
+            uow.put(Client(id="c-2", name="Bo"))
+            uow.put(ack)
+            uow.put(Client(id="c-1", name="Ana"))
+            uow.commit()
+        with store.unit_of_work() as uow:
+            everything = uow.stored_records()
+            first = uow.stored_records(limit=2)
+            rest = uow.stored_records(after=(first[-1].kind, first[-1].id), limit=5)
+            with pytest.raises(InvalidInput, match="limit"):
+                uow.stored_records(limit=-1)
+        assert [(r.kind, r.id) for r in everything] == [
+            ("party", "c-1"),
+            ("party", "c-2"),
+            ("policy_ack", "s-1@2"),
+            ("staff", "s-1"),
+        ]
+        assert first + rest == everything
+        assert decode_record("party", "c-1", everything[0].data) == Client(id="c-1", name="Ana")
+        assert [r.sort_key for r in everything] == [None, None, record_sort_key(ack), None]
+
+    def test_rewriting_the_columns_of_a_sound_row_changes_nothing(self, promises: Store) -> None:
+        with promises.unit_of_work() as uow:
+            before = uow.stored_aggregate(Promise, "p-late")
+            events = uow.events(Promise, "p-late")
+            assert uow.rewrite_columns(Promise, "p-late") == before
+            uow.commit()
+        with promises.unit_of_work() as uow:
+            assert uow.stored_aggregate(Promise, "p-late") == before
+            assert uow.events(Promise, "p-late") == events
+            assert uow.select(Promise, open_due_at__lt=_AT, order_by="due_at")[1].id == "p-late"
+            with pytest.raises(NotFound):
+                uow.rewrite_columns(Promise, "p-none")
+
+    def test_a_healthy_database_passes_its_own_check(self, promises: Store) -> None:
+        assert promises.integrity_check() == []

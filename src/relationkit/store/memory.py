@@ -15,9 +15,15 @@ import attrs
 
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.events import Event
-from relationkit.exceptions import ConcurrencyError, InvalidInput
+from relationkit.exceptions import (
+    AggregateCorrupted,
+    ColumnOutOfStep,
+    ConcurrencyError,
+    InvalidInput,
+    NotFound,
+)
 from relationkit.serialization import datetime_to_text
-from relationkit.store.base import Store, UnitOfWork
+from relationkit.store.base import Store, StoredAggregate, StoredRecord, UnitOfWork, page_size
 from relationkit.store.codec import (
     decode_aggregate,
     decode_event,
@@ -26,7 +32,10 @@ from relationkit.store.codec import (
     encode_event,
     encode_record,
     index_value,
+    record_sort_key,
     record_type,
+    record_types,
+    snapshot_version,
     split_lookup,
 )
 
@@ -83,6 +92,26 @@ def _compare(stored: Any, op: str, wanted: Any) -> bool:
     if op == "gt":
         return bool(stored > wanted)
     return bool(stored >= wanted)
+
+
+def _stored(cls: type[Aggregate], aggregate_id: str, row: _Row) -> StoredAggregate:
+    columns = {
+        name: index_value(row.index.get(name))
+        for name in cls.INDEXED
+        if name not in ("id", "version")
+    }
+    return StoredAggregate(cls.KIND, aggregate_id, row.version, row.snapshot, columns)
+
+
+def _record_sort_key(key: _Key, text: str) -> str | None:
+    """The sort key of a stored record: this store keeps none, so it is the one its data
+    gives (``None`` when its type keeps none or its data cannot be read)."""
+    if not any(r.name == key[0] and r.sort_key is not None for r in record_types()):
+        return None
+    try:
+        return record_sort_key(decode_record(key[0], key[1], text))
+    except AggregateCorrupted:
+        return None
 
 
 class MemoryStore(Store):
@@ -156,6 +185,12 @@ class _MemoryUnitOfWork(UnitOfWork):
             )
         current = self._row(key)
         held = 0 if current is None else current.version
+        if current is not None and held != expected:
+            # Versions only grow, and a writer changes the row and the snapshot together.
+            saved = snapshot_version(current.snapshot)
+            if type(held) is not int or held < expected or saved not in (None, held):
+                truth = expected if saved is None else saved
+                raise ColumnOutOfStep(aggregate.KIND, aggregate.id, "version", held, truth)
         if held != expected:
             raise ConcurrencyError(aggregate.KIND, aggregate.id, expected, held)
         row = _Row(aggregate.version, encode_aggregate(aggregate), aggregate.index_values())
@@ -206,6 +241,47 @@ class _MemoryUnitOfWork(UnitOfWork):
 
     def ids(self, cls: type[A]) -> list[str]:
         return [key[1] for key in self._keys(cls.KIND)]
+
+    # --- what is stored, as stored -----------------------------------------------------------
+
+    def stored_aggregate(self, cls: type[A], aggregate_id: str) -> StoredAggregate | None:
+        row = self._row((cls.KIND, aggregate_id))
+        return None if row is None else _stored(cls, aggregate_id, row)
+
+    def stored_aggregates(
+        self, cls: type[A], *, after: str | None = None, limit: int = 500
+    ) -> list[StoredAggregate]:
+        page_size(limit)
+        found: list[StoredAggregate] = []
+        for key in self._keys(cls.KIND):
+            row = self._row(key)
+            if row is not None and (after is None or key[1] > after):
+                found.append(_stored(cls, key[1], row))
+                if len(found) == limit:
+                    break
+        return found
+
+    def stored_records(
+        self, *, after: tuple[str, str] | None = None, limit: int = 500
+    ) -> list[StoredRecord]:
+        page_size(limit)
+        merged = dict(self._store._records)
+        merged.update(self._staged_records)
+        keys = sorted(k for k in merged if after is None or k > after)[:limit]
+        return [StoredRecord(k[0], k[1], merged[k], _record_sort_key(k, merged[k])) for k in keys]
+
+    def rewrite_columns(self, cls: type[A], aggregate_id: str) -> StoredAggregate:
+        key = (cls.KIND, aggregate_id)
+        row = self._row(key)
+        if row is None:
+            raise NotFound(cls.KIND, aggregate_id)
+        aggregate = decode_aggregate(cls, aggregate_id, row.snapshot)
+        repaired = _Row(aggregate.version, row.snapshot, aggregate.index_values())
+        expected, _, event_rows = self._staged.get(key, (row.version, row, []))
+        self._staged[key] = (expected, repaired, event_rows)
+        return _stored(cls, aggregate_id, row)
+
+    # --- records ------------------------------------------------------------------------------
 
     def put(self, record: Any) -> None:
         kind, record_id, text = encode_record(record)

@@ -17,9 +17,15 @@ from typing import Any, TypeVar
 
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.events import Event
-from relationkit.exceptions import ConcurrencyError, InvalidInput, StoreError
+from relationkit.exceptions import (
+    ColumnOutOfStep,
+    ConcurrencyError,
+    InvalidInput,
+    NotFound,
+    StoreError,
+)
 from relationkit.serialization import datetime_to_text
-from relationkit.store.base import Store, UnitOfWork
+from relationkit.store.base import Store, StoredAggregate, StoredRecord, UnitOfWork, page_size
 from relationkit.store.codec import (
     decode_aggregate,
     decode_aggregates,
@@ -31,6 +37,7 @@ from relationkit.store.codec import (
     index_value,
     record_sort_key,
     record_type,
+    snapshot_version,
     sort_keyed,
     split_lookup,
 )
@@ -42,6 +49,15 @@ A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
 
 _EVENT_COLUMNS = "aggregate_id, sequence, name, actor_id, at, data, previous, hash"
+
+_FITS: dict[str, Any] = {
+    "text": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "real": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+}
+"""Whether a value (not ``None``) is of a column type's own kind: one that is not is converted
+by the database when stored, and :meth:`SqlUnitOfWork.column_values` asks it how."""
 
 
 class IntegrityProblem(StoreError):
@@ -105,6 +121,7 @@ class SqlStore(Store):
     def __init__(self) -> None:
         self._ready: dict[type[Aggregate], KindTable] = {}
         self._ready_lock = threading.Lock()
+        self._forms: dict[tuple[str, str, Any], Any] = {}  # see SqlUnitOfWork._as_column
 
     @abc.abstractmethod
     def _acquire(self) -> Session:
@@ -271,9 +288,22 @@ class SqlUnitOfWork(UnitOfWork):
             for row in rows
         ]
 
-    def _version(self, kt: KindTable, aggregate_id: str) -> int | None:
-        rows = self.session.query(f'SELECT version FROM "{kt.name}" WHERE id = ?', (aggregate_id,))
-        return int(rows[0][0]) if rows else None
+    def _conflict(
+        self, kt: KindTable, aggregate_id: str, expected: int
+    ) -> ConcurrencyError | ColumnOutOfStep:
+        """Why the row of an aggregate read at version ``expected`` was not written: another
+        writer moved it on, or its version column is out of step with its snapshot."""
+        rows = self.session.query(
+            f'SELECT version, snapshot FROM "{kt.name}" WHERE id = ?', (aggregate_id,)
+        )
+        if not rows:
+            return ConcurrencyError(kt.kind, aggregate_id, expected, None)
+        stored, saved = rows[0][0], snapshot_version(rows[0][1])
+        # Versions only grow, and a writer changes the column and the snapshot together.
+        if type(stored) is not int or stored < expected or saved not in (None, stored):
+            truth = expected if saved is None else saved
+            return ColumnOutOfStep(kt.kind, aggregate_id, "version", stored, truth)
+        return ConcurrencyError(kt.kind, aggregate_id, expected, stored)
 
     def append(self, aggregate: A, events: Sequence[Event]) -> None:
         if not events:
@@ -308,9 +338,7 @@ class SqlUnitOfWork(UnitOfWork):
                 (aggregate.version, snapshot, *values, aggregate.id, expected),
             )
         if changed != 1:
-            raise ConcurrencyError(
-                aggregate.KIND, aggregate.id, expected, self._version(kt, aggregate.id)
-            )
+            raise self._conflict(kt, aggregate.id, expected)
         rows = [
             (
                 aggregate.KIND,
@@ -362,6 +390,91 @@ class SqlUnitOfWork(UnitOfWork):
     def ids(self, cls: type[A]) -> list[str]:
         kt = self._kind(cls)
         return [row[0] for row in self.session.query(f'SELECT id FROM "{kt.name}" ORDER BY id')]
+
+    # --- what is stored, as stored ---------------------------------------------------------
+
+    def _stored_sql(self, kt: KindTable) -> str:
+        columns = "".join(f", {kt.column_for(a)}" for a, _ in kt.indexed)
+        return f'SELECT id, version, snapshot{columns} FROM "{kt.name}"'
+
+    @staticmethod
+    def _stored(kt: KindTable, row: Sequence[Any]) -> StoredAggregate:
+        names = [a for a, _ in kt.indexed]
+        return StoredAggregate(
+            kt.kind, row[0], row[1], row[2], dict(zip(names, row[3:], strict=True))
+        )
+
+    def stored_aggregate(self, cls: type[A], aggregate_id: str) -> StoredAggregate | None:
+        kt = self._kind(cls)
+        rows = self.session.query(self._stored_sql(kt) + " WHERE id = ?", (aggregate_id,))
+        return self._stored(kt, rows[0]) if rows else None
+
+    def column_values(self, aggregate: Aggregate) -> dict[str, Any]:
+        kt = self._kind(type(aggregate))
+        values: dict[str, Any] = {"version": aggregate.version}
+        for name, kind in kt.indexed:
+            value = index_value(getattr(aggregate, name))
+            fits = _FITS.get(kind)
+            if value is not None and fits is not None and not fits(value):
+                value = self._as_column(kind, value)
+            values[name] = value
+        return values
+
+    def _as_column(self, kind: str, value: Any) -> Any:
+        """``value`` as the database stores it in a column of abstract type ``kind``."""
+        cache = self._store._forms
+        key = (kind, type(value).__name__, value)
+        if key not in cache:
+            if len(cache) >= 1024:
+                cache.clear()
+            sql_type = self._store.dialect.types[kind].partition(" COLLATE")[0]
+            rows = self.session.query(f"SELECT CAST(? AS {sql_type})", (value,))
+            cache[key] = rows[0][0]
+        return cache[key]
+
+    def stored_aggregates(
+        self, cls: type[A], *, after: str | None = None, limit: int = 500
+    ) -> list[StoredAggregate]:
+        page_size(limit)
+        kt = self._kind(cls)
+        sql = self._stored_sql(kt)
+        params: list[Any] = []
+        if after is not None:
+            sql += " WHERE id > ?"
+            params.append(after)
+        rows = self.session.query(sql + " ORDER BY id LIMIT ?", [*params, limit])
+        return [self._stored(kt, row) for row in rows]
+
+    def stored_records(
+        self, *, after: tuple[str, str] | None = None, limit: int = 500
+    ) -> list[StoredRecord]:
+        page_size(limit)
+        sql = "SELECT kind, id, data, sort_key FROM rk_records"
+        params: list[Any] = []
+        if after is not None:
+            sql += " WHERE (kind, id) > (?, ?)"
+            params.extend(after)
+        rows = self.session.query(sql + " ORDER BY kind, id LIMIT ?", [*params, limit])
+        return [StoredRecord(*row) for row in rows]
+
+    def rewrite_columns(self, cls: type[A], aggregate_id: str) -> StoredAggregate:
+        session = self.session
+        session.begin_write()
+        kt = self._kind(cls)
+        before = self.stored_aggregate(cls, aggregate_id)
+        if before is None:
+            raise NotFound(cls.KIND, aggregate_id)
+        aggregate = decode_aggregate(cls, aggregate_id, before.snapshot)
+        names = [attr for attr, _ in kt.indexed]
+        sets = "".join(f", {kt.column_for(a)} = ?" for a in names)
+        values = [index_value(getattr(aggregate, a)) for a in names]
+        changed = session.run(
+            f'UPDATE "{kt.name}" SET version = ?{sets} WHERE id = ? AND snapshot = ?',
+            (aggregate.version, *values, aggregate_id, before.snapshot),
+        )
+        if changed != 1:  # the snapshot was replaced in between (PostgreSQL reads committed)
+            raise ConcurrencyError(cls.KIND, aggregate_id, aggregate.version, None)
+        return before
 
     # --- records ----------------------------------------------------------------------------
 

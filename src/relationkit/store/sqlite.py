@@ -271,6 +271,27 @@ class SqliteStore(SqlStore):
             session.rollback()
         return table, False
 
+    def integrity_check(self) -> list[str]:
+        """What SQLite's ``PRAGMA quick_check`` finds wrong with the file (its pages,
+        b-trees and free lists; not whether indexes match their tables), one line each;
+        empty when it finds nothing. It reads the whole file once.
+
+        Raises:
+            TransactionConflict: another connection held the file locked past the timeout.
+            StoreError: the file cannot be read for another reason than damage.
+        """
+        session = self._acquire()
+        try:
+            rows = session.conn.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.Error as exc:
+            if "malformed" in str(exc) or "not a database" in str(exc):
+                return [str(exc)]
+            raise self._translate(exc) from exc
+        finally:
+            self._release(session)
+        found = [str(row[0]) for row in rows]
+        return [] if found == ["ok"] else found
+
     def close(self) -> None:
         """Close every idle connection; connections in use close when their unit of work
         ends."""
