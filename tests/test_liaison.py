@@ -30,7 +30,8 @@ from relationkit.exceptions import WrongPartyKind
 from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import case_rules
 from relationkit.rules.liaison import liaison_rules
-from relationkit.rules.relationship import RelationshipConfig, relationship_rules
+from relationkit.rules.relationship import relationship_rules
+from relationkit.rules.settings import RelationshipConfig
 from relationkit.testing import ManualClock
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")

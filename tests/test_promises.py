@@ -43,8 +43,8 @@ from relationkit.domain.promise import (
     WarnPromise,
 )
 from relationkit.exceptions import OutOfRange
+from relationkit.promises import PromiseConfig
 from relationkit.rules.base import rule
-from relationkit.rules.promise import PromiseConfig
 from relationkit.testing import ManualClock
 
 BERLIN = "Europe/Berlin"

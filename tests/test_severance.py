@@ -28,7 +28,7 @@ from relationkit.domain.offering import Offering
 from relationkit.domain.relationship import Approve, ExpireProposal, Relationship
 from relationkit.exceptions import RelationshipEnded
 from relationkit.policy import Clause, Policy
-from relationkit.rules.relationship import RelationshipConfig
+from relationkit.relationships import RelationshipConfig
 from relationkit.sweeps import SWEEPER_ID
 from relationkit.testing import ManualClock
 

@@ -18,7 +18,8 @@ from relationkit.cases import Acknowledge, Compromise, ConfirmHeard
 from relationkit.domain.relationship import Relationship
 from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import case_rules
-from relationkit.rules.relationship import RelationshipConfig, relationship_rules
+from relationkit.rules.relationship import relationship_rules
+from relationkit.rules.settings import RelationshipConfig
 from relationkit.testing import ManualClock
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")

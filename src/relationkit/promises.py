@@ -33,10 +33,8 @@ from relationkit.domain.promise import (
     WarnPromise,
     WithdrawPromise,
 )
-from relationkit.rules.promise import (
-    HonestDue,
-    PromiseConfig,
-)
+from relationkit.rules.promise import HonestDue
+from relationkit.rules.settings import PromiseConfig
 from relationkit.workflows.promise import (
     PROMISE_WORKFLOW,
     PromiseFlow,

@@ -46,9 +46,7 @@ from relationkit.domain.relationship import (
     SeveranceProposal,
     Withdraw,
 )
-from relationkit.rules.relationship import (
-    RelationshipConfig,
-)
+from relationkit.rules.settings import RelationshipConfig
 from relationkit.workflows.relationship import (
     RELATIONSHIP_WORKFLOW,
     RelationshipFlow,

@@ -50,7 +50,7 @@ from relationkit.domain.recurrence import (
 )
 from relationkit.domain.values import instant, text
 from relationkit.exceptions import NotFound, WrongPartyKind
-from relationkit.rules.relationship import RelationshipConfig
+from relationkit.rules.settings import RelationshipConfig
 
 if TYPE_CHECKING:
     from relationkit.app.pipeline import Pipeline

@@ -77,7 +77,7 @@ from relationkit.exceptions import (
     NotFound,
     RelationshipEnded,
 )
-from relationkit.rules.relationship import RelationshipConfig
+from relationkit.rules.settings import RelationshipConfig
 
 if TYPE_CHECKING:
     from relationkit.app.pipeline import Pipeline

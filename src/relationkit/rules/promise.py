@@ -13,7 +13,8 @@
   and recorded as broken only after.
 
 Example:
-    >>> from relationkit.rules.promise import PromiseConfig, promise_rules
+    >>> from relationkit.promises import PromiseConfig
+    >>> from relationkit.rules.promise import promise_rules
     >>> [r.id for r in promise_rules()]
     ['R1.promise', 'R4', 'R3.reply', 'R5.case', 'R5.promise', 'P1']
     >>> PromiseConfig(capacity=3, capacity_by_owner={"s-kim": 8}).capacity_for("s-kim")
@@ -55,7 +56,6 @@ __all__ = [
     "ExpectationsSettledBeforePromising",
     "HeardBeforePromising",
     "HonestDue",
-    "PromiseConfig",
     "PromiseTiming",
     "PromiseWithinMeans",
     "RepliesFollowTheirDeferral",

@@ -19,7 +19,8 @@ validation refuses any quorum that would let the proposer alone, or the proposer
 end a relationship.
 
 Example:
-    >>> from relationkit.rules.relationship import RelationshipConfig, relationship_rules
+    >>> from relationkit.relationships import RelationshipConfig
+    >>> from relationkit.rules.relationship import relationship_rules
     >>> RelationshipConfig().quorum, sorted(RelationshipConfig().authority_roles)
     (2, ['manager', 'partner'])
     >>> [r.id for r in relationship_rules()][:3]
@@ -60,7 +61,6 @@ __all__ = [
     "QuorumOfApprovals",
     "ReEngagedByAuthority",
     "RejectionRejects",
-    "RelationshipConfig",
     "attempt_to_resolve",
     "relationship_rules",
 ]
