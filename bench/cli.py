@@ -50,6 +50,9 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "B5": ("memory per hydrated case", "bench.b5_memory"),
     "B6": ("what may I do now, in bulk", "bench.b6_options"),
     "B7": ("scale-out on PostgreSQL", "bench.b7_scaleout"),
+    "B8": ("history growth", "bench.b8_history"),
+    "B9": ("an owner's open promises", "bench.b9_capacity"),
+    "B10": ("commands in one batch", "bench.b10_batch"),
 }
 """Each benchmark's id, title and module (which has ``run(ctx) -> list[Row]``)."""
 

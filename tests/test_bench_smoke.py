@@ -72,6 +72,9 @@ def test_targets_are_where_the_suite_sets_them(rows: list[Row]) -> None:
     assert targets("B3") == {1.2, 3.0}
     assert targets("B5") == {2048}
     assert targets("B6") == {5.0}
+    assert targets("B8") == {1.3}
+    assert targets("B9") == {1.3}
+    assert targets("B10") == {0.2}
 
 
 def test_durability_is_read_from_the_live_connections(rows: list[Row]) -> None:
@@ -80,6 +83,8 @@ def test_durability_is_read_from_the_live_connections(rows: list[Row]) -> None:
     for row in sqlite:
         assert "relationkit journal_mode=WAL, synchronous=FULL" in row.note
         assert "eventsourcing journal_mode=WAL, synchronous=FULL" in row.note
+    (batch,) = [row for row in rows if row.bench == "B10"]
+    assert "synchronous=FULL" in batch.note
 
 
 @pytest.mark.skipif(POSTGRES is not None, reason="PostgreSQL is configured here")
@@ -108,7 +113,7 @@ def test_the_table_has_the_promised_columns(rows: list[Row]) -> None:
         assert any(line.startswith(f"{bench} ") for line in table.splitlines())
     markdown = format_markdown(rows, lambda row: f"python -m bench --only {row.bench}")
     assert markdown.splitlines()[0].endswith("| command |")
-    assert "`python -m bench --only B7`" in markdown
+    assert "`python -m bench --only B10`" in markdown
 
 
 def test_interleave_takes_turns_in_rotating_order() -> None:
