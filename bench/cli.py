@@ -7,6 +7,7 @@ Usage::
     python -m bench --only B4         # one benchmark (or several: --only B1,B6)
     python -m bench --set b3_cases=20000 --set rounds=3
     python -m bench --full --markdown # the table as Markdown, with each row's command
+    python -m bench --profile B2      # where relationkit's time goes, by pyinstrument
 
 The exit status is 1 when a target was missed or a benchmark failed to run, else 0.
 
@@ -155,6 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--json", default=None, metavar="PATH", help="also write rows as JSON")
+    parser.add_argument(
+        "--profile", default=None, metavar="ID", help="profile relationkit's side of one benchmark"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     parser.add_argument("-v", "--verbose", action="store_true", help="tracebacks of failures")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -188,6 +192,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = run_one(args.child, ctx)
         with open(args.rows_to, "w", encoding="utf-8") as out:
             json.dump([row.to_dict() for row in rows], out)
+        return 0
+
+    if args.profile:
+        from bench.profile import profile
+
+        key = args.profile.upper()
+        if key not in BENCHMARKS:
+            raise SystemExit(f"unknown benchmark {key!r}; known: {', '.join(BENCHMARKS)}")
+        with tempfile.TemporaryDirectory(prefix="relationkit-bench-", dir=args.workdir) as work:
+            ctx = Context(sizes, work, args.postgres_url, args.verbose, log, scale)
+            print(profile(key, ctx))
         return 0
 
     # What a child needs to know to measure the same way: the scale and the overrides.

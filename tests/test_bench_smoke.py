@@ -172,6 +172,15 @@ def test_python_dash_m_bench_runs_one_benchmark_in_a_process_of_its_own() -> Non
     assert sum(line.startswith("B1 ") for line in lines) == 4
 
 
+def test_a_profile_shows_where_the_time_goes(tmp_path: Path) -> None:
+    pytest.importorskip("pyinstrument")
+    from bench.profile import profile
+
+    report = profile("B1", Context(TINY, str(tmp_path), None, scale="tiny"))
+    assert "self time by function" in report
+    assert "call tree" in report
+
+
 def test_sizes_can_be_overridden() -> None:
     sizes = SCALES["quick"].override(["b3_cases=1_000", "b7_workers=1,3"])
     assert sizes.b3_cases == 1000

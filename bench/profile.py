@@ -1,0 +1,115 @@
+"""``python -m bench --profile ID``: where relationkit's time goes in one benchmark.
+
+The benchmark's relationkit side is set up as the benchmark sets it up, then run under
+pyinstrument (a sampling profiler, every 0.2 ms). The report has two parts: the functions
+that spent the most time themselves (self time, the whole run), and the call tree.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from bench.harness import Context
+
+__all__ = ["PROFILES", "profile"]
+
+Work = Callable[[], None]
+
+
+def _b1(ctx: Context) -> Work:
+    from bench.b1_command import relationkit_side
+
+    n = 20 * ctx.sizes.slice_ops * ctx.sizes.b1_slices
+    side = relationkit_side(n)
+    return lambda: side(n) and None
+
+
+def _b2(ctx: Context) -> Work:
+    from bench.b2_persisted import _relationkit_sides
+    from relationkit.store.url import open_store
+
+    n = 10 * ctx.sizes.slice_ops
+    store = open_store(f"sqlite:///{os.path.join(ctx.workdir, 'profile-b2.db')}")
+    sides = _relationkit_sides(store, n)
+
+    def work() -> None:
+        sides["acknowledge"](n)
+        sides["defer"](n)
+
+    return work
+
+
+def _b3(ctx: Context) -> Work:
+    from bench.world import relations, shared_cases_db
+    from relationkit.cases import Case
+    from relationkit.store.url import open_store
+
+    store = open_store(f"sqlite:///{shared_cases_db(ctx.workdir, ctx.sizes.b3_cases)}")
+    relations(store)
+
+    def work() -> None:
+        with store.unit_of_work() as uow:
+            uow.select(Case)
+
+    return work
+
+
+def _b6(ctx: Context) -> Work:
+    from bench.world import AGENT_ID, relations, shared_cases_db
+    from relationkit.cases import Case
+    from relationkit.store.url import open_store
+
+    size = max(ctx.sizes.b6_sizes)
+    store = open_store(f"sqlite:///{shared_cases_db(ctx.workdir, size)}")
+    rk = relations(store)
+    with store.unit_of_work() as uow:
+        cases = uow.select(Case)
+    return lambda: rk.options_for(cases, actor=AGENT_ID) and None
+
+
+def _b8(ctx: Context) -> Work:
+    from bench.b8_history import setup
+    from relationkit.store.url import open_store
+
+    store = open_store(f"sqlite:///{os.path.join(ctx.workdir, 'profile-b8.db')}")
+    _, long_side, _ = setup(store, ctx.sizes.b8_events, 1)
+    return lambda: long_side(2 * ctx.sizes.b8_slice) and None
+
+
+def _b9(ctx: Context) -> Work:
+    from bench.b9_capacity import setup
+    from relationkit.store.url import open_store
+
+    store = open_store(f"sqlite:///{os.path.join(ctx.workdir, 'profile-b9.db')}")
+    _, busy, _ = setup(store, ctx.sizes.b9_open, 1)
+    return lambda: busy(2 * ctx.sizes.b9_slice) and None
+
+
+PROFILES: dict[str, Callable[[Context], Work]] = {
+    "B1": _b1,
+    "B2": _b2,
+    "B3": _b3,
+    "B6": _b6,
+    "B8": _b8,
+    "B9": _b9,
+}
+"""What can be profiled: the benchmarks whose relationkit side is plain Python work."""
+
+
+def profile(key: str, ctx: Context) -> str:
+    """The profile of ``key``'s relationkit side as text."""
+    from pyinstrument import Profiler
+
+    make = PROFILES.get(key)
+    if make is None:
+        return f"{key} has no profile; profiles exist for {', '.join(PROFILES)}"
+    work = make(ctx)
+    profiler = Profiler(interval=0.0002)
+    profiler.start()
+    work()
+    profiler.stop()
+    flat = profiler.output_text(flat=True, show_all=False)
+    top = "\n".join(flat.splitlines()[:40])
+    tree = profiler.output_text(show_all=False, short_mode=False)
+    return f"{key}: self time by function (top 40)\n{top}\n\n{key}: call tree\n{tree}"
