@@ -10,12 +10,17 @@ fragmentation included, rather than what :mod:`tracemalloc` counts.
 relationkit: ``uow.select(Case)`` on an :class:`SqliteStore`. Peer: ``sqlite3`` fetching
 the same snapshots and ``json.loads``-ing each into a dict (the same data, as plain
 Python). The two kinds of process take turns.
+
+A context row counts the same in :mod:`tracemalloc`'s way (the bytes still allocated,
+in processes of their own, since tracing costs memory too): the difference from the RSS is
+what the allocator keeps beyond the objects themselves.
 """
 
 from __future__ import annotations
 
 import gc
 import json
+import statistics
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -30,9 +35,14 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET = 2048
 
 
-def _grow(side: str, path: str) -> tuple[float, int]:
-    """In a fresh process: RSS growth per case after reading all cases, and how many."""
+def _grow(side: str, path: str, traced: bool = False) -> tuple[float, int]:
+    """In a fresh process: RSS growth per case after reading all cases (bytes still
+    allocated, as :mod:`tracemalloc` counts them, if ``traced``), and how many."""
     import sqlite3
+    import tracemalloc
+
+    def measure() -> int | None:
+        return tracemalloc.get_traced_memory()[0] if traced else rss_bytes()
 
     from relationkit.cases import Case
     from relationkit.store.schema import kind_table
@@ -44,25 +54,29 @@ def _grow(side: str, path: str) -> tuple[float, int]:
         with store.unit_of_work() as uow:
             uow.select(Case, limit=50)
         gc.collect()
-        before = rss_bytes()
+        if traced:
+            tracemalloc.start()
+        before = measure()
         with store.unit_of_work() as uow:
             kept: list[object] = list(uow.select(Case))
     else:
         conn = sqlite3.connect(path)
         [json.loads(s) for (s,) in conn.execute(sql + " LIMIT 50").fetchall()]
         gc.collect()
-        before = rss_bytes()
+        if traced:
+            tracemalloc.start()
+        before = measure()
         kept = [json.loads(s) for (s,) in conn.execute(sql).fetchall()]
     gc.collect()
-    after = rss_bytes()
+    after = measure()
     assert before is not None
     assert after is not None
     return (after - before) / len(kept), len(kept)
 
 
-def _fresh(side: str, path: str) -> float:
+def _fresh(side: str, path: str, how: str = "rss") -> float:
     done = subprocess.run(
-        [sys.executable, "-m", "bench.b5_memory", "grow", side, path],
+        [sys.executable, "-m", "bench.b5_memory", how, side, path],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -78,37 +92,47 @@ def run(ctx: Context) -> list[Row]:
     if rss_bytes() is None:
         return [skipped("B5", what, "the RSS cannot be read here (/proc/self/statm)", unit="B")]
     path = shared_cases_db(ctx.workdir, count, ctx.log)
-    mine: list[float] = []
-    theirs: list[float] = []
+    found: dict[tuple[str, str], list[float]] = {}
     for turn in range(ctx.sizes.fresh_runs):
         order = ("relationkit", "json") if turn % 2 == 0 else ("json", "relationkit")
-        for side in order:
-            (mine if side == "relationkit" else theirs).append(_fresh(side, path))
-    mine.sort()
-    theirs.sort()
+        for how in ("rss", "traced"):
+            for side in order:
+                found.setdefault((how, side), []).append(_fresh(side, path, how))
+
+    def median(how: str, side: str) -> float:
+        return statistics.median(found[(how, side)])
+
     return [
         Row(
             "B5",
             what,
-            mine[len(mine) // 2],
+            median("rss", "relationkit"),
             "B",
             peer="the same snapshots as dicts from json.loads",
-            peer_figure=theirs[len(theirs) // 2],
+            peer_figure=median("rss", "json"),
             target=TARGET,
             note=(
                 f"cases follow {len(PATHS)} histories of 1 to {max(map(len, PATHS)) + 1} "
-                f"events; median of {len(mine)} fresh process(es) per side"
+                f"events; median of {ctx.sizes.fresh_runs} fresh process(es) per side"
             ),
-        )
+        ),
+        Row(
+            "B5",
+            "context: the same, counted by tracemalloc (bytes still allocated)",
+            median("traced", "relationkit"),
+            "B",
+            peer="the same dicts, counted by tracemalloc",
+            peer_figure=median("traced", "json"),
+        ),
     ]
 
 
 def _main(argv: Sequence[str]) -> int:
-    if len(argv) == 3 and argv[0] == "grow":
-        per_case, count = _grow(argv[1], argv[2])
+    if len(argv) == 3 and argv[0] in ("rss", "traced"):
+        per_case, count = _grow(argv[1], argv[2], traced=argv[0] == "traced")
         print(json.dumps({"bytes": per_case, "count": count}))
         return 0
-    print("usage: python -m bench.b5_memory grow relationkit|json PATH")
+    print("usage: python -m bench.b5_memory rss|traced relationkit|json PATH")
     return 2
 
 

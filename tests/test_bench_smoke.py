@@ -60,7 +60,8 @@ def test_every_figure_has_its_peer_and_a_ratio(rows: list[Row]) -> None:
         assert row.figure >= 0
         assert row.peer, row
         assert row.peer_figure is not None, row
-        assert row.ratio is not None, row
+        if row.peer_figure > 0:  # memory may not grow by a page at tiny sizes
+            assert row.ratio is not None, row
 
 
 def test_targets_are_where_the_suite_sets_them(rows: list[Row]) -> None:
