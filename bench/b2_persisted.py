@@ -12,8 +12,10 @@ or its PostgreSQL module (``eventsourcing.postgres``), with a ``Ticket`` aggrega
 same history: ``repository.get``, one command method, ``save``; its ``defer`` also creates
 a ``ReplyPromise`` aggregate and saves both in one ``save`` (one transaction).
 
-The two sides take turns in slices of about 25 commands. Durability is the same on both
-sides, and the run proves it: the journal mode and ``synchronous`` setting (SQLite) or
+The two sides take turns in slices of about 25 commands; the figures are wall time (a
+commit waits for the disk or the server), and each row's note adds the CPU time this
+process spent per command on each side, the rest being waiting. Durability is the same on
+both sides, and the run proves it: the journal mode and ``synchronous`` setting (SQLite) or
 ``synchronous_commit`` (PostgreSQL) are read from each side's live connections after the
 run and printed; a row whose two sides differ is reported as missed.
 """
@@ -21,11 +23,12 @@ run and printed; a row whose two sides differ is reported as missed.
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bench.harness import NO_POSTGRES, Context, Row, Side, interleave, skipped
+from bench.harness import CPU, NO_POSTGRES, Context, Row, Side, interleave, skipped
 from bench.peers import desk_class, es_postgres_env
 from bench.pg import create_schema, schema_url, schemas
 from bench.world import AGENT_ID, HEARD, OPENED, PATHS, START, relations, seed_cases
@@ -111,10 +114,26 @@ def _measure(
     sizes = ctx.sizes
     rows: list[Row] = []
     timings = {}
+    cpu: dict[tuple[str, str], list[float]] = {}
+
+    def counted(key: tuple[str, str], side: Side) -> Side:
+        """``side``, also noting the CPU time of this thread per command."""
+
+        def run(n: int) -> float:
+            begin = CPU()
+            spent = side(n)
+            cpu.setdefault(key, []).append((CPU() - begin) / n)
+            return spent
+
+        return run
+
     for name in COMMANDS:
         ctx.log(f"B2 {backend} {name} ...")
         timings[name] = interleave(
-            [("relationkit", mine[name]), ("eventsourcing", theirs[name])],
+            [
+                ("relationkit", counted(("relationkit", name), mine[name])),
+                ("eventsourcing", counted(("eventsourcing", name), theirs[name])),
+            ],
             slice_ops=sizes.slice_ops,
             slices=sizes.b2_slices,
             rounds=sizes.rounds,
@@ -137,8 +156,12 @@ def _measure(
                 target_on="ratio",
                 ok=None if same else False,
                 note=(
-                    f"{ops:,} commands each, in turns of {sizes.slice_ops}; read from the live "
-                    f"connections: relationkit {ours}; eventsourcing {peers}"
+                    f"{ops:,} commands each, in turns of {sizes.slice_ops}; wall time, of "
+                    f"which CPU time of this process: relationkit "
+                    f"{statistics.median(cpu['relationkit', name]) * 1e3:.2f} ms, "
+                    f"eventsourcing {statistics.median(cpu['eventsourcing', name]) * 1e3:.2f} "
+                    f"ms per command; read from the live connections: relationkit {ours}; "
+                    f"eventsourcing {peers}"
                     + ("" if same else " (NOT the same durability: not comparable)")
                 ),
             )
