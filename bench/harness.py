@@ -443,13 +443,21 @@ def format_table(rows: Sequence[Row]) -> str:
 
 
 def format_markdown(rows: Sequence[Row], command: Callable[[Row], str]) -> str:
-    """The results as a Markdown table, with the command that measures each row."""
+    """The results as a Markdown table, with the command that measures each row, and the
+    numbered notes under it."""
     header = [*COLUMNS, "command"]
     out = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    notes: list[str] = []
     for row in rows:
         cells = [*_cells(row), f"`{command(row)}`"]
+        if row.note:
+            notes.append(f"{len(notes) + 1}. {row.bench} {row.what}: {row.note}")
+            cells[1] = f"{cells[1]} [{len(notes)}]"
         cells = [cell.replace("|", "\\|") for cell in cells]
         out.append("| " + " | ".join(cells) + " |")
+    if notes:
+        out.append("")
+        out.extend(notes)
     return "\n".join(out)
 
 

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 
 from bench.harness import Context
+from bench.pg import drop_schema
 
 __all__ = ["PROFILES", "profile"]
 
@@ -55,6 +56,47 @@ def _b3(ctx: Context) -> Work:
     return work
 
 
+def _b4(ctx: Context) -> Work:
+    from bench.b4_overdue import NOWS, OVERDUE, _load, _Postgres, _Sqlite
+    from bench.pg import schema_url
+    from bench.world import START, prepare_kinds
+    from relationkit import ManualClock, Relations
+    from relationkit.domain.promise import Promise
+    from relationkit.store.url import open_store
+
+    # The smallest size: the query reads the index, so the size barely matters (B4's
+    # flatness rows); the first query on a store just opened comes first.
+    size = min(ctx.sizes.b4_sizes)
+    path = os.path.join(ctx.workdir, "profile-b4.db")
+    urls = [f"sqlite:///{path}"]
+    writers: list[object] = []
+    store = open_store(urls[0])
+    prepare_kinds(store, Promise)
+    store.close()
+    writers.append(_Sqlite(path))
+    if ctx.postgres_url:
+        schema = f"rk_bench_profile_{os.getpid()}"
+        drop_schema(ctx.postgres_url, schema)
+        urls.append(schema_url(ctx.postgres_url, schema))
+        store = open_store(urls[1])
+        prepare_kinds(store, Promise)
+        store.close()
+        writers.append(_Postgres(ctx.postgres_url, schema))
+    _load(ctx, {size: writers}, min(OVERDUE, size // 10))
+
+    def work() -> None:
+        for url in urls:
+            store = open_store(url)
+            rk = Relations(store, clock=ManualClock(START))
+            for k in range(200):
+                rk.promises.overdue(NOWS[k % len(NOWS)])
+            store.close()
+        if ctx.postgres_url:
+            drop_schema(ctx.postgres_url, schema)
+
+    return work
+
+
 def _b6(ctx: Context) -> Work:
     from bench.world import AGENT_ID, relations, shared_cases_db
     from relationkit.cases import Case
@@ -90,6 +132,7 @@ PROFILES: dict[str, Callable[[Context], Work]] = {
     "B1": _b1,
     "B2": _b2,
     "B3": _b3,
+    "B4": _b4,
     "B6": _b6,
     "B8": _b8,
     "B9": _b9,
