@@ -27,18 +27,52 @@ def _b1(ctx: Context) -> Work:
 
 
 def _b2(ctx: Context) -> Work:
-    from bench.b2_persisted import _relationkit_sides
+    from bench.b2_persisted import _eventsourcing_sides, _relationkit_sides
+    from bench.peers import desk_class
     from relationkit.store.url import open_store
 
     n = 10 * ctx.sizes.slice_ops
     store = open_store(f"sqlite:///{os.path.join(ctx.workdir, 'profile-b2.db')}")
-    sides = _relationkit_sides(store, n)
+    sides = _relationkit_sides(store, n + 2)
+    desk = desk_class()(
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": os.path.join(ctx.workdir, "profile-b2-es.db"),
+        }
+    )
+    peers = _eventsourcing_sides(desk, 2)
+    # The SQL statements of one command of each kind, on each side, traced on the
+    # connections themselves (the stores' own, not public: this is for reading only).
+    lines = ["SQL statements per command on SQLite (one command of each, traced):"]
+    for name in ("acknowledge", "defer"):
+        for who, run, conns in (
+            ("relationkit", sides[name], lambda: [s.conn for s in store._idle]),
+            (
+                "eventsourcing",
+                peers[name],
+                lambda: [c._sqlite_conn for c in desk.recorder.datastore.pool._pool],
+            ),
+        ):
+            run(1)  # connections exist and are warm
+            traced: list[str] = []
+            for conn in conns():
+                conn.set_trace_callback(traced.append)
+            run(1)
+            for conn in conns():
+                conn.set_trace_callback(None)
+            lines.append(f"  {name}, {who}: {len(traced)} statements")
+            lines.extend(f"    {sql[:90]}" for sql in traced)
+    STATEMENTS[:] = lines
 
     def work() -> None:
         sides["acknowledge"](n)
         sides["defer"](n)
 
     return work
+
+
+STATEMENTS: list[str] = []
+"""What a profile found besides its call tree (B2: the statements of a command)."""
 
 
 def _b3(ctx: Context) -> Work:
@@ -147,10 +181,12 @@ def profile(key: str, ctx: Context) -> str:
     make = PROFILES.get(key)
     if make is None:
         return f"{key} has no profile; profiles exist for {', '.join(PROFILES)}"
+    STATEMENTS.clear()
     work = make(ctx)
     profiler = Profiler(interval=0.0002)
     profiler.start()
     work()
     profiler.stop()
     tree = profiler.output_text(show_all=False)
-    return f"{key}: where relationkit's time goes (pyinstrument call tree)\n{tree}"
+    extra = "\n".join(STATEMENTS)
+    return f"{key}: where relationkit's time goes (pyinstrument call tree)\n{tree}\n{extra}"
