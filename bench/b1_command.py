@@ -1,196 +1,171 @@
-"""B1: one case command in memory, against python-statemachine used bare.
+"""B1: one case command in memory, through the public entry point, against eventsourcing.
 
-relationkit: :meth:`Pipeline.decide` on a heard, deferred case with ``defer`` (authority check,
-care rules R1 and R3, one machine restored from the state value, the event built and
-hashed, the case updated), each time on a working copy of the case made before the clock
-starts. Peer: the same machine class (``CaseFlow``, which has no
-callbacks of its own) restored from the state value plus one ``send``, which is the least a
-python-statemachine application pays per command. ``transitions`` (one machine reused, state
-set then triggered) and a dict table show where plain data stands; a full
-``Relations.handle`` on the in-memory store shows the cost of the whole service.
+relationkit: ``Relations.handle(case_id, Acknowledge(...), actor=...)`` on the in-memory
+store, each command on a different opened case: everything a command does (the unit of
+work, loading and decoding the case, the actor and the policy looked up, authority, the
+care rules, the workflow's table, the event built, hashed and chained, the command hooks,
+the append and the commit). Peer: eventsourcing 9's ``Application`` on its default
+in-memory persistence (POPO), a ``Ticket`` aggregate of the same shape, one event per
+command: ``repository.get`` (replaying its events), ``ticket.acknowledge(...)``, ``save``.
+
+Context rows, measured in the same turns against the same peer: python-statemachine's
+``CaseFlow`` reused (state set on its model, event sent: no machine built per command),
+``transitions`` with one machine reused (``set_state`` + ``trigger``), and a hand-written
+floor doing the same checks (:class:`bench.peers.Floor`). The machine rows are the
+machine's step alone, not a whole command.
+
+Nothing here waits for a disk or a server, so the clock is the CPU time of the benchmark's
+thread (:data:`bench.harness.CPU`): other processes on a shared machine delay the run but do
+not add to the figures.
 """
 
 from __future__ import annotations
 
-import statistics
-import time
+from collections.abc import Iterator
+from typing import Any
 
-import attrs
-from transitions import Machine
+from bench.harness import CPU, Context, Row, Side, interleave
+from bench.peers import PARAPHRASE, Floor, desk_class, reused_machine, transitions_machine
+from bench.world import AGENT_ID, START, relations, seed_cases
+from relationkit import MemoryStore
+from relationkit.cases import Acknowledge
 
-from bench.harness import Batch, Context, Row, per_op
-from bench.world import AGENT_ID, CLIENT_ID, START, attempt, case_with_path, relations, seed_cases
-from relationkit import MemoryStore, Staff
-from relationkit.cases import Defer
-from relationkit.workflows.case import CASE_WORKFLOW, CaseFlow
+__all__ = ["relationkit_side", "run"]
 
-__all__ = ["run"]
-
-STATE = "deferred"
-COMMAND = "defer"
+PEER = "eventsourcing 9 in memory: get + acknowledge + save"
 
 
-def _relationkit(ctx: Context) -> Batch:
-    rk = relations(MemoryStore())
-    staff = rk.staff(AGENT_ID)
-    assert isinstance(staff, Staff)
-    command = Defer(reply_by=START.add(days=3), reason="Checking with the warehouse.")
-    try_ = attempt(rk, command, staff)
-    case, _ = case_with_path("case-b1", CLIENT_ID, ("acknowledge", "confirm_heard", "defer"))
-    decide = rk.pipeline.decide
-
-    def batch(n: int) -> float:
-        # Each command runs on its own working copy of the deferred case, as the service
-        # gives it a freshly loaded one: the same case would otherwise gather thousands of
-        # deferrals over the rounds, which no real case holds.
-        copies = [attrs.evolve(case, deferrals=list(case.deferrals)) for _ in range(n)]
-        start = time.perf_counter()
-        for working in copies:
-            decide(working, command, try_)
-        return time.perf_counter() - start
-
-    return batch
-
-
-def _bare_psm(n: int) -> float:
-    start = time.perf_counter()
-    for _ in range(n):
-        machine = CaseFlow(start_value=STATE)
-        machine.send(COMMAND)
-    return time.perf_counter() - start
-
-
-def _transitions() -> Batch:
-    table = CASE_WORKFLOW.table
-    machine = Machine(
-        states=sorted(table.states),
-        transitions=[
-            {"trigger": command, "source": source, "dest": target}
-            for source, targets in table.transitions.items()
-            for command, target in targets.items()
-        ],
-        initial=table.initial,
-        auto_transitions=False,
-    )
-
-    def batch(n: int) -> float:
-        start = time.perf_counter()
-        for _ in range(n):
-            machine.set_state(STATE)
-            machine.trigger(COMMAND)
-        return time.perf_counter() - start
-
-    return batch
-
-
-def _dict_table() -> Batch:
-    table = {s: dict(t) for s, t in CASE_WORKFLOW.table.transitions.items()}
-
-    def batch(n: int) -> float:
-        start = time.perf_counter()
-        for _ in range(n):
-            targets = table[STATE]
-            if COMMAND not in targets:
-                raise RuntimeError("not allowed")
-            _state = targets[COMMAND]
-        return time.perf_counter() - start
-
-    return batch
-
-
-def _service(total: int) -> Batch:
+def relationkit_side(count: int) -> Side:
+    """``Relations.handle`` of ``acknowledge`` on ``count`` opened cases, one each."""
     store = MemoryStore()
     rk = relations(store)
-    ids = iter(seed_cases(store, total, prefix="b1s", paths=[("acknowledge", "confirm_heard")]))
-    command = Defer(reply_by=START.add(days=3), reason="Checking with the warehouse.")
+    ids = iter(seed_cases(store, count, prefix="b1", paths=[()]))
+    command = Acknowledge(paraphrase=PARAPHRASE)
+    handle = rk.handle
 
-    def batch(n: int) -> float:
+    def side(n: int) -> float:
         chosen = [next(ids) for _ in range(n)]
-        start = time.perf_counter()
+        start = CPU()
         for case_id in chosen:
-            rk.handle(case_id, command, actor=AGENT_ID)
-        return time.perf_counter() - start
+            handle(case_id, command, actor=AGENT_ID)
+        return CPU() - start
 
-    return batch
-
-
-SLICE = 50
-"""Commands per turn when relationkit and its peer take turns within a round."""
+    return side
 
 
-def _alternate_finely(subject: Batch, peer: Batch, *, ops: int, rounds: int) -> tuple[float, float]:
-    """Like :func:`bench.harness.alternate`, but within each round the two take turns every
-    :data:`SLICE` commands: both sides take a second or so per round, and the load other work
-    puts on a shared machine comes and goes faster than that, so whole-round turns hand it
-    to one side more than the other. The figures are still medians over rounds."""
-    subject(max(1, ops // 10))
-    peer(max(1, ops // 10))
-    mine: list[float] = []
-    theirs: list[float] = []
-    for _ in range(rounds):
-        spent_mine = spent_theirs = 0.0
-        done = 0
-        while done < ops:
-            n = min(SLICE, ops - done)
-            spent_mine += subject(n)
-            spent_theirs += peer(n)
-            done += n
-        mine.append(spent_mine / ops)
-        theirs.append(spent_theirs / ops)
-    return statistics.median(mine), statistics.median(theirs)
+def _eventsourcing(count: int) -> Side:
+    desk = desk_class()()  # the default persistence module: in memory (POPO)
+    tickets = [desk.open(i) for i in range(count)]
+    desk.save(*tickets)
+    ids: Iterator[Any] = iter([t.id for t in tickets])
+    del tickets
+    acknowledge = desk.acknowledge
+
+    def side(n: int) -> float:
+        chosen = [next(ids) for _ in range(n)]
+        start = CPU()
+        for ticket_id in chosen:
+            acknowledge(ticket_id)
+        return CPU() - start
+
+    return side
+
+
+def _floor(count: int) -> Side:
+    floor = Floor()
+    ids = [f"floor-{i}" for i in range(count)]
+    for case_id in ids:
+        floor.open(case_id)
+    remaining = iter(ids)
+    at = START.isoformat()
+
+    def side(n: int) -> float:
+        chosen = [next(remaining) for _ in range(n)]
+        start = CPU()
+        for case_id in chosen:
+            floor.acknowledge(case_id, AGENT_ID, at)
+        return CPU() - start
+
+    return side
+
+
+def _python_statemachine() -> Side:
+    machine, model = reused_machine()
+
+    def side(n: int) -> float:
+        start = CPU()
+        for _ in range(n):
+            model.state = "opened"
+            machine.send("acknowledge")
+        return CPU() - start
+
+    return side
+
+
+def _transitions() -> Side:
+    machine = transitions_machine()
+
+    def side(n: int) -> float:
+        start = CPU()
+        for _ in range(n):
+            machine.set_state("opened")
+            machine.trigger("acknowledge")
+        return CPU() - start
+
+    return side
 
 
 def run(ctx: Context) -> list[Row]:
     """B1's rows."""
     sizes = ctx.sizes
-    ops, rounds = sizes.b1_ops, sizes.rounds
-    mine, psm = _alternate_finely(_relationkit(ctx), _bare_psm, ops=ops, rounds=rounds)
-    rows = [
-        Row(
+    count = sizes.slice_ops * (1 + sizes.b1_slices * sizes.rounds)
+    timings = interleave(
+        [
+            ("relationkit", relationkit_side(count)),
+            ("eventsourcing", _eventsourcing(count)),
+            ("python-statemachine", _python_statemachine()),
+            ("transitions", _transitions()),
+            ("floor", _floor(count)),
+        ],
+        slice_ops=sizes.slice_ops,
+        slices=sizes.b1_slices,
+        rounds=sizes.rounds,
+    )
+    ops = sizes.slice_ops * sizes.b1_slices * sizes.rounds
+    return [
+        timings.row(
             "B1",
-            "command in memory (Pipeline.decide: rules, event, hash)",
-            mine * 1e6,
-            "us",
-            peer="python-statemachine: restore + send",
-            peer_figure=psm * 1e6,
-            target=1.15,
+            "command in memory: Relations.handle(acknowledge), everything included",
+            "relationkit",
+            "eventsourcing",
+            peer_label=PEER,
+            target=1.0,
             target_on="ratio",
-        )
+            note=(
+                f"{ops:,} commands each, in turns of {sizes.slice_ops}; each command on a "
+                "different opened case (eventsourcing: ticket); the peer replays one event "
+                "per get, relationkit decodes one snapshot; CPU time of the benchmark's thread"
+            ),
+        ),
+        timings.row(
+            "B1",
+            "context: python-statemachine CaseFlow reused (state set + send)",
+            "python-statemachine",
+            "eventsourcing",
+            peer_label=PEER,
+        ),
+        timings.row(
+            "B1",
+            "context: transitions, one machine reused (set_state + trigger)",
+            "transitions",
+            "eventsourcing",
+            peer_label=PEER,
+        ),
+        timings.row(
+            "B1",
+            "context: hand-written floor (dict table, role, 1 rule, JSON, SHA-256)",
+            "floor",
+            "eventsourcing",
+            peer_label=PEER,
+        ),
     ]
-    trans = per_op(_transitions(), ops=ops * 5, rounds=rounds)
-    table = per_op(_dict_table(), ops=ops * 50, rounds=rounds)
-    service_ops = max(1, ops // 4)
-    service = per_op(
-        _service(service_ops // 10 + 1 + service_ops * rounds), ops=service_ops, rounds=rounds
-    )
-    rows.append(
-        Row(
-            "B1",
-            "context: transitions, machine reused (set_state + trigger)",
-            trans * 1e6,
-            "us",
-            peer="python-statemachine: restore + send",
-            peer_figure=psm * 1e6,
-        )
-    )
-    rows.append(
-        Row(
-            "B1",
-            "context: dict table lookup",
-            table * 1e6,
-            "us",
-            peer="python-statemachine: restore + send",
-            peer_figure=psm * 1e6,
-        )
-    )
-    rows.append(
-        Row(
-            "B1",
-            "context: Relations.handle on MemoryStore (a heard case each time)",
-            service * 1e6,
-            "us",
-            peer="python-statemachine: restore + send",
-            peer_figure=psm * 1e6,
-        )
-    )
-    return rows

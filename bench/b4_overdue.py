@@ -1,38 +1,56 @@
-"""B4: the overdue promises as of a time, among many stored promises (SQLite, PostgreSQL).
+"""B4: the overdue promises among 10k, 100k and 1M stored promises (SQLite, PostgreSQL).
 
-relationkit: ``uow.select(Promise, open_due_at__lt=now)`` (what :meth:`Promises.overdue`
-runs), the promises still counted on whose due time has passed, hydrated as
-:class:`Promise` objects. ``open_due_at`` is the due time of a made or renegotiated promise
-and empty otherwise; the store keeps it in an indexed column, so the database's statistics
-on that one column show how few promises are overdue.
-Peer: the same query in SQL through the raw driver, fetching ``(id, snapshot)`` tuples.
-The target is on relationkit's median.
+relationkit: ``Relations.promises.overdue(now)``, the promises still counted on whose due
+time has passed, hydrated as :class:`Promise` objects. Peer: the same statement the store
+runs (``WHERE open_due_at < ? ORDER BY open_due_at, id``) through the raw driver
+(``sqlite3``, ``psycopg``), fetching ``(id, snapshot)`` tuples.
 
-The data: N promises made over the past year, each with its real events (hashed and
-chained). Most were kept (two events); one in ten is still open and due within the next
-four weeks; :data:`OVERDUE` (or N/100 if fewer) are open and past due.
+Each size has a database of its own (an SQLite file, a PostgreSQL schema), all loaded
+before measuring, so that the sizes are measured side by side too: every query of one
+size is followed by the same query on the others, relationkit and the raw driver taking
+turns. Each query asks as of a different minute of the last hour (all give the same
+answer), so no query simply repeats the one before. Reported per size:
 
-Loading: rows are built with the store's own encoders (snapshot, index values, event
-columns) into the table the store itself created for :class:`Promise`, and written in bulk:
-on SQLite with ``executemany`` in one transaction per 50,000 promises, on PostgreSQL with
-``COPY … FROM STDIN``. The rows are built once and written to both databases.
+* the first query in a fresh process (a store just opened: "cold"; the operating
+  system's file cache and the server's buffers are whatever loading left, as they would
+  be after a restart of the application, not of the machine);
+* the median over rounds of the queries that follow;
+* flatness: the median at the largest size over the median at the smallest.
+
+The data: N promises made over the past year, with their real events (hashed and
+chained). Nine in ten were kept (two events); one in ten is still open and due within
+four weeks; :data:`OVERDUE` of the open ones are past due, at every size. Rows are built
+with the store's own encoders into the tables the store itself created for
+:class:`Promise` (with its indexes), written in bulk (SQLite ``executemany``, PostgreSQL
+``COPY``), then ``ANALYZE``d.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import sqlite3
+import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
-from bench.harness import Context, Row, median_ms, unavailable
-from bench.world import AGENT_ID, START, relations
+from bench.harness import NO_POSTGRES, Context, Row, Side, interleave, skipped
+from bench.pg import schema_url, schemas
+from bench.world import AGENT_ID, START, prepare_kinds
 
 __all__ = ["OVERDUE", "promise_rows", "run"]
 
-OVERDUE = 200
-"""Promises that are overdue at :data:`bench.world.START` (fewer for small N)."""
+OVERDUE = 100
+"""Promises overdue at :data:`bench.world.START`, at every size (fewer for tiny sizes)."""
+
+TARGET_MS = 20.0
+FLAT = 1.5
+"""The median at the largest size may be at most this many times that at the smallest."""
 
 _EVENT_COLUMNS = (
     "kind",
@@ -46,10 +64,14 @@ _EVENT_COLUMNS = (
     "hash",
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 
-def promise_rows(count: int) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
-    """``(aggregate row, event rows)`` for each of ``count`` promises, as the store writes
-    them: ``(id, version, snapshot, *indexed values)`` and the event columns."""
+
+def promise_rows(
+    start: int, stop: int, overdue: int
+) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
+    """``(aggregate row, event rows)`` of promises ``start`` to ``stop``, as the store
+    writes them: ``(id, version, snapshot, *indexed values)`` and the event columns."""
     from relationkit.domain.events import next_event
     from relationkit.domain.promise import KeepPromise, MakePromise, Promise
     from relationkit.serialization import converter, datetime_to_text
@@ -58,27 +80,27 @@ def promise_rows(count: int) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, 
     from relationkit.workflows.promise import PROMISE_WORKFLOW
 
     indexed = [attr for attr, _ in kind_table(Promise).indexed]
-    overdue = min(OVERDUE, max(1, count // 100))
     keep = KeepPromise()
     keep_data = converter.unstructure(keep)
     kept_state = PROMISE_WORKFLOW.table.transitions["made"]["keep"]
-    for i in range(count):
+    for i in range(start, stop):
         if i % 10 == 0:  # open and due within four weeks
             made_at = START.subtract(days=3, minutes=i % 1440)
             due_at = START.add(days=1 + i % 27, minutes=i % 600)
             settle = False
+            if i < overdue * 10:  # a few open ones are past due
+                due_at = START.subtract(hours=1 + i % 72)
         else:  # kept
             made_at = START.subtract(days=30 + i % 330, minutes=i % 1440)
             due_at = made_at.add(days=14)
             settle = True
-        if i < overdue * 10 and i % 10 == 0:  # a few open ones are past due
-            due_at = START.subtract(hours=1 + i % 72)
         command = MakePromise(
             owner_id=AGENT_ID,
             party_id=f"c-{i % 50:03d}",
             what="Replace the damaged parcel",
             due_at=due_at,
             kind="reply",
+            case_id=f"case-{i:07d}",
         )
         promise, made = PROMISE_WORKFLOW.start(f"p-{i:07d}", command, AGENT_ID, made_at)
         events = [made]
@@ -94,7 +116,6 @@ def promise_rows(count: int) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, 
             )
             promise.apply(kept, keep, kept_state)
             events.append(kept)
-        assert isinstance(promise, Promise)
         row = (
             promise.id,
             promise.version,
@@ -118,165 +139,310 @@ def promise_rows(count: int) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, 
         yield row, event_rows
 
 
-def _insert_sql(table: str, columns: list[str], marker: str) -> str:
-    names = ", ".join(f'"{c}"' for c in columns)
-    return f'INSERT INTO "{table}" ({names}) VALUES ({", ".join([marker] * len(columns))})'
+def _columns() -> tuple[str, list[str], str]:
+    from relationkit.domain.promise import Promise
+    from relationkit.store.schema import kind_table
+
+    kt = kind_table(Promise)
+    return (
+        kt.name,
+        ["id", "version", "snapshot", *(kt.column_for(a) for a, _ in kt.indexed)],
+        (kt.column_for("open_due_at")),
+    )
 
 
-def _load_sqlite(path: str, table: str, columns: list[str], rows: list[Any]) -> None:
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        conn.execute("PRAGMA synchronous = NORMAL")
-        insert_aggregate = _insert_sql(table, columns, "?")
-        insert_event = _insert_sql("rk_events", list(_EVENT_COLUMNS), "?")
-        for start in range(0, len(rows), 50_000):
-            chunk = rows[start : start + 50_000]
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(insert_aggregate, (r for r, _ in chunk))
-            conn.executemany(insert_event, (e for _, events in chunk for e in events))
-            conn.execute("COMMIT")
-        conn.execute("ANALYZE")
-    finally:
-        conn.close()
+class _Sqlite:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("PRAGMA synchronous = OFF")  # loading only: nothing to keep safe
+
+    def write(self, table: str, columns: list[str], rows: list[Any]) -> None:
+        names = ", ".join(columns)
+        marks = ", ".join("?" * len(columns))
+        event_marks = ", ".join("?" * len(_EVENT_COLUMNS))
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.executemany(
+            f'INSERT INTO "{table}" ({names}) VALUES ({marks})', (r for r, _ in rows)
+        )
+        self.conn.executemany(
+            f"INSERT INTO rk_events ({', '.join(_EVENT_COLUMNS)}) VALUES ({event_marks})",
+            (e for _, events in rows for e in events),
+        )
+        self.conn.execute("COMMIT")
+
+    def finish(self) -> None:
+        self.conn.execute("ANALYZE")
+        self.conn.close()
 
 
-def _load_postgres(url: str, schema: str, table: str, columns: list[str], rows: list[Any]) -> None:
-    import psycopg
+class _Postgres:
+    def __init__(self, url: str, schema: str) -> None:
+        import psycopg
 
-    names = ", ".join(f'"{c}"' for c in columns)
-    with psycopg.connect(url) as conn:
-        conn.execute(f'SET search_path TO "{schema}"')
-        with conn.cursor() as cursor:
+        self.conn = psycopg.connect(url)
+        self.conn.execute(f'SET search_path TO "{schema}"')
+
+    def write(self, table: str, columns: list[str], rows: list[Any]) -> None:
+        names = ", ".join(columns)
+        with self.conn.cursor() as cursor:
             with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
                 for row, _ in rows:
                     copy.write_row(row)
-            event_names = ", ".join(f'"{c}"' for c in _EVENT_COLUMNS)
-            with cursor.copy(f"COPY rk_events ({event_names}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY rk_events ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
                 for _, events in rows:
                     for event in events:
                         copy.write_row(event)
-        conn.commit()
-        conn.autocommit = True
-        conn.execute(f'ANALYZE "{table}"')
-        conn.execute("ANALYZE rk_events")
+        self.conn.commit()
+
+    def finish(self) -> None:
+        self.conn.autocommit = True
+        self.conn.execute("ANALYZE")
+        self.conn.close()
 
 
-def _measure(ctx: Context, label: str, store: Any, raw_query: Any, expected: int) -> Row:
-    from relationkit.domain.promise import Promise
+def _load(ctx: Context, targets: dict[int, list[Any]], overdue: int) -> None:
+    """Build the promises once, in chunks, and write each chunk to every database whose
+    size covers it."""
+    table, columns, _ = _columns()
+    largest = max(targets)
+    chunk = 50_000
+    started = time.perf_counter()
+    for begin in range(0, largest, chunk):
+        rows = list(promise_rows(begin, min(largest, begin + chunk), overdue))
+        for size, writers in targets.items():
+            part = rows[: max(0, min(len(rows), size - begin))]
+            if part:
+                for writer in writers:
+                    writer.write(table, columns, part)
+        spent = time.perf_counter() - started
+        ctx.log(f"B4 loaded {min(largest, begin + chunk):,} promises ({spent:.0f} s)")
+    for writers in targets.values():
+        for writer in writers:
+            writer.finish()
 
-    def query() -> list[Any]:
-        with store.unit_of_work() as uow:
-            return uow.select(Promise, open_due_at__lt=START)
 
-    times = ctx.sizes.b4_queries
-    mine, found = median_ms(query, times)
-    theirs, raw = median_ms(raw_query, times)
-    ok = len(found) == expected == len(raw)
-    return Row(
-        "B4",
-        f"overdue promises among {ctx.sizes.b4_promises:,} on {label}, median",
-        mine,
-        "ms",
-        peer=f"same SQL, raw {'sqlite3' if label == 'SQLite' else 'psycopg'} tuples",
-        peer_figure=theirs,
-        target=20.0,
-        ok=None if ok else False,
-        note=f"{len(found)} overdue found, {expected} expected"
-        + ("" if ok else f"; the raw query found {len(raw)}"),
+NOWS = [START.subtract(minutes=k) for k in range(60)]
+"""The times the queries ask as of, in turn: every minute of the hour before START (the
+promises overdue are due an hour or more before it, so each gives the same answer)."""
+
+
+def _cold(backend: str, side: str, target: str, runs: int) -> float:
+    """The first query in a fresh process, in milliseconds (the median of ``runs``)."""
+    found = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.b4_overdue", "cold", backend, side, target],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found.append(json.loads(done.stdout)["ms"])
+    found.sort()
+    return float(found[len(found) // 2])
+
+
+def _first_query(backend: str, side: str, target: str) -> float:
+    """In a fresh process: open, then time the first query (milliseconds)."""
+    now = START
+    if side == "relationkit":
+        from relationkit import ManualClock, Relations
+        from relationkit.store.url import open_store
+
+        store = open_store(target)
+        rk = Relations(store, clock=ManualClock(START))
+        begin = time.perf_counter()
+        found = rk.promises.overdue(now)
+        spent = time.perf_counter() - begin
+        store.close()
+    else:
+        _, run = _raw(backend, target)
+        begin = time.perf_counter()
+        found = run(now)
+        spent = time.perf_counter() - begin
+    assert found
+    return spent * 1000
+
+
+def _raw(backend: str, target: str) -> tuple[str, Callable[[Any], list[Any]]]:
+    """The store's statement and a function running it through the raw driver."""
+    from relationkit.store.codec import index_value
+
+    table, _, open_due = _columns()
+    sql = (
+        f'SELECT id, snapshot FROM "{table}" WHERE {open_due} < ? '
+        f"ORDER BY {open_due} ASC NULLS FIRST, id"
     )
+    if backend == "sqlite":
+        conn = sqlite3.connect(target)
+        return sql, lambda now: conn.execute(sql, (index_value(now),)).fetchall()
+    import psycopg
+
+    url, _, schema = target.rpartition("#")
+    pg = psycopg.connect(url, autocommit=True)
+    pg.execute(f'SET search_path TO "{schema}"')
+    pg_sql = sql.replace("?", "%s")
+    return sql, lambda now: pg.execute(pg_sql, (index_value(now),)).fetchall()
+
+
+def _measure(
+    ctx: Context,
+    backend: str,
+    label: str,
+    targets: dict[int, tuple[str, str]],
+    overdue: int,
+) -> list[Row]:
+    """Rows for one backend; ``targets`` maps each size to (store URL, raw target)."""
+    from relationkit import ManualClock, Relations
+    from relationkit.store.url import open_store
+
+    sizes = sorted(targets)
+    cold_runs = ctx.sizes.fresh_runs
+    cold: dict[int, tuple[float, float]] = {}
+    for size in sizes:
+        url, raw_target = targets[size]
+        cold[size] = (
+            _cold(backend, "relationkit", url, cold_runs),
+            _cold(backend, "raw", raw_target, cold_runs),
+        )
+    stores = []
+    sides: list[tuple[str, Side]] = []
+    samples: dict[str, list[float]] = {}
+    found: dict[str, set[int]] = {}
+
+    def timed(key: str, query: Callable[[Any], list[Any]]) -> Side:
+        asked = itertools.count()
+
+        def side(n: int) -> float:
+            spent = 0.0
+            for _ in range(n):
+                now = NOWS[next(asked) % len(NOWS)]
+                begin = time.perf_counter()
+                result = query(now)
+                took = time.perf_counter() - begin
+                spent += took
+                samples.setdefault(key, []).append(took)
+                found.setdefault(key, set()).add(len(result))
+            return spent
+
+        return side
+
+    for size in sizes:
+        url, raw_target = targets[size]
+        store = open_store(url)
+        stores.append(store)
+        rk = Relations(store, clock=ManualClock(START))
+        _, run_raw = _raw(backend, raw_target)
+        sides.append((f"rk{size}", timed(f"rk{size}", rk.promises.overdue)))
+        sides.append((f"raw{size}", timed(f"raw{size}", run_raw)))
+    try:
+        interleave(
+            sides, slice_ops=1, slices=ctx.sizes.b4_queries, rounds=ctx.sizes.rounds, warmup=1
+        )
+    finally:
+        for store in stores:
+            store.close()
+
+    def median_ms(key: str) -> float:
+        return statistics.median(samples[key][1:]) * 1000  # the warm-up query left out
+
+    rows: list[Row] = []
+    raw_driver = "sqlite3" if backend == "sqlite" else "psycopg"
+    largest = sizes[-1]
+    queries = len(samples[f"rk{largest}"]) - 1
+    for size in sizes:
+        counts = found[f"rk{size}"] | found[f"raw{size}"]
+        right = counts == {overdue}
+        target = TARGET_MS if size == largest else None
+        rows.append(
+            Row(
+                "B4",
+                f"overdue among {size:,} on {label}: median query",
+                median_ms(f"rk{size}"),
+                "ms",
+                peer=f"same SQL, raw {raw_driver} tuples",
+                peer_figure=median_ms(f"raw{size}"),
+                target=target,
+                ok=None if right else False,
+                note=(
+                    f"median of {queries} queries per side, wall time; found {sorted(counts)} "
+                    f"overdue, {overdue} expected"
+                ),
+            )
+        )
+        mine_cold, raw_cold = cold[size]
+        rows.append(
+            Row(
+                "B4",
+                f"overdue among {size:,} on {label}: first query, fresh process",
+                mine_cold,
+                "ms",
+                peer=f"same SQL, raw {raw_driver}, fresh process",
+                peer_figure=raw_cold,
+                target=target,
+            )
+        )
+    rows.append(
+        Row(
+            "B4",
+            f"flat in N on {label}: median at {largest:,} over median at {sizes[0]:,}",
+            median_ms(f"rk{largest}"),
+            "ms",
+            peer=f"relationkit at {sizes[0]:,}",
+            peer_figure=median_ms(f"rk{sizes[0]}"),
+            target=FLAT,
+            target_on="ratio",
+        )
+    )
+    return rows
 
 
 def run(ctx: Context) -> list[Row]:
     """B4's rows."""
-    try:
-        from relationkit.domain.promise import Promise
-        from relationkit.store.schema import kind_table
-    except ImportError as exc:
-        why = f"the Promise aggregate cannot be imported ({exc})"
-        return [
-            unavailable("B4", "overdue promises on SQLite", why, unit="ms"),
-            unavailable("B4", "overdue promises on PostgreSQL", why, unit="ms"),
-        ]
+    from relationkit.domain.promise import Promise
     from relationkit.store.url import open_store
 
-    count = ctx.sizes.b4_promises
-    started = time.perf_counter()
-    rows = list(promise_rows(count))
-    ctx.log(
-        f"B4 built {count:,} promises with their events in {time.perf_counter() - started:.1f} s"
-    )
-    expected = min(OVERDUE, max(1, count // 100))
-    kt = kind_table(Promise)
-    columns = ["id", "version", "snapshot", *(attr for attr, _ in kt.indexed)]
-    # The statement the store runs (SQLite orders by "+id" so that it reads the index).
-    sql = f'SELECT id, snapshot FROM "{kt.name}" WHERE open_due_at < ? '
-    sqlite_sql = sql + "ORDER BY +id"
-    sql += "ORDER BY id"
-    from relationkit.store.codec import index_value
-
-    params = (index_value(START),)
-    result: list[Row] = []
-
-    # SQLite
-    path = os.path.join(ctx.workdir, "b4.db")
-    store = open_store(f"sqlite:///{path}")
-    try:
-        relations(store)
-        with store.unit_of_work() as uow:
-            uow.count(Promise)  # the store creates the promise table and its indexes
-        started = time.perf_counter()
-        _load_sqlite(path, kt.name, columns, rows)
-        ctx.log(f"B4 loaded SQLite in {time.perf_counter() - started:.1f} s")
-        raw = sqlite3.connect(path)
-        result.append(
-            _measure(
-                ctx, "SQLite", store, lambda: raw.execute(sqlite_sql, params).fetchall(), expected
-            )
-        )
-        raw.close()
-    finally:
+    sizes = sorted(ctx.sizes.b4_sizes)
+    overdue = min(OVERDUE, sizes[0] // 10)
+    writers: dict[int, list[Any]] = {size: [] for size in sizes}
+    sqlite_targets: dict[int, tuple[str, str]] = {}
+    for size in sizes:
+        path = os.path.join(ctx.workdir, f"b4-{size}.db")
+        url = f"sqlite:///{path}"
+        store = open_store(url)
+        prepare_kinds(store, Promise)  # the store makes the table and its indexes
         store.close()
-        if os.path.exists(path):
-            os.remove(path)
+        writers[size].append(_Sqlite(path))
+        sqlite_targets[size] = (url, path)
+    pg_url = ctx.postgres_url
+    if not pg_url:
+        _load(ctx, writers, overdue)
+        rows = _measure(ctx, "sqlite", "SQLite", sqlite_targets, overdue)
+        rows.append(skipped("B4", "overdue promises on PostgreSQL", NO_POSTGRES, unit="ms"))
+        return rows
+    with schemas(pg_url, *(f"b4_{size}" for size in sizes)) as names:
+        pg_targets: dict[int, tuple[str, str]] = {}
+        for size, schema in zip(sizes, names, strict=True):
+            url = schema_url(pg_url, schema)
+            store = open_store(url)
+            prepare_kinds(store, Promise)
+            store.close()
+            writers[size].append(_Postgres(pg_url, schema))
+            pg_targets[size] = (url, f"{pg_url}#{schema}")
+        _load(ctx, writers, overdue)
+        rows = _measure(ctx, "sqlite", "SQLite", sqlite_targets, overdue)
+        rows.extend(_measure(ctx, "postgres", "PostgreSQL", pg_targets, overdue))
+    return rows
 
-    # PostgreSQL
-    if not ctx.postgres_url:
-        result.append(
-            unavailable(
-                "B4",
-                "overdue promises on PostgreSQL",
-                "no PostgreSQL URL (set RELATIONKIT_BENCH_POSTGRES_URL or pass --postgres-url)",
-                unit="ms",
-            )
-        )
-        return result
-    import psycopg
 
-    from bench.b7_scaleout import drop_schema, schema_url
+def _main(argv: Sequence[str]) -> int:
+    if len(argv) == 4 and argv[0] == "cold":
+        print(json.dumps({"ms": _first_query(argv[1], argv[2], argv[3])}))
+        return 0
+    print("usage: python -m bench.b4_overdue cold sqlite|postgres relationkit|raw TARGET")
+    return 2
 
-    schema = f"rk_bench_b4_{os.getpid()}"
-    pg_store = open_store(schema_url(ctx.postgres_url, schema))
-    try:
-        relations(pg_store)
-        with pg_store.unit_of_work() as uow:
-            uow.count(Promise)
-        started = time.perf_counter()
-        _load_postgres(ctx.postgres_url, schema, kt.name, columns, rows)
-        ctx.log(f"B4 loaded PostgreSQL in {time.perf_counter() - started:.1f} s")
-        del rows
-        pg_sql = sql.replace("?", "%s")
-        with psycopg.connect(ctx.postgres_url) as conn:
-            conn.execute(f'SET search_path TO "{schema}"')
-            result.append(
-                _measure(
-                    ctx,
-                    "PostgreSQL",
-                    pg_store,
-                    lambda: conn.execute(pg_sql, params).fetchall(),
-                    expected,
-                )
-            )
-    finally:
-        pg_store.close()
-        drop_schema(ctx.postgres_url, schema)
-    return result
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))

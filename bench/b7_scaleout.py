@@ -9,8 +9,9 @@ many conflicts were retried, and a final check that every case's timeline holds 
 seeded events plus the commands that succeeded on it, sequences without gaps or repeats and
 hash chains intact (:meth:`Relations.verify_all`).
 
-The benchmarks run in a schema of their own (``?schema=rk_bench_<pid>``), dropped at the
-end.
+It runs in a schema of its own (``?schema=rk_bench_b7_<pid>``), dropped at the end. The
+peer of each figure is the one-worker rate measured in the same run; the target is that
+no event is lost or duplicated.
 """
 
 from __future__ import annotations
@@ -21,25 +22,13 @@ import time
 from collections import Counter
 from typing import Any
 
-from bench.harness import Context, Row, unavailable
+from bench.harness import NO_POSTGRES, Context, Row, skipped
+from bench.pg import schema_url, schemas
 from bench.world import AGENT_ID, MANAGER_ID, relations, seed_cases
 
-__all__ = ["run", "schema_url", "worker"]
+__all__ = ["run", "worker"]
 
 SEEDED_PATH = ("acknowledge", "confirm_heard")
-
-
-def schema_url(url: str, schema: str) -> str:
-    """``url`` with ``schema=…`` added to its query."""
-    return f"{url}{'&' if '?' in url else '?'}schema={schema}"
-
-
-def drop_schema(url: str, schema: str) -> None:
-    """Drop a benchmark schema and everything in it."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def worker(url: str, ids: list[str], commands: int, seed: int, start: Any, out: Any) -> None:
@@ -136,25 +125,18 @@ def _round(url: str, workers: int, cases: int, commands: int) -> tuple[float, in
 def run(ctx: Context) -> list[Row]:
     """B7's rows."""
     if not ctx.postgres_url:
-        return [
-            unavailable(
-                "B7",
-                "scale-out on PostgreSQL",
-                "no PostgreSQL URL (set RELATIONKIT_BENCH_POSTGRES_URL or pass --postgres-url)",
-            )
-        ]
+        return [skipped("B7", "scale-out on PostgreSQL", NO_POSTGRES)]
     try:
         import psycopg  # noqa: F401
 
         from relationkit.store import postgres  # noqa: F401
     except ImportError as exc:
-        return [unavailable("B7", "scale-out on PostgreSQL", f"cannot import ({exc})")]
+        return [skipped("B7", "scale-out on PostgreSQL", f"cannot import ({exc})")]
     sizes = ctx.sizes
-    schema = f"rk_bench_{multiprocessing.current_process().pid}"
-    url = schema_url(ctx.postgres_url, schema)
     rows: list[Row] = []
     baseline: float | None = None
-    try:
+    with schemas(ctx.postgres_url, "b7") as (schema,):
+        url = schema_url(ctx.postgres_url, schema)
         for workers in sizes.b7_workers:
             rate, conflicts, ok, detail = _round(url, workers, sizes.b7_cases, sizes.b7_commands)
             if baseline is None:
@@ -178,6 +160,4 @@ def run(ctx: Context) -> list[Row]:
                     note=note,
                 )
             )
-    finally:
-        drop_schema(ctx.postgres_url, schema)
     return rows
