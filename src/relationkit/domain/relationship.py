@@ -501,8 +501,9 @@ class Relationship(Aggregate):
         proposal_count: how many proposals were made (the latest is number
             ``proposal_count``).
         delegations: approval authority lent between colleagues for this relationship,
-            as far as it may still count: each time authority is delegated or revoked,
-            delegations over by then (ended or revoked) are dropped.
+            as far as it may still count: a revoked delegation is dropped when it is
+            revoked, and each time authority is delegated, those ended by then are dropped
+            (all are in the :class:`RelationshipHistory`).
         exit: how it ended, while it is ended.
         last_exit: the latest end, including one later re-engaged.
         exit_count: how many times it ended.
@@ -674,25 +675,24 @@ class Relationship(Aggregate):
         self.exit = None
 
     def _on_delegate(self, command: Delegate, event: Event) -> None:
-        self.delegations.append(_delegation(command, event))
-        self._drop_delegations_over(event.at)
+        # Delegations ended by now are dropped (this one too, if it is over already): by
+        # the event's time, so that replay drops the same ones.
+        at = event.at
+        given = [*self.delegations, _delegation(command, event)]
+        self.delegations = [d for d in given if d.ends_at > at]
 
     def _on_revoke_delegation(self, command: RevokeDelegation, event: Event) -> None:
-        self.delegations = _revoked(self.delegations, event.actor_id, command.to, event.at)
-        self._drop_delegations_over(event.at)
-
-    def _drop_delegations_over(self, at: pendulum.DateTime) -> None:
-        """Drop the delegations over by ``at``: ended, or revoked. Done as each delegation
-        event is applied, with that event's time, so replay drops the same ones."""
-        self.delegations = [d for d in self.delegations if d.revoked_at is None and d.ends_at > at]
+        # The delegations it revokes are dropped.
+        revoked = _revoked(self.delegations, event.actor_id, command.to, event.at)
+        self.delegations = [d for d in revoked if d.revoked_at is None]
 
     # Stored snapshots of earlier versions ----------------------------------------------------
 
     @classmethod
     def upgrade_snapshot(cls, data: dict[str, Any], from_version: int) -> dict[str, Any]:
         """Version 1 kept every risk note, proposal, end, re-engagement and delegation;
-        version 2 keeps the latest of each with counts, and the delegations not over when
-        authority was last delegated or revoked."""
+        version 2 keeps the latest of each with counts, and the delegations neither revoked
+        nor ended when authority was last delegated."""
         if from_version < 2:
             data = _relationship_v2(data)
             from_version = 2
@@ -714,10 +714,7 @@ def _relationship_v2(old: dict[str, Any]) -> dict[str, Any]:
             data[last] = items[-1]
     delegations = data.pop("delegations", None) or []
     if delegations:
-        # The time of the latest delegation event: the latest delegation given or revoked.
-        times = [delegations[-1]["at"]]
-        times += [d["revoked_at"] for d in delegations if d.get("revoked_at") is not None]
-        at = max(map(datetime_from_text, times))
+        at = datetime_from_text(delegations[-1]["at"])  # when authority was last delegated
         data["delegations"] = [
             d
             for d in delegations
