@@ -27,6 +27,7 @@ from relationkit.domain.relationship import Relationship
 from relationkit.exceptions import AggregateCorrupted, SchemaError
 from relationkit.serialization import converter
 from relationkit.store import schema
+from relationkit.store.codec import index_value
 from relationkit.store.schema import kind_table
 from relationkit.workflows.registry import default_workflows
 
@@ -66,17 +67,27 @@ def write_schema2_store(url: str, raw_sql: RawSql, change: Any = None) -> None:
             raw_sql(statement)
     for table, content in DATA.items():
         columns = content["columns"]
-        types = _column_types(table)
         marks = ", ".join("?" for _ in columns)
         names = ", ".join(f'"{c}"' for c in columns)
-        rows = []
-        for row in content["rows"]:
-            values = [
-                bool(v) if types.get(c) == "boolean" and v is not None else v
-                for c, v in zip(columns, row, strict=True)
-            ]
-            rows.append(values if change is None else change(table, values))
+        rows = [_as_written(table, columns, row) for row in content["rows"]]
+        if change is not None:
+            rows = [change(table, row) for row in rows]
         _insert_all(url, f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+
+
+def _as_written(table: str, columns: list[str], row: list[Any]) -> list[Any]:
+    """``row`` as relationkit at schema 2 wrote it on any database: an aggregate's indexed
+    columns hold what its snapshot gives, as the store passed it to the driver (the file
+    holds them as SQLite kept them: a boolean in a text column as ``'0'``)."""
+    if not table.startswith("rk_agg_"):
+        return row
+    kind = table.removeprefix("rk_agg_")
+    values = dict(zip(columns, row, strict=True))
+    writer = OLD.get(kind, WORKFLOWS[kind].aggregate)  # the class that wrote it
+    written = converter.structure(json.loads(values["snapshot"]), writer)
+    for attr, _ in kind_table(WORKFLOWS[kind].aggregate).indexed:
+        values[attr] = index_value(getattr(written, attr))
+    return [values[c] for c in columns]
 
 
 def _insert_all(url: str, statement: str, rows: list[list[Any]]) -> None:
@@ -94,13 +105,6 @@ def _insert_all(url: str, statement: str, rows: list[list[Any]]) -> None:
     base, _, search_path = url.rpartition("?schema=")
     with psycopg.connect(base, options=f"-c search_path={search_path}") as conn:
         conn.cursor().executemany(statement.replace("?", "%s"), rows)
-
-
-def _column_types(table: str) -> dict[str, str]:
-    if not table.startswith("rk_agg_"):
-        return {}
-    cls = WORKFLOWS[table.removeprefix("rk_agg_")].aggregate
-    return dict(kind_table(cls).indexed)
 
 
 def test_a_schema_2_store_opens_upgrades_verifies_and_answers_the_same(

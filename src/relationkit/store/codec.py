@@ -172,10 +172,11 @@ def snapshot_version(text: str | bytes) -> int | None:
 
 
 def upgrade_snapshot_text(
-    cls: type[Aggregate], aggregate_id: str, text: str | bytes, from_version: int
-) -> str:
+    cls: type[A], aggregate_id: str, text: str | bytes, from_version: int
+) -> tuple[str, A]:
     """A snapshot text written when ``cls`` was at snapshot version ``from_version``, in
-    the shape of its current version (through :meth:`Aggregate.upgrade_snapshot
+    the shape of its current version, with the aggregate it holds (through
+    :meth:`Aggregate.upgrade_snapshot
     <relationkit.domain.aggregate.Aggregate.upgrade_snapshot>`, then read and written
     again as a ``cls``, so it is checked and compact like any snapshot written now).
 
@@ -194,7 +195,7 @@ def upgrade_snapshot_text(
             f"its snapshot of version {from_version} cannot be upgraded to version "
             f"{cls.SNAPSHOT_VERSION} ({exc})",
         ) from exc
-    return encode_aggregate(aggregate)
+    return encode_aggregate(aggregate), aggregate
 
 
 def decode_aggregates(cls: type[A], rows: Iterable[Sequence[Any]]) -> list[A]:

@@ -478,15 +478,17 @@ UPGRADE_BATCH = 500
 
 
 def _upgrade_snapshots(
-    conn: Connection, cls: type[Aggregate], kt: KindTable, from_version: int
+    conn: Connection, cls: type[Aggregate], kt: KindTable, from_version: int, columns: list[str]
 ) -> None:
     """Rewrite the table's snapshots from ``from_version`` to ``cls``'s version, in id
-    order, a batch at a time. A snapshot that cannot be upgraded (it was unreadable
-    already) is left as it is: reading it says it is corrupt, as it did before, and the
-    others are not held back by it."""
-    from relationkit.store.codec import upgrade_snapshot_text
+    order, a batch at a time, with the indexed ``columns`` the table has (as the upgraded
+    snapshot gives them). A snapshot that cannot be upgraded (it was unreadable already) is
+    left as it is: reading it says it is corrupt, as it did before, and the others are not
+    held back by it."""
+    from relationkit.store.codec import index_value, upgrade_snapshot_text
 
     table = _quote(kt.name)
+    sets = "".join(f", {_quote(c)} = ?" for c in columns)
     last: str | None = None
     while True:
         if last is None:
@@ -503,12 +505,13 @@ def _upgrade_snapshots(
         upgraded = []
         for aggregate_id, snapshot in rows:
             try:
-                text = upgrade_snapshot_text(cls, aggregate_id, snapshot, from_version)
+                text, aggregate = upgrade_snapshot_text(cls, aggregate_id, snapshot, from_version)
             except AggregateCorrupted:
                 continue
-            upgraded.append((text, aggregate_id))
+            values = [_plain(index_value(getattr(aggregate, c))) for c in columns]
+            upgraded.append((text, *values, aggregate_id))
         if upgraded:
-            conn.run_many(f"UPDATE {table} SET snapshot = ? WHERE id = ?", upgraded)
+            conn.run_many(f"UPDATE {table} SET snapshot = ?{sets} WHERE id = ?", upgraded)
         last = rows[-1][0]
 
 
@@ -542,7 +545,7 @@ def ensure_kind(conn: Connection, cls: type[Aggregate]) -> KindTable:
                 "(or the version of the class) that wrote them."
             )
         if stored < cls.SNAPSHOT_VERSION:
-            _upgrade_snapshots(conn, cls, kt, stored)
+            _upgrade_snapshots(conn, cls, kt, stored, [a for a in wanted if a in recorded])
             conn.run(
                 "UPDATE rk_kinds SET snapshot_version = ? WHERE kind = ?",
                 (cls.SNAPSHOT_VERSION, kt.kind),
