@@ -242,15 +242,17 @@ def test_a_correction_sends_the_case_back_for_a_new_paraphrase(
     case = case_in(rk, clock, "acknowledged")
     case = run(rk, case.id, "correct_paraphrase")
     assert case.state == "listening"
-    assert case.paraphrases[-1].outcome == "corrected"
-    assert case.paraphrases[-1].correction == "Three times."
+    assert case.paraphrase is not None
+    assert case.paraphrase.outcome == "corrected"
+    assert case.paraphrase.correction == "Three times."
     assert not case.heard
     with pytest.raises(InvalidTransition):
         run(rk, case.id, "confirm_heard")
     case = rk.handle(case.id, Acknowledge(paraphrase="Charged three times."), actor="s-sam")
     case = run(rk, case.id, "confirm_heard")
     assert case.heard
-    assert [p.outcome for p in case.paraphrases] == ["corrected", "confirmed"]
+    assert [p.outcome for p in rk.history(case.id).paraphrases] == ["corrected", "confirmed"]
+    assert case.heard_once
 
 
 def test_a_new_statement_lapses_the_confirmation(rk: Relations, clock: ManualClock) -> None:
@@ -258,7 +260,10 @@ def test_a_new_statement_lapses_the_confirmation(rk: Relations, clock: ManualClo
     case = run(rk, case.id, "record_statement")
     assert case.state == "listening"
     assert not case.heard
-    assert [s.text for s in case.statements] == ["You charged me twice!", "And it happened twice."]
+    assert case.statement_count == 2
+    assert case.last_statement_at == clock.now()
+    statements = rk.history(case.id).statements
+    assert [s.text for s in statements] == ["You charged me twice!", "And it happened twice."]
 
 
 def test_reopening_starts_a_new_round(rk: Relations, clock: ManualClock) -> None:
@@ -272,8 +277,12 @@ def test_reopening_starts_a_new_round(rk: Relations, clock: ManualClock) -> None
     assert case.closed_at is None
     assert not case.heard
     assert case.cycle_started_at == clock.now()
-    assert [d.kind for d in case.decisions] == ["accept"]
-    assert case.reopenings[-1].reason == "It happened again."
+    assert case.first_decision is not None
+    assert case.first_decision.kind == "accept"
+    assert case.reopen_count == 1
+    history = rk.history(case.id)
+    assert [d.kind for d in history.decisions] == ["accept"]
+    assert history.reopenings[-1].reason == "It happened again."
 
 
 def test_acknowledging_makes_the_staff_member_the_owner(rk: Relations, clock: ManualClock) -> None:

@@ -141,8 +141,13 @@ class Cadence(RuleBasedStateMachine):
             # still owed; once its time has passed, the sweep may have recorded it broken
             assert owed.is_committed or (owed.state == "broken" and owed.due_at < now)
             assert all(p.due_at < now for p in committed if p.id != owed.id)
-        answered = {u.answers for u in ticket.updates}
-        for given in ticket.updates:
+        updates = self.rk.history(ticket.id, VendorTicket).updates
+        assert len(updates) == ticket.update_count
+        assert ticket.last_update == (updates[-1] if updates else None)
+        answered = {u.answers for u in updates}
+        for promise_id in promises:
+            assert ticket.answered(promise_id) is (promise_id in answered)
+        for given in updates:
             if given.answers is None:
                 assert given.due_at is None  # given after the cadence ended
                 continue

@@ -318,7 +318,7 @@ class StricterR1(HeardBeforeDeciding):
 
     def check(self, subject: Case, attempt: Attempt) -> Iterator[str]:
         yield from super().check(subject, attempt)
-        if attempt.command_name == "defer" and subject.escalated and not subject.consultations:
+        if attempt.command_name == "defer" and subject.escalated and not subject.consulted:
             yield "consult a colleague before deferring an escalated case"
 
 

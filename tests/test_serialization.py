@@ -76,6 +76,8 @@ def strategy(hint: Any) -> st.SearchStrategy[Any]:
         return st.lists(strategy(inner), max_size=2).map(tuple)
     if origin in (frozenset, set):
         return st.frozensets(strategy(args[0]), max_size=2)
+    if origin in (dict, typing.Mapping) and args:
+        return st.dictionaries(strategy(args[0]), strategy(args[1]), max_size=2)
     if origin in (dict, typing.Mapping) or hint is dict:
         return st.dictionaries(words, st.one_of(words, st.integers(0, 9)), max_size=2)
     if hint is pendulum.DateTime:
@@ -270,7 +272,8 @@ def test_a_snapshot_leaves_out_empty_fields_and_both_readers_read_it_back() -> N
     case = a_case()
     text = encode_aggregate(case)
     data = json.loads(text)
-    assert "deferrals" not in data
+    assert "last_deferral" not in data
+    assert "consulted" not in data  # an empty mapping, its default
     assert "closed_at" not in data
     assert "reason" not in data["decision"]
     assert data["escalated"] is False  # a default that is not "empty" is still written
@@ -282,20 +285,20 @@ def test_a_snapshot_leaves_out_empty_fields_and_both_readers_read_it_back() -> N
     assert decode_aggregate(Case, case.id, full) == case
 
 
-def test_a_hydrated_case_shares_what_it_holds_twice_but_never_its_lists() -> None:
+def test_a_hydrated_case_shares_what_it_holds_twice_but_never_its_collections() -> None:
     case = a_case()
     text = encode_aggregate(case)
     one = decode_aggregate(Case, case.id, text)
     two = decode_aggregate(Case, case.id, text)
-    assert one.decision is one.decisions[-1]  # the current decision is the last one
-    assert one.statements[0].at is one.opened_at is one.cycle_started_at
+    assert one.decision is one.first_decision  # the only decision is the first one
+    assert one.last_statement_at is one.opened_at is one.cycle_started_at
     assert one.state is two.state
     assert one.client_id is two.client_id
-    for name in ("statements", "paraphrases", "deferrals", "decisions", "reopenings"):
+    for name in ("expectations", "consulted"):
         assert getattr(one, name) is not getattr(two, name)
-    one.deferrals.append(two.statements[0])  # type: ignore[arg-type]
-    assert two.deferrals == []
-    assert decode_aggregate(Case, case.id, text).deferrals == []
+    one.consulted["s-mia"] = 1
+    assert two.consulted == {}
+    assert decode_aggregate(Case, case.id, text).consulted == {}
 
 
 @pytest.mark.parametrize(
@@ -304,13 +307,14 @@ def test_a_hydrated_case_shares_what_it_holds_twice_but_never_its_lists() -> Non
         (lambda d: d.update(state=5), "Case.state"),
         (lambda d: d.update(opened_at="last week"), "last week"),
         (lambda d: d.update(opened_at="2026-03-03T12:00:00"), "no offset"),
-        (lambda d: d.update(statements="I said things"), "Case.statements"),
-        (lambda d: d["statements"][0].update(at=None), "Statement.at"),
+        (lambda d: d.update(statement_count="many"), "Case.statement_count"),
+        (lambda d: d["paraphrase"].update(at=None), "Paraphrase.at"),
+        (lambda d: d.update(consulted=["s-mia"]), "consulted"),
         (lambda d: d.update(decision="accepted"), "Decision"),
         (lambda d: d["decision"].update(evidence=[7]), "Decision.evidence"),
         (lambda d: d.update(mood="cheerful"), "'mood'"),
         (lambda d: d.pop("client_id"), "client_id"),
-        (lambda d: d["paraphrases"][0].pop("by"), "'by'"),
+        (lambda d: d["paraphrase"].pop("by"), "'by'"),
     ],
 )
 def test_a_corrupt_snapshot_is_a_typed_error_naming_the_case_and_the_field(

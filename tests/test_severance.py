@@ -387,7 +387,8 @@ def test_the_sweep_expires_lapsed_proposals_once(world: World) -> None:
     assert report.expired == (world.rel,)
     rel = world.r.get(world.rel)
     assert rel.state == "active"
-    assert rel.proposals[-1].outcome == "expired"
+    assert rel.last_proposal is not None
+    assert rel.last_proposal.outcome == "expired"
     assert world.r.timeline(world.rel)[-1].actor_id == SWEEPER_ID
     assert world.r.pending_approvals() == []
     before = world.snapshot()
@@ -413,7 +414,8 @@ def test_one_rejection_rejects(world: World) -> None:
     world.r.approve(world.rel, actor="s-mia")
     rel = world.r.reject(world.rel, actor="s-al", reason="We have not tried a call yet.")
     assert rel.state == "active"
-    assert rel.proposals[-1].outcome == "rejected"
+    assert rel.last_proposal is not None
+    assert rel.last_proposal.outcome == "rejected"
     assert rel.proposal is None
 
 
@@ -482,7 +484,9 @@ def test_an_ended_relationship_takes_no_case_until_a_manager_reengages(world: Wo
     rel = world.r.reengage(world.rel, actor="s-mia", reason="New owner at the client.")
     assert rel.state == "active"
     assert rel.exit is None
-    assert rel.exits
+    assert rel.last_exit == ended[0].exit
+    assert (rel.exit_count, rel.reengagement_count) == (1, 1)
+    assert world.rk.history(world.rel, Relationship).exits == [rel.last_exit]
     case = world.rk.open_case(actor="s-al", client="c-ana", subject="Hi", statement="Me again.")
     assert case.relationship_id == world.rel
 

@@ -167,9 +167,10 @@ class Severance(RuleBasedStateMachine):
     @invariant()
     def every_end_rests_on_a_quorum(self) -> None:
         rel: Relationship = self.rk.relationships.get(self.rel)
-        ended = [p for p in rel.proposals if p.outcome == "ended"]
-        assert len(ended) == len(rel.exits)
-        for proposal, exit in zip(ended, rel.exits, strict=True):
+        history = self.rk.history(self.rel, Relationship)
+        ended = [p for p in history.proposals if p.outcome == "ended"]
+        assert len(ended) == len(history.exits) == rel.exit_count
+        for proposal, exit in zip(ended, history.exits, strict=True):
             at = exit.at
             valid = [a for a in proposal.approvals if a.at <= at < a.expires_at]
             principals = {a.principal for a in valid}
@@ -182,7 +183,7 @@ class Severance(RuleBasedStateMachine):
             assert len(exit.approvers) >= self.quorum
             assert at < proposal.expires_at
         if rel.state == "ended":
-            assert rel.exit == rel.exits[-1]
+            assert rel.exit == rel.last_exit == history.exits[-1]
 
     def teardown(self) -> None:
         self.rk.verify(self.rel, Relationship)

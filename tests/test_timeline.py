@@ -404,7 +404,9 @@ def test_replay_from_events_alone_gives_the_stored_case(rk: Relations, clock: Ma
     events = rk.timeline(case.id)
     replayed = CASE_WORKFLOW.replay(events)
     assert replayed == rk.case(case.id) == case
-    assert replayed.deferrals[0].reply_by.timezone_name == "America/New_York"
+    assert replayed.last_deferral is not None
+    assert replayed.last_deferral.reply_by.timezone_name == "America/New_York"
+    assert CASE_WORKFLOW.history(events).deferrals[0].reply_by.timezone_name == "America/New_York"
     for n in range(1, len(events) + 1):
         partial = CASE_WORKFLOW.replay(events[:n])
         assert partial.version == n

@@ -29,6 +29,7 @@ from relationkit.domain.liaison import (
     VendorAcknowledge,
     VendorResponse,
     VendorTicket,
+    VendorTicketHistory,
 )
 from relationkit.domain.recurrence import (
     Signature,
@@ -61,5 +62,6 @@ __all__ = [
     "VendorReliability",
     "VendorResponse",
     "VendorTicket",
+    "VendorTicketHistory",
     "VendorTicketFlow",
 ]

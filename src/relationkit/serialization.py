@@ -258,6 +258,14 @@ def _optional_of(hint: Any) -> Any:
     return None
 
 
+def _mapping_of(hint: Any) -> tuple[Any, Any] | None:
+    """``(K, V)`` for ``dict[K, V]``, else ``None``."""
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is dict and len(args) == 2:
+        return args[0], args[1]
+    return None
+
+
 def _element_of(hint: Any) -> tuple[type, Any] | None:
     """``(list, X)`` for ``list[X]``, ``(tuple, X)`` for ``tuple[X, ...]``,
     ``(frozenset, X)`` for ``frozenset[X]``; ``None`` for anything else."""
@@ -473,6 +481,31 @@ class _DecoderCompiler(_Compiler):
             if kind is tuple:
                 return [*check, f"v = tuple({items}) if v else ()"]
             return [*check, f"v = frozenset({items})"]
+        mapping = _mapping_of(hint)
+        if mapping is not None and mapping[0] is str:
+            # A JSON object: text keys, each value checked like a field's (a new dict, so
+            # that no two aggregates share one).
+            function = self.add(None, "item")
+            body = self.convert(mapping[1], f"{where}[]", intern)
+            self.sources.append(
+                "\n".join(
+                    [
+                        f"def {function}(o, memo):",
+                        "    d = {}",
+                        "    for k, v in o.items():",
+                        "        if k.__class__ is not str:",
+                        f"            _wrong(k, 'text', {w})",
+                        *(f"        {line}" for line in body),
+                        "        d[_intern(k)] = v",
+                        "    return d",
+                    ]
+                )
+            )
+            return [
+                "if v.__class__ is not dict:",
+                f"    _wrong(v, 'a JSON object', {w})",
+                f"v = {function}(v, memo)",
+            ]
         hook = self.add(self.conv.get_structure_hook(hint), "hook")
         target = self.add(hint, "type")
         return [f"v = {hook}(v, {target})"]
@@ -526,6 +559,10 @@ class _EncoderCompiler(_Compiler):
         if collection is not None and collection[0] is not frozenset:
             item = self.value(collection[1], "x")
             return f"list({var})" if item == "x" else f"[{item} for x in {var}]"
+        mapping = _mapping_of(hint)
+        if mapping is not None and mapping[0] is str:
+            item = self.value(mapping[1], "x")
+            return f"dict({var})" if item == "x" else f"{{k: {item} for k, x in {var}.items()}}"
         hook = self.add(self.conv.get_unstructure_hook(hint), "hook")
         return f"{hook}({var})"
 

@@ -620,7 +620,8 @@ class PromiseService:
         the ticket says the client is owed."""
         results: list[FollowUp] = []
         if event.name in UPDATE_EVENTS:
-            given = ticket.updates[-1]
+            given = ticket.last_update
+            assert given is not None  # an update event leaves its update
             for promise in self._open_updates(ticket, attempt):
                 if promise.id != given.answers or attempt.now > promise.due_at:
                     continue  # a late update: the promise stays broken-to-be

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import pendulum
 
@@ -47,10 +47,13 @@ from relationkit.app.verification import Progress, Verifier
 from relationkit.app.verification import VerificationReport as VerificationReport  # its old home
 from relationkit.clock import Clock, SystemClock
 from relationkit.config import CareConfig
-from relationkit.domain.aggregate import Aggregate, Command, Listener
-from relationkit.domain.case import Case
+from relationkit.domain.aggregate import Aggregate, Command, History, Listener
+from relationkit.domain.case import Case, CaseHistory
 from relationkit.domain.events import Event
+from relationkit.domain.liaison import VendorTicket, VendorTicketHistory
 from relationkit.domain.parties import Party, Staff
+from relationkit.domain.promise import Promise, PromiseHistory
+from relationkit.domain.relationship import Relationship, RelationshipHistory
 from relationkit.domain.values import text
 from relationkit.exceptions import ColumnOutOfStep, ConcurrencyError, InvalidInput, NotFound
 from relationkit.rules.base import CommandHook
@@ -342,6 +345,55 @@ class Relations:
         with self._pipeline.reading() as uow:
             uow.get(cls, aggregate_id)
             return uow.events(cls, aggregate_id)
+
+    @overload
+    def history(self, aggregate_id: str) -> CaseHistory: ...
+    @overload
+    def history(self, aggregate_id: str, cls: type[Case]) -> CaseHistory: ...
+    @overload
+    def history(self, aggregate_id: str, cls: type[Promise]) -> PromiseHistory: ...
+    @overload
+    def history(self, aggregate_id: str, cls: type[VendorTicket]) -> VendorTicketHistory: ...
+    @overload
+    def history(self, aggregate_id: str, cls: type[Relationship]) -> RelationshipHistory: ...
+    @overload
+    def history(self, aggregate_id: str, cls: type[Aggregate]) -> History: ...
+
+    def history(self, aggregate_id: str, cls: type[Aggregate] = Case) -> History:
+        """Everything an aggregate's timeline holds beyond its current state (a case unless
+        ``cls`` says otherwise), read from its events: for a case, every statement,
+        paraphrase, deferral, consultation, decision and reopening
+        (:class:`~relationkit.domain.case.CaseHistory`); for a promise, every renegotiation;
+        for a vendor ticket, every update the client was given; for a relationship, every
+        risk note, proposal, end, re-engagement and delegation. The aggregate itself keeps
+        only the latest of each and how many, so that a command costs the same however
+        long the timeline is.
+
+        Raises:
+            NotFound: there is no such aggregate.
+            TimelineBroken: its timeline was altered.
+
+        Example:
+            >>> from relationkit import Client, Relations, Staff
+            >>> from relationkit.cases import Acknowledge, CorrectParaphrase
+            >>> rk = Relations()
+            >>> rk.register(Client(id="c-ana", name="Ana"),
+            ...             Staff(id="s-sam", name="Sam", roles={"agent"}))
+            >>> case = rk.open_case(actor="s-sam", client="c-ana", subject="Refund",
+            ...                     statement="I was charged twice for March.")
+            >>> case = rk.handle(case.id, Acknowledge(paraphrase="You were charged twice."),
+            ...                  actor="s-sam")
+            >>> case = rk.handle(case.id, CorrectParaphrase(correction="Twice for March."),
+            ...                  actor="c-ana")
+            >>> case = rk.handle(case.id, Acknowledge(paraphrase="March was charged twice."),
+            ...                  actor="s-sam")
+            >>> case.paraphrase.text, case.pending_paraphrase is case.paraphrase
+            ('March was charged twice.', True)
+            >>> [(p.text, p.outcome) for p in rk.history(case.id).paraphrases]
+            [('You were charged twice.', 'corrected'), ('March was charged twice.', None)]
+        """
+        events = self.timeline(aggregate_id, cls)
+        return self._pipeline.workflow(cls).history(events)
 
     # --- what may I do now -----------------------------------------------------------------
 

@@ -5,6 +5,13 @@ layer decides *whether* a command may run and *which* state follows; the aggrega
 ``_on_<command>`` methods record *what* the command changed. Because both replay and live
 commands go through :meth:`Aggregate.apply`, a state rebuilt from the timeline is the same as
 the state that was saved.
+
+An aggregate holds what rules and queries need now, and stays bounded however long its
+timeline grows: every command reads and writes it whole. What grows with the timeline (every
+statement of a case, every renegotiation of a promise …) is its :class:`History`, rebuilt
+from the events when asked for (:meth:`Workflow.history
+<relationkit.workflows.engine.Workflow.history>`, :meth:`Relations.history
+<relationkit.app.relations.Relations.history>`).
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from relationkit.domain.events import GENESIS, Event
 if TYPE_CHECKING:
     import pendulum
 
-__all__ = ["Aggregate", "Command", "FollowUp", "Listener", "Sweep", "Written"]
+__all__ = ["Aggregate", "Command", "FollowUp", "History", "Listener", "Sweep", "Written"]
 
 
 @attrs.frozen(kw_only=True)
@@ -36,6 +43,36 @@ class Command:
 
 
 @attrs.define(kw_only=True)
+class History:
+    """What an aggregate's timeline holds beyond its current state, rebuilt from its events.
+
+    An aggregate keeps what rules and queries need now (the latest paraphrase, how many
+    statements); its history keeps every one (each statement, each paraphrase). A workflow
+    builds it by replaying the events (:meth:`Workflow.history
+    <relationkit.workflows.engine.Workflow.history>`): after each event is applied to the
+    aggregate, :meth:`record` calls the history's ``_on_<command>`` method, if it has one,
+    with the aggregate as the event left it, the command and the event.
+
+    Each aggregate class names its history class in ``HISTORY``; this base class records
+    nothing but how many events it read.
+
+    Attributes:
+        aggregate_id: the aggregate's id.
+        version: how many events it was built from.
+    """
+
+    aggregate_id: str
+    version: int = 0
+
+    def record(self, subject: Aggregate, command: Command, event: Event) -> None:
+        """Record ``event`` (produced by ``command``), which left ``subject`` as it is."""
+        handler = getattr(self, f"_on_{command.NAME}", None)
+        if handler is not None:
+            handler(subject, command, event)
+        self.version = event.sequence
+
+
+@attrs.define(kw_only=True)
 class Aggregate:
     """Shared identity, state and versioning of every aggregate.
 
@@ -49,6 +86,12 @@ class Aggregate:
     KIND: ClassVar[str] = "aggregate"
     INDEXED: ClassVar[tuple[str, ...]] = ("state",)
     """Attributes a store keeps in indexed columns, for queries without loading everything."""
+    SNAPSHOT_VERSION: ClassVar[int] = 1
+    """The shape of the stored snapshot. A class whose attributes change in a way stored
+    snapshots cannot be read back raises it and teaches :meth:`upgrade_snapshot` the step;
+    the SQL stores upgrade a table's snapshots the first time the class is used."""
+    HISTORY: ClassVar[type[History]] = History
+    """The class of its :class:`History`, built from its events."""
 
     id: str
     state: str
@@ -67,6 +110,25 @@ class Aggregate:
     def involves(self, party_id: str) -> bool:
         """True if the party ``party_id`` is a party to this aggregate (may answer for it)."""
         return False
+
+    @classmethod
+    def upgrade_snapshot(cls, data: dict[str, Any], from_version: int) -> dict[str, Any]:
+        """The stored snapshot ``data`` (JSON-ready data), written when the class was at
+        snapshot version ``from_version``, in the shape of :attr:`SNAPSHOT_VERSION`.
+
+        It is pure: it reads only ``data`` and returns new data, leaving ``data`` as it was.
+        A class that raises its version overrides it, turns older data into its next
+        version, and passes the result on to ``super().upgrade_snapshot``.
+
+        Raises:
+            ValueError: no way from ``from_version`` to the current version is known.
+        """
+        if from_version == cls.SNAPSHOT_VERSION:
+            return data
+        raise ValueError(
+            f"{cls.__name__} snapshots of version {from_version} cannot be read by version "
+            f"{cls.SNAPSHOT_VERSION} of the class"
+        )
 
     def index_values(self) -> dict[str, Any]:
         """The values of :attr:`INDEXED` (scalars: text, numbers, booleans, times or None)."""

@@ -6,6 +6,11 @@ consulted, the decision, the resolution and closing. Commands are small frozen v
 :class:`~relationkit.service.Relations` service runs them through the case workflow and the
 care rules.
 
+The :class:`Case` keeps what the care rules and reports need now (the latest paraphrase, how
+many statements, the colleagues consulted this round …), so a command costs the same on the
+tenth event as on the ten-thousandth; every statement, paraphrase, deferral, consultation,
+decision and reopening is in its :class:`CaseHistory`, read from the timeline.
+
 Example:
     >>> from relationkit.domain.case import Acknowledge, Decline
     >>> Acknowledge(paraphrase="You want the March invoice refunded.").NAME
@@ -21,9 +26,10 @@ from typing import Any, ClassVar
 import attrs
 import pendulum
 
-from relationkit.domain.aggregate import Aggregate, Command
+from relationkit.domain.aggregate import Aggregate, Command, History
 from relationkit.domain.events import Event
 from relationkit.domain.values import aware, optional, required, text, to_pendulum
+from relationkit.serialization import datetime_from_text
 
 __all__ = [
     "ACCEPT",
@@ -33,6 +39,7 @@ __all__ = [
     "Accept",
     "Acknowledge",
     "Case",
+    "CaseHistory",
     "Close",
     "Compromise",
     "ConfirmHeard",
@@ -428,12 +435,98 @@ class ResetExpectation(Command):
     replaced_by: str | None = _optional()
 
 
-# --- the aggregate ----------------------------------------------------------------------------
+# --- the history and the aggregate ------------------------------------------------------------
+
+
+@attrs.define(kw_only=True)
+class CaseHistory(History):
+    """Everything said and done on a case, from its timeline
+    (:meth:`Relations.history <relationkit.app.relations.Relations.history>`).
+
+    Attributes:
+        statements: what the client said, the first statement first.
+        paraphrases: staff's paraphrases, each with the client's answer.
+        deferrals: each time a reply was deferred (R3).
+        consultations: colleagues consulted, in every round (R3).
+        decisions: every decision given, in every round.
+        reopenings: why it was reopened, each time.
+    """
+
+    statements: list[Statement] = attrs.Factory(list)
+    paraphrases: list[Paraphrase] = attrs.Factory(list)
+    deferrals: list[Deferral] = attrs.Factory(list)
+    consultations: list[Consultation] = attrs.Factory(list)
+    decisions: list[Decision] = attrs.Factory(list)
+    reopenings: list[Reopening] = attrs.Factory(list)
+
+    def _on_open(self, subject: Case, command: OpenCase, event: Event) -> None:
+        self.statements.append(
+            Statement(text=command.statement, recorded_by=event.actor_id, at=event.at)
+        )
+
+    def _on_record_statement(self, subject: Case, command: RecordStatement, event: Event) -> None:
+        self.statements.append(
+            Statement(text=command.text, recorded_by=event.actor_id, at=event.at)
+        )
+
+    def _on_acknowledge(self, subject: Case, command: Acknowledge, event: Event) -> None:
+        assert subject.paraphrase is not None
+        self.paraphrases.append(subject.paraphrase)
+
+    def _answered(self, subject: Case) -> None:
+        assert subject.paraphrase is not None
+        self.paraphrases[-1] = subject.paraphrase
+
+    def _on_confirm_heard(self, subject: Case, command: ConfirmHeard, event: Event) -> None:
+        self._answered(subject)
+
+    def _on_correct_paraphrase(
+        self, subject: Case, command: CorrectParaphrase, event: Event
+    ) -> None:
+        self._answered(subject)
+
+    def _on_defer(self, subject: Case, command: Defer, event: Event) -> None:
+        assert subject.last_deferral is not None
+        self.deferrals.append(subject.last_deferral)
+
+    def _on_consult(self, subject: Case, command: Consult, event: Event) -> None:
+        self.consultations.append(
+            Consultation(
+                colleague_id=command.colleague_id,
+                note=command.note,
+                by=event.actor_id,
+                at=event.at,
+            )
+        )
+
+    def _decided(self, subject: Case) -> None:
+        assert subject.decision is not None
+        self.decisions.append(subject.decision)
+
+    def _on_accept(self, subject: Case, command: Accept, event: Event) -> None:
+        self._decided(subject)
+
+    def _on_decline(self, subject: Case, command: Decline, event: Event) -> None:
+        self._decided(subject)
+
+    def _on_compromise(self, subject: Case, command: Compromise, event: Event) -> None:
+        self._decided(subject)
+
+    def _on_refer(self, subject: Case, command: Refer, event: Event) -> None:
+        self._decided(subject)
+
+    def _on_reopen(self, subject: Case, command: Reopen, event: Event) -> None:
+        self.reopenings.append(Reopening(reason=command.reason, by=event.actor_id, at=event.at))
 
 
 @attrs.define(kw_only=True)
 class Case(Aggregate):
     """One concern raised by a client, from first words to closing.
+
+    A case keeps what the care rules and the reports need now, and stays the same size
+    however long the conversation goes on; every statement, paraphrase, deferral,
+    consultation, decision and reopening is in its :class:`CaseHistory`, read from the
+    timeline (:meth:`Relations.history <relationkit.app.relations.Relations.history>`).
 
     Attributes:
         client_id: the party who raised it.
@@ -452,21 +545,32 @@ class Case(Aggregate):
         recurrence_of: the earlier, resolved case this one repeats, if it is a recurrence.
         escalated: the matter is heated or was escalated (R3).
         heard: the client confirmed the latest paraphrase and said nothing new since (R1).
-        statements: what the client said.
-        paraphrases: staff's paraphrases and the client's answers.
-        deferrals: times a reply was deferred (R3).
-        consultations: colleagues consulted (R3).
+        statement_count: how many statements the client made (the first one included).
+        last_statement_at: when the client last said something.
+        paraphrase: staff's latest paraphrase, with the client's answer to it, if any.
+        heard_once: the client confirmed a paraphrase at some point, in any round (part of
+            an attempt to resolve, R9).
+        last_deferral: the latest time a reply was deferred (R3); see :attr:`deferral` for
+            the one in force.
+        consulted: colleagues consulted in the current round (since the case was opened or
+            last reopened), each with how many times (R3); see :meth:`consultation_count`.
         decision: the current decision, if any.
-        decisions: every decision ever given, the current one last.
+        first_decision: the first decision ever given on the case (R10 compares outcomes).
+        resolution_attempted: a compromise was offered or a reasoned decline given, in any
+            round (part of an attempt to resolve, R9).
+        first_response_at: when staff first answered the client: the earliest of the first
+            paraphrase, the first deferral and the first decision (R10).
         resolution: how it was resolved, if it is.
         closed_at: when it was closed, if it is.
-        reopenings: why it was reopened, each time.
+        reopen_count: how many times it was reopened.
         expectations: what the client expects, and how each was settled (R5).
         cycle_started_at: when the current round began (opening or the latest reopening).
     """
 
     KIND: ClassVar[str] = "case"
     INDEXED: ClassVar[tuple[str, ...]] = ("state", "client_id", "owner_id", "relationship_id")
+    SNAPSHOT_VERSION: ClassVar[int] = 2
+    HISTORY: ClassVar[type[History]] = CaseHistory
 
     client_id: str
     subject: str
@@ -480,15 +584,19 @@ class Case(Aggregate):
     recurrence_of: str | None = None
     escalated: bool = False
     heard: bool = False
-    statements: list[Statement] = attrs.Factory(list)
-    paraphrases: list[Paraphrase] = attrs.Factory(list)
-    deferrals: list[Deferral] = attrs.Factory(list)
-    consultations: list[Consultation] = attrs.Factory(list)
+    statement_count: int = 0
+    last_statement_at: pendulum.DateTime | None = None
+    paraphrase: Paraphrase | None = None
+    heard_once: bool = False
+    last_deferral: Deferral | None = None
+    consulted: dict[str, int] = attrs.Factory(dict)
     decision: Decision | None = None
-    decisions: list[Decision] = attrs.Factory(list)
+    first_decision: Decision | None = None
+    resolution_attempted: bool = False
+    first_response_at: pendulum.DateTime | None = None
     resolution: Resolution | None = None
     closed_at: pendulum.DateTime | None = None
-    reopenings: list[Reopening] = attrs.Factory(list)
+    reopen_count: int = 0
     expectations: list[Expectation] = attrs.Factory(list)
     cycle_started_at: pendulum.DateTime | None = None
 
@@ -509,7 +617,8 @@ class Case(Aggregate):
             problem_key=command.problem_key,
             recurrence_of=command.recurrence_of,
             escalated=command.escalated,
-            statements=[Statement(text=command.statement, recorded_by=event.actor_id, at=event.at)],
+            statement_count=1,
+            last_statement_at=event.at,
             cycle_started_at=event.at,
         )
         case.version = event.sequence
@@ -525,16 +634,13 @@ class Case(Aggregate):
     @property
     def pending_paraphrase(self) -> Paraphrase | None:
         """The latest paraphrase if the client has not answered it yet."""
-        if self.paraphrases and self.paraphrases[-1].outcome is None:
-            return self.paraphrases[-1]
-        return None
+        found = self.paraphrase
+        return found if found is not None and found.outcome is None else None
 
     @property
     def deferral(self) -> Deferral | None:
         """The deferral in force (the latest one of this round without a decision after it)."""
-        if self.state == "deferred" and self.deferrals:
-            return self.deferrals[-1]
-        return None
+        return self.last_deferral if self.state == "deferred" else None
 
     def expectation(self, key: str) -> Expectation | None:
         """The expectation recorded under ``key``, or ``None``."""
@@ -545,32 +651,39 @@ class Case(Aggregate):
         """Expectations neither matched to scope nor reset with the client (R5)."""
         return [e for e in self.expectations if not e.settled]
 
-    def consultations_this_round(self, *, excluding: str | None = None) -> list[Consultation]:
-        """Consultations since the case was opened or last reopened, optionally leaving out
-        those whose colleague is ``excluding`` (a person cannot consult themselves)."""
-        since = self.cycle_started_at or self.opened_at
-        return [c for c in self.consultations if c.at >= since and c.colleague_id != excluding]
+    def consultation_count(self, *, excluding: str | None = None) -> int:
+        """How many consultations were recorded since the case was opened or last reopened,
+        leaving out those whose colleague is ``excluding`` (a person cannot consult
+        themselves, so R3 leaves out the person declining)."""
+        return sum(n for colleague, n in self.consulted.items() if colleague != excluding)
 
     # Event handlers ------------------------------------------------------------------------
 
+    def _responded(self, at: pendulum.DateTime) -> None:
+        """Staff answered for the first time in one way (paraphrase, deferral, decision)."""
+        if self.first_response_at is None or at < self.first_response_at:
+            self.first_response_at = at
+
     def _on_record_statement(self, command: RecordStatement, event: Event) -> None:
-        self.statements.append(
-            Statement(text=command.text, recorded_by=event.actor_id, at=event.at)
-        )
+        self.statement_count += 1
+        self.last_statement_at = event.at
         self.heard = False
 
     def _on_acknowledge(self, command: Acknowledge, event: Event) -> None:
-        self.paraphrases.append(Paraphrase(text=command.paraphrase, by=event.actor_id, at=event.at))
+        if self.paraphrase is None:
+            self._responded(event.at)
+        self.paraphrase = Paraphrase(text=command.paraphrase, by=event.actor_id, at=event.at)
         self.owner_id = event.actor_id
         self.heard = False
 
     def _answer(self, outcome: str, correction: str | None) -> None:
-        last = self.paraphrases[-1]
-        self.paraphrases[-1] = attrs.evolve(last, outcome=outcome, correction=correction)
+        assert self.paraphrase is not None  # the workflow state guarantees it
+        self.paraphrase = attrs.evolve(self.paraphrase, outcome=outcome, correction=correction)
 
     def _on_confirm_heard(self, command: ConfirmHeard, event: Event) -> None:
         self._answer("confirmed", None)
         self.heard = True
+        self.heard_once = True
 
     def _on_correct_paraphrase(self, command: CorrectParaphrase, event: Event) -> None:
         self._answer("corrected", command.correction)
@@ -621,26 +734,24 @@ class Case(Aggregate):
         self.escalated = True
 
     def _on_defer(self, command: Defer, event: Event) -> None:
-        self.deferrals.append(
-            Deferral(
-                reply_by=command.reply_by, reason=command.reason, by=event.actor_id, at=event.at
-            )
+        if self.last_deferral is None:
+            self._responded(event.at)
+        self.last_deferral = Deferral(
+            reply_by=command.reply_by, reason=command.reason, by=event.actor_id, at=event.at
         )
 
     def _on_consult(self, command: Consult, event: Event) -> None:
-        self.consultations.append(
-            Consultation(
-                colleague_id=command.colleague_id,
-                note=command.note,
-                by=event.actor_id,
-                at=event.at,
-            )
-        )
+        colleague = command.colleague_id
+        self.consulted[colleague] = self.consulted.get(colleague, 0) + 1
 
     def _decide(self, event: Event, kind: str, **fields: Any) -> None:
         decision = Decision(kind=kind, by=event.actor_id, at=event.at, **fields)
+        if self.first_decision is None:
+            self._responded(event.at)
+            self.first_decision = decision
+        if kind == COMPROMISE or (kind == DECLINE and decision.reason is not None):
+            self.resolution_attempted = True
         self.decision = decision
-        self.decisions.append(decision)
 
     def _on_accept(self, command: Accept, event: Event) -> None:
         self._decide(event, ACCEPT, note=command.note, evidence=command.evidence)
@@ -674,9 +785,63 @@ class Case(Aggregate):
         self.closed_at = event.at
 
     def _on_reopen(self, command: Reopen, event: Event) -> None:
-        self.reopenings.append(Reopening(reason=command.reason, by=event.actor_id, at=event.at))
+        self.reopen_count += 1
+        self.consulted = {}
         self.decision = None
         self.resolution = None
         self.closed_at = None
         self.heard = False
         self.cycle_started_at = event.at
+
+    # Stored snapshots of earlier versions ----------------------------------------------------
+
+    @classmethod
+    def upgrade_snapshot(cls, data: dict[str, Any], from_version: int) -> dict[str, Any]:
+        """Version 1 kept every statement, paraphrase, deferral, consultation, decision and
+        reopening; version 2 keeps what the rules and reports read (see the attributes).
+
+        A version 1 snapshot counted a consultation in the current round by its time (at or
+        after the start of the round); the upgrade does the same, as that is all the
+        snapshot says. Since version 2 the order of the events decides.
+        """
+        if from_version < 2:
+            data = _case_v2(data)
+            from_version = 2
+        return super().upgrade_snapshot(data, from_version)
+
+
+def _case_v2(old: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 case snapshot in the shape of version 2."""
+    data = dict(old)
+    statements = data.pop("statements", None) or []
+    paraphrases = data.pop("paraphrases", None) or []
+    deferrals = data.pop("deferrals", None) or []
+    consultations = data.pop("consultations", None) or []
+    decisions = data.pop("decisions", None) or []
+    reopenings = data.pop("reopenings", None) or []
+    data["statement_count"] = len(statements)
+    if statements:
+        data["last_statement_at"] = statements[-1]["at"]
+    if paraphrases:
+        data["paraphrase"] = paraphrases[-1]
+    data["heard_once"] = any(p.get("outcome") == "confirmed" for p in paraphrases)
+    if deferrals:
+        data["last_deferral"] = deferrals[-1]
+    since = datetime_from_text(data.get("cycle_started_at") or data["opened_at"])
+    consulted: dict[str, int] = {}
+    for consultation in consultations:
+        if datetime_from_text(consultation["at"]) >= since:
+            colleague = consultation["colleague_id"]
+            consulted[colleague] = consulted.get(colleague, 0) + 1
+    data["consulted"] = consulted
+    if decisions:
+        data["first_decision"] = decisions[0]
+    data["resolution_attempted"] = any(
+        d["kind"] == COMPROMISE or (d["kind"] == DECLINE and d.get("reason") is not None)
+        for d in decisions
+    )
+    firsts = [found[0]["at"] for found in (paraphrases, deferrals, decisions) if found]
+    if firsts:  # the earliest instant; the first of equal ones, as min() picks
+        data["first_response_at"] = min(firsts, key=datetime_from_text)
+    data["reopen_count"] = len(reopenings)
+    return data

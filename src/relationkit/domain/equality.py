@@ -119,11 +119,9 @@ def targets_for(
 
 
 def first_response_at(case: Case) -> pendulum.DateTime | None:
-    """When staff first answered the client: the first paraphrase, deferral or decision."""
-    times = [p.at for p in case.paraphrases[:1]]
-    times += [d.at for d in case.deferrals[:1]]
-    times += [d.at for d in case.decisions[:1]]
-    return min(times) if times else None
+    """When staff first answered the client: the first paraphrase, deferral or decision
+    (:attr:`Case.first_response_at <relationkit.domain.case.Case.first_response_at>`)."""
+    return case.first_response_at
 
 
 def response_time(case: Case) -> pendulum.Duration | None:
@@ -281,7 +279,7 @@ def _treatment(
             resolutions.append(took.total_seconds() / 3600)
             if target is not None:
                 resolved_on_time.append(float(took <= target.resolution_within))
-        decision = case.decisions[0] if case.decisions else None
+        decision = case.first_decision
         if decision is not None and decision.kind in (ACCEPT, COMPROMISE, DECLINE):
             favourable.append(float(decision.kind in (ACCEPT, COMPROMISE)))
     return GroupTreatment(

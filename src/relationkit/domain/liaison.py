@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 import attrs
 import pendulum
 
-from relationkit.domain.aggregate import Aggregate, Command
+from relationkit.domain.aggregate import Aggregate, Command, History
 from relationkit.domain.events import Event
 from relationkit.domain.values import optional, optional_aware, required, to_pendulum
 from relationkit.exceptions import InvalidInput
@@ -52,6 +52,7 @@ __all__ = [
     "VendorAcknowledge",
     "VendorResponse",
     "VendorTicket",
+    "VendorTicketHistory",
 ]
 
 SENT = "sent"
@@ -216,7 +217,29 @@ class UpdateClient(Command):
     message: str = _required()
 
 
-# --- the aggregate -------------------------------------------------------------------------------
+# --- the history and the aggregate ---------------------------------------------------------------
+
+
+@attrs.define(kw_only=True)
+class VendorTicketHistory(History):
+    """Every update the client was given on a vendor ticket, from its timeline
+    (:meth:`Relations.history <relationkit.app.relations.Relations.history>`).
+
+    Attributes:
+        updates: the updates given to the client (and the relayed fix), oldest first.
+    """
+
+    updates: list[ClientUpdate] = attrs.Factory(list)
+
+    def _given(self, subject: VendorTicket) -> None:
+        assert subject.last_update is not None
+        self.updates.append(subject.last_update)
+
+    def _on_update_client(self, subject: VendorTicket, command: UpdateClient, event: Event) -> None:
+        self._given(subject)
+
+    def _on_relay_fix(self, subject: VendorTicket, command: RelayFix, event: Event) -> None:
+        self._given(subject)
 
 
 @attrs.define(kw_only=True)
@@ -237,8 +260,15 @@ class VendorTicket(Aggregate):
         fix_within: target for the vendor's fix, if any.
         next_update_due: when the client is next owed an update (indexed; ``None`` once the
             fix was relayed to the client, which ends the cadence).
-        updates: updates given to the client.
-        responses: the vendor's responses, timed.
+        update_count: how many updates the client was given, the relayed fix included
+            (each one is in its :class:`VendorTicketHistory`).
+        last_update: the latest update given to the client, if any.
+        answered_updates: how many of the updates answered an update promise. Update
+            promises are numbered in order (see :attr:`update_promise_id`) and each update
+            given while the cadence runs answers the next one, so these are the promises
+            numbered 1 to ``answered_updates`` (see :meth:`answered`).
+        responses: the vendor's responses, timed: its acknowledgement, then its fix (the
+            workflow takes each once).
         acknowledged_at: when the vendor acknowledged.
         fix: the fix the vendor provided.
         fix_provided_at: when.
@@ -254,6 +284,8 @@ class VendorTicket(Aggregate):
         "vendor_id",
         "next_update_due",
     )
+    SNAPSHOT_VERSION: ClassVar[int] = 2
+    HISTORY: ClassVar[type[History]] = VendorTicketHistory
 
     case_id: str
     client_id: str
@@ -267,7 +299,9 @@ class VendorTicket(Aggregate):
     relationship_id: str | None = None
     vendor_reference: str | None = None
     next_update_due: pendulum.DateTime | None = None
-    updates: list[ClientUpdate] = attrs.Factory(list)
+    update_count: int = 0
+    last_update: ClientUpdate | None = None
+    answered_updates: int = 0
     responses: list[VendorResponse] = attrs.Factory(list)
     acknowledged_at: pendulum.DateTime | None = None
     fix: str | None = None
@@ -313,7 +347,21 @@ class VendorTicket(Aggregate):
         ``"<ticket id>-update-1"``, and each update given moves on to the next number."""
         if self.next_update_due is None:
             return None
-        return f"{self.id}-update-{len(self.updates) + 1}"
+        return f"{self.id}-update-{self.update_count + 1}"
+
+    def answered(self, promise_id: str) -> bool:
+        """True if an update given on this ticket answered the update promise
+        ``promise_id`` (R8: only such an update keeps it)."""
+        prefix = f"{self.id}-update-"
+        if not promise_id.startswith(prefix):
+            return False
+        number = promise_id[len(prefix) :]
+        return (
+            number.isascii()
+            and number.isdigit()
+            and not number.startswith("0")
+            and int(number) <= self.answered_updates
+        )
 
     # Event handlers --------------------------------------------------------------------------
 
@@ -331,17 +379,21 @@ class VendorTicket(Aggregate):
 
     def _tell_client(self, message: str, event: Event, *, last: bool) -> None:
         due = self.next_update_due
-        self.updates.append(
-            ClientUpdate(
-                message=message,
-                by=event.actor_id,
-                at=event.at,
-                due_at=due,
-                on_time=due is None or event.at <= due,
-                answers=self.update_promise_id,
-            )
+        answers = self.update_promise_id
+        self.last_update = ClientUpdate(
+            message=message,
+            by=event.actor_id,
+            at=event.at,
+            due_at=due,
+            on_time=due is None or event.at <= due,
+            answers=answers,
         )
-        self.next_update_due = None if last else event.at + self.update_every
+        self.update_count += 1
+        if answers is not None:
+            self.answered_updates += 1
+        # Once ended (the fix relayed), the cadence stays ended: no promise follows.
+        ended = last or due is None
+        self.next_update_due = None if ended else event.at + self.update_every
 
     def _on_vendor_acknowledge(self, command: VendorAcknowledge, event: Event) -> None:
         at = command.responded_at or event.at
@@ -367,3 +419,19 @@ class VendorTicket(Aggregate):
     def _on_confirm_fix(self, command: ConfirmFix, event: Event) -> None:
         self.confirmed_at = event.at
         self.next_update_due = None
+
+    # Stored snapshots of earlier versions ----------------------------------------------------
+
+    @classmethod
+    def upgrade_snapshot(cls, data: dict[str, Any], from_version: int) -> dict[str, Any]:
+        """Version 1 kept every update given to the client; version 2 keeps how many, the
+        latest, and how many answered an update promise."""
+        if from_version < 2:
+            data = dict(data)
+            updates = data.pop("updates", None) or []
+            data["update_count"] = len(updates)
+            if updates:
+                data["last_update"] = updates[-1]
+            data["answered_updates"] = sum(1 for u in updates if u.get("answers") is not None)
+            from_version = 2
+        return super().upgrade_snapshot(data, from_version)

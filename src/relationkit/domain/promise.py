@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import attrs
 import pendulum
 
-from relationkit.domain.aggregate import Aggregate, Command
+from relationkit.domain.aggregate import Aggregate, Command, History
 from relationkit.domain.events import Event
 from relationkit.domain.values import (
     aware,
@@ -47,6 +47,7 @@ __all__ = [
     "KeepPromise",
     "MakePromise",
     "Promise",
+    "PromiseHistory",
     "Renegotiation",
     "RenegotiatePromise",
     "WarnPromise",
@@ -230,7 +231,23 @@ class WarnPromise(Command):
     note: str | None = _optional()
 
 
-# --- the aggregate ----------------------------------------------------------------------------
+# --- the history and the aggregate ------------------------------------------------------------
+
+
+@attrs.define(kw_only=True)
+class PromiseHistory(History):
+    """Every change of a promise's due time, from its timeline
+    (:meth:`Relations.history <relationkit.app.relations.Relations.history>`).
+
+    Attributes:
+        renegotiations: each time the due time moved, oldest first.
+    """
+
+    renegotiations: list[Renegotiation] = attrs.Factory(list)
+
+    def _on_renegotiate(self, subject: Promise, command: RenegotiatePromise, event: Event) -> None:
+        assert subject.last_renegotiation is not None
+        self.renegotiations.append(subject.last_renegotiation)
 
 
 @attrs.define(kw_only=True)
@@ -259,7 +276,9 @@ class Promise(Aggregate):
         stretch_reason: why the stretch was asked for.
         stretch_approved_by: the manager who approved it.
         stretch_approved_at: when.
-        renegotiations: each time the due time moved.
+        renegotiation_count: how many times the due time moved (each one is in its
+            :class:`PromiseHistory`).
+        last_renegotiation: the latest move of the due time, if any.
         settled_at: when it was kept, broken or withdrawn.
         settled_by: who settled it.
         outcome_note: the note or reason given when it was settled.
@@ -278,6 +297,8 @@ class Promise(Aggregate):
         "warn_at",
         "open_due_at",
     )
+    SNAPSHOT_VERSION: ClassVar[int] = 2
+    HISTORY: ClassVar[type[History]] = PromiseHistory
 
     owner_id: str
     party_id: str
@@ -298,7 +319,8 @@ class Promise(Aggregate):
     stretch_reason: str | None = None
     stretch_approved_by: str | None = None
     stretch_approved_at: pendulum.DateTime | None = None
-    renegotiations: list[Renegotiation] = attrs.Factory(list)
+    renegotiation_count: int = 0
+    last_renegotiation: Renegotiation | None = None
     settled_at: pendulum.DateTime | None = None
     settled_by: str | None = None
     outcome_note: str | None = None
@@ -385,15 +407,14 @@ class Promise(Aggregate):
         self._settle(event, command.reason)
 
     def _on_renegotiate(self, command: RenegotiatePromise, event: Event) -> None:
-        self.renegotiations.append(
-            Renegotiation(
-                previous_due_at=self.due_at,
-                due_at=command.due_at,
-                party_told=command.party_told,
-                reason=command.reason,
-                by=event.actor_id,
-                at=event.at,
-            )
+        self.renegotiation_count += 1
+        self.last_renegotiation = Renegotiation(
+            previous_due_at=self.due_at,
+            due_at=command.due_at,
+            party_told=command.party_told,
+            reason=command.reason,
+            by=event.actor_id,
+            at=event.at,
         )
         self.due_at = command.due_at
         self.warn_at = command.warn_at
@@ -402,3 +423,17 @@ class Promise(Aggregate):
     def _on_warn(self, command: WarnPromise, event: Event) -> None:
         self.warned_at = event.at
         self.warn_at = None
+
+    # Stored snapshots of earlier versions ----------------------------------------------------
+
+    @classmethod
+    def upgrade_snapshot(cls, data: dict[str, Any], from_version: int) -> dict[str, Any]:
+        """Version 1 kept every renegotiation; version 2 keeps how many and the latest."""
+        if from_version < 2:
+            data = dict(data)
+            renegotiations = data.pop("renegotiations", None) or []
+            data["renegotiation_count"] = len(renegotiations)
+            if renegotiations:
+                data["last_renegotiation"] = renegotiations[-1]
+            from_version = 2
+        return super().upgrade_snapshot(data, from_version)

@@ -23,9 +23,10 @@ from typing import Any, ClassVar
 import attrs
 import pendulum
 
-from relationkit.domain.aggregate import Aggregate, Command
+from relationkit.domain.aggregate import Aggregate, Command, History
 from relationkit.domain.events import Event
 from relationkit.domain.values import aware, optional, required, text, to_pendulum
+from relationkit.serialization import datetime_from_text
 
 __all__ = [
     "ACTIVE",
@@ -49,6 +50,7 @@ __all__ = [
     "Reject",
     "Rejection",
     "Relationship",
+    "RelationshipHistory",
     "RevokeDelegation",
     "RiskNote",
     "SeveranceProposal",
@@ -379,26 +381,134 @@ class RevokeDelegation(Command):
     to: str = _required()
 
 
-# --- the aggregate -------------------------------------------------------------------------------
+# --- the history and the aggregate ---------------------------------------------------------------
+
+
+def _delegation(command: Delegate, event: Event) -> Delegation:
+    return Delegation(
+        from_id=event.actor_id,
+        to_id=command.to,
+        starts_at=command.starts_at,
+        ends_at=command.ends_at,
+        at=event.at,
+        note=command.note,
+    )
+
+
+def _revoked(
+    delegations: list[Delegation], from_id: str, to_id: str, at: pendulum.DateTime
+) -> list[Delegation]:
+    """``delegations`` with those from ``from_id`` to ``to_id`` not yet over at ``at``
+    marked revoked then."""
+    return [
+        attrs.evolve(d, revoked_at=at)
+        if d.from_id == from_id and d.to_id == to_id and d.revoked_at is None and d.ends_at > at
+        else d
+        for d in delegations
+    ]
+
+
+@attrs.define(kw_only=True)
+class RelationshipHistory(History):
+    """Everything that happened to a relationship's standing, from its timeline
+    (:meth:`Relations.history <relationkit.app.relations.Relations.history>`).
+
+    Attributes:
+        risk: why it was marked at risk, each time, and recoveries.
+        proposals: every severance proposal, closed ones with their outcome.
+        exits: every end, including those later re-engaged.
+        reengagements: why and by whom an end was taken back.
+        delegations: every delegation of approval authority, revoked ones marked so.
+    """
+
+    risk: list[RiskNote] = attrs.Factory(list)
+    proposals: list[SeveranceProposal] = attrs.Factory(list)
+    exits: list[Exit] = attrs.Factory(list)
+    reengagements: list[RiskNote] = attrs.Factory(list)
+    delegations: list[Delegation] = attrs.Factory(list)
+
+    def _noted(self, subject: Relationship) -> None:
+        assert subject.last_risk_note is not None
+        self.risk.append(subject.last_risk_note)
+
+    def _on_mark_at_risk(self, subject: Relationship, command: MarkAtRisk, event: Event) -> None:
+        self._noted(subject)
+
+    def _on_recover(self, subject: Relationship, command: Recover, event: Event) -> None:
+        self._noted(subject)
+
+    def _on_propose_severance(
+        self, subject: Relationship, command: ProposeSeverance, event: Event
+    ) -> None:
+        assert subject.last_proposal is not None
+        self.proposals.append(subject.last_proposal)
+
+    def _proposal_changed(self, subject: Relationship) -> None:
+        assert subject.last_proposal is not None
+        self.proposals[-1] = subject.last_proposal
+
+    def _on_approve(self, subject: Relationship, command: Approve, event: Event) -> None:
+        self._proposal_changed(subject)
+
+    def _on_dissent(self, subject: Relationship, command: Dissent, event: Event) -> None:
+        self._proposal_changed(subject)
+
+    def _on_reject(self, subject: Relationship, command: Reject, event: Event) -> None:
+        self._proposal_changed(subject)
+
+    def _on_withdraw(self, subject: Relationship, command: Withdraw, event: Event) -> None:
+        self._proposal_changed(subject)
+
+    def _on_expire(self, subject: Relationship, command: ExpireProposal, event: Event) -> None:
+        self._proposal_changed(subject)
+
+    def _on_end(self, subject: Relationship, command: End, event: Event) -> None:
+        self._proposal_changed(subject)
+        assert subject.last_exit is not None
+        self.exits.append(subject.last_exit)
+
+    def _on_reengage(self, subject: Relationship, command: ReEngage, event: Event) -> None:
+        assert subject.last_reengagement is not None
+        self.reengagements.append(subject.last_reengagement)
+
+    def _on_delegate(self, subject: Relationship, command: Delegate, event: Event) -> None:
+        self.delegations.append(_delegation(command, event))
+
+    def _on_revoke_delegation(
+        self, subject: Relationship, command: RevokeDelegation, event: Event
+    ) -> None:
+        self.delegations = _revoked(self.delegations, event.actor_id, command.to, event.at)
 
 
 @attrs.define(kw_only=True)
 class Relationship(Aggregate):
     """The business's standing with one party.
 
+    A relationship keeps what the care rules and queries need now, and stays the same size
+    however long it lasts; every risk note, proposal, end, re-engagement and delegation is
+    in its :class:`RelationshipHistory`, read from the timeline.
+
     Attributes:
         party_id: the party.
         contract: the contract or entitlement in force (R10).
         opened_by: who started it.
         opened_at: when.
-        risk: why it was marked at risk, each time, and recoveries.
+        last_risk_note: why it was last marked at risk, or why it last recovered.
+        risk_note_count: how many times it was marked at risk or recovered.
         at_risk_since: when it was last marked at risk, while it is at risk.
         proposal: the open severance proposal, if any.
-        proposals: every proposal ever made, closed ones with their outcome.
-        delegations: approval authority lent between colleagues for this relationship.
+        last_proposal: the latest proposal, open or closed with its outcome.
+        proposal_count: how many proposals were made (the latest is number
+            ``proposal_count``).
+        delegations: approval authority lent between colleagues for this relationship,
+            as far as it may still count: a revoked delegation is dropped when it is
+            revoked, and each time authority is delegated, those ended by then are dropped
+            (all are in the :class:`RelationshipHistory`).
         exit: how it ended, while it is ended.
-        exits: every end, including those later re-engaged.
-        reengagements: why and by whom an end was taken back.
+        last_exit: the latest end, including one later re-engaged.
+        exit_count: how many times it ended.
+        last_reengagement: why and by whom the latest end was taken back.
+        reengagement_count: how many times an end was taken back.
         awaiting_approval: a severance proposal is open (indexed, for "pending approvals").
         proposal_expires_at: when the open proposal lapses (indexed, for the sweep).
     """
@@ -412,19 +522,25 @@ class Relationship(Aggregate):
         "proposal_expires_at",
         "at_risk_since",
     )
+    SNAPSHOT_VERSION: ClassVar[int] = 2
+    HISTORY: ClassVar[type[History]] = RelationshipHistory
 
     party_id: str
     contract: str
     opened_by: str
     opened_at: pendulum.DateTime
-    risk: list[RiskNote] = attrs.Factory(list)
+    last_risk_note: RiskNote | None = None
+    risk_note_count: int = 0
     at_risk_since: pendulum.DateTime | None = None
     proposal: SeveranceProposal | None = None
-    proposals: list[SeveranceProposal] = attrs.Factory(list)
+    last_proposal: SeveranceProposal | None = None
+    proposal_count: int = 0
     delegations: list[Delegation] = attrs.Factory(list)
     exit: Exit | None = None
-    exits: list[Exit] = attrs.Factory(list)
-    reengagements: list[RiskNote] = attrs.Factory(list)
+    last_exit: Exit | None = None
+    exit_count: int = 0
+    last_reengagement: RiskNote | None = None
+    reengagement_count: int = 0
     awaiting_approval: bool = False
     proposal_expires_at: pendulum.DateTime | None = None
 
@@ -464,8 +580,7 @@ class Relationship(Aggregate):
 
     def _close_proposal(self, outcome: str, event: Event) -> None:
         if self.proposal is not None:
-            closed = attrs.evolve(self.proposal, outcome=outcome, closed_at=event.at)
-            self.proposals[-1] = closed
+            self.last_proposal = attrs.evolve(self.proposal, outcome=outcome, closed_at=event.at)
         self.proposal = None
         self.awaiting_approval = False
         self.proposal_expires_at = None
@@ -473,29 +588,34 @@ class Relationship(Aggregate):
 
     def _set_proposal(self, proposal: SeveranceProposal) -> None:
         self.proposal = proposal
-        self.proposals[-1] = proposal
+        self.last_proposal = proposal
+
+    def _note_risk(self, note: RiskNote) -> None:
+        self.last_risk_note = note
+        self.risk_note_count += 1
 
     def _on_mark_at_risk(self, command: MarkAtRisk, event: Event) -> None:
-        self.risk.append(RiskNote(reason=command.reason, by=event.actor_id, at=event.at))
+        self._note_risk(RiskNote(reason=command.reason, by=event.actor_id, at=event.at))
         self.at_risk_since = event.at
 
     def _on_recover(self, command: Recover, event: Event) -> None:
-        self.risk.append(
+        self._note_risk(
             RiskNote(reason=f"recovered: {command.reason}", by=event.actor_id, at=event.at)
         )
         self.at_risk_since = None
 
     def _on_propose_severance(self, command: ProposeSeverance, event: Event) -> None:
-        proposal = SeveranceProposal(
-            number=len(self.proposals) + 1,
-            proposed_by=event.actor_id,
-            at=event.at,
-            reason=command.reason,
-            evidence=command.evidence,
-            expires_at=command.expires_at,
+        self.proposal_count += 1
+        self._set_proposal(
+            SeveranceProposal(
+                number=self.proposal_count,
+                proposed_by=event.actor_id,
+                at=event.at,
+                reason=command.reason,
+                evidence=command.evidence,
+                expires_at=command.expires_at,
+            )
         )
-        self.proposals.append(proposal)
-        self.proposal = proposal
         self.awaiting_approval = True
         self.proposal_expires_at = command.expires_at
 
@@ -545,32 +665,59 @@ class Relationship(Aggregate):
             approvers=approvers,
         )
         self.exit = ended
-        self.exits.append(ended)
+        self.last_exit = ended
+        self.exit_count += 1
         self._close_proposal("ended", event)
 
     def _on_reengage(self, command: ReEngage, event: Event) -> None:
-        self.reengagements.append(RiskNote(reason=command.reason, by=event.actor_id, at=event.at))
+        self.last_reengagement = RiskNote(reason=command.reason, by=event.actor_id, at=event.at)
+        self.reengagement_count += 1
         self.exit = None
 
     def _on_delegate(self, command: Delegate, event: Event) -> None:
-        self.delegations.append(
-            Delegation(
-                from_id=event.actor_id,
-                to_id=command.to,
-                starts_at=command.starts_at,
-                ends_at=command.ends_at,
-                at=event.at,
-                note=command.note,
-            )
-        )
+        # Delegations ended by now are dropped (this one too, if it is over already): by
+        # the event's time, so that replay drops the same ones.
+        at = event.at
+        given = [*self.delegations, _delegation(command, event)]
+        self.delegations = [d for d in given if d.ends_at > at]
 
     def _on_revoke_delegation(self, command: RevokeDelegation, event: Event) -> None:
-        self.delegations = [
-            attrs.evolve(d, revoked_at=event.at)
-            if d.from_id == event.actor_id
-            and d.to_id == command.to
-            and d.revoked_at is None
-            and d.ends_at > event.at
-            else d
-            for d in self.delegations
+        # The delegations it revokes are dropped.
+        revoked = _revoked(self.delegations, event.actor_id, command.to, event.at)
+        self.delegations = [d for d in revoked if d.revoked_at is None]
+
+    # Stored snapshots of earlier versions ----------------------------------------------------
+
+    @classmethod
+    def upgrade_snapshot(cls, data: dict[str, Any], from_version: int) -> dict[str, Any]:
+        """Version 1 kept every risk note, proposal, end, re-engagement and delegation;
+        version 2 keeps the latest of each with counts, and the delegations neither revoked
+        nor ended when authority was last delegated."""
+        if from_version < 2:
+            data = _relationship_v2(data)
+            from_version = 2
+        return super().upgrade_snapshot(data, from_version)
+
+
+def _relationship_v2(old: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 relationship snapshot in the shape of version 2."""
+    data = dict(old)
+    for name, last, count in (
+        ("risk", "last_risk_note", "risk_note_count"),
+        ("proposals", "last_proposal", "proposal_count"),
+        ("exits", "last_exit", "exit_count"),
+        ("reengagements", "last_reengagement", "reengagement_count"),
+    ):
+        items = data.pop(name, None) or []
+        data[count] = len(items)
+        if items:
+            data[last] = items[-1]
+    delegations = data.pop("delegations", None) or []
+    if delegations:
+        at = datetime_from_text(delegations[-1]["at"])  # when authority was last delegated
+        data["delegations"] = [
+            d
+            for d in delegations
+            if d.get("revoked_at") is None and datetime_from_text(d["ends_at"]) > at
         ]
+    return data

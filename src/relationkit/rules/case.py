@@ -81,10 +81,10 @@ _UNACKNOWLEDGED = (
 
 def _not_heard(case: Case) -> str:
     """Why ``case`` (not heard) cannot be answered yet, and what to do."""
-    paraphrases = case.paraphrases
-    if not paraphrases:
+    paraphrase = case.paraphrase
+    if paraphrase is None:
         return _UNACKNOWLEDGED
-    outcome = paraphrases[-1].outcome
+    outcome = paraphrase.outcome
     if outcome is None:
         return _UNCONFIRMED
     return _CORRECTED if outcome == "corrected" else _UNACKNOWLEDGED
@@ -231,7 +231,7 @@ def _too_few_consultations(case: Case, attempt: Attempt) -> str | None:
         needed = max(needed, config.consultations_for_escalated_decline)
     if needed <= 0:
         return None
-    have = len(case.consultations_this_round(excluding=attempt.actor.id))
+    have = case.consultation_count(excluding=attempt.actor.id)
     if have >= needed:
         return None
     what = "an escalated case" if case.escalated else "a case"

@@ -161,7 +161,7 @@ class UpdatesFollowTheTicket:
         )
         where = "its vendor ticket" if ticket is None else f"vendor ticket {ticket.id!r}"
         if name == "keep":
-            if ticket is None or not any(u.answers == subject.id for u in ticket.updates):
+            if ticket is None or not ticket.answered(subject.id):
                 yield (
                     f"an update promise is kept by giving the client the update on {where} "
                     "(update_client, or relay_fix with the vendor's fix)"

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 import pendulum
 
-from relationkit.domain.case import COMPROMISE, DECLINE, Case
+from relationkit.domain.case import Case
 from relationkit.domain.parties import Staff
 from relationkit.domain.relationship import (
     Approve,
@@ -77,11 +77,7 @@ def _settings(attempt: Attempt) -> RelationshipConfig:
 def attempt_to_resolve(case: Case) -> bool:
     """True if ``case`` shows an attempt to resolve: the client confirmed being heard, and a
     compromise was offered or a reasoned decline given."""
-    heard = any(p.outcome == "confirmed" for p in case.paraphrases)
-    tried = any(
-        d.kind == COMPROMISE or (d.kind == DECLINE and d.reason is not None) for d in case.decisions
-    )
-    return heard and tried
+    return case.heard_once and case.resolution_attempted
 
 
 def _no_open_proposal() -> str:

@@ -48,6 +48,7 @@ __all__ = [
     "snapshot_version",
     "sort_keyed",
     "split_lookup",
+    "upgrade_snapshot_text",
 ]
 
 A = TypeVar("A", bound=Aggregate)
@@ -168,6 +169,33 @@ def snapshot_version(text: str | bytes) -> int | None:
         return None
     version = found.get("version") if isinstance(found, dict) else None
     return version if type(version) is int else None
+
+
+def upgrade_snapshot_text(
+    cls: type[A], aggregate_id: str, text: str | bytes, from_version: int
+) -> tuple[str, A]:
+    """A snapshot text written when ``cls`` was at snapshot version ``from_version``, in
+    the shape of its current version, with the aggregate it holds (through
+    :meth:`Aggregate.upgrade_snapshot
+    <relationkit.domain.aggregate.Aggregate.upgrade_snapshot>`, then read and written
+    again as a ``cls``, so it is checked and compact like any snapshot written now).
+
+    Raises:
+        AggregateCorrupted: the text is not JSON, or not an upgradable snapshot of a ``cls``.
+    """
+    try:
+        data = _loads(text)
+        if not isinstance(data, dict):
+            raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+        aggregate = decoder(cls)(cls.upgrade_snapshot(data, from_version))
+    except _DECODE_ERRORS as exc:
+        raise AggregateCorrupted(
+            cls.KIND,
+            aggregate_id,
+            f"its snapshot of version {from_version} cannot be upgraded to version "
+            f"{cls.SNAPSHOT_VERSION} ({exc})",
+        ) from exc
+    return encode_aggregate(aggregate), aggregate
 
 
 def decode_aggregates(cls: type[A], rows: Iterable[Sequence[Any]]) -> list[A]:

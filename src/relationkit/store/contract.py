@@ -70,7 +70,8 @@ def _statement(case: Case, last: Event, words: str = "And it is still wrong.") -
         at=last.at.add(hours=1),
         data=converter.unstructure(command),
     )
-    case.statements = [*case.statements]
+    case.statement_count += 1
+    case.last_statement_at = event.at
     case.version = event.sequence
     case.head = event.hash
     return event

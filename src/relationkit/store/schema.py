@@ -9,7 +9,8 @@ parameter placeholder, text collation (PostgreSQL compares text byte-wise with
 Fixed tables:
 
 * ``rk_schema``: one row per schema version applied (the current version is the largest);
-* ``rk_kinds``: which aggregate kinds have a table here, and which attributes it indexes;
+* ``rk_kinds``: which aggregate kinds have a table here, which attributes it indexes, and
+  the version of the shape its snapshots are stored in;
 * ``rk_events``: every event, unique on ``(kind, aggregate_id, sequence)``;
 * ``rk_records``: plain records (parties, staff, policies …) as JSON, with an optional sort
   key (indexed with the kind) for record types that are read by ranges, such as policy
@@ -20,7 +21,9 @@ class is used: ``id``, ``version``, the JSON ``snapshot`` and one column per att
 class lists in ``INDEXED``, each with an index (and one on ``(state, attribute)`` when the
 class indexes its state), so queries such as "promises made and due before now" read an
 index. A class that later indexes more attributes gets the new columns added and filled
-from the stored snapshots when it is next used; ``rk_kinds`` records what each table holds.
+from the stored snapshots when it is next used; a class whose ``SNAPSHOT_VERSION`` is newer
+than the table's gets its stored snapshots upgraded (:func:`ensure_kind`). ``rk_kinds``
+records what each table holds.
 
 Example:
     >>> from relationkit.store.schema import POSTGRES, SQLITE, EVENTS
@@ -45,7 +48,7 @@ import attrs
 import pendulum
 
 from relationkit.domain.aggregate import Aggregate
-from relationkit.exceptions import SchemaError
+from relationkit.exceptions import AggregateCorrupted, SchemaError
 
 __all__ = [
     "EVENTS",
@@ -70,7 +73,7 @@ __all__ = [
     "schema_version",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The schema version this relationkit writes and reads."""
 
 
@@ -192,9 +195,10 @@ SCHEMA = Table(
     (Column("version", "integer"), Column("applied_at"), Column("description")),
     ("version",),
 )
+_SNAPSHOT_VERSION = Column("snapshot_version", "integer", nullable=True)
 KINDS = Table(
     "rk_kinds",
-    (Column("kind"), Column("table_name"), Column("indexed")),
+    (Column("kind"), Column("table_name"), Column("indexed"), _SNAPSHOT_VERSION),
     ("kind",),
 )
 EVENTS = Table(
@@ -329,6 +333,9 @@ class Connection(Protocol):
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement written with ``?`` markers; return the row count."""
 
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run a statement written with ``?`` markers once per parameter row."""
+
     def table_exists(self, name: str) -> bool:
         """Whether a table of that name exists."""
 
@@ -377,6 +384,15 @@ MIGRATIONS: dict[int, Migration] = {
             d.create_index(_RECORDS_BY_SORT_KEY),
         ],
         apply=_fill_sort_keys,
+    ),
+    3: Migration(
+        3,
+        "kinds record the version of their snapshots' shape (aggregates' tables are upgraded "
+        "when they are next used)",
+        steps=lambda d: [
+            d.add_column(KINDS.name, _SNAPSHOT_VERSION),
+            f"UPDATE {_quote(KINDS.name)} SET {_quote(_SNAPSHOT_VERSION.name)} = 1",
+        ],
     ),
 }
 """Migrations by the version they produce (version 1 is the first published schema). When
@@ -457,6 +473,48 @@ def _backfill(conn: Connection, cls: type[Aggregate], kt: KindTable, new: list[s
         conn.run(f"UPDATE {_quote(kt.name)} SET {sets} WHERE id = ?", (*values, aggregate_id))
 
 
+UPGRADE_BATCH = 500
+"""How many snapshots :func:`ensure_kind` reads, upgrades and writes back at a time."""
+
+
+def _upgrade_snapshots(
+    conn: Connection, cls: type[Aggregate], kt: KindTable, from_version: int, columns: list[str]
+) -> None:
+    """Rewrite the table's snapshots from ``from_version`` to ``cls``'s version, in id
+    order, a batch at a time, with the indexed ``columns`` the table has (as the upgraded
+    snapshot gives them). A snapshot that cannot be upgraded (it was unreadable already) is
+    left as it is: reading it says it is corrupt, as it did before, and the others are not
+    held back by it."""
+    from relationkit.store.codec import index_value, upgrade_snapshot_text
+
+    table = _quote(kt.name)
+    sets = "".join(f", {_quote(c)} = ?" for c in columns)
+    last: str | None = None
+    while True:
+        if last is None:
+            rows = conn.query(
+                f"SELECT id, snapshot FROM {table} ORDER BY id LIMIT ?", (UPGRADE_BATCH,)
+            )
+        else:
+            rows = conn.query(
+                f"SELECT id, snapshot FROM {table} WHERE id > ? ORDER BY id LIMIT ?",
+                (last, UPGRADE_BATCH),
+            )
+        if not rows:
+            return
+        upgraded = []
+        for aggregate_id, snapshot in rows:
+            try:
+                text, aggregate = upgrade_snapshot_text(cls, aggregate_id, snapshot, from_version)
+            except AggregateCorrupted:
+                continue
+            values = [_plain(index_value(getattr(aggregate, c))) for c in columns]
+            upgraded.append((text, *values, aggregate_id))
+        if upgraded:
+            conn.run_many(f"UPDATE {table} SET snapshot = ?{sets} WHERE id = ?", upgraded)
+        last = rows[-1][0]
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, _dt.datetime):  # pragma: no cover - index_value turns them to text
         return value.isoformat()
@@ -464,14 +522,34 @@ def _plain(value: Any) -> Any:
 
 
 def ensure_kind(conn: Connection, cls: type[Aggregate]) -> KindTable:
-    """Make sure ``cls`` has its table with a column and index per indexed attribute; add
+    """Make sure ``cls`` has its table with a column and index per indexed attribute; upgrade
+    the stored snapshots if the class's ``SNAPSHOT_VERSION`` is newer than the table's (a
+    batch of :data:`UPGRADE_BATCH` at a time, with the class's ``upgrade_snapshot``); add
     and fill columns for attributes indexed since the table was made. Run it inside a
-    transaction that holds the write lock."""
+    transaction that holds the write lock.
+
+    Raises:
+        SchemaError: the table's snapshots are of a newer version than the class knows.
+    """
     kt = kind_table(cls)
-    rows = conn.query("SELECT indexed FROM rk_kinds WHERE kind = ?", (kt.kind,))
+    rows = conn.query("SELECT indexed, snapshot_version FROM rk_kinds WHERE kind = ?", (kt.kind,))
     wanted = [attr for attr, _ in kt.indexed]
     if rows:
         recorded = json.loads(rows[0][0])
+        stored = 1 if rows[0][1] is None else int(rows[0][1])
+        if stored > cls.SNAPSHOT_VERSION:
+            raise SchemaError(
+                f"refused: reading {kt.kind} aggregates as {cls.__name__}; their snapshots "
+                f"are of version {stored}, newer than version {cls.SNAPSHOT_VERSION} that "
+                "this class reads, so it could misread or damage them; use the relationkit "
+                "(or the version of the class) that wrote them."
+            )
+        if stored < cls.SNAPSHOT_VERSION:
+            _upgrade_snapshots(conn, cls, kt, stored, [a for a in wanted if a in recorded])
+            conn.run(
+                "UPDATE rk_kinds SET snapshot_version = ? WHERE kind = ?",
+                (cls.SNAPSHOT_VERSION, kt.kind),
+            )
         if recorded == wanted:
             return kt
         present = conn.columns(kt.name)
@@ -488,7 +566,7 @@ def ensure_kind(conn: Connection, cls: type[Aggregate]) -> KindTable:
     for statement in conn.dialect.ddl(kt.table):
         conn.run(statement)
     conn.run(
-        "INSERT INTO rk_kinds (kind, table_name, indexed) VALUES (?, ?, ?)",
-        (kt.kind, kt.name, json.dumps(wanted)),
+        "INSERT INTO rk_kinds (kind, table_name, indexed, snapshot_version) VALUES (?, ?, ?, ?)",
+        (kt.kind, kt.name, json.dumps(wanted), cls.SNAPSHOT_VERSION),
     )
     return kt

@@ -15,7 +15,9 @@ build a machine to repeat what the class already says:
   ``subject`` (the aggregate before the command), ``command`` and ``attempt`` by name.
 
 Rebuilding state from events (:meth:`Workflow.replay`) never runs a machine: it follows the
-table, as the events were accepted already.
+table, as the events were accepted already. :meth:`Workflow.history` replays the same way and
+gathers what the aggregate does not keep (every statement of a case, every renegotiation of a
+promise …) into the aggregate's :class:`~relationkit.domain.aggregate.History`.
 
 Whether a command *may* run (authority, care rules, a workflow's own conditions) is decided
 by the command pipeline (:mod:`relationkit.app.pipeline`), not here.
@@ -33,7 +35,7 @@ import pendulum
 from statemachine import StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
-from relationkit.domain.aggregate import Aggregate, Command
+from relationkit.domain.aggregate import Aggregate, Command, History
 from relationkit.domain.events import GENESIS, Event, next_event, verify_timeline
 from relationkit.exceptions import AggregateCorrupted, InvalidTransition, UnknownStateValue
 from relationkit.rules.base import Attempt
@@ -292,6 +294,35 @@ class Workflow(Generic[A]):
 
     def replay(self, events: Sequence[Event], *, verify: bool = True) -> A:
         """Rebuild an aggregate from its events alone (checking the hash chain first)."""
+        return self._rebuild(events, verify, None)
+
+    def history(self, events: Sequence[Event], *, verify: bool = True) -> History:
+        """The aggregate's :class:`~relationkit.domain.aggregate.History` (its class's
+        ``HISTORY``: a :class:`~relationkit.domain.case.CaseHistory` for a case …), built by
+        replaying its events (checking the hash chain first), as :meth:`replay` does.
+
+        Example:
+            >>> from relationkit import Client, Relations, Staff
+            >>> from relationkit.cases import RecordStatement
+            >>> from relationkit.workflows.case import CASE_WORKFLOW
+            >>> rk = Relations()
+            >>> rk.register(Client(id="c-ana", name="Ana"),
+            ...             Staff(id="s-sam", name="Sam", roles={"agent"}))
+            >>> case = rk.open_case(actor="s-sam", client="c-ana", subject="Refund",
+            ...                     statement="I was charged twice.")
+            >>> case = rk.handle(case.id, RecordStatement(text="In March."), actor="s-sam")
+            >>> case.statement_count
+            2
+            >>> [s.text for s in CASE_WORKFLOW.history(rk.timeline(case.id)).statements]
+            ['I was charged twice.', 'In March.']
+        """
+        if not events:
+            raise AggregateCorrupted(self.kind, "?", "a timeline with no events")
+        found = self.aggregate.HISTORY(aggregate_id=events[0].aggregate_id)
+        self._rebuild(events, verify, found)
+        return found
+
+    def _rebuild(self, events: Sequence[Event], verify: bool, history: History | None) -> A:
         if not events:
             raise AggregateCorrupted(self.kind, "?", "a timeline with no events")
         aggregate_id = events[0].aggregate_id
@@ -302,7 +333,10 @@ class Workflow(Generic[A]):
             raise AggregateCorrupted(
                 self.kind, aggregate_id, f"its first event is {first.name}, not {self.create.EVENT}"
             )
-        subject = self.make(first, self.decode(first), self.table.initial)
+        created = self.decode(first)
+        subject = self.make(first, created, self.table.initial)
+        if history is not None:
+            history.record(subject, created, first)
         for event in events[1:]:
             command = self.decode(event)
             target = self.table.transitions.get(subject.state, {}).get(command.NAME)
@@ -313,6 +347,8 @@ class Workflow(Generic[A]):
                     f"event {event.sequence} ({event.name}) cannot follow state {subject.state!r}",
                 )
             subject.apply(event, command, target)
+            if history is not None:
+                history.record(subject, command, event)
         return subject
 
     def commands_named(self) -> Mapping[str, type[Command]]:
