@@ -2,7 +2,7 @@
 
 Full hydration — relationkit: ``uow.select(Case)`` on an :class:`SqliteStore` holding N
 cases (the histories of :data:`bench.world.PATHS`): every row read and decoded into a
-:class:`Case` with its statements, paraphrases, decisions and times. Peer: ``sqlite3``
+:class:`Case` with its current state, paraphrase, decision and times. Peer: ``sqlite3``
 fetching the same snapshots and ``json.loads``-ing each into plain dicts (kept, like the
 cases): the least any decoding of JSON snapshots costs.
 

@@ -226,7 +226,8 @@ class CaseFactory:
             events.append(event)
         written: list[tuple[Aggregate, list[Event]]] = [(case, events)]
         if "defer" in path:
-            deferral = case.deferrals[-1]
+            deferral = case.last_deferral
+            assert deferral is not None
             make = MakePromise(
                 owner_id=AGENT_ID,
                 party_id=client,
