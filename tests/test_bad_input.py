@@ -128,7 +128,61 @@ CASES: list[tuple[str, Attempt, type[RelationkitError], tuple[str, ...]]] = [
         "blank case id",
         lambda s: s.rk.handle("", Escalate(reason="Angry."), actor="s-sam"),
         EmptyText,
-        ("'id' is empty",),
+        ("'case_id' is empty",),
+    ),
+    (
+        "a case id with white space around it",
+        lambda s: s.rk.handle(" live ", Escalate(reason="Angry."), actor="s-sam"),
+        InvalidInput,
+        ("'case_id' = ' live ' has white space around it", "pass 'live'"),
+    ),
+    (
+        "an actor id with white space around it",
+        lambda s: s.rk.handle("live", Escalate(reason="Angry."), actor="s-sam "),
+        InvalidInput,
+        ("'actor' = 's-sam ' has white space around it",),
+    ),
+    (
+        "opening a case under an id with white space around it",
+        lambda s: s.rk.open_case(
+            actor="s-sam", client="c-ana", subject="X", statement="Y", case_id=" k-sp "
+        ),
+        InvalidInput,
+        ("'case_id' = ' k-sp ' has white space around it",),
+    ),
+    (
+        "a client id with white space around it",
+        lambda s: s.rk.open_case(actor="s-sam", client="c-ana ", subject="X", statement="Y"),
+        InvalidInput,
+        ("'client' = 'c-ana ' has white space around it",),
+    ),
+    (
+        "a case id ten million characters long",
+        lambda s: s.rk.open_case(
+            actor="s-sam", client="c-ana", subject="X", statement="Y", case_id="k" * 10_000_000
+        ),
+        InvalidInput,
+        ("is 10000000 characters long", "an id is at most 200 characters"),
+    ),
+    (
+        "a lone surrogate in a statement",
+        lambda s: s.rk.handle("live", RecordStatement(text="Still \ud800 wrong."), actor="c-ana"),
+        InvalidInput,
+        ("'text' contains a lone surrogate", "cannot be written as UTF-8"),
+    ),
+    (
+        "a NUL character in a subject",
+        lambda s: s.rk.open_case(actor="s-sam", client="c-ana", subject="A\x00", statement="Y"),
+        InvalidInput,
+        ("'subject' contains a NUL character",),
+    ),
+    (
+        "a lone surrogate in a case id",
+        lambda s: s.rk.open_case(
+            actor="s-sam", client="c-ana", subject="X", statement="Y", case_id="k-\udc80"
+        ),
+        InvalidInput,
+        ("'case_id' contains a lone surrogate",),
     ),
     (
         "naive stdlib reply-by",
@@ -292,6 +346,35 @@ def test_a_registration_with_one_bad_person_stores_none_of_them() -> None:
         setting.rk.register(Client(id="c-zoe", name="Zoe"), "not a person")  # type: ignore[arg-type]
     with pytest.raises(NotFound, match="no party with id 'c-zoe'"):
         setting.rk.party("c-zoe")
+
+
+@pytest.mark.parametrize(
+    ("ask", "field"),
+    [
+        (lambda rk: rk.case(" live"), "case_id"),
+        (lambda rk: rk.timeline("live "), "id"),
+        (lambda rk: rk.party(" c-ana"), "party_id"),
+        (lambda rk: rk.staff("s-sam\n"), "staff_id"),
+        (lambda rk: rk.options(" live", actor="s-sam"), "case_id"),
+        (lambda rk: rk.promises.get(" p-1"), "promise_id"),
+        (lambda rk: rk.promises.timeline(" p-1"), "promise_id"),
+        (lambda rk: rk.relationships.get(" relationship_c-ana"), "relationship_id"),
+        (lambda rk: rk.relationships.timeline(" relationship_c-ana"), "relationship_id"),
+        (lambda rk: rk.feedback.get(" f-1"), "request_id"),
+        (lambda rk: rk.liaison.timeline(" t-1"), "ticket_id"),
+        (lambda rk: rk.register(Client(id=" c-sp ", name="Sp")), "id"),
+        (lambda rk: rk.register(Staff(id=" s-sp", name="Sp")), "id"),
+    ],
+)
+def test_every_entry_point_refuses_an_id_with_white_space_around_it(
+    ask: Callable[[Relations], object], field: str
+) -> None:
+    setting = Setting()
+    before = setting.state()
+    with pytest.raises(InvalidInput, match="has white space around it") as caught:
+        ask(setting.rk)
+    assert caught.value.field == field
+    assert setting.state() == before
 
 
 def test_messages_never_leak_a_bare_key_error() -> None:

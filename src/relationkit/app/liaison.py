@@ -48,7 +48,7 @@ from relationkit.domain.recurrence import (
     signature_of,
     vendor_reliability,
 )
-from relationkit.domain.values import instant, text
+from relationkit.domain.values import ident, instant
 from relationkit.exceptions import NotFound, WrongPartyKind
 from relationkit.rules.settings import RelationshipConfig
 
@@ -102,13 +102,13 @@ class LiaisonService:
             RuleViolation: a care rule refused the ticket or its update promise.
         """
         with self._p.reading() as uow:
-            case = uow.get(Case, text(case_id, "case_id"))
+            case = uow.get(Case, ident(case_id, "case_id"))
         settings = self.settings
         command = EscalateToVendor(
             case_id=case.id,
             client_id=case.client_id,
             relationship_id=case.relationship_id,
-            vendor_id=text(vendor, "vendor"),
+            vendor_id=ident(vendor, "vendor"),
             problem=problem if problem is not None else case.subject,
             vendor_reference=vendor_reference,
             update_every=update_every if update_every is not None else settings.client_update_every,
@@ -259,7 +259,7 @@ class LiaisonService:
 
     def timeline(self, ticket_id: str) -> list[Event]:
         """The events of a vendor ticket, oldest first."""
-        ticket_id = text(ticket_id, "ticket_id")
+        ticket_id = ident(ticket_id, "ticket_id")
         with self._p.reading() as uow:
             uow.get(VendorTicket, ticket_id)
             return uow.events(VendorTicket, ticket_id)

@@ -37,7 +37,7 @@ from relationkit.app.options import Option, refused_option
 from relationkit.domain.aggregate import Aggregate, Command, FollowUp
 from relationkit.domain.parties import Party, Staff
 from relationkit.domain.policy import Policy
-from relationkit.domain.values import instant, new_id, text
+from relationkit.domain.values import ident, instant, new_id
 from relationkit.exceptions import (
     ConcurrencyError,
     InvalidInput,
@@ -167,7 +167,7 @@ class Pipeline:
         """The actor named by a registered id, or ``actor`` itself if it is an actor."""
         if isinstance(actor, Staff | Party):
             return actor
-        actor_id = text(actor, "actor")
+        actor_id = ident(actor, "actor")
         found = uow.find_first_record((Staff, Party), actor_id)  # one lookup for both
         if isinstance(found, Staff | Party):
             return found
@@ -295,7 +295,7 @@ class Pipeline:
             What was written: the aggregate's new state with its event first, then what
             the command hooks' follow-ups wrote.
         """
-        subject = uow.get(cls, text(aggregate_id, "id"))
+        subject = uow.get(cls, ident(aggregate_id, "id"))
         if expected_version is not None and subject.version != expected_version:
             raise ConcurrencyError(cls.KIND, subject.id, expected_version, subject.version)
         return self.run_on(uow, subject, command, actor=actor, now=now)
@@ -341,7 +341,7 @@ class Pipeline:
             What was written, in order: what ``check`` wrote, the new aggregate with its
             event, then what the command hooks' follow-ups wrote.
         """
-        new = new_id(cls.KIND) if aggregate_id is None else text(aggregate_id, "id")
+        new = new_id(cls.KIND) if aggregate_id is None else ident(aggregate_id, "id")
         actor_obj = self.actor(uow, actor)
         if uow.find(cls, new) is not None:
             raise ConcurrencyError(cls.KIND, new, 0, None)
@@ -371,7 +371,7 @@ class Pipeline:
         step = attrs.evolve(attempt, command_name=item.command.NAME, command=item.command)
         cls = item.aggregate
         if item.start:
-            new = new_id(cls.KIND) if item.aggregate_id is None else text(item.aggregate_id, "id")
+            new = new_id(cls.KIND) if item.aggregate_id is None else ident(item.aggregate_id, "id")
             if uow.find(cls, new) is not None:
                 raise ConcurrencyError(cls.KIND, new, 0, None)
             subject, event = self.decide_start(cls, new, item.command, step, why=item.why)
@@ -475,7 +475,7 @@ class Pipeline:
     ) -> A:
         """Create an aggregate in a transaction of its own; return it (see
         :meth:`Relations.create <relationkit.app.relations.Relations.create>`)."""
-        new = new_id(cls.KIND) if aggregate_id is None else text(aggregate_id, "id")
+        new = new_id(cls.KIND) if aggregate_id is None else ident(aggregate_id, "id")
         written = self.write(
             lambda uow: self.start_in(uow, cls, command, actor=actor, aggregate_id=new, check=check)
         )

@@ -51,7 +51,7 @@ from relationkit.domain.aggregate import Aggregate, Command, Listener
 from relationkit.domain.case import Case
 from relationkit.domain.events import Event
 from relationkit.domain.parties import Party, Staff
-from relationkit.domain.values import text
+from relationkit.domain.values import ident, text
 from relationkit.exceptions import ColumnOutOfStep, ConcurrencyError, InvalidInput, NotFound
 from relationkit.rules.base import CommandHook
 from relationkit.store.base import Store
@@ -168,12 +168,12 @@ class Relations:
     def party(self, party_id: str) -> Party:
         """The registered party with that id."""
         with self._pipeline.reading() as uow:
-            return uow.get_record(Party, text(party_id, "party_id"))
+            return uow.get_record(Party, ident(party_id, "party_id"))
 
     def staff(self, staff_id: str) -> Staff:
         """The registered staff member with that id."""
         with self._pipeline.reading() as uow:
-            return uow.get_record(Staff, text(staff_id, "staff_id"))
+            return uow.get_record(Staff, ident(staff_id, "staff_id"))
 
     # --- extending -------------------------------------------------------------------------
 
@@ -323,13 +323,13 @@ class Relations:
     ) -> Case:
         """Run a case command (see :mod:`relationkit.cases`); return the new case."""
         return self._pipeline.execute(
-            Case, case_id, command, actor=actor, expected_version=expected_version
+            Case, ident(case_id, "case_id"), command, actor=actor, expected_version=expected_version
         )
 
     def case(self, case_id: str) -> Case:
         """The stored case."""
         with self._pipeline.reading() as uow:
-            return uow.get(Case, text(case_id, "case_id"))
+            return uow.get(Case, ident(case_id, "case_id"))
 
     def cases(self, **where: Any) -> list[Case]:
         """Cases whose indexed attributes match, e.g. ``cases(state="heard")``."""
@@ -338,7 +338,7 @@ class Relations:
 
     def timeline(self, aggregate_id: str, cls: type[Aggregate] = Case) -> list[Event]:
         """The events of an aggregate (a case unless ``cls`` says otherwise), oldest first."""
-        aggregate_id = text(aggregate_id, "id")
+        aggregate_id = ident(aggregate_id, "id")
         with self._pipeline.reading() as uow:
             uow.get(cls, aggregate_id)
             return uow.events(cls, aggregate_id)

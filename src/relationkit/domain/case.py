@@ -23,7 +23,15 @@ import pendulum
 
 from relationkit.domain.aggregate import Aggregate, Command
 from relationkit.domain.events import Event
-from relationkit.domain.values import aware, optional, required, text, to_pendulum
+from relationkit.domain.values import (
+    an_id,
+    aware,
+    optional,
+    optional_id,
+    required,
+    text,
+    to_pendulum,
+)
 
 __all__ = [
     "ACCEPT",
@@ -72,6 +80,14 @@ def _required() -> Any:
 
 def _optional() -> Any:
     return attrs.field(default=None, validator=optional)
+
+
+def _id() -> Any:
+    return attrs.field(validator=an_id)
+
+
+def _optional_id() -> Any:
+    return attrs.field(default=None, validator=optional_id)
 
 
 def _evidence(value: Any) -> tuple[str, ...]:
@@ -222,15 +238,15 @@ class OpenCase(Command):
     NAME: ClassVar[str] = "open"
     EVENT: ClassVar[str] = "CaseOpened"
 
-    client_id: str = _required()
+    client_id: str = _id()
     subject: str = _required()
     statement: str = _required()
     escalated: bool = False
-    relationship_id: str | None = _optional()
+    relationship_id: str | None = _optional_id()
     product: str | None = _optional()
     category: str | None = _optional()
     problem_key: str | None = _optional()
-    recurrence_of: str | None = _optional()
+    recurrence_of: str | None = _optional_id()
 
 
 @attrs.frozen(kw_only=True)
@@ -301,7 +317,7 @@ class Consult(Command):
     NAME: ClassVar[str] = "consult"
     EVENT: ClassVar[str] = "ColleagueConsulted"
 
-    colleague_id: str = _required()
+    colleague_id: str = _id()
     note: str = _required()
 
 
@@ -324,7 +340,7 @@ class Decline(Command):
     EVENT: ClassVar[str] = "RequestDeclined"
 
     reason: str | None = _optional()
-    clause_id: str | None = _optional()
+    clause_id: str | None = _optional_id()
     evidence: tuple[str, ...] = attrs.field(default=(), converter=_evidence)
 
 
@@ -348,7 +364,7 @@ class Refer(Command):
     NAME: ClassVar[str] = "refer"
     EVENT: ClassVar[str] = "CaseReferred"
 
-    to: str | None = _optional()
+    to: str | None = _optional_id()
     handoff_note: str | None = _optional()
 
 
@@ -411,7 +427,7 @@ class MatchExpectation(Command):
     EVENT: ClassVar[str] = "ExpectationMatched"
 
     expectation: str = _required()
-    offering_id: str = _required()
+    offering_id: str = _id()
     scope_item: str = _required()
 
 

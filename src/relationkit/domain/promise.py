@@ -25,9 +25,11 @@ import pendulum
 from relationkit.domain.aggregate import Aggregate, Command
 from relationkit.domain.events import Event
 from relationkit.domain.values import (
+    an_id,
     aware,
     optional,
     optional_aware,
+    optional_id,
     required,
     text,
     to_pendulum,
@@ -77,6 +79,14 @@ def _required() -> Any:
 
 def _optional() -> Any:
     return attrs.field(default=None, validator=optional)
+
+
+def _id() -> Any:
+    return attrs.field(validator=an_id)
+
+
+def _optional_id() -> Any:
+    return attrs.field(default=None, validator=optional_id)
 
 
 def _kind(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -141,16 +151,16 @@ class MakePromise(Command):
     NAME: ClassVar[str] = "make"
     EVENT: ClassVar[str] = "PromiseMade"
 
-    owner_id: str = _required()
-    party_id: str = _required()
+    owner_id: str = _id()
+    party_id: str = _id()
     what: str = _required()
     due_at: pendulum.DateTime = attrs.field(converter=to_pendulum, validator=aware)
     kind: str = attrs.field(default=DELIVERY, validator=_kind)
-    offering_id: str | None = _optional()
+    offering_id: str | None = _optional_id()
     scope: tuple[str, ...] = attrs.field(default=(), converter=_scope_items)
-    case_id: str | None = _optional()
-    relationship_id: str | None = _optional()
-    ticket_id: str | None = _optional()
+    case_id: str | None = _optional_id()
+    relationship_id: str | None = _optional_id()
+    ticket_id: str | None = _optional_id()
     warn_at: pendulum.DateTime | None = attrs.field(
         default=None, converter=to_pendulum, validator=optional_aware
     )

@@ -25,7 +25,15 @@ import pendulum
 
 from relationkit.domain.aggregate import Aggregate, Command
 from relationkit.domain.events import Event
-from relationkit.domain.values import aware, optional, required, text, to_pendulum
+from relationkit.domain.values import (
+    an_id,
+    aware,
+    ident,
+    optional,
+    optional_id,
+    required,
+    to_pendulum,
+)
 
 __all__ = [
     "ACTIVE",
@@ -71,10 +79,18 @@ def _optional() -> Any:
     return attrs.field(default=None, validator=optional)
 
 
+def _id() -> Any:
+    return attrs.field(validator=an_id)
+
+
+def _optional_id() -> Any:
+    return attrs.field(default=None, validator=optional_id)
+
+
 def _case_ids(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = (value,)
-    return tuple(text(v, "evidence") for v in value)
+    return tuple(ident(v, "evidence") for v in value)
 
 
 # --- values kept on a relationship -------------------------------------------------------------
@@ -226,8 +242,8 @@ class OpenRelationship(Command):
     NAME: ClassVar[str] = "open_relationship"
     EVENT: ClassVar[str] = "RelationshipOpened"
 
-    party_id: str = _required()
-    contract: str = attrs.field(default="standard", validator=required)
+    party_id: str = _id()
+    contract: str = attrs.field(default="standard", validator=an_id)
     note: str | None = _optional()
 
 
@@ -289,7 +305,7 @@ class Approve(Command):
     EVENT: ClassVar[str] = "SeveranceApproved"
 
     expires_at: pendulum.DateTime = attrs.field(converter=to_pendulum, validator=aware)
-    acting_for: str | None = _optional()
+    acting_for: str | None = _optional_id()
     note: str | None = _optional()
 
 
@@ -363,7 +379,7 @@ class Delegate(Command):
     NAME: ClassVar[str] = "delegate"
     EVENT: ClassVar[str] = "ApprovalAuthorityDelegated"
 
-    to: str = _required()
+    to: str = _id()
     starts_at: pendulum.DateTime = attrs.field(converter=to_pendulum, validator=aware)
     ends_at: pendulum.DateTime = attrs.field(converter=to_pendulum, validator=aware)
     note: str | None = _optional()
@@ -376,7 +392,7 @@ class RevokeDelegation(Command):
     NAME: ClassVar[str] = "revoke_delegation"
     EVENT: ClassVar[str] = "ApprovalAuthorityRevoked"
 
-    to: str = _required()
+    to: str = _id()
 
 
 # --- the aggregate -------------------------------------------------------------------------------
