@@ -10,6 +10,7 @@ import pytest
 from relationkit import (
     Client,
     ConcurrencyError,
+    InvalidInput,
     Relations,
     Staff,
     StoreError,
@@ -47,6 +48,29 @@ def test_driver_errors_become_store_errors(postgres_url: str) -> None:
     try:
         with store.unit_of_work() as uow, pytest.raises(StoreError, match="PostgreSQL reported"):
             uow.session.query("SELECT * FROM no_such_table")  # type: ignore[attr-defined]
+    finally:
+        store.close()
+
+
+def test_a_value_postgresql_cannot_take_is_invalid_input_not_a_failed_connection(
+    postgres_url: str,
+) -> None:
+    # The shared checks refuse such values before PostgreSQL sees them; should one get
+    # through (SQL of an application's own), it is still the caller's mistake.
+    store = open_store(postgres_url)
+    try:
+        with store.unit_of_work() as uow, pytest.raises(InvalidInput, match="NUL"):
+            uow.session.query("SELECT ?::text", ("a\x00b",))  # type: ignore[attr-defined]
+        with store.unit_of_work() as uow, pytest.raises(InvalidInput, match="SQLSTATE 22"):
+            uow.session.query("SELECT ?::smallint", (10**6,))  # type: ignore[attr-defined]
+        with store.unit_of_work() as uow:
+            uow.session.run("CREATE TABLE wide (t TEXT PRIMARY KEY)")  # type: ignore[attr-defined]
+            uow.commit()
+        big = "".join(chr(0x4E00 + n % 20000) for n in range(10**5))  # does not compress
+        with store.unit_of_work() as uow, pytest.raises(InvalidInput, match="SQLSTATE 54"):
+            uow.session.run("INSERT INTO wide VALUES (?)", (big,))  # type: ignore[attr-defined]
+        with store.unit_of_work() as uow:  # the connection is fine afterwards
+            assert uow.session.query("SELECT 1") == [(1,)]  # type: ignore[attr-defined]
     finally:
         store.close()
 

@@ -82,6 +82,18 @@ def test_a_missing_folder_is_a_store_error(tmp_path: Path) -> None:
         open_store(tmp_path / "missing" / "r.db")
 
 
+def test_a_value_sqlite_cannot_take_is_invalid_input(tmp_path: Path) -> None:
+    # The shared checks refuse such values before SQLite sees them; should one get through
+    # (SQL of an application's own), it is still the caller's mistake.
+    store = open_store(tmp_path / "r.db")
+    try:
+        for value in (2**64, "half \ud800 a character"):
+            with store.unit_of_work() as uow, pytest.raises(InvalidInput, match="SQLite cannot"):
+                uow.session.query("SELECT ?", (value,))  # type: ignore[attr-defined]
+    finally:
+        store.close()
+
+
 def test_relations_accepts_a_url(tmp_path: Path) -> None:
     rk = Relations(f"sqlite:///{tmp_path / 'r.db'}")
     assert isinstance(rk.store, SqliteStore)

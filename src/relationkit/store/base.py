@@ -242,9 +242,10 @@ class UnitOfWork(abc.ABC):
         Raises:
             InvalidInput: records of ``cls`` keep no sort key.
         """
-        from relationkit.store.codec import record_sort_key, sort_keyed
+        from relationkit.store.codec import check_sort_keys, record_sort_key, sort_keyed
 
         sort_keyed(cls)
+        check_sort_keys(start, stop)
         found = [(record_sort_key(r), _record_id(r), r) for r in self.records(cls)]
         return [
             r

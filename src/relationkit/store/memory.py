@@ -25,6 +25,10 @@ from relationkit.exceptions import (
 from relationkit.serialization import datetime_to_text
 from relationkit.store.base import Store, StoredAggregate, StoredRecord, UnitOfWork, page_size
 from relationkit.store.codec import (
+    can_hold,
+    check_id,
+    check_indexed,
+    check_limit,
     decode_aggregate,
     decode_event,
     decode_record,
@@ -32,6 +36,7 @@ from relationkit.store.codec import (
     encode_event,
     encode_record,
     index_value,
+    lookups,
     record_sort_key,
     record_type,
     record_types,
@@ -160,10 +165,14 @@ class _MemoryUnitOfWork(UnitOfWork):
         return self._store._aggregates.get(key)
 
     def find(self, cls: type[A], aggregate_id: str) -> A | None:
+        if not can_hold(aggregate_id):
+            return None
         row = self._row((cls.KIND, aggregate_id))
         return None if row is None else decode_aggregate(cls, aggregate_id, row.snapshot)
 
     def events(self, cls: type[A], aggregate_id: str) -> list[Event]:
+        if not can_hold(aggregate_id):
+            return []
         key = (cls.KIND, aggregate_id)
         rows = list(self._store._events.get(key, ()))
         staged = self._staged.get(key)
@@ -183,6 +192,8 @@ class _MemoryUnitOfWork(UnitOfWork):
                 "aggregate's version must count its events; apply each event before appending.",
                 field="events",
             )
+        check_id(aggregate.id)
+        check_indexed(aggregate)
         current = self._row(key)
         held = 0 if current is None else current.version
         if current is not None and held != expected:
@@ -207,7 +218,7 @@ class _MemoryUnitOfWork(UnitOfWork):
         return sorted(keys)
 
     def _matching(self, cls: type[A], where: dict[str, Any]) -> list[tuple[_Key, _Row]]:
-        tests = [(*split_lookup(cls, key), value) for key, value in where.items()]
+        tests = lookups(cls, where)
         found = []
         for key in self._keys(cls.KIND):
             row = self._row(key)
@@ -225,6 +236,7 @@ class _MemoryUnitOfWork(UnitOfWork):
         limit: int | None = None,
         **where: Any,
     ) -> list[A]:
+        check_limit(limit)
         rows = self._matching(cls, where)
         if order_by is not None:
             name, _ = split_lookup(cls, order_by.lstrip("-"))
@@ -289,6 +301,8 @@ class _MemoryUnitOfWork(UnitOfWork):
 
     def find_record(self, cls: type[R], record_id: str) -> R | None:
         kind = record_type(cls).name
+        if not can_hold(record_id):
+            return None
         text = self._staged_records.get((kind, record_id))
         if text is None:
             text = self._store._records.get((kind, record_id))

@@ -12,7 +12,11 @@ with ``FOR UPDATE SKIP LOCKED``, so sweeps in several processes split the due wo
 them. Driver errors become :class:`~relationkit.exceptions.StoreError`, except deadlocks,
 serialization failures and lock timeouts (SQLSTATE 40P01, 40001, 55P03), which become
 :class:`~relationkit.exceptions.TransactionConflict`: a
-:class:`~relationkit.exceptions.ConcurrencyError` that :func:`~relationkit.retry` re-runs.
+:class:`~relationkit.exceptions.ConcurrencyError` that :func:`~relationkit.retry` re-runs;
+and a value PostgreSQL cannot take (SQLSTATE classes 22 and 54: a NUL character, a number
+out of range, an index entry too large), which is the caller's mistake:
+:class:`~relationkit.exceptions.InvalidInput` (the checks every store shares,
+:mod:`relationkit.store.codec`, refuse such values before they are sent).
 
 The URL's ``schema`` parameter keeps relationkit's tables in a schema of their own (created
 if missing), e.g. ``postgresql://app@db/main?schema=relations``; ``pool_size`` sets the
@@ -29,7 +33,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from relationkit.domain.aggregate import Aggregate
-from relationkit.exceptions import InvalidInput, StoreError, TransactionConflict
+from relationkit.exceptions import (
+    InvalidInput,
+    RelationkitError,
+    StoreError,
+    TransactionConflict,
+)
 from relationkit.store.base import redact
 from relationkit.store.schema import POSTGRES, KindTable, ensure_kind, prepare
 from relationkit.store.sql import IntegrityProblem, Session, SqlStore
@@ -48,6 +57,10 @@ _RETRYABLE = {
     "55P03": "lock not available",
 }
 """SQLSTATEs that mean "another transaction was in the way; run this one again"."""
+
+_CALLER_CLASSES = ("22", "54")
+"""SQLSTATE classes of a value PostgreSQL cannot take (data exception, program limit
+exceeded): the caller's mistake, reported as :class:`~relationkit.exceptions.InvalidInput`."""
 
 
 def _driver() -> Any:
@@ -80,7 +93,7 @@ class _PgSession(Session):
         except psycopg.errors.IntegrityError as exc:
             raise IntegrityProblem(str(exc)) from exc
         except psycopg.Error as exc:
-            raise self.store._translate(exc) from exc
+            raise self.store._translate(exc, self.conn) from exc
         return cur
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -104,7 +117,7 @@ class _PgSession(Session):
         except psycopg.errors.IntegrityError as exc:
             raise IntegrityProblem(str(exc)) from exc
         except psycopg.Error as exc:
-            raise self.store._translate(exc) from exc
+            raise self.store._translate(exc, self.conn) from exc
 
     def begin_write(self) -> None:
         self._wrote = True
@@ -119,7 +132,7 @@ class _PgSession(Session):
             try:
                 self.conn.commit()
             except self.store._psycopg.Error as exc:
-                raise self.store._translate(exc) from exc
+                raise self.store._translate(exc, self.conn) from exc
 
     def rollback(self) -> None:
         if self._active:
@@ -241,15 +254,30 @@ class PostgresStore(SqlStore):
     def __repr__(self) -> str:
         return f"PostgresStore({self.url!r})"
 
-    def _translate(self, exc: Exception) -> StoreError | TransactionConflict:
+    def _translate(
+        self, exc: Exception, conn: psycopg.Connection[Any] | None = None
+    ) -> RelationkitError:
+        """The error to raise for a driver error; ``conn`` is the connection it happened
+        on (``None`` while connecting)."""
         psycopg = self._psycopg
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        sqlstate = getattr(exc, "sqlstate", None)
+        sqlstate = getattr(exc, "sqlstate", None) or ""
         if sqlstate in _RETRYABLE:
             return TransactionConflict(
                 self.url, f"{_RETRYABLE[sqlstate]}, SQLSTATE {sqlstate}: {first}"
             )
-        if isinstance(exc, psycopg.OperationalError):
+        if sqlstate[:2] in _CALLER_CLASSES or isinstance(exc, psycopg.DataError):
+            # What the shared checks (relationkit.store.codec) let through and PostgreSQL
+            # cannot take: the caller's value, not the server, is at fault.
+            code = f"SQLSTATE {sqlstate}: " if sqlstate else ""
+            return InvalidInput(
+                f"refused: an operation on {self.url}; PostgreSQL cannot take a value it was "
+                f"given ({code}{first}); check the ids, texts and numbers passed.",
+                field="",
+            )
+        if isinstance(exc, psycopg.OperationalError) and (
+            conn is None or conn.broken or conn.closed
+        ):
             return StoreError(
                 f"refused: talking to {self.url}; the connection failed ({first}); check that "
                 "the server runs and retry."

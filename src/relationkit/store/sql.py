@@ -27,6 +27,11 @@ from relationkit.exceptions import (
 from relationkit.serialization import datetime_to_text
 from relationkit.store.base import Store, StoredAggregate, StoredRecord, UnitOfWork, page_size
 from relationkit.store.codec import (
+    can_hold,
+    check_id,
+    check_indexed,
+    check_limit,
+    check_sort_keys,
     decode_aggregate,
     decode_aggregates,
     decode_event,
@@ -35,6 +40,7 @@ from relationkit.store.codec import (
     encode_event,
     encode_record,
     index_value,
+    lookups,
     record_sort_key,
     record_type,
     snapshot_version,
@@ -219,8 +225,7 @@ class SqlUnitOfWork(UnitOfWork):
     def _where(self, cls: type[A], kt: KindTable, where: dict[str, Any]) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
-        for key, value in where.items():
-            name, op = split_lookup(cls, key)
+        for name, op, value in lookups(cls, where):
             clause, values = _lookup_sql(_column(kt, name), op, value)
             clauses.append(clause)
             params.extend(values)
@@ -234,6 +239,7 @@ class SqlUnitOfWork(UnitOfWork):
         where: dict[str, Any],
         suffix: str = "",
     ) -> list[A]:
+        check_limit(limit)
         kt = self._kind(cls)
         clause, params = self._where(cls, kt, where)
         # Filtered and ordered by id, SQLite walks the primary key (a full scan) instead of
@@ -248,11 +254,6 @@ class SqlUnitOfWork(UnitOfWork):
                 order = f"{column} ASC NULLS FIRST, id"
         sql = f'SELECT id, snapshot FROM "{kt.name}"{clause} ORDER BY {order}'
         if limit is not None:
-            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-                raise InvalidInput(
-                    f"refused: limit={limit!r}; a limit counts rows; pass a whole number ≥ 0.",
-                    field="limit",
-                )
             sql += " LIMIT ?"
             params.append(limit)
         return decode_aggregates(cls, self.session.query(sql + suffix, params))
@@ -260,6 +261,8 @@ class SqlUnitOfWork(UnitOfWork):
     # --- aggregates -------------------------------------------------------------------------
 
     def find(self, cls: type[A], aggregate_id: str) -> A | None:
+        if not can_hold(aggregate_id):
+            return None
         written = self._written.get((cls, aggregate_id))
         if written is not None:
             return decode_aggregate(cls, aggregate_id, written)
@@ -268,6 +271,8 @@ class SqlUnitOfWork(UnitOfWork):
         return decode_aggregate(cls, aggregate_id, rows[0][0]) if rows else None
 
     def events(self, cls: type[A], aggregate_id: str) -> list[Event]:
+        if not can_hold(aggregate_id):
+            return []
         rows = self.session.query(
             f"SELECT {_EVENT_COLUMNS} FROM rk_events WHERE kind = ? AND aggregate_id = ? "
             "ORDER BY sequence",
@@ -316,6 +321,8 @@ class SqlUnitOfWork(UnitOfWork):
                 "aggregate's version must count its events; apply each event before appending.",
                 field="events",
             )
+        check_id(aggregate.id)
+        check_indexed(aggregate)
         session = self.session
         session.begin_write()
         kt = self._kind(type(aggregate))
@@ -494,6 +501,7 @@ class SqlUnitOfWork(UnitOfWork):
         self, cls: type[R], start: str | None = None, stop: str | None = None
     ) -> list[R]:
         kind = sort_keyed(cls).name
+        check_sort_keys(start, stop)
         sql = "SELECT id, data FROM rk_records WHERE kind = ? AND sort_key IS NOT NULL"
         params: list[Any] = [kind]
         if start is not None:
@@ -508,6 +516,8 @@ class SqlUnitOfWork(UnitOfWork):
 
     def find_record(self, cls: type[R], record_id: str) -> R | None:
         kind = record_type(cls).name
+        if not can_hold(record_id):
+            return None
         key = (kind, record_id)
         if key in self._known:
             text = self._known[key]
@@ -523,6 +533,8 @@ class SqlUnitOfWork(UnitOfWork):
 
     def find_first_record(self, classes: Sequence[type], record_id: str) -> Any | None:
         kinds = [record_type(cls).name for cls in classes]
+        if not can_hold(record_id):
+            return None
         unknown = [kind for kind in kinds if (kind, record_id) not in self._known]
         if unknown:
             marks = ", ".join("?" for _ in unknown)
