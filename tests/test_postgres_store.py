@@ -43,6 +43,23 @@ def test_an_unreachable_server_is_one_clear_store_error() -> None:
     assert "pw@" not in message
 
 
+def test_a_password_given_as_a_parameter_is_hidden_too(postgres_url: str) -> None:
+    # ?password= is as valid a libpq URL as user:password@ (the test server trusts anyone).
+    store = open_store(postgres_url + "&password=hunter2-secret&sslpassword=other-secret")
+    try:
+        shown = f"{store.url} {store!r}"
+        assert "password=***" in shown
+        assert "sslpassword=***" in shown
+        assert "secret" not in shown
+    finally:
+        store.close()
+    for bad in ("&sslmode=bogus", "&port=1"):
+        with pytest.raises(StoreError) as caught:
+            PostgresStore(f"{postgres_url}&password=hunter2-secret{bad}", connect_timeout=2)
+        assert "password=***" in str(caught.value)
+        assert "secret" not in str(caught.value)
+
+
 def test_driver_errors_become_store_errors(postgres_url: str) -> None:
     store = open_store(postgres_url)
     try:

@@ -66,8 +66,33 @@ def test_a_bad_url_is_refused_in_one_clear_line(url: str, why: str) -> None:
     assert message.startswith("refused:")
 
 
-def test_passwords_never_reach_messages() -> None:
-    assert redact("postgresql://me:secret@db/x") == "postgresql://me:***@db/x"
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://me:secret@db/x", "postgresql://me:***@db/x"),
+        ("postgresql://me@db/x?password=secret", "postgresql://me@db/x?password=***"),
+        (
+            "postgresql://me@db/x?sslmode=verify-full&sslpassword=secret&application_name=rk",
+            "postgresql://me@db/x?sslmode=verify-full&sslpassword=***&application_name=rk",
+        ),
+        ("postgresql://me@db/x?PASSWORD=secret", "postgresql://me@db/x?PASSWORD=***"),
+        ("postgresql://me@db/x?pass%77ord=secret", "postgresql://me@db/x?pass%77ord=***"),
+        ("postgresql://me:se@cret@db/x", "postgresql://me:***@db/x"),
+        ("postgresql://me:secret@db/x?password=secret", "postgresql://me:***@db/x?password=***"),
+        (
+            "postgresql:///x?host=/run/pg&password=secret",
+            "postgresql:///x?host=/run/pg&password=***",
+        ),
+        ("postgresql://me@db:5432/x?schema=care", "postgresql://me@db:5432/x?schema=care"),
+        ("sqlite:///relations.db?timeout=5", "sqlite:///relations.db?timeout=5"),
+        ("memory://", "memory://"),
+    ],
+)
+def test_passwords_never_reach_messages(url: str, shown: str) -> None:
+    assert redact(url) == shown
+    with pytest.raises(InvalidInput) as caught:
+        open_store("mysql" + url[url.index("://") :])  # refused, the URL in the message
+    assert "secret" not in str(caught.value)
 
 
 def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:

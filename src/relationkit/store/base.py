@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import unquote_plus
 
 import attrs
 
@@ -37,6 +38,7 @@ from relationkit.domain.parties import Party, Staff
 from relationkit.exceptions import InvalidInput, NotFound
 
 __all__ = [
+    "SECRET_PARAMETERS",
     "ReadOnlyView",
     "Store",
     "StoredAggregate",
@@ -50,14 +52,53 @@ A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
 
 
+SECRET_PARAMETERS = ("password", "sslpassword")
+"""URL parameters whose value is a secret (libpq's ``password`` and ``sslpassword``);
+:func:`redact` hides them, and any other parameter whose name ends in ``password``."""
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def _secret_parameter(name: str) -> bool:
+    name = unquote_plus(name).strip().lower()
+    return name in SECRET_PARAMETERS or name.endswith("password")
+
+
 def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``, for messages and logs.
+    """``url`` with every password replaced by ``***``, for messages, logs and
+    ``store.url``: the one in the user information (``user:password@``) and the values of
+    query parameters that hold one (``?password=…``, ``&sslpassword=…``; see
+    :data:`SECRET_PARAMETERS`).
 
     Example:
         >>> redact("postgresql://ana:secret@db.example:5432/care")
         'postgresql://ana:***@db.example:5432/care'
+        >>> redact("postgresql://ana@db.example/care?sslmode=require&password=secret")
+        'postgresql://ana@db.example/care?sslmode=require&password=***'
     """
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*):[^@/]*@", r"\1:***@", url)
+    match = _SCHEME.match(url)
+    if match is not None:
+        start = match.end()
+        end = len(url)
+        for stop in "/?#":
+            found = url.find(stop, start)
+            if found != -1:
+                end = min(end, found)
+        authority = url[start:end]
+        at = authority.rfind("@")  # a password may hold an "@" of its own
+        colon = authority.find(":", 0, at)
+        if at != -1 and colon != -1:
+            url = f"{url[: start + colon]}:***{url[start + at :]}"
+    query = url.find("?")
+    if query == -1:
+        return url
+    fragment = url.find("#", query)
+    end = len(url) if fragment == -1 else fragment
+    pairs = []
+    for pair in url[query + 1 : end].split("&"):
+        name, equals, _ = pair.partition("=")
+        pairs.append(f"{name}=***" if equals and _secret_parameter(name) else pair)
+    return f"{url[: query + 1]}{'&'.join(pairs)}{url[end:]}"
 
 
 @attrs.frozen

@@ -30,7 +30,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from relationkit.domain.aggregate import Aggregate
 from relationkit.exceptions import (
@@ -184,6 +184,13 @@ class PostgresStore(SqlStore):
         parts = urlsplit(url)
         scheme = "postgresql"
         options = dict(parse_qsl(parts.query))
+        self.url = redact(urlunsplit((scheme, parts.netloc, parts.path, parts.query, "")))
+        # The passwords as given and as decoded, hidden from the driver's messages too
+        # (those of a few characters would hide every such word, and are not worth it).
+        secrets = [parts.password or ""]
+        secrets += [v for k, v in parse_qsl(parts.query) if k.lower().endswith("password")]
+        secrets += [unquote(v) for v in secrets]
+        self._secrets = sorted({v for v in secrets if len(v) >= 4}, key=len, reverse=True)
         self.schema = options.pop("schema", "") or "public"
         if not _IDENTIFIER.match(self.schema):
             raise InvalidInput(
@@ -212,7 +219,6 @@ class PostgresStore(SqlStore):
             ).strip()
         query = urlencode(options, quote_via=quote)
         conninfo = urlunsplit((scheme, parts.netloc, parts.path, query, ""))
-        self.url = redact(urlunsplit((scheme, parts.netloc, parts.path, parts.query, "")))
         try:  # one plain connection first, so a bad URL fails at once with the server's words
             self._psycopg.connect(conninfo).close()
         except self._psycopg.Error as exc:
@@ -261,6 +267,8 @@ class PostgresStore(SqlStore):
         on (``None`` while connecting)."""
         psycopg = self._psycopg
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        for secret in self._secrets:
+            first = first.replace(secret, "***")
         sqlstate = getattr(exc, "sqlstate", None) or ""
         if sqlstate in _RETRYABLE:
             return TransactionConflict(
