@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import threading
+import time
+import uuid
 
 import pendulum
+import psycopg
 import pytest
 
 from relationkit import (
     Client,
     ConcurrencyError,
+    ConnectionLost,
     InvalidInput,
+    NotFound,
+    OutcomeUnknown,
     Relations,
     Staff,
     StoreError,
@@ -203,5 +209,117 @@ def test_a_serialization_failure_is_a_retryable_transaction_conflict(postgres_ur
         attempts.clear()
         assert retry(bump, attempts=3) == 11  # the retry read the other writer's value
         assert len(attempts) == 2
+    finally:
+        store.close()
+
+
+# --- connections the server drops ---------------------------------------------------------
+
+
+def _own_pool(postgres_url: str, size: int = 4) -> tuple[str, str]:
+    """A URL whose connections carry a name of their own, and that name: so that a test
+    drops its own store's connections and nobody else's."""
+    name = f"rk-test-{uuid.uuid4().hex[:12]}"
+    return f"{postgres_url}&pool_size={size}&application_name={name}", name
+
+
+def _drop_connections(postgres_server: str, name: str) -> int:
+    """Terminate every backend of the named connections, from a connection of its own, as a
+    server restart or a failover would; how many there were."""
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND application_name = %s",
+            (name,),
+        ).fetchall()
+        for _ in range(100):  # the server ends them at once; wait until they are gone
+            left = admin.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (name,)
+            ).fetchone()
+            if left == (0,):
+                break
+            time.sleep(0.05)
+    return len(rows)
+
+
+def test_commands_run_at_once_after_the_pool_s_connections_were_dropped(
+    postgres_url: str, postgres_server: str
+) -> None:
+    url, name = _own_pool(postgres_url, size=4)
+    rk = Relations(url, clock=ManualClock(pendulum.datetime(2026, 3, 2, 9)))
+    try:
+        rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+        rk.open_case(actor="s-sam", client="c-ana", subject="T", statement="Hi.", case_id="k-1")
+        held = [rk.store.unit_of_work() for _ in range(4)]  # four pooled connections
+        before = {uow.session.query("SELECT pg_backend_pid()")[0][0] for uow in held}  # type: ignore[attr-defined]
+        for uow in held:
+            uow.close()
+        assert _drop_connections(postgres_server, name) == 4  # a restart, say
+        # Every command of the next pool-size and more succeeds, on new connections.
+        for n in range(6):
+            rk.handle("k-1", RecordStatement(text=f"After the restart, {n}."), actor="s-sam")
+        assert rk.case("k-1").version == 7
+        with rk.store.unit_of_work() as uow:
+            now = uow.session.query("SELECT pg_backend_pid()")[0][0]  # type: ignore[attr-defined]
+        assert now not in before
+        assert rk.verify_all().ok
+    finally:
+        rk.store.close()
+
+
+def test_a_connection_dropped_under_a_unit_of_work_is_retryable_and_stores_nothing(
+    postgres_url: str, postgres_server: str
+) -> None:
+    url, name = _own_pool(postgres_url, size=2)
+    rk = Relations(url, clock=ManualClock(pendulum.datetime(2026, 3, 2, 9)))
+    try:
+        rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+        rk.open_case(actor="s-sam", client="c-ana", subject="T", statement="Hi.", case_id="k-1")
+        statement = RecordStatement(text="Lost on the way.")
+        tries: list[int] = []
+
+        def drop_once(event: object, subject: object, attempt: object) -> list[object]:
+            # A command hook runs inside the command's transaction, and the record it
+            # returns is stored next: the server goes away in between, once.
+            tries.append(1)
+            if len(tries) == 1:
+                _drop_connections(postgres_server, name)
+            return [Client(id="c-noted", name="Noted")]
+
+        rk.add_hook(drop_once)
+        with pytest.raises(ConnectionLost) as caught:
+            rk.handle("k-1", statement, actor="s-sam")
+        assert caught.value.retryable
+        assert isinstance(caught.value, StoreError)
+        assert "nothing of it was stored" in str(caught.value)
+        assert rk.case("k-1").version == 1  # neither the command's event nor the record
+        with pytest.raises(NotFound):
+            rk.party("c-noted")
+        tries.clear()
+        case = retry(lambda: rk.handle("k-1", statement, actor="s-sam"))
+        assert len(tries) == 2  # dropped once, then run again on a new connection
+        assert case.version == 2
+        assert [e.name for e in rk.timeline("k-1")] == ["CaseOpened", "StatementRecorded"]
+        assert rk.party("c-noted").name == "Noted"
+    finally:
+        rk.store.close()
+
+
+def test_a_connection_dropped_while_committing_leaves_the_outcome_unknown(
+    postgres_url: str, postgres_server: str
+) -> None:
+    url, name = _own_pool(postgres_url, size=2)
+    store = open_store(url)
+    try:
+        with store.unit_of_work() as uow:
+            uow.put(Client(id="c-ana", name="Ana"))
+            _drop_connections(postgres_server, name)
+            with pytest.raises(OutcomeUnknown) as caught:
+                uow.commit()
+        assert not caught.value.retryable
+        assert "read the aggregates it wrote" in str(caught.value)
+        with store.unit_of_work() as uow:  # the store itself carries on
+            assert uow.find_record(Client, "c-ana") is None
     finally:
         store.close()

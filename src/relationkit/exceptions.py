@@ -7,7 +7,11 @@ anything the library refuses. Where a builtin fits, an error subclasses it too
 working.
 
 Every message says what was refused, why, and what to do instead. The same facts are kept
-as attributes (``aggregate_id``, ``rule_id``, ``actor_id`` …) for programs.
+as attributes (``aggregate_id``, ``rule_id``, ``actor_id`` …) for programs, and every error
+says whether running the same operation again can succeed by itself (``retryable``): only a
+conflict with another writer (:class:`ConcurrencyError`, :class:`TransactionConflict`) and a
+lost connection (:class:`ConnectionLost`) are; :func:`relationkit.retry` re-runs exactly
+those.
 
 Example:
     >>> from relationkit.exceptions import EmptyText, InvalidInput
@@ -27,6 +31,7 @@ __all__ = [
     "AggregateCorrupted",
     "ColumnOutOfStep",
     "ConcurrencyError",
+    "ConnectionLost",
     "DatabaseCorrupted",
     "EmptyText",
     "InvalidInput",
@@ -35,6 +40,7 @@ __all__ = [
     "NotFound",
     "NotPermitted",
     "OutOfRange",
+    "OutcomeUnknown",
     "RecordCorrupted",
     "RelationshipEnded",
     "RelationkitError",
@@ -55,7 +61,14 @@ def _sentence(what: str, why: str, fix: str) -> str:
 
 
 class RelationkitError(Exception):
-    """Base class of every error relationkit raises on purpose."""
+    """Base class of every error relationkit raises on purpose.
+
+    Attributes:
+        retryable: whether running the same operation again, on fresh state, can succeed
+            without anything else changing first (false unless a subclass says otherwise).
+    """
+
+    retryable: bool = False
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Subclasses take other arguments than their message, so rebuild without __init__:
@@ -353,7 +366,9 @@ class RuleViolations(RelationkitError, ExceptionGroup[RuleViolation]):
 
 
 class ConcurrencyError(RelationkitError):
-    """Someone else changed the aggregate since it was read (a stale version).
+    """Someone else changed the aggregate since it was read (a stale version). Nothing of
+    the command was stored; running it again on fresh state usually succeeds
+    (``retryable``).
 
     Attributes:
         aggregate_id: the aggregate's id.
@@ -374,6 +389,8 @@ class ConcurrencyError(RelationkitError):
         self.aggregate_id = aggregate_id
         self.expected = expected
         self.actual = actual
+
+    retryable = True
 
 
 class TransactionConflict(ConcurrencyError):
@@ -546,7 +563,61 @@ class TimelineBroken(RelationkitError):
 
 
 class StoreError(RelationkitError):
-    """The store could not do what was asked (connection lost, bad URL, driver error)."""
+    """The store could not do what was asked (a bad URL, a server that cannot be reached,
+    a closed store, a driver error). Fix the cause before running it again; the one kind
+    of store error that may pass by itself is :class:`ConnectionLost`."""
+
+
+class ConnectionLost(StoreError):
+    """The connection to the database broke while a unit of work ran on it (the server
+    restarted, a failover, the network): the database rolled the unit of work back, so
+    nothing of it was stored, and running it again, on a new connection, usually succeeds.
+    It is ``retryable``: :func:`~relationkit.retry` re-runs it.
+
+    Attributes:
+        where: the store's URL (without password).
+        reason: what the driver reported.
+    """
+
+    retryable = True
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(
+            _sentence(
+                f"a unit of work on {where}",
+                f"the connection to the database broke ({reason}), so the database rolled "
+                "it back and nothing of it was stored",
+                "run it again (relationkit.retry does): the store connects afresh; if it "
+                "fails again, check that the server runs",
+            )
+        )
+        self.where = where
+        self.reason = reason
+
+
+class OutcomeUnknown(StoreError):
+    """The connection to the database broke while the database was committing: the unit
+    of work may have been stored, or not, and nothing here can tell which. It is not
+    ``retryable``: read what is stored (the aggregate's version, its timeline) and run the
+    command again only if it is not there.
+
+    Attributes:
+        where: the store's URL (without password).
+        reason: what the driver reported.
+    """
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(
+            _sentence(
+                f"committing a unit of work on {where}",
+                f"the connection to the database broke while it committed ({reason}), so "
+                "whether it was stored is unknown",
+                "read the aggregates it wrote (their version or timeline) and run it again "
+                "only if it is not there; running it blindly could record it twice",
+            )
+        )
+        self.where = where
+        self.reason = reason
 
 
 class SchemaError(StoreError):

@@ -72,6 +72,7 @@ class BatchRolledBack(RelationkitError):
 
     Attributes:
         cause: the error that failed the batch.
+        retryable: whether the cause was (running the batch again may then succeed).
     """
 
     def __init__(self, cause: BaseException) -> None:
@@ -79,9 +80,10 @@ class BatchRolledBack(RelationkitError):
             f"refused: committing a batch after a command in it failed ({cause}); a batch "
             "is all or nothing, so none of its commands were stored; fix the failing command "
             "and run the batch again (retrying can help only if the failure was a "
-            "concurrency conflict)."
+            "concurrency conflict or a lost connection)."
         )
         self.cause = cause
+        self.retryable = isinstance(cause, RelationkitError) and cause.retryable
 
 
 @attrs.define

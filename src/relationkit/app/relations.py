@@ -52,7 +52,12 @@ from relationkit.domain.case import Case
 from relationkit.domain.events import Event
 from relationkit.domain.parties import Party, Staff
 from relationkit.domain.values import ident, text
-from relationkit.exceptions import ColumnOutOfStep, ConcurrencyError, InvalidInput, NotFound
+from relationkit.exceptions import (
+    ColumnOutOfStep,
+    InvalidInput,
+    NotFound,
+    RelationkitError,
+)
 from relationkit.rules.base import CommandHook
 from relationkit.store.base import Store
 from relationkit.store.memory import MemoryStore
@@ -419,8 +424,11 @@ class Relations:
 
 
 def retry(operation: Callable[[], T], *, attempts: int = 3) -> T:
-    """Run ``operation`` again when it raises :class:`ConcurrencyError`, up to ``attempts``
-    times in all. ``operation`` must read fresh state each time (a command does).
+    """Run ``operation`` again when it raises an error that is ``retryable``
+    (:class:`~relationkit.exceptions.ConcurrencyError`,
+    :class:`~relationkit.exceptions.ConnectionLost`), up to
+    ``attempts`` times in all. ``operation`` must read fresh state each time (a command
+    does).
 
     Example:
         >>> from relationkit import retry
@@ -435,7 +443,7 @@ def retry(operation: Callable[[], T], *, attempts: int = 3) -> T:
     for remaining in range(attempts - 1, -1, -1):
         try:
             return operation()
-        except ConcurrencyError:
-            if remaining == 0:
+        except RelationkitError as exc:
+            if not exc.retryable or remaining == 0:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
