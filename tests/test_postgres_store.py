@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 import time
 import uuid
+from pathlib import Path
+from typing import Any
 
 import pendulum
 import psycopg
@@ -211,6 +216,85 @@ def test_a_serialization_failure_is_a_retryable_transaction_conflict(postgres_ur
         assert len(attempts) == 2
     finally:
         store.close()
+
+
+# --- commands racing on one aggregate -----------------------------------------------------
+
+
+RACER = """
+import json, os, sys, time
+from relationkit import Relations, retry
+from relationkit.domain.case import RecordStatement
+
+rk = Relations({url!r})
+me = sys.argv[1]
+tries = []
+open({go!r} + "." + me, "w").close()  # ready; all start together
+while not os.path.exists({go!r}):
+    time.sleep(0.005)
+for n in range({commands}):
+    words = f"{{me}} {{n}}"
+    runs = []
+
+    def command():
+        runs.append(1)
+        if {optimistic}:  # as a web form would: the version read earlier must still hold
+            version = rk.case("k-1").version
+            return rk.handle("k-1", RecordStatement(text=words), actor="s-sam",
+                             expected_version=version)
+        return rk.handle("k-1", RecordStatement(text=words), actor="s-sam")
+
+    retry(command, **{budget!r})
+    tries.append(len(runs))
+print(json.dumps(tries), flush=True)
+rk.store.close()
+"""
+
+
+@pytest.mark.parametrize(
+    ("optimistic", "budget"),
+    [
+        pytest.param(False, {}, id="commands-with-the-default-budget"),
+        pytest.param(True, {"attempts": 500, "within": 120}, id="expected-versions"),
+    ],
+)
+def test_processes_racing_on_one_case_each_get_every_command_in_once(
+    postgres_url: str, tmp_path: Path, optimistic: bool, budget: dict[str, Any]
+) -> None:
+    processes, commands = 6, 12
+    rk = Relations(postgres_url, clock=ManualClock(pendulum.datetime(2026, 3, 2, 9)))
+    try:
+        rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+        rk.open_case(actor="s-sam", client="c-ana", subject="Busy", statement="Go.", case_id="k-1")
+        go = tmp_path / "go"
+        script = RACER.format(
+            url=postgres_url, go=str(go), commands=commands, optimistic=optimistic, budget=budget
+        )
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, f"p{k}"], stdout=subprocess.PIPE, text=True
+            )
+            for k in range(processes)
+        ]
+        while not all((tmp_path / f"go.p{k}").exists() for k in range(processes)):
+            assert all(p.poll() is None for p in procs), "a racer died before the start"
+            time.sleep(0.01)
+        go.touch()
+        tries: list[int] = []
+        for proc in procs:
+            out, _ = proc.communicate(timeout=300)
+            assert proc.returncode == 0  # no command gave up: retry never ran out of budget
+            tries.extend(json.loads(out))
+        words = [e.data["text"] for e in rk.timeline("k-1")[1:]]
+        expected = {f"p{k} {n}" for k in range(processes) for n in range(commands)}
+        assert len(words) == processes * commands  # nothing lost, nothing twice
+        assert set(words) == expected
+        assert rk.case("k-1").version == processes * commands + 1
+        if optimistic:
+            assert sum(tries) > len(tries), "the racers never collided"
+        assert rk.verify_all().ok
+    finally:
+        rk.store.close()
 
 
 # --- connections the server drops ---------------------------------------------------------

@@ -26,6 +26,8 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -63,7 +65,14 @@ from relationkit.store.base import Store
 from relationkit.store.memory import MemoryStore
 from relationkit.workflows.engine import Workflow
 
-__all__ = ["Relations", "retry"]
+__all__ = [
+    "RETRY_ATTEMPTS",
+    "RETRY_FIRST_DELAY",
+    "RETRY_LONGEST_DELAY",
+    "RETRY_WITHIN",
+    "Relations",
+    "retry",
+]
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
@@ -423,12 +432,61 @@ class Relations:
         return Verifier(self._pipeline).repair_columns(cls, text(aggregate_id, "aggregate_id"))
 
 
-def retry(operation: Callable[[], T], *, attempts: int = 3) -> T:
-    """Run ``operation`` again when it raises an error that is ``retryable``
-    (:class:`~relationkit.exceptions.ConcurrencyError`,
-    :class:`~relationkit.exceptions.ConnectionLost`), up to
-    ``attempts`` times in all. ``operation`` must read fresh state each time (a command
-    does).
+RETRY_ATTEMPTS = 20
+"""How many times :func:`retry` runs an operation at most, by default."""
+RETRY_WITHIN = 10.0
+"""How many seconds :func:`retry` keeps trying for at most, by default."""
+RETRY_FIRST_DELAY = 0.01
+"""The longest pause, in seconds, before :func:`retry`'s second attempt; it doubles with
+each attempt after that."""
+RETRY_LONGEST_DELAY = 0.5
+"""The longest pause, in seconds, between two of :func:`retry`'s attempts."""
+
+
+def _seconds(value: object, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise InvalidInput(
+            f"refused: {field}={value!r}; it is a number of seconds; pass 0 or more.",
+            field=field,
+        )
+    return float(value)
+
+
+def retry(
+    operation: Callable[[], T],
+    *,
+    attempts: int = RETRY_ATTEMPTS,
+    within: float | None = RETRY_WITHIN,
+    first_delay: float = RETRY_FIRST_DELAY,
+    longest_delay: float = RETRY_LONGEST_DELAY,
+    sleep: Callable[[float], object] = time.sleep,
+) -> T:
+    """Run ``operation`` and, while it raises an error that is ``retryable``
+    (:class:`~relationkit.exceptions.ConcurrencyError`, among them
+    :class:`~relationkit.exceptions.TransactionConflict`, and
+    :class:`~relationkit.exceptions.ConnectionLost`), run it again after a pause, within a
+    budget; any other error is raised at once. ``operation`` must read fresh state each
+    time (a command does).
+
+    The pauses grow exponentially and are jittered, so that writers racing on one
+    aggregate spread out instead of colliding again: before attempt *n* + 1 it waits a
+    random time between 0 and ``min(longest_delay, first_delay * 2 ** (n - 1))`` seconds.
+
+    The budget is both a number of attempts and a time: it gives up, raising the last
+    error (with a note saying so), once ``operation`` ran ``attempts`` times or when the
+    next pause would end more than ``within`` seconds after the first attempt began.
+
+    Args:
+        operation: what to run, without arguments (a ``lambda`` around a command).
+        attempts: how many times to run it at most (1 runs it once).
+        within: seconds to keep trying for at most; ``None`` for no limit in time.
+        first_delay: the longest pause before the second attempt, in seconds.
+        longest_delay: the longest pause between two attempts, in seconds.
+        sleep: how to pause (``time.sleep``; tests pass their own).
+
+    Raises:
+        InvalidInput: a budget that is not a number of attempts (1 or more) or of seconds
+            (0 or more).
 
     Example:
         >>> from relationkit import retry
@@ -440,10 +498,26 @@ def retry(operation: Callable[[], T], *, attempts: int = 3) -> T:
             f"refused: attempts={attempts!r}; at least one attempt is needed; pass 1 or more.",
             field="attempts",
         )
-    for remaining in range(attempts - 1, -1, -1):
+    limit = None if within is None else _seconds(within, "within")
+    first = _seconds(first_delay, "first_delay")
+    longest = _seconds(longest_delay, "longest_delay")
+    started = time.monotonic()
+    deadline = None if limit is None else started + limit
+    for attempt in range(1, attempts + 1):
         try:
             return operation()
         except RelationkitError as exc:
-            if not exc.retryable or remaining == 0:
+            if not exc.retryable:
                 raise
+            pause = random.uniform(0.0, min(longest, first * 2 ** (attempt - 1)))
+            if attempt == attempts or (
+                deadline is not None and time.monotonic() + pause > deadline
+            ):
+                exc.add_note(
+                    f"relationkit.retry gave up after {attempt} attempt(s) in "
+                    f"{time.monotonic() - started:.2f} s (budget: {attempts} attempts, "
+                    f"{'no time limit' if limit is None else f'{limit:g} s'})."
+                )
+                raise
+        sleep(pause)
     raise AssertionError("unreachable")  # pragma: no cover
