@@ -29,6 +29,7 @@ from relationkit import (
     retry,
 )
 from relationkit.domain.case import Case, RecordStatement
+from relationkit.domain.events import Event, next_event
 from relationkit.store.postgres import PostgresStore
 from relationkit.store.url import open_store
 from relationkit.testing import ManualClock
@@ -219,6 +220,58 @@ def test_a_serialization_failure_is_a_retryable_transaction_conflict(postgres_ur
 
 
 # --- commands racing on one aggregate -----------------------------------------------------
+
+
+def test_a_command_locks_its_aggregate_so_that_writers_take_turns(postgres_url: str) -> None:
+    store = open_store(postgres_url)
+    rk = Relations(store, clock=ManualClock(pendulum.datetime(2026, 3, 2, 9)))
+    rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+    rk.open_case(actor="s-sam", client="c-ana", subject="T", statement="Hi.", case_id="k-1")
+    first = store.unit_of_work()
+    try:
+        with first:
+            held = first.get_for_update(Case, "k-1")
+            pid = first.session.query("SELECT pg_backend_pid()")[0][0]  # type: ignore[attr-defined]
+            done: list[Case] = []
+            second = threading.Thread(
+                target=lambda: done.append(
+                    rk.handle("k-1", RecordStatement(text="Second."), actor="s-sam")
+                )
+            )
+            second.start()
+            with psycopg.connect(postgres_url.partition("?")[0], autocommit=True) as admin:
+                for _ in range(400):  # until the second command waits for the first's lock
+                    waiting = admin.execute(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE %s = ANY(pg_blocking_pids(pid))",
+                        (pid,),
+                    ).fetchone()
+                    if waiting != (0,):
+                        break
+                    time.sleep(0.01)
+            assert waiting != (0,)
+            assert done == []  # it waits for the row, rather than failing at the end
+            first.append(held, [_next_statement(held, "First.")])
+            first.commit()
+        second.join()
+        assert [c.version for c in done] == [3]  # it read what the first one wrote
+        assert [e.data.get("text") for e in rk.timeline("k-1")[1:]] == ["First.", "Second."]
+    finally:
+        store.close()
+
+
+def _next_statement(case: Case, words: str) -> Event:
+    event = next_event(
+        case.id,
+        case.version,
+        case.head,
+        name=RecordStatement.EVENT,
+        actor_id="s-sam",
+        at=pendulum.datetime(2026, 3, 2, 10),
+        data={"text": words},
+    )
+    case.version, case.head = event.sequence, event.hash
+    return event
 
 
 RACER = """

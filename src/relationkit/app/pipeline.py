@@ -297,7 +297,8 @@ class Pipeline:
             What was written: the aggregate's new state with its event first, then what
             the command hooks' follow-ups wrote.
         """
-        subject = uow.get(cls, ident(aggregate_id, "id"))
+        # Locked where the store can (PostgreSQL): writers of one aggregate take turns.
+        subject = uow.get_for_update(cls, ident(aggregate_id, "id"))
         if expected_version is not None and subject.version != expected_version:
             raise ConcurrencyError(cls.KIND, subject.id, expected_version, subject.version)
         return self.run_on(uow, subject, command, actor=actor, now=now)

@@ -194,6 +194,15 @@ class UnitOfWork(abc.ABC):
             raise NotFound(cls.KIND, aggregate_id)
         return found
 
+    def get_for_update(self, cls: type[A], aggregate_id: str) -> A:
+        """:meth:`get`, for a command about to change the aggregate: a store that can lock
+        one row (PostgreSQL) locks it until this unit of work ends, so that commands on one
+        busy aggregate take turns instead of all but one failing with
+        :class:`~relationkit.exceptions.ConcurrencyError` at the end. The others return
+        :meth:`get` (SQLite's writers already take turns on its write lock; the in-memory
+        store checks versions at commit)."""
+        return self.get(cls, aggregate_id)
+
     @abc.abstractmethod
     def events(self, cls: type[A], aggregate_id: str) -> list[Event]:
         """The aggregate's timeline, oldest first (empty if it does not exist)."""

@@ -246,6 +246,20 @@ class StoreContract:
             if other is not store:
                 other.close()
 
+    def test_an_aggregate_read_for_update_is_the_stored_one(self, store: Store) -> None:
+        case, event = _opened("case-1")
+        _save(store, (case, event))
+        with store.unit_of_work() as uow:
+            found = uow.get_for_update(Case, "case-1")
+            assert found == case
+            uow.append(found, [_statement(found, event)])
+            assert uow.get_for_update(Case, "case-1").version == 2  # its own write
+            with pytest.raises(NotFound):
+                uow.get_for_update(Case, "case-2")
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.get(Case, "case-1").version == 2
+
     def test_events_accumulate_in_order(self, store: Store) -> None:
         case, first = _opened("case-1")
         _save(store, (case, first))

@@ -270,6 +270,19 @@ class SqlUnitOfWork(UnitOfWork):
         rows = self.session.query(f'SELECT snapshot FROM "{kt.name}" WHERE id = ?', (aggregate_id,))
         return decode_aggregate(cls, aggregate_id, rows[0][0]) if rows else None
 
+    def get_for_update(self, cls: type[A], aggregate_id: str) -> A:
+        lock = self._store.dialect.row_lock
+        if not lock or (cls, aggregate_id) in self._written or not can_hold(aggregate_id):
+            return self.get(cls, aggregate_id)
+        self.session.begin_write()
+        kt = self._kind(cls)
+        rows = self.session.query(
+            f'SELECT snapshot FROM "{kt.name}" WHERE id = ?{lock}', (aggregate_id,)
+        )
+        if not rows:
+            raise NotFound(cls.KIND, aggregate_id)
+        return decode_aggregate(cls, aggregate_id, rows[0][0])
+
     def events(self, cls: type[A], aggregate_id: str) -> list[Event]:
         if not can_hold(aggregate_id):
             return []
