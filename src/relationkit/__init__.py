@@ -45,6 +45,7 @@ from relationkit.exceptions import (
     OutOfRange,
     RecordCorrupted,
     RelationkitError,
+    RelationkitWarning,
     RelationshipEnded,
     RuleViolation,
     RuleViolations,
@@ -54,6 +55,7 @@ from relationkit.exceptions import (
     TransactionConflict,
     UnknownStateValue,
     UnknownTimeZone,
+    UnreadableSkipped,
     WrongPartyKind,
 )
 from relationkit.store.base import Store, UnitOfWork
@@ -91,6 +93,7 @@ __all__ = [
     "PostgresStore",
     "RecordCorrupted",
     "RelationkitError",
+    "RelationkitWarning",
     "Relations",
     "RelationshipEnded",
     "RuleViolation",
@@ -106,6 +109,7 @@ __all__ = [
     "UnitOfWork",
     "UnknownStateValue",
     "UnknownTimeZone",
+    "UnreadableSkipped",
     "Vendor",
     "VerificationReport",
     "WrongPartyKind",

@@ -50,8 +50,10 @@ __all__ = [
     "StoreError",
     "TimelineBroken",
     "TransactionConflict",
+    "RelationkitWarning",
     "UnknownStateValue",
     "UnknownTimeZone",
+    "UnreadableSkipped",
     "WrongPartyKind",
 ]
 
@@ -520,6 +522,33 @@ class RecordCorrupted(AggregateCorrupted):
     def record_id(self) -> str:
         """The id the record is stored under."""
         return self.aggregate_id
+
+
+class RelationkitWarning(UserWarning):
+    """Base class of every warning relationkit gives."""
+
+
+class UnreadableSkipped(RelationkitWarning):
+    """A list query (``select``, ``claim``, ``records`` …) left out a stored aggregate or
+    record whose data cannot be read, and returned the others.
+
+    One corrupt row does not hide the healthy ones, and is never dropped silently: each
+    one left out is given as this warning and kept on the unit of work
+    (:attr:`UnitOfWork.unreadable <relationkit.store.base.UnitOfWork.unreadable>`);
+    sweeps report it by id among their failures. Reading it by its id still raises
+    :class:`AggregateCorrupted`.
+
+    Attributes:
+        error: the :class:`AggregateCorrupted` that reading it raised (its ``kind`` and
+            ``aggregate_id`` name it).
+    """
+
+    def __init__(self, error: AggregateCorrupted) -> None:
+        super().__init__(
+            f"left out {error.kind} {error.aggregate_id!r}: {error.problem}; the other "
+            "results are complete; restore it from a backup or rebuild it from its timeline"
+        )
+        self.error = error
 
 
 class UnknownStateValue(AggregateCorrupted):

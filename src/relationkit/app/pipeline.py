@@ -177,8 +177,16 @@ class Pipeline:
 
     @staticmethod
     def current_policy(uow: UnitOfWork) -> Policy | None:
-        """The latest published version of the written policy, or ``None``."""
+        """The latest published version of the written policy, or ``None``.
+
+        Raises:
+            AggregateCorrupted: a stored version of the policy cannot be read. Commands are
+                refused rather than judged by what may be an older version.
+        """
+        before = len(uow.unreadable)
         policies = uow.records(Policy)
+        for error in uow.unreadable[before:]:
+            raise error
         return max(policies, key=lambda p: p.version) if policies else None
 
     def attempt(

@@ -205,6 +205,10 @@ def process_due(
     :class:`~relationkit.exceptions.ConnectionLost` (the server restarted under the batch)
     runs the batch again on a new connection, up to three times in a run.
 
+    A due aggregate whose stored snapshot cannot be read is left out of the claim (see
+    :class:`~relationkit.exceptions.UnreadableSkipped`) and reported as refused with its
+    :class:`~relationkit.exceptions.AggregateCorrupted`; the others are processed.
+
     Each worker walks the due set in id order, so whatever is due when a run starts and
     still due when the worker reaches it is processed once, by one worker.
 
@@ -237,8 +241,12 @@ def process_due(
         again = False
         try:
             with pipeline.store.unit_of_work() as uow:
+                before = len(uow.unreadable)
                 claimed = uow.claim(aggregate, limit=batch, order_by="id", **where)
-                if not claimed:
+                # Due rows whose snapshot cannot be read were left out of the claim: each
+                # is refused (reported by id), and the rest of the due work goes on.
+                corrupt = [e for e in uow.unreadable[before:] if e.kind == aggregate.KIND]
+                if not claimed and not corrupt:
                     break
                 for subject in claimed:
                     if subject.id in failed:
@@ -284,8 +292,10 @@ def process_due(
             continue
         if again:
             continue
-        cursor = claimed[-1].id
-        refused.extend((s.id, failed[s.id]) for s in claimed if s.id in failed)
+        failed.update((e.aggregate_id, e) for e in corrupt)
+        seen = sorted([*(s.id for s in claimed), *(e.aggregate_id for e in corrupt)])
+        cursor = seen[-1]
+        refused.extend((i, failed[i]) for i in seen if i in failed)
         left.extend(batch_left)
         for subject_id, result in done:
             processed.append(subject_id)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import abc
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
@@ -35,7 +36,7 @@ import attrs
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.events import Event
 from relationkit.domain.parties import Party, Staff
-from relationkit.exceptions import InvalidInput, NotFound
+from relationkit.exceptions import AggregateCorrupted, InvalidInput, NotFound, UnreadableSkipped
 
 __all__ = [
     "SECRET_PARAMETERS",
@@ -164,7 +165,14 @@ def _record_id(record: Any) -> str:
 
 
 class UnitOfWork(abc.ABC):
-    """One transaction against a store. Use it as a context manager."""
+    """One transaction against a store. Use it as a context manager.
+
+    A list query (:meth:`select`, :meth:`claim`, :meth:`records`, :meth:`records_between`)
+    returns what it can read: a stored aggregate or record whose data is corrupt is left
+    out, given as an :class:`~relationkit.exceptions.UnreadableSkipped` warning and kept in
+    :attr:`unreadable`. Reading one by its id (:meth:`find`, :meth:`get`,
+    :meth:`find_record`) raises :class:`~relationkit.exceptions.AggregateCorrupted`.
+    """
 
     _committed: bool = False
 
@@ -180,6 +188,22 @@ class UnitOfWork(abc.ABC):
         if not self._committed:
             self.rollback()
         self.close()
+
+    @property
+    def unreadable(self) -> list[AggregateCorrupted]:
+        """What list queries of this unit of work left out because its stored data cannot
+        be read, in the order they met it (one error per row and query)."""
+        found: list[AggregateCorrupted] | None = self.__dict__.get("_unreadable")
+        if found is None:
+            found = self.__dict__["_unreadable"] = []
+        return found
+
+    def skip_unreadable(self, error: AggregateCorrupted) -> None:
+        """Leave a row a list query cannot read out of its results: keep ``error`` in
+        :attr:`unreadable` and give it as an
+        :class:`~relationkit.exceptions.UnreadableSkipped` warning (backends call this)."""
+        self.unreadable.append(error)
+        warnings.warn(UnreadableSkipped(error), stacklevel=3)
 
     # --- aggregates ---------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ __all__ = [
     "decode_aggregates",
     "decode_event",
     "decode_record",
+    "decode_records",
     "decoder",
     "encode_aggregate",
     "encode_event",
@@ -329,8 +330,15 @@ def snapshot_version(text: str | bytes) -> int | None:
     return version if type(version) is int else None
 
 
-def decode_aggregates(cls: type[A], rows: Iterable[Sequence[Any]]) -> list[A]:
-    """:func:`decode_aggregate` of each ``(id, snapshot text)`` row, in order."""
+def decode_aggregates(
+    cls: type[A],
+    rows: Iterable[Sequence[Any]],
+    skip: Callable[[AggregateCorrupted], None] | None = None,
+) -> list[A]:
+    """:func:`decode_aggregate` of each ``(id, snapshot text)`` row, in order. A row that
+    cannot be read raises :class:`AggregateCorrupted`, or, given ``skip``, is handed to it
+    and left out (what list queries do: see
+    :meth:`UnitOfWork.skip_unreadable <relationkit.store.base.UnitOfWork.skip_unreadable>`)."""
     decode = decoder(cls)
     found: list[A] = []
     append = found.append
@@ -338,7 +346,10 @@ def decode_aggregates(cls: type[A], rows: Iterable[Sequence[Any]]) -> list[A]:
         try:
             append(decode(_loads(row[1])))
         except _DECODE_ERRORS as exc:
-            raise AggregateCorrupted(cls.KIND, row[0], f"unreadable snapshot ({exc})") from exc
+            error = AggregateCorrupted(cls.KIND, row[0], f"unreadable snapshot ({exc})")
+            if skip is None:
+                raise error from exc
+            skip(error)
     return found
 
 
@@ -526,6 +537,24 @@ def encode_record(obj: Any) -> tuple[str, str, str]:
     if record.sort_key is not None:
         _check_scalar(record.sort_key(obj), "sort_key", indexed=True)
     return record.name, key, json.dumps(record.encode(obj), separators=(",", ":"))
+
+
+def decode_records(
+    kind: str,
+    rows: Iterable[Sequence[Any]],
+    skip: Callable[[AggregateCorrupted], None] | None = None,
+) -> list[Any]:
+    """:func:`decode_record` of each ``(id, json text)`` row of ``kind``, in order; a row
+    that cannot be read raises, or, given ``skip``, is handed to it and left out."""
+    found = []
+    for row in rows:
+        try:
+            found.append(decode_record(kind, row[0], row[1]))
+        except AggregateCorrupted as error:
+            if skip is None:
+                raise
+            skip(error)
+    return found
 
 
 _RECORD_CACHE: dict[tuple[str, str], tuple[str | bytes, Any]] = {}

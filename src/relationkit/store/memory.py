@@ -30,8 +30,10 @@ from relationkit.store.codec import (
     check_indexed,
     check_limit,
     decode_aggregate,
+    decode_aggregates,
     decode_event,
     decode_record,
+    decode_records,
     encode_aggregate,
     encode_event,
     encode_record,
@@ -150,6 +152,11 @@ class MemoryStore(Store):
         """The stored snapshot row of an aggregate, mutable: for tests of corruption only."""
         return self._aggregates[(kind, aggregate_id)]
 
+    def raw_records(self) -> dict[tuple[str, str], str]:
+        """The stored records' JSON texts by ``(kind, id)``, mutable: for tests of
+        corruption only."""
+        return self._records
+
 
 class _MemoryUnitOfWork(UnitOfWork):
     def __init__(self, store: MemoryStore) -> None:
@@ -246,7 +253,9 @@ class _MemoryUnitOfWork(UnitOfWork):
             )
         if limit is not None:
             rows = rows[:limit]
-        return [decode_aggregate(cls, key[1], row.snapshot) for key, row in rows]
+        return decode_aggregates(
+            cls, [(key[1], row.snapshot) for key, row in rows], self.skip_unreadable
+        )
 
     def count(self, cls: type[A], **where: Any) -> int:
         return len(self._matching(cls, where))
@@ -315,7 +324,8 @@ class _MemoryUnitOfWork(UnitOfWork):
         kind = record_type(cls).name
         merged = {k: v for k, v in self._store._records.items() if k[0] == kind}
         merged.update({k: v for k, v in self._staged_records.items() if k[0] == kind})
-        found = [decode_record(kind, k[1], merged[k]) for k in sorted(merged)]
+        rows = [(k[1], merged[k]) for k in sorted(merged)]
+        found = decode_records(kind, rows, self.skip_unreadable)
         return [r for r in found if isinstance(r, cls)]
 
     def commit(self) -> None:

@@ -36,6 +36,7 @@ from relationkit.store.codec import (
     decode_aggregates,
     decode_event,
     decode_record,
+    decode_records,
     encode_aggregate,
     encode_event,
     encode_record,
@@ -256,7 +257,9 @@ class SqlUnitOfWork(UnitOfWork):
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        return decode_aggregates(cls, self.session.query(sql + suffix, params))
+        return decode_aggregates(
+            cls, self.session.query(sql + suffix, params), self.skip_unreadable
+        )
 
     # --- aggregates -------------------------------------------------------------------------
 
@@ -524,7 +527,7 @@ class SqlUnitOfWork(UnitOfWork):
             sql += " AND sort_key < ?"
             params.append(stop)
         rows = self.session.query(sql + " ORDER BY sort_key, id", params)
-        found = [decode_record(kind, row[0], row[1]) for row in rows]
+        found = decode_records(kind, rows, self.skip_unreadable)
         return [r for r in found if isinstance(r, cls)]
 
     def find_record(self, cls: type[R], record_id: str) -> R | None:
@@ -571,7 +574,7 @@ class SqlUnitOfWork(UnitOfWork):
         rows = self.session.query(
             "SELECT id, data FROM rk_records WHERE kind = ? ORDER BY id", (kind,)
         )
-        found = [decode_record(kind, row[0], row[1]) for row in rows]
+        found = decode_records(kind, rows, self.skip_unreadable)
         return [r for r in found if isinstance(r, cls)]
 
     # --- transaction ------------------------------------------------------------------------
