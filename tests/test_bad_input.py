@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import pickle
 from collections.abc import Callable
+from typing import Any
 
 import cattrs
 import pendulum
@@ -16,6 +17,7 @@ from relationkit import (
     Client,
     ConcurrencyError,
     EmptyText,
+    InvalidFields,
     InvalidInput,
     InvalidTransition,
     MemoryStore,
@@ -38,10 +40,14 @@ from relationkit.cases import (
     Decline,
     Defer,
     Escalate,
+    OpenCase,
     RecordStatement,
     Resolve,
 )
+from relationkit.feedback import GiveFeedback
 from relationkit.policy import Clause, Policy
+from relationkit.promises import MakePromise
+from relationkit.relationships import End
 from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import case_rules
 from relationkit.serialization import converter
@@ -374,6 +380,100 @@ def test_every_entry_point_refuses_an_id_with_white_space_around_it(
     with pytest.raises(InvalidInput, match="has white space around it") as caught:
         ask(setting.rk)
     assert caught.value.field == field
+    assert setting.state() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "cls", "field", "fragment"),
+    [
+        ({"text": True}, RecordStatement, "text", "must be text, not bool (True)"),
+        ({"paraphrase": 123}, Acknowledge, "paraphrase", "must be text, not int (123)"),
+        (
+            {"client_id": "c-ana", "subject": "S", "statement": "T", "escalated": "yes"},
+            OpenCase,
+            "escalated",
+            "must be true or false, not str ('yes')",
+        ),
+        (
+            {"owner_id": "s", "party_id": "c", "what": "W", "due_at": "2026-03-03T12:00:00Z"}
+            | {"stretch": 1},
+            MakePromise,
+            "stretch",
+            "must be true or false, not int (1)",
+        ),
+        ({"csat": True}, GiveFeedback, "csat", "must be a whole number, not bool (True)"),
+        ({"csat": 4.0}, GiveFeedback, "csat", "must be a whole number, not float (4.0)"),
+        ({"reason": "R", "evidence": ["a", 3]}, Decline, "evidence.1", "must be text, not int"),
+        ({"text": "More.", "said": "x"}, RecordStatement, "said", "there is no field 'said'"),
+        ({}, RecordStatement, "text", "'text' is missing"),
+    ],
+)
+def test_command_data_of_the_wrong_type_is_refused_naming_the_field(
+    data: dict[str, Any], cls: type, field: str, fragment: str
+) -> None:
+    with pytest.raises(InvalidFields) as caught:
+        converter.structure(data, cls)
+    assert isinstance(caught.value, InvalidInput)
+    assert isinstance(caught.value, cattrs.BaseValidationError)  # as cattrs callers expect
+    assert caught.value.field == field
+    assert fragment in str(caught.value)
+    assert str(caught.value).startswith(f"refused: the data for {cls.__name__}: ")
+
+
+def test_structuring_still_reads_what_it_wrote() -> None:
+    promise = MakePromise(
+        owner_id="s-sam",
+        party_id="c-ana",
+        what="A refund.",
+        due_at=START.add(days=2),
+        stretch=True,
+        scope=("refund",),
+    )
+    assert converter.structure(converter.unstructure(promise), MakePromise) == promise
+    feedback = GiveFeedback(csat=4, nps=9, comment="Quick.")
+    assert converter.structure(converter.unstructure(feedback), GiveFeedback) == feedback
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: RecordStatement(text=True), "text"),
+        (lambda: Acknowledge(paraphrase=123), "paraphrase"),
+        (
+            lambda: OpenCase(client_id="c-ana", subject="S", statement="T", escalated="yes"),
+            "escalated",
+        ),
+        (
+            lambda: MakePromise(owner_id="s", party_id="c", what="W", due_at=START, stretch=1),
+            "stretch",
+        ),
+        (lambda: Decline(reason="No.", evidence=3), "evidence"),
+        (lambda: End(amicable="yes"), "amicable"),
+    ],
+)
+def test_commands_built_in_python_refuse_values_of_the_wrong_type(
+    build: Callable[[], object], field: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        build()
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("version", [True, False, 1.0, "3", -1])
+def test_an_expected_version_that_is_not_a_version_is_refused(version: object) -> None:
+    setting = Setting()
+    before = setting.state()
+    for run in (
+        lambda: setting.rk.handle(
+            "live", Escalate(reason="Angry."), actor="s-sam", expected_version=version
+        ),
+        lambda: setting.rk.execute(
+            Case, "live", Escalate(reason="Angry."), actor="s-sam", expected_version=version
+        ),
+    ):
+        with pytest.raises(InvalidInput) as caught:
+            run()
+        assert caught.value.field == "expected_version"
     assert setting.state() == before
 
 

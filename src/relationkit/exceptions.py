@@ -27,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import cattrs
+
 __all__ = [
     "AggregateCorrupted",
     "ColumnOutOfStep",
@@ -34,6 +36,7 @@ __all__ = [
     "ConnectionLost",
     "DatabaseCorrupted",
     "EmptyText",
+    "InvalidFields",
     "InvalidInput",
     "InvalidTransition",
     "NaiveDateTime",
@@ -100,6 +103,52 @@ class InvalidInput(RelationkitError, ValueError):
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
         self.field = field
+
+
+class InvalidFields(cattrs.ClassValidationError, InvalidInput):
+    """Data given to build a relationkit object (a command's arguments sent as JSON, say)
+    has fields missing, unknown, or of the wrong type: what
+    :data:`relationkit.serialization.converter` raises. Nothing is coerced: ``true`` is not
+    the text ``"True"``, ``"yes"`` is not ``True``, ``true`` is not the number 1.
+
+    It is an :class:`InvalidInput` (``field`` names the first field refused) and a cattrs
+    ``ClassValidationError`` whose ``exceptions`` are the problems one by one, each an
+    :class:`InvalidInput` naming its field, so code written for either catches it.
+
+    Attributes:
+        field: the first field refused (``"text"``; ``"scope.1"`` for an item of a list).
+        fields: every field refused, in order.
+        cl: the class that was being built.
+    """
+
+    def __new__(
+        cls,
+        message: str,
+        exceptions: Sequence[Exception],
+        cl: type,
+        fields: Sequence[str] = (),
+    ) -> InvalidFields:
+        return super().__new__(cls, message, list(exceptions), cl)
+
+    def __init__(
+        self,
+        message: str,
+        exceptions: Sequence[Exception],
+        cl: type,
+        fields: Sequence[str] = (),
+    ) -> None:
+        cattrs.ClassValidationError.__init__(self, message, list(exceptions))
+        self.fields = tuple(fields)
+        self.field = self.fields[0] if self.fields else ""
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (InvalidFields, (self.message, list(self.exceptions), self.cl, self.fields))
+
+    def derive(self, excs: Sequence[Exception]) -> InvalidFields:  # type: ignore[override]
+        return InvalidFields(self.message, excs, self.cl, self.fields)
 
 
 class EmptyText(InvalidInput):

@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from relationkit.rules.base import CommandHook
     from relationkit.store.base import Store, UnitOfWork
 
-__all__ = ["BatchRolledBack", "Check", "Pipeline"]
+__all__ = ["BatchRolledBack", "Check", "Pipeline", "check_version"]
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -91,6 +91,22 @@ class _Batch:
     uow: UnitOfWork
     written: list[tuple[Aggregate, Sequence[Event]]] = attrs.field(factory=list)
     failed: BaseException | None = None
+
+
+def check_version(expected_version: object) -> None:
+    """Refuse an ``expected_version`` that is neither ``None`` nor a version (a whole number
+    of 0 or more; ``True`` is not version 1)."""
+    if expected_version is not None and (
+        isinstance(expected_version, bool)
+        or not isinstance(expected_version, int)
+        or expected_version < 0
+    ):
+        raise InvalidInput(
+            f"refused: expected_version={expected_version!r}; it is the version of the "
+            "aggregate the command was decided on (the number of events on its timeline, 0 "
+            "or more); pass that number, or None not to check it.",
+            field="expected_version",
+        )
 
 
 def _reason(why: str | None, reason: str) -> str:
@@ -305,6 +321,7 @@ class Pipeline:
             What was written: the aggregate's new state with its event first, then what
             the command hooks' follow-ups wrote.
         """
+        check_version(expected_version)
         # Locked where the store can (PostgreSQL): writers of one aggregate take turns.
         subject = uow.get_for_update(cls, ident(aggregate_id, "id"))
         if expected_version is not None and subject.version != expected_version:

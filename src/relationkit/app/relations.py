@@ -40,7 +40,7 @@ from relationkit.app.feedback import FeedbackService
 from relationkit.app.health import HealthService
 from relationkit.app.liaison import LiaisonService
 from relationkit.app.options import Option
-from relationkit.app.pipeline import Check, Pipeline
+from relationkit.app.pipeline import Check, Pipeline, check_version
 from relationkit.app.policy import PolicyService
 from relationkit.app.promises import PromiseService
 from relationkit.app.relationships import RelationshipService
@@ -251,12 +251,15 @@ class Relations:
 
         Raises:
             NotFound: no such aggregate or actor.
+            InvalidInput: ``expected_version`` is not a version (a whole number, 0 or more;
+                not ``True``).
             ConcurrencyError: ``expected_version`` is stale, or another writer committed
                 first.
             NotPermitted: the actor may not run this command (the gate ``ROLE``).
             InvalidTransition: the aggregate's state does not offer the command.
             RuleViolation: a care rule refused (:class:`RuleViolations` for several).
         """
+        check_version(expected_version)
         return self._pipeline.execute(
             cls, aggregate_id, command, actor=actor, expected_version=expected_version
         )
@@ -335,7 +338,14 @@ class Relations:
     def handle(
         self, case_id: str, command: Command, *, actor: str, expected_version: int | None = None
     ) -> Case:
-        """Run a case command (see :mod:`relationkit.cases`); return the new case."""
+        """Run a case command (see :mod:`relationkit.cases`); return the new case.
+
+        Raises:
+            InvalidInput: ``case_id`` is no id, or ``expected_version`` no version.
+            ConcurrencyError: ``expected_version`` is stale, or another writer committed
+                first.
+        """
+        check_version(expected_version)
         return self._pipeline.execute(
             Case, ident(case_id, "case_id"), command, actor=actor, expected_version=expected_version
         )

@@ -26,10 +26,11 @@ from relationkit.domain.events import Event
 from relationkit.domain.values import (
     an_id,
     aware,
+    flag,
     optional,
     optional_id,
     required,
-    text,
+    texts,
     to_pendulum,
 )
 
@@ -91,9 +92,7 @@ def _optional_id() -> Any:
 
 
 def _evidence(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = (value,)
-    return tuple(text(v, "evidence") for v in value)
+    return texts(value, "evidence")
 
 
 # --- values kept on a case --------------------------------------------------------------------
@@ -241,7 +240,7 @@ class OpenCase(Command):
     client_id: str = _id()
     subject: str = _required()
     statement: str = _required()
-    escalated: bool = False
+    escalated: bool = attrs.field(default=False, validator=flag)
     relationship_id: str | None = _optional_id()
     product: str | None = _optional()
     category: str | None = _optional()

@@ -27,11 +27,12 @@ from relationkit.domain.events import Event
 from relationkit.domain.values import (
     an_id,
     aware,
+    flag,
     optional,
     optional_aware,
     optional_id,
     required,
-    text,
+    texts,
     to_pendulum,
 )
 from relationkit.exceptions import InvalidInput
@@ -100,9 +101,7 @@ def _kind(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 
 
 def _scope_items(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = (value,)
-    return tuple(text(v, "scope") for v in value)
+    return texts(value, "scope")
 
 
 # --- values kept on a promise -----------------------------------------------------------------
@@ -164,7 +163,7 @@ class MakePromise(Command):
     warn_at: pendulum.DateTime | None = attrs.field(
         default=None, converter=to_pendulum, validator=optional_aware
     )
-    stretch: bool = False
+    stretch: bool = attrs.field(default=False, validator=flag)
     stretch_reason: str | None = _optional()
 
 

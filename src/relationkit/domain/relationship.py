@@ -28,10 +28,12 @@ from relationkit.domain.events import Event
 from relationkit.domain.values import (
     an_id,
     aware,
+    flag,
     ident,
     optional,
     optional_id,
     required,
+    texts,
     to_pendulum,
 )
 
@@ -88,9 +90,7 @@ def _optional_id() -> Any:
 
 
 def _case_ids(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = (value,)
-    return tuple(ident(v, "evidence") for v in value)
+    return texts(value, "evidence", ident)
 
 
 # --- values kept on a relationship -------------------------------------------------------------
@@ -357,7 +357,7 @@ class End(Command):
     NAME: ClassVar[str] = "end"
     EVENT: ClassVar[str] = "RelationshipEnded"
 
-    amicable: bool = attrs.field(validator=attrs.validators.instance_of(bool))
+    amicable: bool = attrs.field(validator=flag)
     conversation: str | None = _optional()
     note: str | None = _optional()
 

@@ -41,6 +41,7 @@ __all__ = [
     "an_id",
     "aware",
     "check_storable",
+    "flag",
     "ident",
     "instant",
     "known_zone",
@@ -52,6 +53,7 @@ __all__ = [
     "optional_text",
     "required",
     "text",
+    "texts",
     "to_pendulum",
     "utc",
     "zone",
@@ -207,6 +209,21 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:16]}"
 
 
+def texts(value: object, field: str, one: Any = text) -> tuple[str, ...]:
+    """A text or a collection of texts as a tuple, each checked by ``one`` (:func:`text`,
+    or :func:`ident` for ids); anything else is refused with
+    :class:`~relationkit.exceptions.InvalidInput` naming ``field``."""
+    if isinstance(value, str):
+        return (one(value, field),)
+    if isinstance(value, bytes | dict) or not hasattr(value, "__iter__"):
+        raise InvalidInput(
+            f"refused: {field!r} must be a text or a list of texts, not "
+            f"{type(value).__name__}; pass a str or a list of them.",
+            field=field,
+        )
+    return tuple(one(v, field) for v in value)
+
+
 def frozen_roles(value: Any) -> frozenset[str]:
     """Normalise a collection of role names into a frozenset of non-empty strings."""
     if isinstance(value, str):
@@ -225,6 +242,17 @@ def required(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 def optional(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """attrs validator: ``None`` or a non-blank text."""
     optional_text(value, attribute.name)
+
+
+def flag(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: ``True`` or ``False``, and nothing that merely looks like one (not
+    ``1``, not ``"yes"``)."""
+    if not isinstance(value, bool):
+        raise InvalidInput(
+            f"refused: {attribute.name!r} must be True or False, not "
+            f"{type(value).__name__} ({value!r:.40}); pass a bool.",
+            field=attribute.name,
+        )
 
 
 def an_id(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
