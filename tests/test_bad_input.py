@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import pickle
 from collections.abc import Callable
+from typing import Any
 
 import cattrs
 import pendulum
@@ -16,6 +17,7 @@ from relationkit import (
     Client,
     ConcurrencyError,
     EmptyText,
+    InvalidFields,
     InvalidInput,
     InvalidTransition,
     MemoryStore,
@@ -38,10 +40,14 @@ from relationkit.cases import (
     Decline,
     Defer,
     Escalate,
+    OpenCase,
     RecordStatement,
     Resolve,
 )
+from relationkit.feedback import GiveFeedback
 from relationkit.policy import Clause, Policy
+from relationkit.promises import MakePromise
+from relationkit.relationships import End
 from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import case_rules
 from relationkit.serialization import converter
@@ -128,7 +134,61 @@ CASES: list[tuple[str, Attempt, type[RelationkitError], tuple[str, ...]]] = [
         "blank case id",
         lambda s: s.rk.handle("", Escalate(reason="Angry."), actor="s-sam"),
         EmptyText,
-        ("'id' is empty",),
+        ("'case_id' is empty",),
+    ),
+    (
+        "a case id with white space around it",
+        lambda s: s.rk.handle(" live ", Escalate(reason="Angry."), actor="s-sam"),
+        InvalidInput,
+        ("'case_id' = ' live ' has white space around it", "pass 'live'"),
+    ),
+    (
+        "an actor id with white space around it",
+        lambda s: s.rk.handle("live", Escalate(reason="Angry."), actor="s-sam "),
+        InvalidInput,
+        ("'actor' = 's-sam ' has white space around it",),
+    ),
+    (
+        "opening a case under an id with white space around it",
+        lambda s: s.rk.open_case(
+            actor="s-sam", client="c-ana", subject="X", statement="Y", case_id=" k-sp "
+        ),
+        InvalidInput,
+        ("'case_id' = ' k-sp ' has white space around it",),
+    ),
+    (
+        "a client id with white space around it",
+        lambda s: s.rk.open_case(actor="s-sam", client="c-ana ", subject="X", statement="Y"),
+        InvalidInput,
+        ("'client' = 'c-ana ' has white space around it",),
+    ),
+    (
+        "a case id ten million characters long",
+        lambda s: s.rk.open_case(
+            actor="s-sam", client="c-ana", subject="X", statement="Y", case_id="k" * 10_000_000
+        ),
+        InvalidInput,
+        ("is 10000000 characters long", "an id is at most 200 characters"),
+    ),
+    (
+        "a lone surrogate in a statement",
+        lambda s: s.rk.handle("live", RecordStatement(text="Still \ud800 wrong."), actor="c-ana"),
+        InvalidInput,
+        ("'text' contains a lone surrogate", "cannot be written as UTF-8"),
+    ),
+    (
+        "a NUL character in a subject",
+        lambda s: s.rk.open_case(actor="s-sam", client="c-ana", subject="A\x00", statement="Y"),
+        InvalidInput,
+        ("'subject' contains a NUL character",),
+    ),
+    (
+        "a lone surrogate in a case id",
+        lambda s: s.rk.open_case(
+            actor="s-sam", client="c-ana", subject="X", statement="Y", case_id="k-\udc80"
+        ),
+        InvalidInput,
+        ("'case_id' contains a lone surrogate",),
     ),
     (
         "naive stdlib reply-by",
@@ -292,6 +352,136 @@ def test_a_registration_with_one_bad_person_stores_none_of_them() -> None:
         setting.rk.register(Client(id="c-zoe", name="Zoe"), "not a person")  # type: ignore[arg-type]
     with pytest.raises(NotFound, match="no party with id 'c-zoe'"):
         setting.rk.party("c-zoe")
+
+
+@pytest.mark.parametrize(
+    ("ask", "field"),
+    [
+        (lambda rk: rk.case(" live"), "case_id"),
+        (lambda rk: rk.timeline("live "), "id"),
+        (lambda rk: rk.party(" c-ana"), "party_id"),
+        (lambda rk: rk.staff("s-sam\n"), "staff_id"),
+        (lambda rk: rk.options(" live", actor="s-sam"), "case_id"),
+        (lambda rk: rk.promises.get(" p-1"), "promise_id"),
+        (lambda rk: rk.promises.timeline(" p-1"), "promise_id"),
+        (lambda rk: rk.relationships.get(" relationship_c-ana"), "relationship_id"),
+        (lambda rk: rk.relationships.timeline(" relationship_c-ana"), "relationship_id"),
+        (lambda rk: rk.feedback.get(" f-1"), "request_id"),
+        (lambda rk: rk.liaison.timeline(" t-1"), "ticket_id"),
+        (lambda rk: rk.liaison.ticket("t-1 "), "ticket_id"),
+        (lambda rk: rk.liaison.history(" live"), "case_id"),
+        (lambda rk: rk.liaison.recurrences(" live"), "case_id"),
+        (lambda rk: rk.liaison.vendor_reliability(" v-acme"), "vendor_id"),
+        (lambda rk: rk.equality.targets(" c-ana"), "party_id"),
+        (lambda rk: rk.health.last_contact(" c-ana"), "party_id"),
+        (lambda rk: rk.calendars.get(" cal"), "calendar_id"),
+        (lambda rk: rk.register(Client(id=" c-sp ", name="Sp")), "id"),
+        (lambda rk: rk.register(Staff(id=" s-sp", name="Sp")), "id"),
+    ],
+)
+def test_every_entry_point_refuses_an_id_with_white_space_around_it(
+    ask: Callable[[Relations], object], field: str
+) -> None:
+    setting = Setting()
+    before = setting.state()
+    with pytest.raises(InvalidInput, match="has white space around it") as caught:
+        ask(setting.rk)
+    assert caught.value.field == field
+    assert setting.state() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "cls", "field", "fragment"),
+    [
+        ({"text": True}, RecordStatement, "text", "must be text, not bool (True)"),
+        ({"paraphrase": 123}, Acknowledge, "paraphrase", "must be text, not int (123)"),
+        (
+            {"client_id": "c-ana", "subject": "S", "statement": "T", "escalated": "yes"},
+            OpenCase,
+            "escalated",
+            "must be true or false, not str ('yes')",
+        ),
+        (
+            {"owner_id": "s", "party_id": "c", "what": "W", "due_at": "2026-03-03T12:00:00Z"}
+            | {"stretch": 1},
+            MakePromise,
+            "stretch",
+            "must be true or false, not int (1)",
+        ),
+        ({"csat": True}, GiveFeedback, "csat", "must be a whole number, not bool (True)"),
+        ({"csat": 4.0}, GiveFeedback, "csat", "must be a whole number, not float (4.0)"),
+        ({"reason": "R", "evidence": ["a", 3]}, Decline, "evidence.1", "must be text, not int"),
+        ({"text": "More.", "said": "x"}, RecordStatement, "said", "there is no field 'said'"),
+        ({}, RecordStatement, "text", "'text' is missing"),
+    ],
+)
+def test_command_data_of_the_wrong_type_is_refused_naming_the_field(
+    data: dict[str, Any], cls: type, field: str, fragment: str
+) -> None:
+    with pytest.raises(InvalidFields) as caught:
+        converter.structure(data, cls)
+    assert isinstance(caught.value, InvalidInput)
+    assert isinstance(caught.value, cattrs.BaseValidationError)  # as cattrs callers expect
+    assert caught.value.field == field
+    assert fragment in str(caught.value)
+    assert str(caught.value).startswith(f"refused: the data for {cls.__name__}: ")
+
+
+def test_structuring_still_reads_what_it_wrote() -> None:
+    promise = MakePromise(
+        owner_id="s-sam",
+        party_id="c-ana",
+        what="A refund.",
+        due_at=START.add(days=2),
+        stretch=True,
+        scope=("refund",),
+    )
+    assert converter.structure(converter.unstructure(promise), MakePromise) == promise
+    feedback = GiveFeedback(csat=4, nps=9, comment="Quick.")
+    assert converter.structure(converter.unstructure(feedback), GiveFeedback) == feedback
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: RecordStatement(text=True), "text"),
+        (lambda: Acknowledge(paraphrase=123), "paraphrase"),
+        (
+            lambda: OpenCase(client_id="c-ana", subject="S", statement="T", escalated="yes"),
+            "escalated",
+        ),
+        (
+            lambda: MakePromise(owner_id="s", party_id="c", what="W", due_at=START, stretch=1),
+            "stretch",
+        ),
+        (lambda: Decline(reason="No.", evidence=3), "evidence"),
+        (lambda: End(amicable="yes"), "amicable"),
+    ],
+)
+def test_commands_built_in_python_refuse_values_of_the_wrong_type(
+    build: Callable[[], object], field: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        build()
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("version", [True, False, 1.0, "3", -1])
+def test_an_expected_version_that_is_not_a_version_is_refused(version: object) -> None:
+    setting = Setting()
+    before = setting.state()
+    for run in (
+        lambda: setting.rk.handle(
+            "live", Escalate(reason="Angry."), actor="s-sam", expected_version=version
+        ),
+        lambda: setting.rk.execute(
+            Case, "live", Escalate(reason="Angry."), actor="s-sam", expected_version=version
+        ),
+    ):
+        with pytest.raises(InvalidInput) as caught:
+            run()
+        assert caught.value.field == "expected_version"
+    assert setting.state() == before
 
 
 def test_messages_never_leak_a_bare_key_error() -> None:

@@ -17,6 +17,7 @@ import pytest
 from relationkit import (
     AggregateCorrupted,
     Client,
+    InvalidInput,
     Relations,
     Staff,
     TimelineBroken,
@@ -215,3 +216,51 @@ def test_a_corrupt_row_does_not_hide_others_from_queries(rk: Relations, raw_sql:
     with rk.store.unit_of_work() as uow:
         assert [c.id for c in uow.select(Case, id__ne="case-bad")] == ["case-good"]
         assert uow.count(Case) == 2
+
+
+@pytest.mark.parametrize(
+    ("attempt", "field"),
+    [
+        pytest.param(
+            lambda rk: rk.open_case(
+                actor="s-sam", client="c-ana", subject="Hi", statement="Hi.", case_id="k" * 10**7
+            ),
+            "case_id",
+            id="a-ten-megabyte-id",
+        ),
+        pytest.param(
+            lambda rk: rk.cases(client_id__in=[f"c-{n}" for n in range(100_000)]),
+            "client_id__in",
+            id="a-hundred-thousand-values-in-a-filter",
+        ),
+        pytest.param(
+            lambda rk: rk.open_case(
+                actor="s-sam", client="c-ana", subject="Hi", statement="Hi.", case_id="k-\x00"
+            ),
+            "case_id",
+            id="a-nul-in-an-id",
+        ),
+        pytest.param(
+            lambda rk: rk.open_case(actor="s-sam", client="c-ana", subject="Hi", statement="\x00"),
+            "statement",
+            id="a-nul-in-a-text",
+        ),
+        pytest.param(lambda rk: rk.cases(owner_id="s-\x00"), "owner_id", id="a-nul-in-a-filter"),
+        pytest.param(
+            lambda rk: rk.register(Client(id="c-zoe", name="Zoe \ud800")),
+            "name",
+            id="a-lone-surrogate-in-a-name",
+        ),
+    ],
+)
+def test_a_callers_mistake_is_invalid_input_on_every_backend(
+    rk: Relations, attempt: Any, field: str
+) -> None:
+    two_cases(rk)
+    before = {c.id: rk.timeline(c.id) for c in rk.cases()}
+    with pytest.raises(InvalidInput) as caught:
+        attempt(rk)
+    assert caught.value.field == field
+    assert "connection" not in str(caught.value)
+    assert {c.id: rk.timeline(c.id) for c in rk.cases()} == before
+    assert rk.verify_all().ok

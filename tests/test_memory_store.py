@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pendulum
 import pytest
 
@@ -9,9 +11,11 @@ from relationkit import (
     CareConfig,
     Client,
     ConcurrencyError,
+    ConnectionLost,
     InvalidInput,
     MemoryStore,
     NotFound,
+    OutcomeUnknown,
     Party,
     Relations,
     Staff,
@@ -252,6 +256,76 @@ def test_retry_gives_up_after_its_attempts(rk: Relations) -> None:
     assert rk.case(case.id).version == 1
     with pytest.raises(InvalidInput, match="at least one attempt"):
         retry(lambda: None, attempts=0)
+
+
+def test_retry_pauses_longer_each_time_with_jitter_and_a_cap() -> None:
+    pauses: list[float] = []
+    calls: list[int] = []
+
+    def conflicts() -> None:
+        calls.append(1)
+        raise ConcurrencyError("case", "k", 1, 2)
+
+    with pytest.raises(ConcurrencyError) as caught:
+        retry(conflicts, attempts=12, first_delay=0.01, longest_delay=0.1, sleep=pauses.append)
+    assert len(calls) == 12
+    assert len(pauses) == 11  # none after the last attempt
+    caps = [min(0.1, 0.01 * 2**n) for n in range(11)]
+    assert all(0 <= pause <= cap for pause, cap in zip(pauses, caps, strict=True))
+    assert len(set(pauses)) > 1  # jittered, not a fixed schedule
+    assert "gave up after 12 attempt(s)" in " ".join(caught.value.__notes__)
+
+
+def test_retry_runs_again_after_a_lost_connection_but_not_after_an_unknown_outcome() -> None:
+    calls: list[int] = []
+
+    def lost_once() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionLost("postgresql://db/care", "server closed the connection")
+        return "done"
+
+    assert retry(lost_once, sleep=lambda _: None) == "done"
+    assert len(calls) == 2
+    calls.clear()
+
+    def unknown() -> None:
+        calls.append(1)
+        raise OutcomeUnknown("postgresql://db/care", "server closed the connection")
+
+    with pytest.raises(OutcomeUnknown):
+        retry(unknown, sleep=lambda _: None)
+    assert calls == [1]
+
+
+def test_retry_stops_when_its_time_is_up() -> None:
+    calls: list[int] = []
+
+    def conflicts() -> None:
+        calls.append(1)
+        raise ConcurrencyError("case", "k", 1, 2)
+
+    with pytest.raises(ConcurrencyError) as caught:
+        retry(conflicts, attempts=10_000, within=0.2, first_delay=0.01, longest_delay=0.05)
+    assert 1 < len(calls) < 10_000  # the time ran out long before the attempts
+    assert "budget: 10000 attempts, 0.2 s" in " ".join(caught.value.__notes__)
+
+
+@pytest.mark.parametrize(
+    ("budget", "field"),
+    [
+        ({"attempts": 0}, "attempts"),
+        ({"attempts": True}, "attempts"),
+        ({"within": -1}, "within"),
+        ({"within": "10"}, "within"),
+        ({"first_delay": float("nan")}, "first_delay"),
+        ({"longest_delay": -0.1}, "longest_delay"),
+    ],
+)
+def test_retry_refuses_a_budget_that_is_not_one(budget: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        retry(lambda: None, **budget)
+    assert caught.value.field == field
 
 
 def test_retry_does_not_swallow_other_errors() -> None:

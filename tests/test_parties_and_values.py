@@ -21,8 +21,9 @@ from relationkit import (
     UnknownTimeZone,
     Vendor,
 )
+from relationkit.app.relationships import first_relationship_id
 from relationkit.domain.parties import party_kinds
-from relationkit.domain.values import instant, new_id, text, zone
+from relationkit.domain.values import MAX_ID_LENGTH, ident, instant, new_id, text, zone
 from relationkit.policy import Clause, Policy
 from relationkit.testing import ManualClock
 
@@ -58,9 +59,94 @@ def test_any_whitespace_only_text_is_refused(blank: str) -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.text(min_size=1).filter(lambda s: s.strip() != ""))
+@given(st.text(min_size=1).filter(lambda s: s.strip() != "" and "\x00" not in s))
 def test_any_text_with_words_is_kept_stripped(words: str) -> None:
     assert text(words, "note") == words.strip()
+
+
+@pytest.mark.parametrize(
+    ("words", "problem"),
+    [
+        ("Ana\ud800", "a lone surrogate ('\\ud800') at position 3"),
+        ("\udfffAna", "a lone surrogate ('\\udfff') at position 0"),
+        ("Ana\x00Ruiz", "a NUL character ('\\x00') at position 3"),
+    ],
+)
+def test_text_no_store_can_keep_is_refused_where_it_enters(words: str, problem: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        text(words, "name")
+    assert caught.value.field == "name"
+    assert problem in str(caught.value)
+    with pytest.raises(InvalidInput) as caught:
+        Client(id="c-ana", name=words)  # the attrs validators use the same check
+    assert caught.value.field == "name"
+    with pytest.raises(InvalidInput) as caught:
+        Client(id=words, name="Ana")
+    assert caught.value.field == "id"
+
+
+def test_text_beyond_ascii_is_kept() -> None:
+    assert text(" Zoë 🙂 Ωμέγα ", "note") == "Zoë 🙂 Ωμέγα"
+
+
+# --- ids ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("good", ["c-ana", "a", "c ana", "Zoë-1", "x" * MAX_ID_LENGTH])
+def test_an_id_is_kept_as_it_is(good: str) -> None:
+    assert ident(good, "client") == good
+    assert Client(id=good, name="Ana").id == good
+
+
+@pytest.mark.parametrize(
+    ("bad", "fragment"),
+    [
+        (" c-ana", "has white space around it"),
+        ("c-ana ", "pass 'c-ana'"),
+        ("\tc-ana\n", "ids are matched exactly"),
+        ("x" * (MAX_ID_LENGTH + 1), f"an id is at most {MAX_ID_LENGTH} characters"),
+        ("x" * 10_000_000, "is 10000000 characters long"),
+        ("c-\x00", "a NUL character"),
+        ("c-\ud800", "a lone surrogate"),
+        (42, "must be an id (text), not int"),
+        (None, "must be an id (text), not NoneType"),
+    ],
+)
+def test_a_bad_id_is_refused_naming_its_field(bad: object, fragment: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        ident(bad, "client")
+    assert caught.value.field == "client"
+    assert fragment in str(caught.value)
+    assert len(str(caught.value)) < 400  # a long id is not repeated in full
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t"])
+def test_a_blank_id_is_empty_text(blank: str) -> None:
+    with pytest.raises(EmptyText) as caught:
+        ident(blank, "case_id")
+    assert caught.value.field == "case_id"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Client(id=" c-sp ", name="Sp"),
+        lambda: Staff(id="s-sp ", name="Sp"),
+        lambda: Client(id="c-ana", name="Ana", contract=" gold"),
+    ],
+)
+def test_people_with_padded_ids_cannot_be_built(build: object) -> None:
+    with pytest.raises(InvalidInput, match="has white space around it"):
+        build()  # type: ignore[operator]
+
+
+def test_the_first_relationship_of_a_party_with_a_long_id_has_an_id_too() -> None:
+    longest = "c-" + "a" * (MAX_ID_LENGTH - 2)
+    derived = first_relationship_id(longest)
+    assert ident(derived, "id") == derived
+    assert derived == first_relationship_id(longest)  # one per party
+    assert derived != first_relationship_id(longest[:-1] + "b")
+    assert first_relationship_id("c-ana") == "relationship_c-ana"
 
 
 # --- instants and zones ---------------------------------------------------------------------

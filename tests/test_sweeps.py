@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 import care_world
-from relationkit import ConcurrencyError, InvalidInput, NotPermitted, Relations, RuleViolation
+from relationkit import (
+    ConcurrencyError,
+    ConnectionLost,
+    InvalidInput,
+    NotPermitted,
+    Relations,
+    RuleViolation,
+)
 from relationkit.config import CareConfig
 from relationkit.domain.feedback import CHECK_IN, FeedbackRequest
 from relationkit.domain.promise import Promise
@@ -140,6 +147,25 @@ def test_an_item_that_conflicts_every_time_is_refused_and_the_rest_go_on(rk: Rel
     assert [(i, type(e)) for i, e in result.refused] == [(ids[1], ConcurrencyError)]
     assert tries.count(ids[1]) == 3
     assert states(rk) == {i: ("pending" if i == ids[1] else "sent") for i in ids}
+
+
+def test_a_batch_whose_connection_broke_is_run_again(rk: Relations) -> None:
+    ids = add_reminders(rk, 5)
+    tries: list[str] = []
+
+    def connection_breaks_once(uow: UnitOfWork, reminder: Reminder) -> Written:
+        tries.append(reminder.id)
+        written = rk.pipeline.run_in(uow, Reminder, reminder.id, SendReminder(), actor="s-robot")
+        if tries.count(reminder.id) == 1 and reminder.id == ids[3]:
+            raise ConnectionLost(rk.store.url, "server closed the connection unexpectedly")
+        return written
+
+    result = rk.sweeps.process_due(Reminder, {"state": "pending"}, connection_breaks_once, batch=2)
+    assert result.processed == tuple(ids)
+    assert result.refused == ()
+    assert tries == [*ids[:4], ids[2], ids[3], ids[4]]  # the second batch ran twice
+    assert set(states(rk).values()) == {"sent"}
+    assert rk.verify_all().ok
 
 
 WORKER = """

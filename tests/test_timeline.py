@@ -20,6 +20,7 @@ from relationkit import (
     CareConfig,
     Client,
     Event,
+    InvalidInput,
     MemoryStore,
     NotFound,
     Relations,
@@ -470,8 +471,21 @@ def test_an_event_is_hashed_at_its_utc_instant_whatever_zone_it_was_given_in(
         at=given_at.in_timezone("UTC"),
         data={},
     )
-    assert event.at == given_at
+    # The same instant (compared in UTC: Python never finds an aware time in a zone's
+    # repeated hour equal to one in another zone, whatever instants they name).
+    assert event.at == given_at.in_timezone("UTC")
+    assert event.at.timestamp() == given_at.timestamp()
     assert event.at.timezone_name == "UTC"
     assert event.at.isoformat() == given_at.in_timezone("UTC").isoformat()
     assert event.hash == in_utc.hash == event.recomputed_hash()
     assert (event.sequence, event.previous) == (3, "a" * 64)
+
+
+def test_event_data_that_cannot_be_written_as_utf8_is_refused_before_it_is_hashed() -> None:
+    # An application's own command without text validators: the timeline refuses its data
+    # with a typed error rather than a UnicodeEncodeError from deep inside.
+    at = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
+    with pytest.raises(InvalidInput) as caught:
+        chain(None, aggregate_id="k-1", name="Noted", actor_id="s-1", at=at, data={"t": "\ud800"})
+    assert caught.value.field == "data"
+    assert "'Noted' of 'k-1'" in str(caught.value)

@@ -172,3 +172,23 @@ def test_the_service_keeps_its_data_in_the_sqlite_file(tmp_path: Path) -> None:
         case_id = open_case(first.__class__(first.app, headers={"X-Actor": "s-sam"}))
     with TestClient(example.create_app(path)) as second:
         assert second.get(f"/cases/{case_id}").json()["state"] == "opened"
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments", "field"),
+    [
+        ("record_statement", {"text": True}, "text"),
+        ("acknowledge", {"paraphrase": 123}, "paraphrase"),
+        ("escalate", {"reason": ["Angry."]}, "reason"),
+        ("decline", {"reason": "No.", "clause_id": "refunds-30d", "evidence": [1]}, "evidence"),
+    ],
+)
+def test_arguments_of_the_wrong_type_are_a_422_not_coerced(
+    client: TestClient, name: str, arguments: dict[str, Any], field: str
+) -> None:
+    case_id = open_case(client)
+    before = client.get(f"/cases/{case_id}/timeline").json()
+    response = command(client, case_id, name, **arguments)
+    assert response.status_code == 422
+    assert field in response.json()["message"]
+    assert client.get(f"/cases/{case_id}/timeline").json() == before

@@ -7,7 +7,11 @@ anything the library refuses. Where a builtin fits, an error subclasses it too
 working.
 
 Every message says what was refused, why, and what to do instead. The same facts are kept
-as attributes (``aggregate_id``, ``rule_id``, ``actor_id`` …) for programs.
+as attributes (``aggregate_id``, ``rule_id``, ``actor_id`` …) for programs, and every error
+says whether running the same operation again can succeed by itself (``retryable``): only a
+conflict with another writer (:class:`ConcurrencyError`, :class:`TransactionConflict`) and a
+lost connection (:class:`ConnectionLost`) are; :func:`relationkit.retry` re-runs exactly
+those.
 
 Example:
     >>> from relationkit.exceptions import EmptyText, InvalidInput
@@ -23,18 +27,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import cattrs
+
 __all__ = [
     "AggregateCorrupted",
     "ColumnOutOfStep",
     "ConcurrencyError",
+    "ConnectionLost",
     "DatabaseCorrupted",
     "EmptyText",
+    "InvalidFields",
     "InvalidInput",
     "InvalidTransition",
     "NaiveDateTime",
     "NotFound",
     "NotPermitted",
     "OutOfRange",
+    "OutcomeUnknown",
     "RecordCorrupted",
     "RelationshipEnded",
     "RelationkitError",
@@ -44,8 +53,10 @@ __all__ = [
     "StoreError",
     "TimelineBroken",
     "TransactionConflict",
+    "RelationkitWarning",
     "UnknownStateValue",
     "UnknownTimeZone",
+    "UnreadableSkipped",
     "WrongPartyKind",
 ]
 
@@ -55,7 +66,14 @@ def _sentence(what: str, why: str, fix: str) -> str:
 
 
 class RelationkitError(Exception):
-    """Base class of every error relationkit raises on purpose."""
+    """Base class of every error relationkit raises on purpose.
+
+    Attributes:
+        retryable: whether running the same operation again, on fresh state, can succeed
+            without anything else changing first (false unless a subclass says otherwise).
+    """
+
+    retryable: bool = False
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Subclasses take other arguments than their message, so rebuild without __init__:
@@ -85,6 +103,52 @@ class InvalidInput(RelationkitError, ValueError):
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
         self.field = field
+
+
+class InvalidFields(cattrs.ClassValidationError, InvalidInput):
+    """Data given to build a relationkit object (a command's arguments sent as JSON, say)
+    has fields missing, unknown, or of the wrong type: what
+    :data:`relationkit.serialization.converter` raises. Nothing is coerced: ``true`` is not
+    the text ``"True"``, ``"yes"`` is not ``True``, ``true`` is not the number 1.
+
+    It is an :class:`InvalidInput` (``field`` names the first field refused) and a cattrs
+    ``ClassValidationError`` whose ``exceptions`` are the problems one by one, each an
+    :class:`InvalidInput` naming its field, so code written for either catches it.
+
+    Attributes:
+        field: the first field refused (``"text"``; ``"scope.1"`` for an item of a list).
+        fields: every field refused, in order.
+        cl: the class that was being built.
+    """
+
+    def __new__(
+        cls,
+        message: str,
+        exceptions: Sequence[Exception],
+        cl: type,
+        fields: Sequence[str] = (),
+    ) -> InvalidFields:
+        return super().__new__(cls, message, list(exceptions), cl)
+
+    def __init__(
+        self,
+        message: str,
+        exceptions: Sequence[Exception],
+        cl: type,
+        fields: Sequence[str] = (),
+    ) -> None:
+        cattrs.ClassValidationError.__init__(self, message, list(exceptions))
+        self.fields = tuple(fields)
+        self.field = self.fields[0] if self.fields else ""
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (InvalidFields, (self.message, list(self.exceptions), self.cl, self.fields))
+
+    def derive(self, excs: Sequence[Exception]) -> InvalidFields:  # type: ignore[override]
+        return InvalidFields(self.message, excs, self.cl, self.fields)
 
 
 class EmptyText(InvalidInput):
@@ -353,7 +417,9 @@ class RuleViolations(RelationkitError, ExceptionGroup[RuleViolation]):
 
 
 class ConcurrencyError(RelationkitError):
-    """Someone else changed the aggregate since it was read (a stale version).
+    """Someone else changed the aggregate since it was read (a stale version). Nothing of
+    the command was stored; running it again on fresh state usually succeeds
+    (``retryable``).
 
     Attributes:
         aggregate_id: the aggregate's id.
@@ -374,6 +440,8 @@ class ConcurrencyError(RelationkitError):
         self.aggregate_id = aggregate_id
         self.expected = expected
         self.actual = actual
+
+    retryable = True
 
 
 class TransactionConflict(ConcurrencyError):
@@ -505,6 +573,33 @@ class RecordCorrupted(AggregateCorrupted):
         return self.aggregate_id
 
 
+class RelationkitWarning(UserWarning):
+    """Base class of every warning relationkit gives."""
+
+
+class UnreadableSkipped(RelationkitWarning):
+    """A list query (``select``, ``claim``, ``records`` …) left out a stored aggregate or
+    record whose data cannot be read, and returned the others.
+
+    One corrupt row does not hide the healthy ones, and is never dropped silently: each
+    one left out is given as this warning and kept on the unit of work
+    (:attr:`UnitOfWork.unreadable <relationkit.store.base.UnitOfWork.unreadable>`);
+    sweeps report it by id among their failures. Reading it by its id still raises
+    :class:`AggregateCorrupted`.
+
+    Attributes:
+        error: the :class:`AggregateCorrupted` that reading it raised (its ``kind`` and
+            ``aggregate_id`` name it).
+    """
+
+    def __init__(self, error: AggregateCorrupted) -> None:
+        super().__init__(
+            f"left out {error.kind} {error.aggregate_id!r}: {error.problem}; the other "
+            "results are complete; restore it from a backup or rebuild it from its timeline"
+        )
+        self.error = error
+
+
 class UnknownStateValue(AggregateCorrupted):
     """A stored state value is not a state of the aggregate's workflow."""
 
@@ -546,7 +641,61 @@ class TimelineBroken(RelationkitError):
 
 
 class StoreError(RelationkitError):
-    """The store could not do what was asked (connection lost, bad URL, driver error)."""
+    """The store could not do what was asked (a bad URL, a server that cannot be reached,
+    a closed store, a driver error). Fix the cause before running it again; the one kind
+    of store error that may pass by itself is :class:`ConnectionLost`."""
+
+
+class ConnectionLost(StoreError):
+    """The connection to the database broke while a unit of work ran on it (the server
+    restarted, a failover, the network): the database rolled the unit of work back, so
+    nothing of it was stored, and running it again, on a new connection, usually succeeds.
+    It is ``retryable``: :func:`~relationkit.retry` re-runs it.
+
+    Attributes:
+        where: the store's URL (without password).
+        reason: what the driver reported.
+    """
+
+    retryable = True
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(
+            _sentence(
+                f"a unit of work on {where}",
+                f"the connection to the database broke ({reason}), so the database rolled "
+                "it back and nothing of it was stored",
+                "run it again (relationkit.retry does): the store connects afresh; if it "
+                "fails again, check that the server runs",
+            )
+        )
+        self.where = where
+        self.reason = reason
+
+
+class OutcomeUnknown(StoreError):
+    """The connection to the database broke while the database was committing: the unit
+    of work may have been stored, or not, and nothing here can tell which. It is not
+    ``retryable``: read what is stored (the aggregate's version, its timeline) and run the
+    command again only if it is not there.
+
+    Attributes:
+        where: the store's URL (without password).
+        reason: what the driver reported.
+    """
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(
+            _sentence(
+                f"committing a unit of work on {where}",
+                f"the connection to the database broke while it committed ({reason}), so "
+                "whether it was stored is unknown",
+                "read the aggregates it wrote (their version or timeline) and run it again "
+                "only if it is not there; running it blindly could record it twice",
+            )
+        )
+        self.where = where
+        self.reason = reason
 
 
 class SchemaError(StoreError):

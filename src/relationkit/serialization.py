@@ -4,6 +4,13 @@ Storage backends, timeline hashing and event payloads all go through :data:`conv
 value is written the same way everywhere. Times keep their zone: a
 :class:`pendulum.DateTime` becomes ``"2026-05-04T09:00:00+02:00[Europe/Paris]"``.
 
+It is strict: a text field takes text, a whole number an ``int`` (not a ``bool``, not a
+``float``), a number an ``int`` or a ``float``, a flag a ``bool``, and nothing is coerced
+(cattrs alone would read ``true`` as the text ``"True"`` and ``"yes"`` as ``True``). Data
+that does not fit the class is refused with one
+:class:`~relationkit.exceptions.InvalidFields`, an
+:class:`~relationkit.exceptions.InvalidInput` naming the fields.
+
 Applications that store their own attrs classes next to relationkit's can build their own
 converter with :func:`make_converter`, or add relationkit's hooks to one they already have
 with :func:`configure_converter`.
@@ -25,13 +32,18 @@ import json
 import sys
 import types
 import typing
+from collections import Counter
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
 import pendulum
-from cattrs.preconf.json import make_converter as _make_json_converter
+from cattrs.preconf.json import JsonConverter
+from cattrs.preconf.json import configure_converter as _configure_json
+
+from relationkit.exceptions import InvalidFields, InvalidInput
 
 __all__ = [
     "canonical_json",
@@ -163,8 +175,44 @@ def _duration_from_seconds(value: Any, _: Any) -> pendulum.Duration:
     return pendulum.duration(seconds=value)
 
 
+def _shown(value: Any) -> str:
+    return f"{type(value).__name__} ({value!r:.40})"
+
+
+def _strict_str(value: Any, _: Any) -> str:
+    if isinstance(value, str):
+        return str(value)
+    raise TypeError(f"must be text, not {_shown(value)}")
+
+
+def _strict_int(value: Any, _: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    raise TypeError(f"must be a whole number, not {_shown(value)}")
+
+
+def _strict_float(value: Any, _: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"must be a number, not {_shown(value)}")
+
+
+def _strict_bool(value: Any, _: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise TypeError(f"must be true or false, not {_shown(value)}")
+
+
 def configure_converter(conv: cattrs.Converter) -> cattrs.Converter:
-    """Teach ``conv`` relationkit's value types (date-times with zones, durations, sets)."""
+    """Teach ``conv`` relationkit's value types (date-times with zones, durations, sets),
+    and make it strict about text, numbers and flags: ``str`` takes only text, ``int`` only
+    whole numbers (not ``bool``), ``float`` only numbers (not ``bool``), ``bool`` only
+    ``True`` or ``False``; anything else raises :class:`TypeError` instead of being
+    converted."""
+    conv.register_structure_hook(str, _strict_str)
+    conv.register_structure_hook(int, _strict_int)
+    conv.register_structure_hook(float, _strict_float)
+    conv.register_structure_hook(bool, _strict_bool)
     conv.register_unstructure_hook(pendulum.DateTime, datetime_to_text)
     conv.register_structure_hook(pendulum.DateTime, lambda v, _: datetime_from_text(v))
     conv.register_unstructure_hook(pendulum.Duration, _duration_to_seconds)
@@ -173,9 +221,85 @@ def configure_converter(conv: cattrs.Converter) -> cattrs.Converter:
     return conv
 
 
+def _path(path: tuple[str, ...]) -> str:
+    return ".".join(path)
+
+
+def _problems(exc: BaseException, path: tuple[str, ...] = ()) -> list[tuple[InvalidInput, bool]]:
+    """One :class:`~relationkit.exceptions.InvalidInput` naming its field for each problem
+    a cattrs validation error holds, nested classes and lists included, each with whether
+    it is about a wrong type or a missing or unknown field."""
+    if isinstance(exc, cattrs.ClassValidationError | cattrs.IterableValidationError):
+        found = []
+        noted, others = exc.group_exceptions()
+        for inner, note in noted:
+            step = note.name if isinstance(note, cattrs.AttributeValidationNote) else note.index
+            found += _problems(inner, (*path, str(step)))
+        for inner in others:
+            found += _problems(inner, path)
+        return found
+    if isinstance(exc, cattrs.BaseValidationError):
+        return [item for inner in exc.exceptions for item in _problems(inner, path)]
+    if isinstance(exc, InvalidInput):  # an attrs validator of the class refused a value
+        if not path:
+            return [(exc, False)]
+        field = _path((*path, exc.field) if exc.field else path)
+        return [(InvalidInput(str(exc), field=field), False)]
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        where = f" in {_path(path)!r}" if path else ""
+        return [
+            (InvalidInput(f"there is no field {name!r}{where}", field=_path((*path, name))), True)
+            for name in sorted(exc.extra_fields)
+        ]
+    if isinstance(exc, KeyError):
+        name = str(exc.args[0]) if exc.args else "?"
+        field = _path(path if path and path[-1] == name else (*path, name))
+        return [(InvalidInput(f"{field!r} is missing", field=field), True)]
+    field = _path(path)
+    said = str(exc)
+    if isinstance(exc, TypeError) and said.startswith("must be "):  # the strict hooks
+        return [(InvalidInput(f"{field!r} {said}", field=field), True)]
+    return [(InvalidInput(f"{field!r}: {said}" if field else said, field=field), True)]
+
+
+def _invalid_fields(exc: cattrs.BaseValidationError, cl: Any) -> InvalidFields:
+    found = _problems(exc)
+    problems = [problem for problem, _ in found]
+    said = [str(p).removeprefix("refused: ").rstrip(".") for p in problems]
+    if any(typed for _, typed in found):
+        said.append("give each field a value of its type (nothing is converted to another)")
+    name = getattr(cl, "__name__", str(cl))
+    return InvalidFields(
+        f"refused: the data for {name}: {'; '.join(said)}.",
+        problems,
+        exc.cl,
+        [p.field for p in problems if p.field],
+    )
+
+
+class _Converter(JsonConverter):
+    """cattrs' JSON converter, raising :class:`~relationkit.exceptions.InvalidFields`
+    (an :class:`~relationkit.exceptions.InvalidInput` naming the fields) for data that
+    does not fit the class asked for."""
+
+    def structure(self, obj: Any, cl: Any) -> Any:
+        try:
+            return super().structure(obj, cl)
+        except cattrs.BaseValidationError as exc:
+            if isinstance(exc, InvalidFields):
+                raise
+            raise _invalid_fields(exc, cl) from exc
+
+
 def make_converter() -> cattrs.Converter:
-    """A new converter with relationkit's hooks, producing JSON-ready data."""
-    return configure_converter(_make_json_converter(forbid_extra_keys=True))
+    """A new converter with relationkit's hooks, producing JSON-ready data; it refuses data
+    that does not fit with :class:`~relationkit.exceptions.InvalidFields`."""
+    conv = _Converter(
+        forbid_extra_keys=True,
+        unstruct_collection_overrides={AbstractSet: list, Counter: dict},
+    )
+    _configure_json(conv)
+    return configure_converter(conv)
 
 
 converter: cattrs.Converter = make_converter()

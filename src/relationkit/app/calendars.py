@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from relationkit.domain.calendar import BusinessCalendar
 from relationkit.domain.offering import Offering
-from relationkit.domain.values import text
+from relationkit.domain.values import ident
 from relationkit.exceptions import InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class CalendarService:
     def get(self, calendar_id: str) -> BusinessCalendar:
         """The registered calendar with that id."""
         with self._p.reading() as uow:
-            found = uow.find_record(BusinessCalendar, text(calendar_id, "calendar_id"))
+            found = uow.find_record(BusinessCalendar, ident(calendar_id, "calendar_id"))
         if found is None:
             raise NotFound("calendar", calendar_id, "register it (rk.calendars.register)")
         return found
@@ -101,7 +101,7 @@ class CalendarService:
     def offering(self, offering_id: str) -> Offering:
         """The offering with that id."""
         with self._p.reading() as uow:
-            found = uow.find_record(Offering, text(offering_id, "offering_id"))
+            found = uow.find_record(Offering, ident(offering_id, "offering_id"))
         if found is None:
             raise NotFound(
                 "offering",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from relationkit.domain.case import Case, OpenCase
-from relationkit.domain.values import new_id, text
+from relationkit.domain.values import ident, new_id
 
 if TYPE_CHECKING:
     from relationkit.app.liaison import LiaisonService
@@ -40,8 +40,8 @@ def open_case_command(
 ) -> tuple[OpenCase, str, Joining]:
     """The command that opens a case, its id, and the relationship it joins (see
     :meth:`Relations.open_case <relationkit.app.relations.Relations.open_case>`)."""
-    case_id = new_id(Case.KIND) if case_id is None else text(case_id, "case_id")
-    client = text(client, "client")
+    case_id = new_id(Case.KIND) if case_id is None else ident(case_id, "case_id")
+    client = ident(client, "client")
     earlier = liaison.find_recurrence(
         client=client,
         subject=subject,

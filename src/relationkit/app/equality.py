@@ -35,7 +35,7 @@ from relationkit.domain.equality import (
 )
 from relationkit.domain.parties import Party
 from relationkit.domain.relationship import Relationship
-from relationkit.domain.values import instant, text
+from relationkit.domain.values import ident, instant
 from relationkit.exceptions import InvalidInput
 
 if TYPE_CHECKING:
@@ -82,10 +82,10 @@ class EqualityService:
         """The response and resolution targets of a party, from its contract (or its
         relationship's contract) alone."""
         with self._p.reading() as uow:
-            party = uow.get_record(Party, text(party_id, "party_id"))
+            party = uow.get_record(Party, ident(party_id, "party_id"))
             contract = None
             if relationship is not None:
-                contract = uow.get(Relationship, text(relationship, "relationship")).contract
+                contract = uow.get(Relationship, ident(relationship, "relationship")).contract
             return targets_for(party, uow.records(Entitlement), contract=contract)
 
     def report(

@@ -46,7 +46,7 @@ from relationkit.domain.feedback import (
 )
 from relationkit.domain.metrics import FeedbackSummary, group, period_key, summarize
 from relationkit.domain.parties import Staff
-from relationkit.domain.values import instant, text
+from relationkit.domain.values import ident, instant
 from relationkit.exceptions import InvalidInput, NotFound, RelationkitError
 from relationkit.rules.feedback import (
     CLOSED_CASE_STATES,
@@ -130,7 +130,7 @@ class FeedbackService:
     def _request_command(self, case_id: str, kind: str) -> RequestFeedback:
         now = self._p.now()
         with self._p.reading() as uow:
-            case = uow.get(Case, text(case_id, "case_id"))
+            case = uow.get(Case, ident(case_id, "case_id"))
             return self._command_for(uow, case, kind, now)
 
     def _command_for(
@@ -201,7 +201,7 @@ class FeedbackService:
     def get(self, request_id: str) -> FeedbackRequest:
         """The stored feedback request."""
         with self._p.reading() as uow:
-            return uow.get(FeedbackRequest, text(request_id, "request_id"))
+            return uow.get(FeedbackRequest, ident(request_id, "request_id"))
 
     def requests(self, **where: Any) -> list[FeedbackRequest]:
         """Feedback requests whose indexed attributes match, e.g. ``requests(case_id=…)``,
@@ -211,7 +211,7 @@ class FeedbackService:
 
     def timeline(self, request_id: str) -> list[Event]:
         """The events of a feedback request, oldest first."""
-        request_id = text(request_id, "request_id")
+        request_id = ident(request_id, "request_id")
         with self._p.reading() as uow:
             uow.get(FeedbackRequest, request_id)
             return uow.events(FeedbackRequest, request_id)

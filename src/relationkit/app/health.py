@@ -43,7 +43,7 @@ from relationkit.domain.liaison import VendorTicket
 from relationkit.domain.parties import Party
 from relationkit.domain.promise import Promise
 from relationkit.domain.relationship import MarkAtRisk, Recover, Relationship
-from relationkit.domain.values import instant, text
+from relationkit.domain.values import ident, instant
 from relationkit.exceptions import InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -131,10 +131,10 @@ class HealthService:
             )
         contract: str | None = None
         if relationship is not None:
-            rel = uow.get(Relationship, text(relationship, "relationship"))
+            rel = uow.get(Relationship, ident(relationship, "relationship"))
             subject_id, party_id, contract = rel.id, rel.party_id, rel.contract
         else:
-            subject_id = party_id = text(party, "party")
+            subject_id = party_id = ident(party, "party")
         found = uow.find_record(Party, party_id)
         if found is None:
             raise NotFound("party", party_id, "register the party first")
@@ -233,4 +233,4 @@ class HealthService:
     def last_contact(self, party_id: str) -> Contact | None:
         """The last recorded contact with a party, if any."""
         with self._p.reading() as uow:
-            return uow.find_record(Contact, text(party_id, "party_id"))
+            return uow.find_record(Contact, ident(party_id, "party_id"))

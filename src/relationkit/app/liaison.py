@@ -48,7 +48,7 @@ from relationkit.domain.recurrence import (
     signature_of,
     vendor_reliability,
 )
-from relationkit.domain.values import instant, text
+from relationkit.domain.values import ident, instant
 from relationkit.exceptions import NotFound, WrongPartyKind
 from relationkit.rules.settings import RelationshipConfig
 
@@ -102,13 +102,13 @@ class LiaisonService:
             RuleViolation: a care rule refused the ticket or its update promise.
         """
         with self._p.reading() as uow:
-            case = uow.get(Case, text(case_id, "case_id"))
+            case = uow.get(Case, ident(case_id, "case_id"))
         settings = self.settings
         command = EscalateToVendor(
             case_id=case.id,
             client_id=case.client_id,
             relationship_id=case.relationship_id,
-            vendor_id=text(vendor, "vendor"),
+            vendor_id=ident(vendor, "vendor"),
             problem=problem if problem is not None else case.subject,
             vendor_reference=vendor_reference,
             update_every=update_every if update_every is not None else settings.client_update_every,
@@ -177,7 +177,7 @@ class LiaisonService:
     def ticket(self, ticket_id: str) -> VendorTicket:
         """The stored vendor ticket."""
         with self._p.reading() as uow:
-            return uow.get(VendorTicket, ticket_id)
+            return uow.get(VendorTicket, ident(ticket_id, "ticket_id"))
 
     def tickets(self, **where: Any) -> list[VendorTicket]:
         """Vendor tickets whose indexed attributes match, e.g. ``tickets(case_id=…)``."""
@@ -230,7 +230,7 @@ class LiaisonService:
         chain: list[Case] = []
         seen: set[str] = set()
         with self._p.reading() as uow:
-            current: Case | None = uow.get(Case, case_id)
+            current: Case | None = uow.get(Case, ident(case_id, "case_id"))
             while current is not None and current.id not in seen:
                 chain.append(current)
                 seen.add(current.id)
@@ -241,13 +241,14 @@ class LiaisonService:
     def recurrences(self, case_id: str) -> list[Case]:
         """Later cases that were linked as recurrences of ``case_id``."""
         with self._p.reading() as uow:
-            case = uow.get(Case, case_id)
+            case = uow.get(Case, ident(case_id, "case_id"))
             mine = uow.select(Case, client_id=case.client_id)
         return [c for c in mine if c.recurrence_of == case_id]
 
     def vendor_reliability(self, vendor_id: str) -> VendorReliability:
         """Recurrence rate and mean time to fix of a vendor, from its tickets and the
         recurrence links of their cases."""
+        vendor_id = ident(vendor_id, "vendor_id")
         with self._p.reading() as uow:
             tickets = uow.select(VendorTicket, vendor_id=vendor_id)
             recurred: set[str] = set()
@@ -259,7 +260,7 @@ class LiaisonService:
 
     def timeline(self, ticket_id: str) -> list[Event]:
         """The events of a vendor ticket, oldest first."""
-        ticket_id = text(ticket_id, "ticket_id")
+        ticket_id = ident(ticket_id, "ticket_id")
         with self._p.reading() as uow:
             uow.get(VendorTicket, ticket_id)
             return uow.events(VendorTicket, ticket_id)

@@ -37,7 +37,7 @@ from relationkit.app.options import Option, refused_option
 from relationkit.domain.aggregate import Aggregate, Command, FollowUp
 from relationkit.domain.parties import Party, Staff
 from relationkit.domain.policy import Policy
-from relationkit.domain.values import instant, new_id, text
+from relationkit.domain.values import ident, instant, new_id
 from relationkit.exceptions import (
     ConcurrencyError,
     InvalidInput,
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from relationkit.rules.base import CommandHook
     from relationkit.store.base import Store, UnitOfWork
 
-__all__ = ["BatchRolledBack", "Check", "Pipeline"]
+__all__ = ["BatchRolledBack", "Check", "Pipeline", "check_version"]
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -72,6 +72,7 @@ class BatchRolledBack(RelationkitError):
 
     Attributes:
         cause: the error that failed the batch.
+        retryable: whether the cause was (running the batch again may then succeed).
     """
 
     def __init__(self, cause: BaseException) -> None:
@@ -79,9 +80,10 @@ class BatchRolledBack(RelationkitError):
             f"refused: committing a batch after a command in it failed ({cause}); a batch "
             "is all or nothing, so none of its commands were stored; fix the failing command "
             "and run the batch again (retrying can help only if the failure was a "
-            "concurrency conflict)."
+            "concurrency conflict or a lost connection)."
         )
         self.cause = cause
+        self.retryable = isinstance(cause, RelationkitError) and cause.retryable
 
 
 @attrs.define
@@ -89,6 +91,22 @@ class _Batch:
     uow: UnitOfWork
     written: list[tuple[Aggregate, Sequence[Event]]] = attrs.field(factory=list)
     failed: BaseException | None = None
+
+
+def check_version(expected_version: object) -> None:
+    """Refuse an ``expected_version`` that is neither ``None`` nor a version (a whole number
+    of 0 or more; ``True`` is not version 1)."""
+    if expected_version is not None and (
+        isinstance(expected_version, bool)
+        or not isinstance(expected_version, int)
+        or expected_version < 0
+    ):
+        raise InvalidInput(
+            f"refused: expected_version={expected_version!r}; it is the version of the "
+            "aggregate the command was decided on (the number of events on its timeline, 0 "
+            "or more); pass that number, or None not to check it.",
+            field="expected_version",
+        )
 
 
 def _reason(why: str | None, reason: str) -> str:
@@ -167,7 +185,7 @@ class Pipeline:
         """The actor named by a registered id, or ``actor`` itself if it is an actor."""
         if isinstance(actor, Staff | Party):
             return actor
-        actor_id = text(actor, "actor")
+        actor_id = ident(actor, "actor")
         found = uow.find_first_record((Staff, Party), actor_id)  # one lookup for both
         if isinstance(found, Staff | Party):
             return found
@@ -175,8 +193,16 @@ class Pipeline:
 
     @staticmethod
     def current_policy(uow: UnitOfWork) -> Policy | None:
-        """The latest published version of the written policy, or ``None``."""
+        """The latest published version of the written policy, or ``None``.
+
+        Raises:
+            AggregateCorrupted: a stored version of the policy cannot be read. Commands are
+                refused rather than judged by what may be an older version.
+        """
+        before = len(uow.unreadable)
         policies = uow.records(Policy)
+        for error in uow.unreadable[before:]:
+            raise error
         return max(policies, key=lambda p: p.version) if policies else None
 
     def attempt(
@@ -295,7 +321,9 @@ class Pipeline:
             What was written: the aggregate's new state with its event first, then what
             the command hooks' follow-ups wrote.
         """
-        subject = uow.get(cls, text(aggregate_id, "id"))
+        check_version(expected_version)
+        # Locked where the store can (PostgreSQL): writers of one aggregate take turns.
+        subject = uow.get_for_update(cls, ident(aggregate_id, "id"))
         if expected_version is not None and subject.version != expected_version:
             raise ConcurrencyError(cls.KIND, subject.id, expected_version, subject.version)
         return self.run_on(uow, subject, command, actor=actor, now=now)
@@ -341,7 +369,7 @@ class Pipeline:
             What was written, in order: what ``check`` wrote, the new aggregate with its
             event, then what the command hooks' follow-ups wrote.
         """
-        new = new_id(cls.KIND) if aggregate_id is None else text(aggregate_id, "id")
+        new = new_id(cls.KIND) if aggregate_id is None else ident(aggregate_id, "id")
         actor_obj = self.actor(uow, actor)
         if uow.find(cls, new) is not None:
             raise ConcurrencyError(cls.KIND, new, 0, None)
@@ -371,7 +399,7 @@ class Pipeline:
         step = attrs.evolve(attempt, command_name=item.command.NAME, command=item.command)
         cls = item.aggregate
         if item.start:
-            new = new_id(cls.KIND) if item.aggregate_id is None else text(item.aggregate_id, "id")
+            new = new_id(cls.KIND) if item.aggregate_id is None else ident(item.aggregate_id, "id")
             if uow.find(cls, new) is not None:
                 raise ConcurrencyError(cls.KIND, new, 0, None)
             subject, event = self.decide_start(cls, new, item.command, step, why=item.why)
@@ -475,7 +503,7 @@ class Pipeline:
     ) -> A:
         """Create an aggregate in a transaction of its own; return it (see
         :meth:`Relations.create <relationkit.app.relations.Relations.create>`)."""
-        new = new_id(cls.KIND) if aggregate_id is None else text(aggregate_id, "id")
+        new = new_id(cls.KIND) if aggregate_id is None else ident(aggregate_id, "id")
         written = self.write(
             lambda uow: self.start_in(uow, cls, command, actor=actor, aggregate_id=new, check=check)
         )

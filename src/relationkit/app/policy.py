@@ -36,7 +36,7 @@ from relationkit.domain.policy import (
     acknowledgement_status,
     due_for_reminder,
 )
-from relationkit.domain.values import instant, text
+from relationkit.domain.values import ident, instant
 from relationkit.exceptions import InvalidInput, NotFound
 from relationkit.rules.policy import FlagLapses
 from relationkit.store.codec import index_value
@@ -107,7 +107,7 @@ class PolicyService:
             InvalidInput: the version was replaced by a newer one (acknowledge that).
         """
         now = self._p.now()
-        staff_id = text(staff_id, "staff_id")
+        staff_id = ident(staff_id, "staff_id")
         done: list[Acknowledgement] = []
 
         def put(uow: UnitOfWork) -> Written:
@@ -147,7 +147,7 @@ class PolicyService:
         published)."""
         now = self._now(now)
         with self._p.reading() as uow:
-            staff = uow.get_record(Staff, text(staff_id, "staff_id"))
+            staff = uow.get_record(Staff, ident(staff_id, "staff_id"))
             policy = self._p.current_policy(uow)
             if policy is None:
                 return None

@@ -69,7 +69,7 @@ from relationkit.domain.promise import (
     WarnPromise,
     WithdrawPromise,
 )
-from relationkit.domain.values import instant, new_id, text
+from relationkit.domain.values import ident, instant, new_id
 from relationkit.exceptions import InvalidInput, NotFound
 from relationkit.rules.promise import HonestDue, honest_due, owner_load
 
@@ -176,7 +176,7 @@ class PromiseService:
 
     def _offering(self, offering_id: str) -> Offering:
         with self._p.reading() as uow:
-            found = uow.find_record(Offering, text(offering_id, "offering"))
+            found = uow.find_record(Offering, ident(offering_id, "offering"))
         if found is None:
             raise NotFound(
                 "offering",
@@ -199,7 +199,7 @@ class PromiseService:
         when = self._p.now() if now is None else instant(now, "now")
         found = self._offering(offering)
         calendar = self._calendar(found.calendar_id)
-        owner_id = text(owner, "owner")
+        owner_id = ident(owner, "owner")
         config = self._p.config.promises
         with self._p.reading() as uow:
             load = owner_load(uow.read_only(), owner_id, config.capacity_for(owner_id))
@@ -249,16 +249,16 @@ class PromiseService:
                 party has several live ones and none is named.
             RuleViolation: a care rule refused; R4 names the earliest honest due time.
         """
-        promise_id = new_id(Promise.KIND) if promise_id is None else text(promise_id, "id")
-        owner_id = text(actor if owner is None else owner, "owner")
+        promise_id = new_id(Promise.KIND) if promise_id is None else ident(promise_id, "id")
+        owner_id = ident(actor if owner is None else owner, "owner")
         case_obj = None
         if case is not None:
             with self._p.reading() as uow:
-                case_obj = uow.get(Case, text(case, "case"))
+                case_obj = uow.get(Case, ident(case, "case"))
         party_id = (
-            text(party, "party")
+            ident(party, "party")
             if party is not None
-            else (case_obj.client_id if case_obj is not None else text(party, "party"))
+            else (case_obj.client_id if case_obj is not None else ident(party, "party"))
         )
         joining = None
         if (
@@ -349,7 +349,7 @@ class PromiseService:
     def get(self, promise_id: str) -> Promise:
         """The stored promise."""
         with self._p.reading() as uow:
-            return uow.get(Promise, text(promise_id, "promise_id"))
+            return uow.get(Promise, ident(promise_id, "promise_id"))
 
     def find(self, **where: Any) -> list[Promise]:
         """Promises whose indexed attributes match, e.g. ``find(owner_id="s-sam")``."""
@@ -358,7 +358,7 @@ class PromiseService:
 
     def timeline(self, promise_id: str) -> list[Event]:
         """The promise's events, oldest first."""
-        promise_id = text(promise_id, "promise_id")
+        promise_id = ident(promise_id, "promise_id")
         with self._p.reading() as uow:
             uow.get(Promise, promise_id)
             return uow.events(Promise, promise_id)
@@ -367,7 +367,7 @@ class PromiseService:
         """The update promises of a vendor ticket, oldest first: what the client was promised
         while the vendor worked, and whether each was kept, broken or is still open."""
         with self._p.reading() as uow:
-            found = uow.get(VendorTicket, text(ticket, "ticket"))
+            found = uow.get(VendorTicket, ident(ticket, "ticket"))
             promises = uow.select(Promise, case_id=found.case_id, kind=UPDATE)
         mine = [p for p in promises if p.ticket_id == found.id]
         return sorted(mine, key=lambda p: (p.made_at, p.due_at))
@@ -404,11 +404,11 @@ class PromiseService:
         """How often promises were kept, for an owner, a relationship, a party, or all."""
         where: dict[str, Any] = {}
         if owner is not None:
-            where["owner_id"] = text(owner, "owner")
+            where["owner_id"] = ident(owner, "owner")
         if relationship is not None:
-            where["relationship_id"] = text(relationship, "relationship")
+            where["relationship_id"] = ident(relationship, "relationship")
         if party is not None:
-            where["party_id"] = text(party, "party")
+            where["party_id"] = ident(party, "party")
         with self._p.reading() as uow:
             kept = uow.count(Promise, state="kept", **where)
             broken = uow.count(Promise, state="broken", **where)

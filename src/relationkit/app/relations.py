@@ -26,6 +26,8 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, overload
 
@@ -38,7 +40,7 @@ from relationkit.app.feedback import FeedbackService
 from relationkit.app.health import HealthService
 from relationkit.app.liaison import LiaisonService
 from relationkit.app.options import Option
-from relationkit.app.pipeline import Check, Pipeline
+from relationkit.app.pipeline import Check, Pipeline, check_version
 from relationkit.app.policy import PolicyService
 from relationkit.app.promises import PromiseService
 from relationkit.app.relationships import RelationshipService
@@ -54,14 +56,26 @@ from relationkit.domain.liaison import VendorTicket, VendorTicketHistory
 from relationkit.domain.parties import Party, Staff
 from relationkit.domain.promise import Promise, PromiseHistory
 from relationkit.domain.relationship import Relationship, RelationshipHistory
-from relationkit.domain.values import text
-from relationkit.exceptions import ColumnOutOfStep, ConcurrencyError, InvalidInput, NotFound
+from relationkit.domain.values import ident, text
+from relationkit.exceptions import (
+    ColumnOutOfStep,
+    InvalidInput,
+    NotFound,
+    RelationkitError,
+)
 from relationkit.rules.base import CommandHook
 from relationkit.store.base import Store
 from relationkit.store.memory import MemoryStore
 from relationkit.workflows.engine import Workflow
 
-__all__ = ["Relations", "retry"]
+__all__ = [
+    "RETRY_ATTEMPTS",
+    "RETRY_FIRST_DELAY",
+    "RETRY_LONGEST_DELAY",
+    "RETRY_WITHIN",
+    "Relations",
+    "retry",
+]
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
@@ -171,12 +185,12 @@ class Relations:
     def party(self, party_id: str) -> Party:
         """The registered party with that id."""
         with self._pipeline.reading() as uow:
-            return uow.get_record(Party, text(party_id, "party_id"))
+            return uow.get_record(Party, ident(party_id, "party_id"))
 
     def staff(self, staff_id: str) -> Staff:
         """The registered staff member with that id."""
         with self._pipeline.reading() as uow:
-            return uow.get_record(Staff, text(staff_id, "staff_id"))
+            return uow.get_record(Staff, ident(staff_id, "staff_id"))
 
     # --- extending -------------------------------------------------------------------------
 
@@ -240,12 +254,15 @@ class Relations:
 
         Raises:
             NotFound: no such aggregate or actor.
+            InvalidInput: ``expected_version`` is not a version (a whole number, 0 or more;
+                not ``True``).
             ConcurrencyError: ``expected_version`` is stale, or another writer committed
                 first.
             NotPermitted: the actor may not run this command (the gate ``ROLE``).
             InvalidTransition: the aggregate's state does not offer the command.
             RuleViolation: a care rule refused (:class:`RuleViolations` for several).
         """
+        check_version(expected_version)
         return self._pipeline.execute(
             cls, aggregate_id, command, actor=actor, expected_version=expected_version
         )
@@ -324,15 +341,22 @@ class Relations:
     def handle(
         self, case_id: str, command: Command, *, actor: str, expected_version: int | None = None
     ) -> Case:
-        """Run a case command (see :mod:`relationkit.cases`); return the new case."""
+        """Run a case command (see :mod:`relationkit.cases`); return the new case.
+
+        Raises:
+            InvalidInput: ``case_id`` is no id, or ``expected_version`` no version.
+            ConcurrencyError: ``expected_version`` is stale, or another writer committed
+                first.
+        """
+        check_version(expected_version)
         return self._pipeline.execute(
-            Case, case_id, command, actor=actor, expected_version=expected_version
+            Case, ident(case_id, "case_id"), command, actor=actor, expected_version=expected_version
         )
 
     def case(self, case_id: str) -> Case:
         """The stored case."""
         with self._pipeline.reading() as uow:
-            return uow.get(Case, text(case_id, "case_id"))
+            return uow.get(Case, ident(case_id, "case_id"))
 
     def cases(self, **where: Any) -> list[Case]:
         """Cases whose indexed attributes match, e.g. ``cases(state="heard")``."""
@@ -341,7 +365,7 @@ class Relations:
 
     def timeline(self, aggregate_id: str, cls: type[Aggregate] = Case) -> list[Event]:
         """The events of an aggregate (a case unless ``cls`` says otherwise), oldest first."""
-        aggregate_id = text(aggregate_id, "id")
+        aggregate_id = ident(aggregate_id, "id")
         with self._pipeline.reading() as uow:
             uow.get(cls, aggregate_id)
             return uow.events(cls, aggregate_id)
@@ -470,9 +494,61 @@ class Relations:
         return Verifier(self._pipeline).repair_columns(cls, text(aggregate_id, "aggregate_id"))
 
 
-def retry(operation: Callable[[], T], *, attempts: int = 3) -> T:
-    """Run ``operation`` again when it raises :class:`ConcurrencyError`, up to ``attempts``
-    times in all. ``operation`` must read fresh state each time (a command does).
+RETRY_ATTEMPTS = 20
+"""How many times :func:`retry` runs an operation at most, by default."""
+RETRY_WITHIN = 10.0
+"""How many seconds :func:`retry` keeps trying for at most, by default."""
+RETRY_FIRST_DELAY = 0.01
+"""The longest pause, in seconds, before :func:`retry`'s second attempt; it doubles with
+each attempt after that."""
+RETRY_LONGEST_DELAY = 0.5
+"""The longest pause, in seconds, between two of :func:`retry`'s attempts."""
+
+
+def _seconds(value: object, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise InvalidInput(
+            f"refused: {field}={value!r}; it is a number of seconds; pass 0 or more.",
+            field=field,
+        )
+    return float(value)
+
+
+def retry(
+    operation: Callable[[], T],
+    *,
+    attempts: int = RETRY_ATTEMPTS,
+    within: float | None = RETRY_WITHIN,
+    first_delay: float = RETRY_FIRST_DELAY,
+    longest_delay: float = RETRY_LONGEST_DELAY,
+    sleep: Callable[[float], object] = time.sleep,
+) -> T:
+    """Run ``operation`` and, while it raises an error that is ``retryable``
+    (:class:`~relationkit.exceptions.ConcurrencyError`, among them
+    :class:`~relationkit.exceptions.TransactionConflict`, and
+    :class:`~relationkit.exceptions.ConnectionLost`), run it again after a pause, within a
+    budget; any other error is raised at once. ``operation`` must read fresh state each
+    time (a command does).
+
+    The pauses grow exponentially and are jittered, so that writers racing on one
+    aggregate spread out instead of colliding again: before attempt *n* + 1 it waits a
+    random time between 0 and ``min(longest_delay, first_delay * 2 ** (n - 1))`` seconds.
+
+    The budget is both a number of attempts and a time: it gives up, raising the last
+    error (with a note saying so), once ``operation`` ran ``attempts`` times or when the
+    next pause would end more than ``within`` seconds after the first attempt began.
+
+    Args:
+        operation: what to run, without arguments (a ``lambda`` around a command).
+        attempts: how many times to run it at most (1 runs it once).
+        within: seconds to keep trying for at most; ``None`` for no limit in time.
+        first_delay: the longest pause before the second attempt, in seconds.
+        longest_delay: the longest pause between two attempts, in seconds.
+        sleep: how to pause (``time.sleep``; tests pass their own).
+
+    Raises:
+        InvalidInput: a budget that is not a number of attempts (1 or more) or of seconds
+            (0 or more).
 
     Example:
         >>> from relationkit import retry
@@ -484,10 +560,26 @@ def retry(operation: Callable[[], T], *, attempts: int = 3) -> T:
             f"refused: attempts={attempts!r}; at least one attempt is needed; pass 1 or more.",
             field="attempts",
         )
-    for remaining in range(attempts - 1, -1, -1):
+    limit = None if within is None else _seconds(within, "within")
+    first = _seconds(first_delay, "first_delay")
+    longest = _seconds(longest_delay, "longest_delay")
+    started = time.monotonic()
+    deadline = None if limit is None else started + limit
+    for attempt in range(1, attempts + 1):
         try:
             return operation()
-        except ConcurrencyError:
-            if remaining == 0:
+        except RelationkitError as exc:
+            if not exc.retryable:
                 raise
+            pause = random.uniform(0.0, min(longest, first * 2 ** (attempt - 1)))
+            if attempt == attempts or (
+                deadline is not None and time.monotonic() + pause > deadline
+            ):
+                exc.add_note(
+                    f"relationkit.retry gave up after {attempt} attempt(s) in "
+                    f"{time.monotonic() - started:.2f} s (budget: {attempts} attempts, "
+                    f"{'no time limit' if limit is None else f'{limit:g} s'})."
+                )
+                raise
+        sleep(pause)
     raise AssertionError("unreachable")  # pragma: no cover

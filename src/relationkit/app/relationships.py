@@ -42,6 +42,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -70,7 +71,7 @@ from relationkit.domain.relationship import (
     RevokeDelegation,
     Withdraw,
 )
-from relationkit.domain.values import instant, text
+from relationkit.domain.values import MAX_ID_LENGTH, ident, instant
 from relationkit.exceptions import (
     ConcurrencyError,
     InvalidInput,
@@ -116,13 +117,21 @@ class SweepReport:
 
 
 def first_relationship_id(party_id: str) -> str:
-    """The id of the relationship started for a party that had none (see the module's rule).
+    """The id of the relationship started for a party that had none (see the module's rule):
+    ``relationship_`` and the party's id, or, where that would be longer than an id may be
+    (:data:`~relationkit.domain.values.MAX_ID_LENGTH`), ``relationship_`` and a digest of
+    the party's id: one id per party either way.
 
     Example:
         >>> first_relationship_id("c-ana")
         'relationship_c-ana'
+        >>> len(first_relationship_id("c-" + "a" * 198))
+        45
     """
-    return f"relationship_{text(party_id, 'party')}"
+    derived = f"relationship_{ident(party_id, 'party')}"
+    if len(derived) <= MAX_ID_LENGTH:
+        return derived
+    return f"relationship_{hashlib.sha256(party_id.encode()).hexdigest()[:32]}"
 
 
 def case_relationship(uow: UnitOfWork, client_id: str, relationship_id: str | None) -> str | None:
@@ -303,7 +312,7 @@ class RelationshipService:
             RelationshipEnded: the party's relationship was ended.
         """
         with self._p.reading() as uow:
-            party_obj = uow.get_record(Party, text(party, "party"))
+            party_obj = uow.get_record(Party, ident(party, "party"))
         command = OpenRelationship(
             party_id=party_obj.id,
             contract=contract if contract is not None else party_obj.contract,
@@ -350,7 +359,7 @@ class RelationshipService:
             ConcurrencyError: the party's relationship was started meanwhile (run again).
             NotPermitted: the actor may not open or activate a relationship.
         """
-        party = uow.find_record(Party, text(party_id, "party"))
+        party = uow.find_record(Party, ident(party_id, "party"))
         if party is None:
             raise NotFound("party", party_id, "register the party (Relations.register) first")
         new = first_relationship_id(party.id)
@@ -482,7 +491,7 @@ class RelationshipService:
     def get(self, relationship_id: str) -> Relationship:
         """The stored relationship."""
         with self._p.reading() as uow:
-            return uow.get(Relationship, text(relationship_id, "relationship_id"))
+            return uow.get(Relationship, ident(relationship_id, "relationship_id"))
 
     def select(self, **where: Any) -> list[Relationship]:
         """Relationships whose indexed attributes match, e.g. ``select(party_id="c-ana")``."""
@@ -501,7 +510,7 @@ class RelationshipService:
 
     def timeline(self, relationship_id: str) -> list[Event]:
         """The events of a relationship, oldest first."""
-        relationship_id = text(relationship_id, "relationship_id")
+        relationship_id = ident(relationship_id, "relationship_id")
         with self._p.reading() as uow:
             uow.get(Relationship, relationship_id)
             return uow.events(Relationship, relationship_id)

@@ -55,7 +55,13 @@ import pendulum
 from relationkit.domain.aggregate import Aggregate, Command, Sweep, Written
 from relationkit.domain.parties import Staff
 from relationkit.domain.values import instant
-from relationkit.exceptions import ConcurrencyError, InvalidInput, RelationkitError, StoreError
+from relationkit.exceptions import (
+    ConcurrencyError,
+    ConnectionLost,
+    InvalidInput,
+    RelationkitError,
+    StoreError,
+)
 from relationkit.rules.policy import SWEEPER_ID
 
 if TYPE_CHECKING:
@@ -159,6 +165,8 @@ def check_batch(batch: int) -> None:
 
 
 _MAX_LOST_RACES = 100
+_MAX_LOST_CONNECTIONS = 3
+"""How often one run claims a batch again after its connection broke before it gives up."""
 _ITEM_CONFLICTS = 3
 """How often one item's own processing may conflict before it is refused, not retried."""
 
@@ -193,7 +201,13 @@ def process_due(
     it. A :class:`~relationkit.exceptions.ConcurrencyError` (another worker or person got
     there first, or the database gave up the transaction) runs the batch again on fresh
     state; one that processing the same aggregate raises a third time is reported as
-    refused instead, so one item cannot hold up the rest.
+    refused instead, so one item cannot hold up the rest. A
+    :class:`~relationkit.exceptions.ConnectionLost` (the server restarted under the batch)
+    runs the batch again on a new connection, up to three times in a run.
+
+    A due aggregate whose stored snapshot cannot be read is left out of the claim (see
+    :class:`~relationkit.exceptions.UnreadableSkipped`) and reported as refused with its
+    :class:`~relationkit.exceptions.AggregateCorrupted`; the others are processed.
 
     Each worker walks the due set in id order, so whatever is due when a run starts and
     still due when the worker reaches it is processed once, by one worker.
@@ -216,7 +230,7 @@ def process_due(
     written: list[Aggregate] = []
     failed: dict[str, RelationkitError] = {}
     cursor: str | None = None
-    lost_races = 0
+    lost_races = lost_connections = 0
     item_conflicts: dict[str, int] = {}
     while True:
         where = dict(due)
@@ -225,11 +239,15 @@ def process_due(
         done: list[tuple[str, Written]] = []
         batch_left: list[str] = []
         again = False
-        with pipeline.store.unit_of_work() as uow:
-            claimed = uow.claim(aggregate, limit=batch, order_by="id", **where)
-            if not claimed:
-                break
-            try:
+        try:
+            with pipeline.store.unit_of_work() as uow:
+                before = len(uow.unreadable)
+                claimed = uow.claim(aggregate, limit=batch, order_by="id", **where)
+                # Due rows whose snapshot cannot be read were left out of the claim: each
+                # is refused (reported by id), and the rest of the due work goes on.
+                corrupt = [e for e in uow.unreadable[before:] if e.kind == aggregate.KIND]
+                if not claimed and not corrupt:
+                    break
                 for subject in claimed:
                     if subject.id in failed:
                         continue
@@ -257,18 +275,27 @@ def process_due(
                         done.append((subject.id, result))
                 if not again:
                     uow.commit()
-            except ConcurrencyError:
-                # Another writer changed an item of this batch first (a store that cannot
-                # lock rows), or the database gave the transaction up. What was done by
-                # others is no longer due when the batch is claimed again.
-                lost_races += 1
-                if lost_races > _MAX_LOST_RACES:
-                    raise
-                again = True
+        except ConcurrencyError:
+            # Another writer changed an item of this batch first (a store that cannot
+            # lock rows), or the database gave the transaction up. What was done by
+            # others is no longer due when the batch is claimed again.
+            lost_races += 1
+            if lost_races > _MAX_LOST_RACES:
+                raise
+            continue
+        except ConnectionLost:
+            # The connection broke under the batch (a server restart, a failover): nothing
+            # of it was stored; claim it again on a new connection, a few times at most.
+            lost_connections += 1
+            if lost_connections > _MAX_LOST_CONNECTIONS:
+                raise
+            continue
         if again:
             continue
-        cursor = claimed[-1].id
-        refused.extend((s.id, failed[s.id]) for s in claimed if s.id in failed)
+        failed.update((e.aggregate_id, e) for e in corrupt)
+        seen = sorted([*(s.id for s in claimed), *(e.aggregate_id for e in corrupt)])
+        cursor = seen[-1]
+        refused.extend((i, failed[i]) for i in seen if i in failed)
         left.extend(batch_left)
         for subject_id, result in done:
             processed.append(subject_id)

@@ -47,7 +47,7 @@ import attrs
 import holidays
 import pendulum
 
-from relationkit.domain.values import instant, known_zone, optional, required
+from relationkit.domain.values import an_id, instant, known_zone, optional
 from relationkit.exceptions import InvalidInput
 
 __all__ = ["HORIZON", "WEEKDAYS", "BusinessCalendar", "BusinessTime", "Window"]
@@ -456,7 +456,7 @@ class BusinessCalendar:
         name: a human name for reports.
     """
 
-    id: str = attrs.field(validator=required)
+    id: str = attrs.field(validator=an_id)
     timezone: str = attrs.field(validator=known_zone)
     hours: tuple[tuple[Window, ...], ...] = attrs.field(factory=_office_week, converter=_week)
     country: str | None = attrs.field(default=None, validator=optional)

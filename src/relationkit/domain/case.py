@@ -28,7 +28,16 @@ import pendulum
 
 from relationkit.domain.aggregate import Aggregate, Command, History
 from relationkit.domain.events import Event
-from relationkit.domain.values import aware, optional, required, text, to_pendulum
+from relationkit.domain.values import (
+    an_id,
+    aware,
+    flag,
+    optional,
+    optional_id,
+    required,
+    texts,
+    to_pendulum,
+)
 from relationkit.serialization import datetime_from_text
 
 __all__ = [
@@ -81,10 +90,16 @@ def _optional() -> Any:
     return attrs.field(default=None, validator=optional)
 
 
+def _id() -> Any:
+    return attrs.field(validator=an_id)
+
+
+def _optional_id() -> Any:
+    return attrs.field(default=None, validator=optional_id)
+
+
 def _evidence(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = (value,)
-    return tuple(text(v, "evidence") for v in value)
+    return texts(value, "evidence")
 
 
 # --- values kept on a case --------------------------------------------------------------------
@@ -229,15 +244,15 @@ class OpenCase(Command):
     NAME: ClassVar[str] = "open"
     EVENT: ClassVar[str] = "CaseOpened"
 
-    client_id: str = _required()
+    client_id: str = _id()
     subject: str = _required()
     statement: str = _required()
-    escalated: bool = False
-    relationship_id: str | None = _optional()
+    escalated: bool = attrs.field(default=False, validator=flag)
+    relationship_id: str | None = _optional_id()
     product: str | None = _optional()
     category: str | None = _optional()
     problem_key: str | None = _optional()
-    recurrence_of: str | None = _optional()
+    recurrence_of: str | None = _optional_id()
 
 
 @attrs.frozen(kw_only=True)
@@ -308,7 +323,7 @@ class Consult(Command):
     NAME: ClassVar[str] = "consult"
     EVENT: ClassVar[str] = "ColleagueConsulted"
 
-    colleague_id: str = _required()
+    colleague_id: str = _id()
     note: str = _required()
 
 
@@ -331,7 +346,7 @@ class Decline(Command):
     EVENT: ClassVar[str] = "RequestDeclined"
 
     reason: str | None = _optional()
-    clause_id: str | None = _optional()
+    clause_id: str | None = _optional_id()
     evidence: tuple[str, ...] = attrs.field(default=(), converter=_evidence)
 
 
@@ -355,7 +370,7 @@ class Refer(Command):
     NAME: ClassVar[str] = "refer"
     EVENT: ClassVar[str] = "CaseReferred"
 
-    to: str | None = _optional()
+    to: str | None = _optional_id()
     handoff_note: str | None = _optional()
 
 
@@ -418,7 +433,7 @@ class MatchExpectation(Command):
     EVENT: ClassVar[str] = "ExpectationMatched"
 
     expectation: str = _required()
-    offering_id: str = _required()
+    offering_id: str = _id()
     scope_item: str = _required()
 
 

@@ -31,7 +31,7 @@ import pendulum
 
 from relationkit.domain.case import ACCEPT, COMPROMISE, DECLINE, Case
 from relationkit.domain.parties import Party
-from relationkit.domain.values import required
+from relationkit.domain.values import an_id
 from relationkit.exceptions import InvalidInput, NotFound, OutOfRange
 
 __all__ = [
@@ -73,7 +73,7 @@ class Entitlement:
         title: a name for people.
     """
 
-    id: str = attrs.field(validator=required)
+    id: str = attrs.field(validator=an_id)
     response_within: pendulum.Duration = attrs.field(validator=_positive)
     resolution_within: pendulum.Duration = attrs.field(validator=_positive)
     title: str | None = None

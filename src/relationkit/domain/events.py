@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 import pendulum
 
-from relationkit.exceptions import TimelineBroken
+from relationkit.exceptions import InvalidInput, TimelineBroken
 from relationkit.serialization import canonical_json, datetime_to_text
 
 __all__ = ["GENESIS", "Event", "chain", "event_hash", "next_event", "verify_timeline"]
@@ -88,7 +88,18 @@ def event_hash(
     body = canonical_json(
         [aggregate_id, sequence, name, actor_id, datetime_to_text(at), data, previous]
     )
-    return hashlib.sha256(body.encode()).hexdigest()
+    try:
+        encoded = body.encode()
+    except UnicodeEncodeError as exc:  # an application's command without text validators
+        raise InvalidInput(
+            f"refused: the event {name!r} of {aggregate_id!r}; its data holds a lone surrogate "
+            f"({exc.object[exc.start]!r}), half of a character that cannot be written as "
+            "UTF-8, so it can be neither hashed nor stored; check the command's texts where "
+            "they enter (the attrs validators relationkit.domain.values.required and optional "
+            "do).",
+            field="data",
+        ) from None
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def chain(

@@ -32,7 +32,15 @@ import pendulum
 
 from relationkit.domain.aggregate import Aggregate, Command
 from relationkit.domain.events import Event
-from relationkit.domain.values import aware, optional, optional_aware, required, to_pendulum
+from relationkit.domain.values import (
+    an_id,
+    aware,
+    optional,
+    optional_aware,
+    optional_id,
+    required,
+    to_pendulum,
+)
 from relationkit.exceptions import InvalidInput, OutOfRange
 
 __all__ = [
@@ -154,7 +162,7 @@ class FeedbackConfig:
     low_csat: int = attrs.field(default=2, validator=_score("low_csat", *CSAT_RANGE))
     low_nps: int = attrs.field(default=6, validator=_score("low_nps", *NPS_RANGE))
     low_ces: int = attrs.field(default=3, validator=_score("low_ces", *CES_RANGE))
-    recovery_owner: str | None = attrs.field(default=None, validator=optional)
+    recovery_owner: str | None = attrs.field(default=None, validator=optional_id)
     recovery_within: pendulum.Duration = attrs.field(
         default=pendulum.duration(days=2), validator=_positive_duration
     )
@@ -224,12 +232,12 @@ class RequestFeedback(Command):
     NAME: ClassVar[str] = "request_feedback"
     EVENT: ClassVar[str] = "FeedbackRequested"
 
-    case_id: str = attrs.field(validator=required)
-    party_id: str = attrs.field(validator=required)
+    case_id: str = attrs.field(validator=an_id)
+    party_id: str = attrs.field(validator=an_id)
     kind: str = attrs.field(validator=_kind)
-    staff_id: str | None = attrs.field(default=None, validator=optional)
-    relationship_id: str | None = attrs.field(default=None, validator=optional)
-    suppressed_by: str | None = attrs.field(default=None, validator=optional)
+    staff_id: str | None = attrs.field(default=None, validator=optional_id)
+    relationship_id: str | None = attrs.field(default=None, validator=optional_id)
+    suppressed_by: str | None = attrs.field(default=None, validator=optional_id)
 
 
 @attrs.frozen(kw_only=True)
@@ -270,7 +278,7 @@ class OpenRecovery(Command):
     NAME: ClassVar[str] = "open_recovery"
     EVENT: ClassVar[str] = "RecoveryOpened"
 
-    owner_id: str = attrs.field(validator=required)
+    owner_id: str = attrs.field(validator=an_id)
     reason: str = attrs.field(validator=required)
     due_at: pendulum.DateTime = attrs.field(converter=to_pendulum, validator=aware)
 

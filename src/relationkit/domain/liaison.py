@@ -33,7 +33,14 @@ import pendulum
 
 from relationkit.domain.aggregate import Aggregate, Command, History
 from relationkit.domain.events import Event
-from relationkit.domain.values import optional, optional_aware, required, to_pendulum
+from relationkit.domain.values import (
+    an_id,
+    optional,
+    optional_aware,
+    optional_id,
+    required,
+    to_pendulum,
+)
 from relationkit.exceptions import InvalidInput
 
 __all__ = [
@@ -70,6 +77,14 @@ def _required() -> Any:
 
 def _optional() -> Any:
     return attrs.field(default=None, validator=optional)
+
+
+def _id() -> Any:
+    return attrs.field(validator=an_id)
+
+
+def _optional_id() -> Any:
+    return attrs.field(default=None, validator=optional_id)
 
 
 def _span(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -141,15 +156,15 @@ class EscalateToVendor(Command):
     NAME: ClassVar[str] = "escalate_to_vendor"
     EVENT: ClassVar[str] = "VendorTicketOpened"
 
-    case_id: str = _required()
-    client_id: str = _required()
-    vendor_id: str = _required()
+    case_id: str = _id()
+    client_id: str = _id()
+    vendor_id: str = _id()
     problem: str = _required()
     update_every: pendulum.Duration = attrs.field(validator=_span)
     acknowledge_within: pendulum.Duration = attrs.field(validator=_span)
     fix_within: pendulum.Duration | None = attrs.field(default=None, validator=_span)
     vendor_reference: str | None = _optional()
-    relationship_id: str | None = _optional()
+    relationship_id: str | None = _optional_id()
 
 
 @attrs.frozen(kw_only=True)

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from relationkit.domain.calendar import BusinessTime
-from relationkit.domain.values import optional, required, text
+from relationkit.domain.values import an_id, optional, required, text
 from relationkit.exceptions import InvalidInput
 
 __all__ = ["Offering"]
@@ -69,11 +69,11 @@ class Offering:
         description: anything else worth knowing about it.
     """
 
-    id: str = attrs.field(validator=required)
+    id: str = attrs.field(validator=an_id)
     name: str = attrs.field(validator=required)
     scope: tuple[str, ...] = attrs.field(converter=_scope)
     lead_time: BusinessTime = attrs.field(validator=_business_time)
-    calendar_id: str = attrs.field(validator=required)
+    calendar_id: str = attrs.field(validator=an_id)
     description: str | None = attrs.field(default=None, validator=optional)
 
     def covers(self, item: str) -> bool:

@@ -18,7 +18,7 @@ from typing import ClassVar, TypeAlias
 
 import attrs
 
-from relationkit.domain.values import frozen_roles, known_zone, optional, required
+from relationkit.domain.values import an_id, frozen_roles, known_zone, optional, required
 
 __all__ = [
     "AGENT",
@@ -57,9 +57,9 @@ class Party:
 
     KIND: ClassVar[str] = "party"
 
-    id: str = attrs.field(validator=required)
+    id: str = attrs.field(validator=an_id)
     name: str = attrs.field(validator=required)
-    contract: str = attrs.field(default="standard", validator=required)
+    contract: str = attrs.field(default="standard", validator=an_id)
     segment: str | None = attrs.field(default=None, validator=optional)
     title: str | None = attrs.field(default=None, validator=optional)
     timezone: str = attrs.field(default="UTC", validator=known_zone)
@@ -108,7 +108,7 @@ class Staff:
         timezone: the IANA zone the person works in.
     """
 
-    id: str = attrs.field(validator=required)
+    id: str = attrs.field(validator=an_id)
     name: str = attrs.field(validator=required)
     roles: frozenset[str] = attrs.field(factory=frozenset, converter=frozen_roles)
     timezone: str = attrs.field(default="UTC", validator=known_zone)

@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 import pendulum
 
-from relationkit.domain.values import aware, optional, required, to_pendulum
+from relationkit.domain.values import an_id, aware, optional, required, to_pendulum
 from relationkit.exceptions import InvalidInput, OutOfRange
 
 __all__ = [
@@ -62,7 +62,7 @@ NEVER = "never"
 class Clause:
     """One rule of the written policy: a stable id and its words."""
 
-    id: str = attrs.field(validator=required)
+    id: str = attrs.field(validator=an_id)
     text: str = attrs.field(validator=required)
 
 
@@ -142,7 +142,7 @@ class Acknowledgement:
         note: any words they added.
     """
 
-    staff_id: str = attrs.field(validator=required)
+    staff_id: str = attrs.field(validator=an_id)
     version: int = attrs.field(converter=_version)
     at: pendulum.DateTime = attrs.field(converter=to_pendulum, validator=aware)
     note: str | None = attrs.field(default=None, validator=optional)

@@ -25,11 +25,14 @@ import pendulum
 from relationkit.domain.aggregate import Aggregate, Command, History
 from relationkit.domain.events import Event
 from relationkit.domain.values import (
+    an_id,
     aware,
+    flag,
     optional,
     optional_aware,
+    optional_id,
     required,
-    text,
+    texts,
     to_pendulum,
 )
 from relationkit.exceptions import InvalidInput
@@ -80,6 +83,14 @@ def _optional() -> Any:
     return attrs.field(default=None, validator=optional)
 
 
+def _id() -> Any:
+    return attrs.field(validator=an_id)
+
+
+def _optional_id() -> Any:
+    return attrs.field(default=None, validator=optional_id)
+
+
 def _kind(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value not in KINDS:
         raise InvalidInput(
@@ -91,9 +102,7 @@ def _kind(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 
 
 def _scope_items(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = (value,)
-    return tuple(text(v, "scope") for v in value)
+    return texts(value, "scope")
 
 
 # --- values kept on a promise -----------------------------------------------------------------
@@ -142,20 +151,20 @@ class MakePromise(Command):
     NAME: ClassVar[str] = "make"
     EVENT: ClassVar[str] = "PromiseMade"
 
-    owner_id: str = _required()
-    party_id: str = _required()
+    owner_id: str = _id()
+    party_id: str = _id()
     what: str = _required()
     due_at: pendulum.DateTime = attrs.field(converter=to_pendulum, validator=aware)
     kind: str = attrs.field(default=DELIVERY, validator=_kind)
-    offering_id: str | None = _optional()
+    offering_id: str | None = _optional_id()
     scope: tuple[str, ...] = attrs.field(default=(), converter=_scope_items)
-    case_id: str | None = _optional()
-    relationship_id: str | None = _optional()
-    ticket_id: str | None = _optional()
+    case_id: str | None = _optional_id()
+    relationship_id: str | None = _optional_id()
+    ticket_id: str | None = _optional_id()
     warn_at: pendulum.DateTime | None = attrs.field(
         default=None, converter=to_pendulum, validator=optional_aware
     )
-    stretch: bool = False
+    stretch: bool = attrs.field(default=False, validator=flag)
     stretch_reason: str | None = _optional()
 
 

@@ -25,7 +25,17 @@ import pendulum
 
 from relationkit.domain.aggregate import Aggregate, Command, History
 from relationkit.domain.events import Event
-from relationkit.domain.values import aware, optional, required, text, to_pendulum
+from relationkit.domain.values import (
+    an_id,
+    aware,
+    flag,
+    ident,
+    optional,
+    optional_id,
+    required,
+    texts,
+    to_pendulum,
+)
 from relationkit.serialization import datetime_from_text
 
 __all__ = [
@@ -73,10 +83,16 @@ def _optional() -> Any:
     return attrs.field(default=None, validator=optional)
 
 
+def _id() -> Any:
+    return attrs.field(validator=an_id)
+
+
+def _optional_id() -> Any:
+    return attrs.field(default=None, validator=optional_id)
+
+
 def _case_ids(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = (value,)
-    return tuple(text(v, "evidence") for v in value)
+    return texts(value, "evidence", ident)
 
 
 # --- values kept on a relationship -------------------------------------------------------------
@@ -228,8 +244,8 @@ class OpenRelationship(Command):
     NAME: ClassVar[str] = "open_relationship"
     EVENT: ClassVar[str] = "RelationshipOpened"
 
-    party_id: str = _required()
-    contract: str = attrs.field(default="standard", validator=required)
+    party_id: str = _id()
+    contract: str = attrs.field(default="standard", validator=an_id)
     note: str | None = _optional()
 
 
@@ -291,7 +307,7 @@ class Approve(Command):
     EVENT: ClassVar[str] = "SeveranceApproved"
 
     expires_at: pendulum.DateTime = attrs.field(converter=to_pendulum, validator=aware)
-    acting_for: str | None = _optional()
+    acting_for: str | None = _optional_id()
     note: str | None = _optional()
 
 
@@ -343,7 +359,7 @@ class End(Command):
     NAME: ClassVar[str] = "end"
     EVENT: ClassVar[str] = "RelationshipEnded"
 
-    amicable: bool = attrs.field(validator=attrs.validators.instance_of(bool))
+    amicable: bool = attrs.field(validator=flag)
     conversation: str | None = _optional()
     note: str | None = _optional()
 
@@ -365,7 +381,7 @@ class Delegate(Command):
     NAME: ClassVar[str] = "delegate"
     EVENT: ClassVar[str] = "ApprovalAuthorityDelegated"
 
-    to: str = _required()
+    to: str = _id()
     starts_at: pendulum.DateTime = attrs.field(converter=to_pendulum, validator=aware)
     ends_at: pendulum.DateTime = attrs.field(converter=to_pendulum, validator=aware)
     note: str | None = _optional()
@@ -378,7 +394,7 @@ class RevokeDelegation(Command):
     NAME: ClassVar[str] = "revoke_delegation"
     EVENT: ClassVar[str] = "ApprovalAuthorityRevoked"
 
-    to: str = _required()
+    to: str = _id()
 
 
 # --- the history and the aggregate ---------------------------------------------------------------

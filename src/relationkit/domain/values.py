@@ -3,13 +3,25 @@
 Domain code never reads the wall clock; times arrive from a :class:`~relationkit.typing.Clock`
 or from the caller, and are checked here.
 
+Text is checked where it enters, so that every store can keep it: a text or an id never
+holds a NUL character (``"\\x00"``, which PostgreSQL cannot store) or a lone surrogate
+(``"\\ud800"``, half of a character that cannot be written as UTF-8). An id follows one
+rule everywhere (:func:`ident`): text of 1 to :data:`MAX_ID_LENGTH` characters, without white
+space around it, since ids are matched exactly.
+
 Example:
     >>> import pendulum
-    >>> from relationkit.domain.values import instant, text
+    >>> from relationkit.domain.values import ident, instant, text
     >>> instant(pendulum.datetime(2026, 3, 1, 9, tz="Europe/Paris"), "due").timezone_name
     'Europe/Paris'
     >>> text("  Refund please ", "statement")
     'Refund please'
+    >>> from relationkit.exceptions import InvalidInput
+    >>> try:
+    ...     ident(" c-ana", "client")
+    ... except InvalidInput as refusal:
+    ...     print(refusal.field, "-", str(refusal).split("; ")[0])
+    client - refused: 'client' = ' c-ana' has white space around it
 """
 
 from __future__ import annotations
@@ -25,23 +37,73 @@ from pendulum.tz.exceptions import InvalidTimezone
 from relationkit.exceptions import EmptyText, InvalidInput, NaiveDateTime, UnknownTimeZone
 
 __all__ = [
+    "MAX_ID_LENGTH",
+    "an_id",
     "aware",
+    "check_storable",
+    "flag",
+    "ident",
     "instant",
     "known_zone",
     "new_id",
     "optional",
     "optional_aware",
+    "optional_id",
+    "optional_ident",
     "optional_text",
     "required",
     "text",
+    "texts",
     "to_pendulum",
     "utc",
     "zone",
 ]
 
 
+MAX_ID_LENGTH = 200
+"""The longest id relationkit takes, in characters (an id is kept in indexed columns, and
+every store must be able to index it)."""
+
+
+def check_storable(value: str, field: str) -> str:
+    """Return ``value`` if every store can keep it, else raise
+    :class:`~relationkit.exceptions.InvalidInput` naming ``field``: text holds no NUL
+    character (PostgreSQL cannot store one) and no lone surrogate (half of a UTF-8
+    character, which no store can write).
+
+    Example:
+        >>> check_storable("Ana", "name")
+        'Ana'
+        >>> try:
+        ...     check_storable("Ana\\ud800", "name")
+        ... except InvalidInput as refusal:
+        ...     print(refusal.field, "-", str(refusal).split("; ")[0])
+        name - refused: 'name' contains a lone surrogate ('\\ud800') at position 3
+    """
+    if "\x00" in value:
+        raise InvalidInput(
+            f"refused: {field!r} contains a NUL character ('\\x00') at position "
+            f"{value.index(chr(0))}; no store can keep one in text (PostgreSQL refuses it); "
+            "remove it.",
+            field=field,
+        )
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidInput(
+                f"refused: {field!r} contains a lone surrogate ({value[exc.start]!r}) at "
+                f"position {exc.start}; it is half of a character and cannot be written as "
+                "UTF-8, so no store can keep it; decode the text properly (a surrogate "
+                "usually comes from bytes read with errors='surrogateescape').",
+                field=field,
+            ) from None
+    return value
+
+
 def text(value: object, field: str) -> str:
-    """Return ``value`` stripped, refusing a non-string or a blank one with :class:`EmptyText`."""
+    """Return ``value`` stripped, refusing a non-string or a blank one with :class:`EmptyText`,
+    and text no store can keep (see :func:`check_storable`) with :class:`InvalidInput`."""
     if not isinstance(value, str):
         raise InvalidInput(
             f"refused: {field!r} must be text, not {type(value).__name__}; "
@@ -51,7 +113,47 @@ def text(value: object, field: str) -> str:
     stripped = value.strip()
     if not stripped:
         raise EmptyText(field)
-    return stripped
+    return check_storable(stripped, field)
+
+
+def ident(value: object, field: str) -> str:
+    """Return ``value`` if it is an id, else raise
+    :class:`~relationkit.exceptions.InvalidInput` naming ``field``.
+
+    One rule for every id relationkit is given (a party's, a case's, an actor's …): text of
+    1 to :data:`MAX_ID_LENGTH` characters (a blank one is :class:`EmptyText`) that every
+    store can keep (no NUL, no lone surrogate) and without white space around it. Ids are
+    matched exactly, so ``" c-ana "`` is refused rather than quietly read as ``"c-ana"``:
+    normalising it would hide the mistake that produced it.
+    """
+    if not isinstance(value, str):
+        raise InvalidInput(
+            f"refused: {field!r} must be an id (text), not {type(value).__name__}; "
+            "pass the id as a str, such as 'c-ana'.",
+            field=field,
+        )
+    if not value or value.isspace():
+        raise EmptyText(field)
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidInput(
+            f"refused: {field!r} = {value[:20]!r}… is {len(value)} characters long; an id is "
+            f"at most {MAX_ID_LENGTH} characters, so that every store can index it; use a "
+            "shorter id.",
+            field=field,
+        )
+    if value[0].isspace() or value[-1].isspace():
+        raise InvalidInput(
+            f"refused: {field!r} = {value!r} has white space around it; ids are matched "
+            f"exactly, so {value!r} and {value.strip()!r} would name two different things; "
+            f"pass {value.strip()!r}.",
+            field=field,
+        )
+    return check_storable(value, field)
+
+
+def optional_ident(value: object, field: str) -> str | None:
+    """Like :func:`ident`, but ``None`` stays ``None``."""
+    return None if value is None else ident(value, field)
 
 
 def optional_text(value: object, field: str) -> str | None:
@@ -107,6 +209,21 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:16]}"
 
 
+def texts(value: object, field: str, one: Any = text) -> tuple[str, ...]:
+    """A text or a collection of texts as a tuple, each checked by ``one`` (:func:`text`,
+    or :func:`ident` for ids); anything else is refused with
+    :class:`~relationkit.exceptions.InvalidInput` naming ``field``."""
+    if isinstance(value, str):
+        return (one(value, field),)
+    if isinstance(value, bytes | dict) or not hasattr(value, "__iter__"):
+        raise InvalidInput(
+            f"refused: {field!r} must be a text or a list of texts, not "
+            f"{type(value).__name__}; pass a str or a list of them.",
+            field=field,
+        )
+    return tuple(one(v, field) for v in value)
+
+
 def frozen_roles(value: Any) -> frozenset[str]:
     """Normalise a collection of role names into a frozenset of non-empty strings."""
     if isinstance(value, str):
@@ -125,6 +242,28 @@ def required(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 def optional(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """attrs validator: ``None`` or a non-blank text."""
     optional_text(value, attribute.name)
+
+
+def flag(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: ``True`` or ``False``, and nothing that merely looks like one (not
+    ``1``, not ``"yes"``)."""
+    if not isinstance(value, bool):
+        raise InvalidInput(
+            f"refused: {attribute.name!r} must be True or False, not "
+            f"{type(value).__name__} ({value!r:.40}); pass a bool.",
+            field=attribute.name,
+        )
+
+
+def an_id(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: an id (see :func:`ident`)."""
+    ident(value, attribute.name)
+
+
+def optional_id(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: ``None`` or an id (see :func:`ident`)."""
+    if value is not None:
+        ident(value, attribute.name)
 
 
 def aware(_: object, attribute: attrs.Attribute[Any], value: object) -> None:

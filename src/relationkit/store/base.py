@@ -25,18 +25,21 @@ from __future__ import annotations
 
 import abc
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import unquote_plus
 
 import attrs
 
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.events import Event
 from relationkit.domain.parties import Party, Staff
-from relationkit.exceptions import InvalidInput, NotFound
+from relationkit.exceptions import AggregateCorrupted, InvalidInput, NotFound, UnreadableSkipped
 
 __all__ = [
+    "SECRET_PARAMETERS",
     "ReadOnlyView",
     "Store",
     "StoredAggregate",
@@ -50,14 +53,53 @@ A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
 
 
+SECRET_PARAMETERS = ("password", "sslpassword")
+"""URL parameters whose value is a secret (libpq's ``password`` and ``sslpassword``);
+:func:`redact` hides them, and any other parameter whose name ends in ``password``."""
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def _secret_parameter(name: str) -> bool:
+    name = unquote_plus(name).strip().lower()
+    return name in SECRET_PARAMETERS or name.endswith("password")
+
+
 def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``, for messages and logs.
+    """``url`` with every password replaced by ``***``, for messages, logs and
+    ``store.url``: the one in the user information (``user:password@``) and the values of
+    query parameters that hold one (``?password=…``, ``&sslpassword=…``; see
+    :data:`SECRET_PARAMETERS`).
 
     Example:
         >>> redact("postgresql://ana:secret@db.example:5432/care")
         'postgresql://ana:***@db.example:5432/care'
+        >>> redact("postgresql://ana@db.example/care?sslmode=require&password=secret")
+        'postgresql://ana@db.example/care?sslmode=require&password=***'
     """
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*):[^@/]*@", r"\1:***@", url)
+    match = _SCHEME.match(url)
+    if match is not None:
+        start = match.end()
+        end = len(url)
+        for stop in "/?#":
+            found = url.find(stop, start)
+            if found != -1:
+                end = min(end, found)
+        authority = url[start:end]
+        at = authority.rfind("@")  # a password may hold an "@" of its own
+        colon = authority.find(":", 0, at)
+        if at != -1 and colon != -1:
+            url = f"{url[: start + colon]}:***{url[start + at :]}"
+    query = url.find("?")
+    if query == -1:
+        return url
+    fragment = url.find("#", query)
+    end = len(url) if fragment == -1 else fragment
+    pairs = []
+    for pair in url[query + 1 : end].split("&"):
+        name, equals, _ = pair.partition("=")
+        pairs.append(f"{name}=***" if equals and _secret_parameter(name) else pair)
+    return f"{url[: query + 1]}{'&'.join(pairs)}{url[end:]}"
 
 
 @attrs.frozen
@@ -123,7 +165,14 @@ def _record_id(record: Any) -> str:
 
 
 class UnitOfWork(abc.ABC):
-    """One transaction against a store. Use it as a context manager."""
+    """One transaction against a store. Use it as a context manager.
+
+    A list query (:meth:`select`, :meth:`claim`, :meth:`records`, :meth:`records_between`)
+    returns what it can read: a stored aggregate or record whose data is corrupt is left
+    out, given as an :class:`~relationkit.exceptions.UnreadableSkipped` warning and kept in
+    :attr:`unreadable`. Reading one by its id (:meth:`find`, :meth:`get`,
+    :meth:`find_record`) raises :class:`~relationkit.exceptions.AggregateCorrupted`.
+    """
 
     _committed: bool = False
 
@@ -140,6 +189,22 @@ class UnitOfWork(abc.ABC):
             self.rollback()
         self.close()
 
+    @property
+    def unreadable(self) -> list[AggregateCorrupted]:
+        """What list queries of this unit of work left out because its stored data cannot
+        be read, in the order they met it (one error per row and query)."""
+        found: list[AggregateCorrupted] | None = self.__dict__.get("_unreadable")
+        if found is None:
+            found = self.__dict__["_unreadable"] = []
+        return found
+
+    def skip_unreadable(self, error: AggregateCorrupted) -> None:
+        """Leave a row a list query cannot read out of its results: keep ``error`` in
+        :attr:`unreadable` and give it as an
+        :class:`~relationkit.exceptions.UnreadableSkipped` warning (backends call this)."""
+        self.unreadable.append(error)
+        warnings.warn(UnreadableSkipped(error), stacklevel=3)
+
     # --- aggregates ---------------------------------------------------------------------
 
     @abc.abstractmethod
@@ -152,6 +217,15 @@ class UnitOfWork(abc.ABC):
         if found is None:
             raise NotFound(cls.KIND, aggregate_id)
         return found
+
+    def get_for_update(self, cls: type[A], aggregate_id: str) -> A:
+        """:meth:`get`, for a command about to change the aggregate: a store that can lock
+        one row (PostgreSQL) locks it until this unit of work ends, so that commands on one
+        busy aggregate take turns instead of all but one failing with
+        :class:`~relationkit.exceptions.ConcurrencyError` at the end. The others return
+        :meth:`get` (SQLite's writers already take turns on its write lock; the in-memory
+        store checks versions at commit)."""
+        return self.get(cls, aggregate_id)
 
     @abc.abstractmethod
     def events(self, cls: type[A], aggregate_id: str) -> list[Event]:
@@ -242,9 +316,10 @@ class UnitOfWork(abc.ABC):
         Raises:
             InvalidInput: records of ``cls`` keep no sort key.
         """
-        from relationkit.store.codec import record_sort_key, sort_keyed
+        from relationkit.store.codec import check_sort_keys, record_sort_key, sort_keyed
 
         sort_keyed(cls)
+        check_sort_keys(start, stop)
         found = [(record_sort_key(r), _record_id(r), r) for r in self.records(cls)]
         return [
             r

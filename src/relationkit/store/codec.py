@@ -1,15 +1,31 @@
-"""How aggregates, events and records become JSON text for storage, and back.
+"""How aggregates, events and records become JSON text for storage, and back, and what
+every backend accepts.
 
 Every backend stores the same JSON, produced by :data:`relationkit.serialization.converter`.
 Decoding failures become :class:`~relationkit.exceptions.AggregateCorrupted` naming the
 stored thing, so one bad row never hides the others.
+
+Every backend also accepts and refuses the same things, checked here before any of it
+reaches a database (so that a caller's mistake is an
+:class:`~relationkit.exceptions.InvalidInput` naming what was wrong, on every backend,
+never a driver error):
+
+* ids follow :func:`~relationkit.domain.values.ident` (at most
+  :data:`~relationkit.domain.values.MAX_ID_LENGTH` characters, no white space around them,
+  no NUL, no lone surrogate): :func:`check_id` refuses a write under another, and a read by
+  another finds nothing (:func:`can_hold`);
+* an indexed value that is text holds at most :data:`MAX_INDEXED_TEXT` characters, a whole
+  number fits in 64 bits, a number is finite: :func:`check_indexed`;
+* a lookup's value is one of those scalars (or a time), and ``__in`` takes at most
+  :data:`MAX_IN_VALUES` of them: :func:`lookups`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Callable, Iterable, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -24,23 +40,33 @@ from relationkit.domain.health import Contact
 from relationkit.domain.offering import Offering
 from relationkit.domain.parties import Party, Staff, party_kinds
 from relationkit.domain.policy import Acknowledgement, Policy, PolicyLapseFlag
+from relationkit.domain.values import check_storable, ident
 from relationkit.exceptions import AggregateCorrupted, InvalidInput
 from relationkit.serialization import converter, is_immutable, make_decoder, make_encoder
 
 __all__ = [
     "BUILTIN_RECORD_TYPES",
     "LOOKUPS",
+    "MAX_INDEXED_TEXT",
+    "MAX_IN_VALUES",
     "RecordType",
+    "can_hold",
+    "check_id",
+    "check_indexed",
+    "check_limit",
+    "check_sort_keys",
     "decode_aggregate",
     "decode_aggregates",
     "decode_event",
     "decode_record",
+    "decode_records",
     "decoder",
     "encode_aggregate",
     "encode_event",
     "encode_record",
     "encoder",
     "index_value",
+    "lookups",
     "record_sort_key",
     "record_type",
     "record_types",
@@ -101,6 +127,140 @@ def split_lookup(cls: type[Aggregate], key: str) -> tuple[str, str]:
             field=key,
         )
     return name, op
+
+
+MAX_IN_VALUES = 1000
+"""The most values one ``__in`` lookup takes (a longer list is refused: split it, or ask by
+another indexed attribute)."""
+
+MAX_INDEXED_TEXT = 500
+"""The longest text an indexed attribute (or a record's sort key) may hold, in characters:
+an index entry must fit in a database page (PostgreSQL's B-tree takes some 2700 bytes)."""
+
+_INT64 = (-(2**63), 2**63 - 1)
+_SCALARS = (str, int, float, bool, _dt.datetime, type(None))
+
+
+def check_id(value: object, field: str = "id") -> str:
+    """``value`` if a store can keep it as an id (see
+    :func:`~relationkit.domain.values.ident`), else :class:`InvalidInput` naming ``field``:
+    what every store checks before it writes under an id."""
+    return ident(value, field)
+
+
+def can_hold(value: object) -> bool:
+    """Whether anything can be stored under the id ``value``: what every store checks
+    before it reads by an id. Text that is no id (``" c-ana "``, ten million characters)
+    holds nothing, so a lookup finds nothing, on every backend, without asking the
+    database; a value that is not text is a mistake, refused with :class:`InvalidInput`."""
+    if not isinstance(value, str):
+        ident(value, "id")  # raises, naming the type
+    try:
+        ident(value, "id")
+    except InvalidInput:
+        return False
+    return True
+
+
+def _check_scalar(value: Any, field: str, *, indexed: bool) -> None:
+    if value.__class__ is str:
+        if indexed and len(value) > MAX_INDEXED_TEXT:
+            raise InvalidInput(
+                f"refused: {field!r} holds {len(value)} characters; an indexed value is at "
+                f"most {MAX_INDEXED_TEXT} characters, so that every store can index it; keep "
+                "long text in an attribute that is not indexed.",
+                field=field,
+            )
+        check_storable(value, field)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if not _INT64[0] <= value <= _INT64[1]:
+            raise InvalidInput(
+                f"refused: {field!r} = {value}; a stored whole number fits in 64 bits "
+                f"({_INT64[0]} to {_INT64[1]}); pass a smaller one.",
+                field=field,
+            )
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidInput(
+                f"refused: {field!r} = {value!r}; stores order and compare finite numbers "
+                "only; pass a finite one (or None for no value).",
+                field=field,
+            )
+    elif isinstance(value, str):  # a subclass of str: checked as text
+        _check_scalar(str(value), field, indexed=indexed)
+    elif not isinstance(value, _SCALARS):
+        raise InvalidInput(
+            f"refused: {field!r} = {value!r:.60}; an indexed value is text, a number, true "
+            f"or false, a time or None, not {type(value).__name__}; pass one of those.",
+            field=field,
+        )
+
+
+def check_limit(limit: object) -> int | None:
+    """``limit`` if it is ``None`` or a whole number of rows a store can take, else
+    :class:`InvalidInput`."""
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= _INT64[1]
+    ):
+        raise InvalidInput(
+            f"refused: limit={limit!r}; a limit counts rows; pass a whole number ≥ 0.",
+            field="limit",
+        )
+    return limit
+
+
+def check_sort_keys(start: object, stop: object) -> None:
+    """Refuse bounds of :meth:`~relationkit.store.base.UnitOfWork.records_between` that are
+    neither ``None`` nor text a store can compare."""
+    for field, bound in (("start", start), ("stop", stop)):
+        if bound is not None:
+            if not isinstance(bound, str):
+                raise InvalidInput(
+                    f"refused: {field}={bound!r:.60}; a sort key is text; pass a str or None.",
+                    field=field,
+                )
+            check_storable(bound, field)
+
+
+def check_indexed(aggregate: Aggregate) -> None:
+    """Refuse, with :class:`InvalidInput` naming the attribute, an indexed value that some
+    store could not keep in its index (see the module's list)."""
+    for name in aggregate.INDEXED:
+        _check_scalar(getattr(aggregate, name), name, indexed=True)
+
+
+def lookups(cls: type[Aggregate], where: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """``where`` as ``(attribute, op, value)`` triples (see :func:`split_lookup`), each value
+    checked to be one a store can compare: a scalar (text, number, boolean, time or None),
+    or for ``__in`` a collection of at most :data:`MAX_IN_VALUES` of them.
+
+    Raises:
+        InvalidInput: naming the lookup that cannot be asked.
+    """
+    found = []
+    for key, value in where.items():
+        name, op = split_lookup(cls, key)
+        if op == "in":
+            if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+                raise InvalidInput(
+                    f"refused: {key}={value!r:.60}; an '__in' lookup takes a list of values; "
+                    f"pass one, such as {key}=[...].",
+                    field=key,
+                )
+            value = list(value)
+            if len(value) > MAX_IN_VALUES:
+                raise InvalidInput(
+                    f"refused: {key} with {len(value)} values; one '__in' lookup takes at "
+                    f"most {MAX_IN_VALUES}; ask in parts of at most {MAX_IN_VALUES}, or by "
+                    "another indexed attribute.",
+                    field=key,
+                )
+            for item in value:
+                _check_scalar(item, key, indexed=False)
+        else:
+            _check_scalar(value, key, indexed=False)
+        found.append((name, op, value))
+    return found
 
 
 _DECODERS: dict[type, Callable[[Any], Any]] = {}
@@ -198,8 +358,15 @@ def upgrade_snapshot_text(
     return encode_aggregate(aggregate), aggregate
 
 
-def decode_aggregates(cls: type[A], rows: Iterable[Sequence[Any]]) -> list[A]:
-    """:func:`decode_aggregate` of each ``(id, snapshot text)`` row, in order."""
+def decode_aggregates(
+    cls: type[A],
+    rows: Iterable[Sequence[Any]],
+    skip: Callable[[AggregateCorrupted], None] | None = None,
+) -> list[A]:
+    """:func:`decode_aggregate` of each ``(id, snapshot text)`` row, in order. A row that
+    cannot be read raises :class:`AggregateCorrupted`, or, given ``skip``, is handed to it
+    and left out (what list queries do: see
+    :meth:`UnitOfWork.skip_unreadable <relationkit.store.base.UnitOfWork.skip_unreadable>`)."""
     decode = decoder(cls)
     found: list[A] = []
     append = found.append
@@ -207,13 +374,24 @@ def decode_aggregates(cls: type[A], rows: Iterable[Sequence[Any]]) -> list[A]:
         try:
             append(decode(_loads(row[1])))
         except _DECODE_ERRORS as exc:
-            raise AggregateCorrupted(cls.KIND, row[0], f"unreadable snapshot ({exc})") from exc
+            error = AggregateCorrupted(cls.KIND, row[0], f"unreadable snapshot ({exc})")
+            if skip is None:
+                raise error from exc
+            skip(error)
     return found
 
 
 def encode_event(event: Event) -> str:
-    """The event's data (its payload) as JSON text; the other fields go in columns."""
-    return json.dumps(event.data, separators=(",", ":"), ensure_ascii=False)
+    """The event's data (its payload) as JSON text; the other fields go in columns.
+
+    Raises:
+        InvalidInput: the event names its aggregate or actor with something that is not an
+            id, or its data holds text no store can keep (a lone surrogate).
+    """
+    check_id(event.aggregate_id, "aggregate_id")
+    check_storable(event.actor_id, "actor_id")
+    check_storable(event.name, "name")
+    return check_storable(json.dumps(event.data, separators=(",", ":"), ensure_ascii=False), "data")
 
 
 def decode_event(
@@ -377,9 +555,34 @@ def record_sort_key(obj: Any) -> str | None:
 
 
 def encode_record(obj: Any) -> tuple[str, str, str]:
-    """``(kind, id, json text)`` for a record."""
+    """``(kind, id, json text)`` for a record.
+
+    Raises:
+        InvalidInput: its id or sort key cannot be kept by every store.
+    """
     record = record_type(obj)
-    return record.name, record.key(obj), json.dumps(record.encode(obj), separators=(",", ":"))
+    key = check_id(record.key(obj), "id")
+    if record.sort_key is not None:
+        _check_scalar(record.sort_key(obj), "sort_key", indexed=True)
+    return record.name, key, json.dumps(record.encode(obj), separators=(",", ":"))
+
+
+def decode_records(
+    kind: str,
+    rows: Iterable[Sequence[Any]],
+    skip: Callable[[AggregateCorrupted], None] | None = None,
+) -> list[Any]:
+    """:func:`decode_record` of each ``(id, json text)`` row of ``kind``, in order; a row
+    that cannot be read raises, or, given ``skip``, is handed to it and left out."""
+    found = []
+    for row in rows:
+        try:
+            found.append(decode_record(kind, row[0], row[1]))
+        except AggregateCorrupted as error:
+            if skip is None:
+                raise
+            skip(error)
+    return found
 
 
 _RECORD_CACHE: dict[tuple[str, str], tuple[str | bytes, Any]] = {}

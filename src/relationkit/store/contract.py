@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import attrs
 import pendulum
 import pytest
 
@@ -35,14 +36,35 @@ from relationkit.domain.parties import Client, Party, Staff
 from relationkit.domain.policy import Acknowledgement
 from relationkit.domain.promise import Promise
 from relationkit.domain.relationship import Relationship
+from relationkit.domain.values import MAX_ID_LENGTH
 from relationkit.exceptions import ConcurrencyError, InvalidInput, NotFound
 from relationkit.serialization import converter
 from relationkit.store.base import Store, UnitOfWork
-from relationkit.store.codec import decode_aggregate, decode_record, index_value, record_sort_key
+from relationkit.store.codec import (
+    MAX_IN_VALUES,
+    MAX_INDEXED_TEXT,
+    decode_aggregate,
+    decode_record,
+    index_value,
+    record_sort_key,
+)
 
 __all__ = ["StoreContract"]
 
 _AT = pendulum.datetime(2026, 3, 2, 9, tz="Europe/Paris")
+
+_BAD_IDS = [
+    pytest.param("", id="empty"),
+    pytest.param(" case-1", id="space-before"),
+    pytest.param("case-1\n", id="newline-after"),
+    pytest.param("case-\x00", id="nul"),
+    pytest.param("case-\ud800", id="lone-surrogate"),
+    pytest.param("k" * (MAX_ID_LENGTH + 1), id="one-too-long"),
+    pytest.param("k" * 10_000_000, id="ten-million-long"),
+    pytest.param(42, id="not-text"),
+]
+"""Ids every store refuses, the same way: :class:`InvalidInput` before any database sees
+them (see :mod:`relationkit.store.codec`)."""
 
 
 def _opened(case_id: str, *, client: str = "c-1", owner: str | None = "s-1") -> tuple[Case, Event]:
@@ -224,6 +246,20 @@ class StoreContract:
         finally:
             if other is not store:
                 other.close()
+
+    def test_an_aggregate_read_for_update_is_the_stored_one(self, store: Store) -> None:
+        case, event = _opened("case-1")
+        _save(store, (case, event))
+        with store.unit_of_work() as uow:
+            found = uow.get_for_update(Case, "case-1")
+            assert found == case
+            uow.append(found, [_statement(found, event)])
+            assert uow.get_for_update(Case, "case-1").version == 2  # its own write
+            with pytest.raises(NotFound):
+                uow.get_for_update(Case, "case-2")
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.get(Case, "case-1").version == 2
 
     def test_events_accumulate_in_order(self, store: Store) -> None:
         case, first = _opened("case-1")
@@ -464,6 +500,137 @@ class StoreContract:
                 Relationship, state="severance_proposed", proposal_expires_at__le=_AT
             )
             assert self.ids(lapsed) == ["r-proposed-lapsed"]
+
+    # --- what every store accepts and refuses alike ------------------------------------------
+
+    @pytest.mark.parametrize("bad", _BAD_IDS)
+    def test_every_store_refuses_the_same_ids(self, store: Store, bad: Any) -> None:
+        case, event = _opened("case-1")
+        case.id = bad
+        ana = Client(id="c-1", name="Ana")
+        object.__setattr__(ana, "id", bad)  # a record built without its validators
+        with store.unit_of_work() as uow:  # nothing can be stored under it: none found
+            if isinstance(bad, str):
+                assert uow.find(Case, bad) is None
+                assert uow.events(Case, bad) == []
+                assert uow.find_record(Party, bad) is None
+                assert uow.find_first_record((Staff, Party), bad) is None
+            else:
+                with pytest.raises(InvalidInput, match="not int"):
+                    uow.find(Case, bad)
+        attempts: list[Callable[[UnitOfWork], None]] = [
+            lambda uow: uow.append(case, [event]),
+            lambda uow: uow.put(ana),
+        ]
+        for attempt in attempts:
+            with store.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:  # noqa: PT012 - at the call or at commit
+                attempt(uow)
+                uow.commit()
+            assert caught.value.field in ("id", "aggregate_id")
+        with store.unit_of_work() as uow:
+            assert uow.ids(Case) == []
+            assert uow.records(Party) == []
+
+    def test_ids_up_to_the_limit_are_kept(self, store: Store) -> None:
+        longest = "k" * MAX_ID_LENGTH
+        wide = "ζ🙂" * (MAX_ID_LENGTH // 2)  # four bytes a character in UTF-8, for some
+        _save(store, _opened(longest), _opened(wide))
+        with store.unit_of_work() as uow:
+            uow.put(Client(id=wide, name="Wide"))
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.get(Case, longest).id == longest
+            assert [e.aggregate_id for e in uow.events(Case, wide)] == [wide]
+            assert uow.get_record(Client, wide).name == "Wide"
+            assert uow.select(Case, id__in=[wide, longest]) != []
+
+    def test_every_store_keeps_any_text_it_is_given(self, store: Store) -> None:
+        # Texts outside indexed attributes may hold anything but a lone surrogate: each
+        # store keeps them as JSON and gives them back as they were.
+        words = "Zoë said: «non» 🙂\tand\x00then\nnothing"
+        case, first = _opened("case-1")
+        case.subject = words
+        second = chain(  # as an application's command without text validators would
+            first, aggregate_id=case.id, name="Noted", actor_id="s-1", at=_AT, data={"text": words}
+        )
+        case.version, case.head = second.sequence, second.hash
+        with store.unit_of_work() as uow:
+            uow.append(case, [first, second])
+            uow.put(Client(id="c-1", name="Zoë 🙂"))
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.get(Case, "case-1").subject == words
+            assert uow.events(Case, "case-1")[1].data["text"] == words
+            assert uow.get_record(Client, "c-1").name == "Zoë 🙂"
+
+    def test_every_store_refuses_event_data_it_cannot_write(self, store: Store) -> None:
+        case, first = _opened("case-1")
+        broken = attrs.evolve(first, data={"statement": "half \udc80 a character"})
+        with store.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:
+            uow.append(case, [broken])
+        assert caught.value.field == "data"
+
+    @pytest.mark.parametrize(
+        ("attribute", "value"),
+        [
+            pytest.param("client_id", "c-\x00", id="nul"),
+            pytest.param("owner_id", "s-\ud800", id="lone-surrogate"),
+            pytest.param("owner_id", "s" * (MAX_INDEXED_TEXT + 1), id="too-long"),
+            pytest.param("relationship_id", 2**63, id="too-large-a-number"),
+            pytest.param("relationship_id", float("nan"), id="not-a-number"),
+            pytest.param("relationship_id", ["r-1"], id="a-list"),
+        ],
+    )
+    def test_every_store_refuses_the_same_indexed_values(
+        self, store: Store, attribute: str, value: Any
+    ) -> None:
+        case, event = _opened("case-1")
+        setattr(case, attribute, value)
+        with store.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:  # noqa: PT012 - at append or commit
+            uow.append(case, [event])
+            uow.commit()
+        assert caught.value.field == attribute
+        with store.unit_of_work() as uow:
+            assert uow.find(Case, "case-1") is None
+
+    @pytest.mark.parametrize(
+        "where",
+        [
+            pytest.param({"client_id": "c-\x00"}, id="nul"),
+            pytest.param({"owner_id__in": ["s-1", "s-\ud800"]}, id="lone-surrogate-in-a-list"),
+            pytest.param({"state__in": "open"}, id="in-given-text"),
+            pytest.param({"state__in": 3}, id="in-given-a-number"),
+            pytest.param({"state": ["open"]}, id="equal-to-a-list"),
+            pytest.param({"owner_id__lt": 2**64}, id="too-large-a-number"),
+            pytest.param(
+                {"client_id__in": [f"c-{n}" for n in range(MAX_IN_VALUES + 1)]},
+                id="too-many-values",
+            ),
+            pytest.param(
+                {"client_id__in": [f"c-{n}" for n in range(100_000)]}, id="a-hundred-thousand"
+            ),
+        ],
+    )
+    def test_every_store_refuses_the_same_lookups(
+        self, cases: Store, where: dict[str, Any]
+    ) -> None:
+        (key,) = where
+        for ask in ("select", "count", "claim"):
+            with cases.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:
+                getattr(uow, ask)(Case, **where)
+            assert caught.value.field == key
+
+    def test_an_in_lookup_takes_up_to_its_limit(self, cases: Store) -> None:
+        clients = [f"c-{n}" for n in range(MAX_IN_VALUES)]
+        with cases.unit_of_work() as uow:
+            found = uow.select(Case, client_id__in=clients)
+            assert self.ids(found) == ["case-a", "case-b", "case-c", "case-d", "case-e"]
+            assert uow.count(Case, client_id__in=iter(clients)) == 5
+
+    @pytest.mark.parametrize("limit", [-1, 1.5, True, "2", 2**63])
+    def test_every_store_refuses_the_same_limits(self, cases: Store, limit: Any) -> None:
+        with cases.unit_of_work() as uow, pytest.raises(InvalidInput, match="limit"):
+            uow.select(Case, limit=limit)
 
     # --- records --------------------------------------------------------------------------
 

@@ -25,13 +25,20 @@ from relationkit.exceptions import (
 from relationkit.serialization import datetime_to_text
 from relationkit.store.base import Store, StoredAggregate, StoredRecord, UnitOfWork, page_size
 from relationkit.store.codec import (
+    can_hold,
+    check_id,
+    check_indexed,
+    check_limit,
     decode_aggregate,
+    decode_aggregates,
     decode_event,
     decode_record,
+    decode_records,
     encode_aggregate,
     encode_event,
     encode_record,
     index_value,
+    lookups,
     record_sort_key,
     record_type,
     record_types,
@@ -145,6 +152,11 @@ class MemoryStore(Store):
         """The stored snapshot row of an aggregate, mutable: for tests of corruption only."""
         return self._aggregates[(kind, aggregate_id)]
 
+    def raw_records(self) -> dict[tuple[str, str], str]:
+        """The stored records' JSON texts by ``(kind, id)``, mutable: for tests of
+        corruption only."""
+        return self._records
+
 
 class _MemoryUnitOfWork(UnitOfWork):
     def __init__(self, store: MemoryStore) -> None:
@@ -160,10 +172,14 @@ class _MemoryUnitOfWork(UnitOfWork):
         return self._store._aggregates.get(key)
 
     def find(self, cls: type[A], aggregate_id: str) -> A | None:
+        if not can_hold(aggregate_id):
+            return None
         row = self._row((cls.KIND, aggregate_id))
         return None if row is None else decode_aggregate(cls, aggregate_id, row.snapshot)
 
     def events(self, cls: type[A], aggregate_id: str) -> list[Event]:
+        if not can_hold(aggregate_id):
+            return []
         key = (cls.KIND, aggregate_id)
         rows = list(self._store._events.get(key, ()))
         staged = self._staged.get(key)
@@ -183,6 +199,8 @@ class _MemoryUnitOfWork(UnitOfWork):
                 "aggregate's version must count its events; apply each event before appending.",
                 field="events",
             )
+        check_id(aggregate.id)
+        check_indexed(aggregate)
         current = self._row(key)
         held = 0 if current is None else current.version
         if current is not None and held != expected:
@@ -207,7 +225,7 @@ class _MemoryUnitOfWork(UnitOfWork):
         return sorted(keys)
 
     def _matching(self, cls: type[A], where: dict[str, Any]) -> list[tuple[_Key, _Row]]:
-        tests = [(*split_lookup(cls, key), value) for key, value in where.items()]
+        tests = lookups(cls, where)
         found = []
         for key in self._keys(cls.KIND):
             row = self._row(key)
@@ -225,6 +243,7 @@ class _MemoryUnitOfWork(UnitOfWork):
         limit: int | None = None,
         **where: Any,
     ) -> list[A]:
+        check_limit(limit)
         rows = self._matching(cls, where)
         if order_by is not None:
             name, _ = split_lookup(cls, order_by.lstrip("-"))
@@ -234,7 +253,9 @@ class _MemoryUnitOfWork(UnitOfWork):
             )
         if limit is not None:
             rows = rows[:limit]
-        return [decode_aggregate(cls, key[1], row.snapshot) for key, row in rows]
+        return decode_aggregates(
+            cls, [(key[1], row.snapshot) for key, row in rows], self.skip_unreadable
+        )
 
     def count(self, cls: type[A], **where: Any) -> int:
         return len(self._matching(cls, where))
@@ -289,6 +310,8 @@ class _MemoryUnitOfWork(UnitOfWork):
 
     def find_record(self, cls: type[R], record_id: str) -> R | None:
         kind = record_type(cls).name
+        if not can_hold(record_id):
+            return None
         text = self._staged_records.get((kind, record_id))
         if text is None:
             text = self._store._records.get((kind, record_id))
@@ -301,7 +324,8 @@ class _MemoryUnitOfWork(UnitOfWork):
         kind = record_type(cls).name
         merged = {k: v for k, v in self._store._records.items() if k[0] == kind}
         merged.update({k: v for k, v in self._staged_records.items() if k[0] == kind})
-        found = [decode_record(kind, k[1], merged[k]) for k in sorted(merged)]
+        rows = [(k[1], merged[k]) for k in sorted(merged)]
+        found = decode_records(kind, rows, self.skip_unreadable)
         return [r for r in found if isinstance(r, cls)]
 
     def commit(self) -> None:

@@ -12,7 +12,20 @@ with ``FOR UPDATE SKIP LOCKED``, so sweeps in several processes split the due wo
 them. Driver errors become :class:`~relationkit.exceptions.StoreError`, except deadlocks,
 serialization failures and lock timeouts (SQLSTATE 40P01, 40001, 55P03), which become
 :class:`~relationkit.exceptions.TransactionConflict`: a
-:class:`~relationkit.exceptions.ConcurrencyError` that :func:`~relationkit.retry` re-runs.
+:class:`~relationkit.exceptions.ConcurrencyError` that :func:`~relationkit.retry` re-runs;
+and a value PostgreSQL cannot take (SQLSTATE classes 22 and 54: a NUL character, a number
+out of range, an index entry too large), which is the caller's mistake:
+:class:`~relationkit.exceptions.InvalidInput` (the checks every store shares,
+:mod:`relationkit.store.codec`, refuse such values before they are sent).
+
+Connections that the server dropped while they sat in the pool (a server restart, a
+failover, an administrator) are noticed when a unit of work takes one, without a round trip
+for a healthy one, and the pool replaces them, so the first command after a restart runs on
+a fresh connection. A connection that breaks while a unit of work runs on it raises
+:class:`~relationkit.exceptions.ConnectionLost`: nothing was stored, and it is retryable
+(:func:`~relationkit.retry` re-runs it); one that breaks while committing raises
+:class:`~relationkit.exceptions.OutcomeUnknown`, which is not, since the commit may have
+happened.
 
 The URL's ``schema`` parameter keeps relationkit's tables in a schema of their own (created
 if missing), e.g. ``postgresql://app@db/main?schema=relations``; ``pool_size`` sets the
@@ -24,12 +37,20 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+import select
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from relationkit.domain.aggregate import Aggregate
-from relationkit.exceptions import InvalidInput, StoreError, TransactionConflict
+from relationkit.exceptions import (
+    ConnectionLost,
+    InvalidInput,
+    OutcomeUnknown,
+    RelationkitError,
+    StoreError,
+    TransactionConflict,
+)
 from relationkit.store.base import redact
 from relationkit.store.schema import POSTGRES, KindTable, ensure_kind, prepare
 from relationkit.store.sql import IntegrityProblem, Session, SqlStore
@@ -48,6 +69,24 @@ _RETRYABLE = {
     "55P03": "lock not available",
 }
 """SQLSTATEs that mean "another transaction was in the way; run this one again"."""
+
+_CALLER_CLASSES = ("22", "54")
+"""SQLSTATE classes of a value PostgreSQL cannot take (data exception, program limit
+exceeded): the caller's mistake, reported as :class:`~relationkit.exceptions.InvalidInput`."""
+
+
+def _has_input(fileno: int) -> bool:
+    """Whether something waits to be read on the socket ``fileno``, without waiting (true
+    when that cannot be told, so that the caller checks)."""
+    try:
+        if hasattr(select, "poll"):  # no limit on descriptor numbers, unlike select()
+            poller = select.poll()
+            poller.register(fileno, select.POLLIN | select.POLLERR | select.POLLHUP)
+            return bool(poller.poll(0))
+        readable, _, _ = select.select([fileno], [], [], 0)
+        return bool(readable)
+    except (OSError, ValueError):
+        return True
 
 
 def _driver() -> Any:
@@ -80,7 +119,7 @@ class _PgSession(Session):
         except psycopg.errors.IntegrityError as exc:
             raise IntegrityProblem(str(exc)) from exc
         except psycopg.Error as exc:
-            raise self.store._translate(exc) from exc
+            raise self.store._translate(exc, self.conn) from exc
         return cur
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -104,7 +143,7 @@ class _PgSession(Session):
         except psycopg.errors.IntegrityError as exc:
             raise IntegrityProblem(str(exc)) from exc
         except psycopg.Error as exc:
-            raise self.store._translate(exc) from exc
+            raise self.store._translate(exc, self.conn) from exc
 
     def begin_write(self) -> None:
         self._wrote = True
@@ -119,7 +158,7 @@ class _PgSession(Session):
             try:
                 self.conn.commit()
             except self.store._psycopg.Error as exc:
-                raise self.store._translate(exc) from exc
+                raise self.store._translate(exc, self.conn, committing=True) from exc
 
     def rollback(self) -> None:
         if self._active:
@@ -168,9 +207,17 @@ class PostgresStore(SqlStore):
     def __init__(self, url: str, *, connect_timeout: float = 10.0) -> None:
         super().__init__()
         self._psycopg, pool_module = _driver()
+        self._pool_module = pool_module
         parts = urlsplit(url)
         scheme = "postgresql"
         options = dict(parse_qsl(parts.query))
+        self.url = redact(urlunsplit((scheme, parts.netloc, parts.path, parts.query, "")))
+        # The passwords as given and as decoded, hidden from the driver's messages too
+        # (those of a few characters would hide every such word, and are not worth it).
+        secrets = [parts.password or ""]
+        secrets += [v for k, v in parse_qsl(parts.query) if k.lower().endswith("password")]
+        secrets += [unquote(v) for v in secrets]
+        self._secrets = sorted({v for v in secrets if len(v) >= 4}, key=len, reverse=True)
         self.schema = options.pop("schema", "") or "public"
         if not _IDENTIFIER.match(self.schema):
             raise InvalidInput(
@@ -199,7 +246,6 @@ class PostgresStore(SqlStore):
             ).strip()
         query = urlencode(options, quote_via=quote)
         conninfo = urlunsplit((scheme, parts.netloc, parts.path, query, ""))
-        self.url = redact(urlunsplit((scheme, parts.netloc, parts.path, parts.query, "")))
         try:  # one plain connection first, so a bad URL fails at once with the server's words
             self._psycopg.connect(conninfo).close()
         except self._psycopg.Error as exc:
@@ -241,27 +287,52 @@ class PostgresStore(SqlStore):
     def __repr__(self) -> str:
         return f"PostgresStore({self.url!r})"
 
-    def _translate(self, exc: Exception) -> StoreError | TransactionConflict:
+    def _translate(
+        self,
+        exc: Exception,
+        conn: psycopg.Connection[Any] | None = None,
+        *,
+        committing: bool = False,
+    ) -> RelationkitError:
+        """The error to raise for a driver error; ``conn`` is the connection it happened
+        on (``None`` while connecting), ``committing`` whether it broke a commit."""
         psycopg = self._psycopg
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        sqlstate = getattr(exc, "sqlstate", None)
+        for secret in self._secrets:
+            first = first.replace(secret, "***")
+        sqlstate = getattr(exc, "sqlstate", None) or ""
         if sqlstate in _RETRYABLE:
             return TransactionConflict(
                 self.url, f"{_RETRYABLE[sqlstate]}, SQLSTATE {sqlstate}: {first}"
             )
-        if isinstance(exc, psycopg.OperationalError):
+        if sqlstate[:2] in _CALLER_CLASSES or isinstance(exc, psycopg.DataError):
+            # What the shared checks (relationkit.store.codec) let through and PostgreSQL
+            # cannot take: the caller's value, not the server, is at fault.
+            code = f"SQLSTATE {sqlstate}: " if sqlstate else ""
+            return InvalidInput(
+                f"refused: an operation on {self.url}; PostgreSQL cannot take a value it was "
+                f"given ({code}{first}); check the ids, texts and numbers passed.",
+                field="",
+            )
+        if conn is None and isinstance(exc, psycopg.OperationalError):
             return StoreError(
                 f"refused: talking to {self.url}; the connection failed ({first}); check that "
-                "the server runs and retry."
+                "the server runs, the URL and the credentials."
             )
+        if conn is not None and (conn.broken or conn.closed or sqlstate[:2] == "08"):
+            # The server went away under the unit of work (a restart, a failover): it rolled
+            # the transaction back, unless it was committing, when nobody can tell.
+            if committing:
+                return OutcomeUnknown(self.url, first)
+            return ConnectionLost(self.url, first)
         return StoreError(
             f"refused: an operation on {self.url}; PostgreSQL reported "
             f"{type(exc).__name__}: {first}; check the database and retry."
         )
 
-    def _acquire(self) -> _PgSession:
+    def _getconn(self) -> psycopg.Connection[Any]:
         try:
-            conn = self._pool.getconn()
+            conn: psycopg.Connection[Any] = self._pool.getconn()
         except self._psycopg.Error as exc:
             raise self._translate(exc) from exc
         except Exception as exc:  # PoolTimeout, PoolClosed
@@ -269,6 +340,36 @@ class PostgresStore(SqlStore):
                 f"refused: a unit of work on {self.url}; no connection was free or the pool "
                 f"is closed ({exc}); close units of work promptly, or raise pool_size."
             ) from exc
+        return conn
+
+    def _usable(self, conn: psycopg.Connection[Any]) -> bool:
+        """Whether a pooled connection still works. An idle connection the server has
+        closed (a restart, a failover, an administrator) has something to read on its
+        socket: only then is it asked, with a round trip, so a healthy one costs none."""
+        if conn.closed or conn.broken:
+            return False
+        if not _has_input(conn.fileno()):
+            return True
+        try:
+            self._pool_module.ConnectionPool.check_connection(conn)
+        except self._psycopg.Error:
+            return False
+        return True
+
+    def _acquire(self) -> _PgSession:
+        conn = self._getconn()
+        if not self._usable(conn):
+            # One dropped connection means the others idle since were most likely dropped
+            # too: let the pool check them all and replace the dead ones, then take one.
+            self._pool.putconn(conn)  # broken: the pool closes it and opens another
+            self._pool.check()
+            for _ in range(self._pool.max_size):
+                conn = self._getconn()
+                if self._usable(conn):
+                    break
+                self._pool.putconn(conn)
+            else:
+                conn = self._getconn()  # a fresh one; if it fails, the error says so
         return _PgSession(self, conn)
 
     def _release(self, session: Session) -> None:

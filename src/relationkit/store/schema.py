@@ -125,12 +125,15 @@ class Dialect:
         types: abstract column type → SQL type.
         placeholder: the parameter marker (``?`` or ``%s``).
         lock_suffix: what a claiming ``SELECT`` ends with to lock rows other workers skip.
+        row_lock: what a ``SELECT`` of the row a command is about to change ends with to
+            lock it until the transaction ends (empty where the database cannot).
     """
 
     name: str
     types: Mapping[str, str]
     placeholder: str
     lock_suffix: str
+    row_lock: str = ""
 
     def column(self, column: Column) -> str:
         """A column definition."""
@@ -184,6 +187,7 @@ POSTGRES = Dialect(
     },
     placeholder="%s",
     lock_suffix=" FOR UPDATE SKIP LOCKED",
+    row_lock=" FOR UPDATE",
 )
 """PostgreSQL 12 or later."""
 

@@ -27,14 +27,21 @@ from relationkit.exceptions import (
 from relationkit.serialization import datetime_to_text
 from relationkit.store.base import Store, StoredAggregate, StoredRecord, UnitOfWork, page_size
 from relationkit.store.codec import (
+    can_hold,
+    check_id,
+    check_indexed,
+    check_limit,
+    check_sort_keys,
     decode_aggregate,
     decode_aggregates,
     decode_event,
     decode_record,
+    decode_records,
     encode_aggregate,
     encode_event,
     encode_record,
     index_value,
+    lookups,
     record_sort_key,
     record_type,
     snapshot_version,
@@ -219,8 +226,7 @@ class SqlUnitOfWork(UnitOfWork):
     def _where(self, cls: type[A], kt: KindTable, where: dict[str, Any]) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
-        for key, value in where.items():
-            name, op = split_lookup(cls, key)
+        for name, op, value in lookups(cls, where):
             clause, values = _lookup_sql(_column(kt, name), op, value)
             clauses.append(clause)
             params.extend(values)
@@ -234,6 +240,7 @@ class SqlUnitOfWork(UnitOfWork):
         where: dict[str, Any],
         suffix: str = "",
     ) -> list[A]:
+        check_limit(limit)
         kt = self._kind(cls)
         clause, params = self._where(cls, kt, where)
         # Filtered and ordered by id, SQLite walks the primary key (a full scan) instead of
@@ -248,18 +255,17 @@ class SqlUnitOfWork(UnitOfWork):
                 order = f"{column} ASC NULLS FIRST, id"
         sql = f'SELECT id, snapshot FROM "{kt.name}"{clause} ORDER BY {order}'
         if limit is not None:
-            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-                raise InvalidInput(
-                    f"refused: limit={limit!r}; a limit counts rows; pass a whole number ≥ 0.",
-                    field="limit",
-                )
             sql += " LIMIT ?"
             params.append(limit)
-        return decode_aggregates(cls, self.session.query(sql + suffix, params))
+        return decode_aggregates(
+            cls, self.session.query(sql + suffix, params), self.skip_unreadable
+        )
 
     # --- aggregates -------------------------------------------------------------------------
 
     def find(self, cls: type[A], aggregate_id: str) -> A | None:
+        if not can_hold(aggregate_id):
+            return None
         written = self._written.get((cls, aggregate_id))
         if written is not None:
             return decode_aggregate(cls, aggregate_id, written)
@@ -267,7 +273,22 @@ class SqlUnitOfWork(UnitOfWork):
         rows = self.session.query(f'SELECT snapshot FROM "{kt.name}" WHERE id = ?', (aggregate_id,))
         return decode_aggregate(cls, aggregate_id, rows[0][0]) if rows else None
 
+    def get_for_update(self, cls: type[A], aggregate_id: str) -> A:
+        lock = self._store.dialect.row_lock
+        if not lock or (cls, aggregate_id) in self._written or not can_hold(aggregate_id):
+            return self.get(cls, aggregate_id)
+        self.session.begin_write()
+        kt = self._kind(cls)
+        rows = self.session.query(
+            f'SELECT snapshot FROM "{kt.name}" WHERE id = ?{lock}', (aggregate_id,)
+        )
+        if not rows:
+            raise NotFound(cls.KIND, aggregate_id)
+        return decode_aggregate(cls, aggregate_id, rows[0][0])
+
     def events(self, cls: type[A], aggregate_id: str) -> list[Event]:
+        if not can_hold(aggregate_id):
+            return []
         rows = self.session.query(
             f"SELECT {_EVENT_COLUMNS} FROM rk_events WHERE kind = ? AND aggregate_id = ? "
             "ORDER BY sequence",
@@ -316,6 +337,8 @@ class SqlUnitOfWork(UnitOfWork):
                 "aggregate's version must count its events; apply each event before appending.",
                 field="events",
             )
+        check_id(aggregate.id)
+        check_indexed(aggregate)
         session = self.session
         session.begin_write()
         kt = self._kind(type(aggregate))
@@ -494,6 +517,7 @@ class SqlUnitOfWork(UnitOfWork):
         self, cls: type[R], start: str | None = None, stop: str | None = None
     ) -> list[R]:
         kind = sort_keyed(cls).name
+        check_sort_keys(start, stop)
         sql = "SELECT id, data FROM rk_records WHERE kind = ? AND sort_key IS NOT NULL"
         params: list[Any] = [kind]
         if start is not None:
@@ -503,11 +527,13 @@ class SqlUnitOfWork(UnitOfWork):
             sql += " AND sort_key < ?"
             params.append(stop)
         rows = self.session.query(sql + " ORDER BY sort_key, id", params)
-        found = [decode_record(kind, row[0], row[1]) for row in rows]
+        found = decode_records(kind, rows, self.skip_unreadable)
         return [r for r in found if isinstance(r, cls)]
 
     def find_record(self, cls: type[R], record_id: str) -> R | None:
         kind = record_type(cls).name
+        if not can_hold(record_id):
+            return None
         key = (kind, record_id)
         if key in self._known:
             text = self._known[key]
@@ -523,6 +549,8 @@ class SqlUnitOfWork(UnitOfWork):
 
     def find_first_record(self, classes: Sequence[type], record_id: str) -> Any | None:
         kinds = [record_type(cls).name for cls in classes]
+        if not can_hold(record_id):
+            return None
         unknown = [kind for kind in kinds if (kind, record_id) not in self._known]
         if unknown:
             marks = ", ".join("?" for _ in unknown)
@@ -546,7 +574,7 @@ class SqlUnitOfWork(UnitOfWork):
         rows = self.session.query(
             "SELECT id, data FROM rk_records WHERE kind = ? ORDER BY id", (kind,)
         )
-        found = [decode_record(kind, row[0], row[1]) for row in rows]
+        found = decode_records(kind, rows, self.skip_unreadable)
         return [r for r in found if isinstance(r, cls)]
 
     # --- transaction ------------------------------------------------------------------------

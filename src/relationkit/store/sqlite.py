@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from relationkit.domain.aggregate import Aggregate
-from relationkit.exceptions import InvalidInput, StoreError, TransactionConflict
+from relationkit.exceptions import InvalidInput, RelationkitError, StoreError, TransactionConflict
 from relationkit.store.schema import SQLITE, KindTable, ensure_kind, prepare
 from relationkit.store.sql import IntegrityProblem, Session, SqlStore
 
 __all__ = ["SqliteStore"]
 
 _SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+_TOO_BIG = ("too big", "too many SQL variables", "too many terms")
 
 
 class _SqliteSession(Session):
@@ -50,7 +51,7 @@ class _SqliteSession(Session):
         self.pid = os.getpid()
         self._mode = ""  # "", "read" or "write"
 
-    def _fail(self, exc: sqlite3.Error) -> StoreError | TransactionConflict:
+    def _fail(self, exc: Exception) -> RelationkitError:
         return self.store._translate(exc)
 
     def _begin(self) -> None:
@@ -63,7 +64,7 @@ class _SqliteSession(Session):
             return self.conn.execute(sql, params)
         except sqlite3.IntegrityError as exc:
             raise IntegrityProblem(str(exc)) from exc
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OverflowError, UnicodeEncodeError) as exc:
             raise self._fail(exc) from exc
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -80,7 +81,7 @@ class _SqliteSession(Session):
             self.conn.executemany(sql, rows)
         except sqlite3.IntegrityError as exc:
             raise IntegrityProblem(str(exc)) from exc
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OverflowError, UnicodeEncodeError) as exc:
             raise self._fail(exc) from exc
 
     def begin_write(self) -> None:
@@ -193,8 +194,18 @@ class SqliteStore(SqlStore):
 
     # --- connections ------------------------------------------------------------------------
 
-    def _translate(self, exc: sqlite3.Error) -> StoreError | TransactionConflict:
+    def _translate(self, exc: Exception) -> RelationkitError:
         message = str(exc)
+        if isinstance(exc, OverflowError | UnicodeEncodeError) or any(
+            words in message for words in _TOO_BIG
+        ):
+            # What the shared checks (relationkit.store.codec) let through and SQLite cannot
+            # take: the caller's value, not the database, is at fault.
+            return InvalidInput(
+                f"refused: an operation on {self.url}; SQLite cannot take a value it was "
+                f"given ({message}); check the ids, texts and numbers passed.",
+                field="",
+            )
         if "locked" in message or "busy" in message:
             return TransactionConflict(
                 self.url,
