@@ -448,7 +448,7 @@ class Relations:
                 timeline gives; :class:`~relationkit.exceptions.ColumnOutOfStep` when a
                 column differs from the saved state (the first problem found).
         """
-        Verifier(self._pipeline).verify(cls, text(aggregate_id, "aggregate_id"))
+        Verifier(self._pipeline).verify(cls, ident(aggregate_id, "aggregate_id"))
 
     def verify_all(self, *, progress: Progress | None = None) -> VerificationReport:
         """Check everything the store holds and list every problem, each as a typed error
@@ -491,7 +491,7 @@ class Relations:
             if workflow is None:
                 raise NotFound("workflow", cls, f"known: {sorted(self.config.workflows)}")
             cls = workflow.aggregate
-        return Verifier(self._pipeline).repair_columns(cls, text(aggregate_id, "aggregate_id"))
+        return Verifier(self._pipeline).repair_columns(cls, ident(aggregate_id, "aggregate_id"))
 
 
 RETRY_ATTEMPTS = 20
