@@ -56,7 +56,7 @@ from relationkit.domain.liaison import VendorTicket, VendorTicketHistory
 from relationkit.domain.parties import Party, Staff
 from relationkit.domain.promise import Promise, PromiseHistory
 from relationkit.domain.relationship import Relationship, RelationshipHistory
-from relationkit.domain.values import ident, text
+from relationkit.domain.values import ident
 from relationkit.exceptions import (
     ColumnOutOfStep,
     InvalidInput,
