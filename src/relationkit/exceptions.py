@@ -39,11 +39,13 @@ __all__ = [
     "InvalidFields",
     "InvalidInput",
     "InvalidTransition",
+    "MigrationNeeded",
     "NaiveDateTime",
     "NotFound",
     "NotPermitted",
     "OutOfRange",
     "OutcomeUnknown",
+    "ReadOnlyStore",
     "RecordCorrupted",
     "RelationshipEnded",
     "RelationkitError",
@@ -558,13 +560,13 @@ class RecordCorrupted(AggregateCorrupted):
         problem: what is wrong, in words.
     """
 
-    def __init__(self, kind: str, record_id: str, problem: str) -> None:
+    def __init__(self, kind: str, record_id: str, problem: str, *, fix: str = "") -> None:
         super().__init__(
             kind,
             record_id,
             problem,
-            fix="store the record again (Relations.register for people), or restore it "
-            "from a backup; other records are unaffected",
+            fix=fix
+            or "store the record again, or restore it from a backup; other records are unaffected",
         )
 
     @property
@@ -700,6 +702,60 @@ class OutcomeUnknown(StoreError):
 
 class SchemaError(StoreError):
     """The database schema is newer than this relationkit, or otherwise unusable."""
+
+
+class MigrationNeeded(SchemaError):
+    """A store opened read-only holds no relationkit schema yet (an empty file, a new
+    database), or one older than this relationkit's, or tables whose snapshots must be
+    upgraded first: reading it would mean writing to it, which a read-only store never
+    does.
+
+    Attributes:
+        where: the store's URL (without password).
+        found: the schema version it holds (``None`` for none).
+        current: the schema version this relationkit reads.
+    """
+
+    def __init__(self, where: str, found: int | None, current: int, detail: str = "") -> None:
+        if found is None:
+            why = "it holds no relationkit schema (an empty or new database)"
+        elif detail:
+            why = detail
+        else:
+            why = f"its schema is version {found}, older than version {current}, which this " + (
+                "relationkit reads"
+            )
+        super().__init__(
+            _sentence(
+                f"reading {where} read-only",
+                f"{why}, and a read-only store never writes, so it neither creates nor "
+                "migrates anything",
+                "open it for writing once (any writing command, or 'relationkit migrate "
+                "--db URL'), which creates or migrates it, then read it",
+            )
+        )
+        self.where = where
+        self.found = found
+        self.current = current
+
+
+class ReadOnlyStore(StoreError):
+    """A store opened read-only (``read_only=True``) was asked to write: nothing was
+    written.
+
+    Attributes:
+        where: the store's URL (without password).
+    """
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            _sentence(
+                f"writing to {where}",
+                "the store was opened read-only, so it writes nothing",
+                "open it without read_only=True to record commands",
+            )
+        )
+        self.where = where
 
 
 class DatabaseCorrupted(StoreError):

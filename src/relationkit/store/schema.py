@@ -48,7 +48,7 @@ import attrs
 import pendulum
 
 from relationkit.domain.aggregate import Aggregate
-from relationkit.exceptions import AggregateCorrupted, SchemaError
+from relationkit.exceptions import AggregateCorrupted, MigrationNeeded, SchemaError
 
 __all__ = [
     "EVENTS",
@@ -67,6 +67,8 @@ __all__ = [
     "KindTable",
     "Migration",
     "Table",
+    "check_kind",
+    "check_schema",
     "ensure_kind",
     "kind_table",
     "prepare",
@@ -416,6 +418,32 @@ def schema_version(conn: Connection) -> int | None:
     return None if not rows or rows[0][0] is None else int(rows[0][0])
 
 
+def _newer(where: str, found: int) -> SchemaError:
+    from relationkit._version import __version__
+
+    return SchemaError(
+        f"refused: opening {where}; its schema is version {found}, newer than version "
+        f"{SCHEMA_VERSION} that relationkit {__version__} knows, so it could misread or "
+        "damage the data; upgrade relationkit to the version that wrote it."
+    )
+
+
+def check_schema(conn: Connection, where: str) -> int:
+    """For a store opened read-only: the schema version stored, checked to be the one this
+    relationkit reads, without creating or migrating anything.
+
+    Raises:
+        MigrationNeeded: the database holds no schema yet, or an older one.
+        SchemaError: its schema is newer than this relationkit knows.
+    """
+    found = schema_version(conn)
+    if found is None or found < SCHEMA_VERSION:
+        raise MigrationNeeded(where, found, SCHEMA_VERSION)
+    if found > SCHEMA_VERSION:
+        raise _newer(where, found)
+    return found
+
+
 def prepare(conn: Connection, where: str) -> int:
     """Create the schema in an empty database, migrate an older one forward, or refuse a
     newer one. Run it inside a transaction that holds the database's write lock.
@@ -441,13 +469,7 @@ def prepare(conn: Connection, where: str) -> int:
         )
         return 0
     if found > SCHEMA_VERSION:
-        from relationkit._version import __version__
-
-        raise SchemaError(
-            f"refused: opening {where}; its schema is version {found}, newer than version "
-            f"{SCHEMA_VERSION} that relationkit {__version__} knows, so it could misread or "
-            "damage the data; upgrade relationkit to the version that wrote it."
-        )
+        raise _newer(where, found)
     for version in range(found + 1, SCHEMA_VERSION + 1):
         migration = MIGRATIONS.get(version)
         if migration is None:
@@ -525,6 +547,49 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def check_kind(conn: Connection, cls: type[Aggregate], where: str) -> KindTable | None:
+    """For a store opened read-only: the table of ``cls`` as :func:`ensure_kind` would leave
+    it, or ``None`` if the database has none yet (nothing of the kind was ever stored),
+    without creating or changing anything.
+
+    Raises:
+        MigrationNeeded: the table must be upgraded first (older snapshots, or a column
+            for an attribute indexed since).
+        SchemaError: the table's snapshots are of a newer version than the class knows.
+    """
+    kt = kind_table(cls)
+    rows = conn.query("SELECT indexed, snapshot_version FROM rk_kinds WHERE kind = ?", (kt.kind,))
+    if not rows:
+        return None
+    recorded = json.loads(rows[0][0])
+    stored = 1 if rows[0][1] is None else int(rows[0][1])
+    if stored > cls.SNAPSHOT_VERSION:
+        raise _newer_snapshots(kt, cls, stored)
+    missing = [attr for attr, _ in kt.indexed if attr not in recorded]
+    if stored < cls.SNAPSHOT_VERSION or missing:
+        upgrade = (
+            f"snapshots of version {stored} to upgrade to version {cls.SNAPSHOT_VERSION}"
+            if stored < cls.SNAPSHOT_VERSION
+            else f"no column yet for {', '.join(missing)}"
+        )
+        raise MigrationNeeded(
+            where,
+            SCHEMA_VERSION,
+            SCHEMA_VERSION,
+            f"its table of {kt.kind} aggregates must be upgraded first ({upgrade})",
+        )
+    return kt
+
+
+def _newer_snapshots(kt: KindTable, cls: type[Aggregate], stored: int) -> SchemaError:
+    return SchemaError(
+        f"refused: reading {kt.kind} aggregates as {cls.__name__}; their snapshots "
+        f"are of version {stored}, newer than version {cls.SNAPSHOT_VERSION} that "
+        "this class reads, so it could misread or damage them; use the relationkit "
+        "(or the version of the class) that wrote them."
+    )
+
+
 def ensure_kind(conn: Connection, cls: type[Aggregate]) -> KindTable:
     """Make sure ``cls`` has its table with a column and index per indexed attribute; upgrade
     the stored snapshots if the class's ``SNAPSHOT_VERSION`` is newer than the table's (a
@@ -542,12 +607,7 @@ def ensure_kind(conn: Connection, cls: type[Aggregate]) -> KindTable:
         recorded = json.loads(rows[0][0])
         stored = 1 if rows[0][1] is None else int(rows[0][1])
         if stored > cls.SNAPSHOT_VERSION:
-            raise SchemaError(
-                f"refused: reading {kt.kind} aggregates as {cls.__name__}; their snapshots "
-                f"are of version {stored}, newer than version {cls.SNAPSHOT_VERSION} that "
-                "this class reads, so it could misread or damage them; use the relationkit "
-                "(or the version of the class) that wrote them."
-            )
+            raise _newer_snapshots(kt, cls, stored)
         if stored < cls.SNAPSHOT_VERSION:
             _upgrade_snapshots(conn, cls, kt, stored, [a for a in wanted if a in recorded])
             conn.run(
