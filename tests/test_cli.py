@@ -134,7 +134,7 @@ def test_the_demo_starts_over_with_fresh(runner: CliRunner, played: Path) -> Non
     assert again.exit_code == 0, again.output
     verified = run(runner, "verify", "--db", str(played))
     assert verified.exit_code == 0, verified.output
-    assert "25 timeline(s) checked; all intact." in verified.output
+    assert "47 timeline(s) checked; all intact." in verified.output
 
 
 def test_fresh_removes_only_a_file(runner: CliRunner) -> None:

@@ -144,7 +144,8 @@ def test_evidence_of_another_party_or_unknown_cases_does_not_count(world: World)
 def test_a_reasoned_decline_is_evidence_too() -> None:
     world = World()
     world.rk.policy.publish(
-        Policy(version=1, published_at=START, clauses=[Clause(id="c-1", text="No refunds.")])
+        Policy(version=1, published_at=START, clauses=[Clause(id="c-1", text="No refunds.")]),
+        actor="s-mia",
     )
     case = world.tried_case("c-ana", compromise=False)
     world.rk.handle(case, Decline(reason="Past the window.", clause_id="c-1"), actor="s-al")
@@ -305,7 +306,9 @@ def test_a_delegate_carries_the_delegators_authority(world: World) -> None:
 def test_the_quorum_and_authority_roles_are_configurable() -> None:
     config = CareConfig(relationships=RelationshipConfig(quorum=3, authority_roles={"director"}))
     world = World(config)
-    world.rk.register(Staff(id="s-dee", name="Dee Park", roles={"agent", "director"}))
+    world.rk.register(Staff(id="s-dee", name="Dee Park"), actor="s-pat")
+    for role in ("agent", "director"):  # nobody may grant roles (no director): the setup does
+        world.rk.directory.grant_role("s-dee", role, reason="Joins as director.")
     world.propose()
     for who in ("s-mia", "s-al", "s-bo"):
         world.r.approve(world.rel, actor=who)

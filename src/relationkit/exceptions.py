@@ -30,7 +30,9 @@ from typing import Any
 import cattrs
 
 __all__ = [
+    "ActorRequired",
     "AggregateCorrupted",
+    "AlreadyRegistered",
     "ColumnOutOfStep",
     "ConcurrencyError",
     "ConnectionLost",
@@ -233,6 +235,59 @@ class WrongPartyKind(InvalidInput):
         self.party_id = party_id
         self.expected = expected
         self.actual = actual
+
+
+class AlreadyRegistered(InvalidInput):
+    """An id given to register someone (or to define an entitlement, or publish a policy
+    version) already names an entry of the directory: one id names one person, whatever
+    their kind, and an entry changes only through its own commands, on its timeline.
+
+    Attributes:
+        id: the id that is taken.
+        kind: what it names now (``"client"``, ``"staff"``, ``"entitlement"`` …).
+        wanted: what it was to name (``"staff"`` …).
+    """
+
+    def __init__(self, id: str, kind: str, wanted: str, fix: str) -> None:
+        what = "the same" if kind == wanted else f"a {kind}"
+        super().__init__(
+            _sentence(
+                f"registering {wanted} {id!r}",
+                f"the id {id!r} already names {what} in the directory, and one id names one "
+                "entry, whose changes are kept on its timeline",
+                fix,
+            ),
+            field="id",
+        )
+        self.id = id
+        self.kind = kind
+        self.wanted = wanted
+
+
+class ActorRequired(InvalidInput):
+    """A command of the directory (registering, changing someone's details or roles,
+    publishing a policy, setting an entitlement's targets) was given without an actor,
+    after the directory's setup: the setup actor acts only while no active member of staff
+    may run the command, and someone may now.
+
+    Attributes:
+        command: the command (``"register"``, ``"grant_role"`` …).
+        holders: some active members of staff who may run it.
+    """
+
+    def __init__(self, command: str, holders: Sequence[str]) -> None:
+        shown = ", ".join(repr(h) for h in holders[:3]) + (" …" if len(holders) > 3 else "")
+        super().__init__(
+            _sentence(
+                f"{command!r} without an actor",
+                f"active staff may run it ({shown}), and the setup actor stands in only while "
+                "nobody may, so that no one's authority is passed over",
+                "name who does it (actor='s-…'); their roles are checked as for every command",
+            ),
+            field="actor",
+        )
+        self.command = command
+        self.holders = tuple(holders)
 
 
 # --- lookups and permissions ----------------------------------------------------------------

@@ -27,6 +27,7 @@ from relationkit.cli import examples, render
 from relationkit.cli.render import Section, rows_of, text_of, verify_with_progress
 from relationkit.clock import ManualClock
 from relationkit.domain.case import Case
+from relationkit.domain.entries import DirectoryEntry
 from relationkit.domain.parties import Party, Staff
 from relationkit.exceptions import NotFound, RelationkitError, StoreError
 from relationkit.store.base import Store
@@ -36,6 +37,7 @@ from relationkit.workflows.case import CaseFlow
 
 __all__ = [
     "DEFAULT_DB",
+    "DEMO_OFFICE",
     "EXIT_ENVIRONMENT",
     "EXIT_FOUND_PROBLEMS",
     "EXIT_USAGE",
@@ -56,6 +58,11 @@ EXIT_USAGE = 2
 """Exit code for a mistake in how the command was called."""
 EXIT_ENVIRONMENT = 3
 """Exit code when the machine lacks something the command needs."""
+
+DEMO_OFFICE = "s-front-office"
+"""The member of staff ``relationkit demo`` registers in the new store before the stories:
+it registers each story's people (the first registration of a store is the setup's, and
+after it someone who may must register; see :mod:`relationkit.app.directory`)."""
 
 
 class Mistake(click.ClickException):
@@ -376,9 +383,12 @@ def _holds_records(rk: Relations) -> bool:
 
 
 def _last_moment(rk: Relations) -> pendulum.DateTime | None:
-    """The time of the latest event in the store."""
+    """The time of the latest event of the stories in the store (the directory's are left
+    out: the demo's front office was registered at the time the demo ran)."""
     latest: pendulum.DateTime | None = None
     for workflow in rk.config.workflows.values():
+        if issubclass(workflow.aggregate, DirectoryEntry):
+            continue
         with rk.store.unit_of_work() as uow:
             for aggregate_id in uow.ids(workflow.aggregate):
                 for event in uow.events(workflow.aggregate, aggregate_id):
@@ -434,22 +444,28 @@ def demo(
     if fresh:
         _start_over(url)
     store = open_db(db, must_exist=False)
+    kept = url != "memory://"
     try:
-        if _holds_records(Relations(store)):
+        rk = Relations(store)
+        if _holds_records(rk):
             raise Mistake(
                 f"{redact(url)} already holds records, and the demo plays into a store that holds "
                 "nothing yet; run 'relationkit demo --fresh' to remove the file first, or pass "
                 "--db with a new one"
             )
+        if kept:  # one store for every story: its front office registers their people
+            rk.register(
+                Staff(id=DEMO_OFFICE, name="Front office", roles={"manager"}),
+                reason="the demo's front office registers the people of every story",
+            )
     except RelationkitError as exc:
         _fail_from(exc)
     finally:
         store.close()
-    kept = url != "memory://"
     for story in chosen:
         console.rule(Text(story.title, style="bold"))
         try:
-            story.play(url if kept else None)
+            story.play(url if kept else None, DEMO_OFFICE if kept else None)
         except StoreError as exc:
             raise Missing(f"the story {story.name!r} stopped: {_one_line(exc)}") from None
         except RelationkitError as exc:

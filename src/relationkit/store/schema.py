@@ -75,7 +75,7 @@ __all__ = [
     "schema_version",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The schema version this relationkit writes and reads."""
 
 
@@ -381,6 +381,88 @@ def _fill_sort_keys(conn: Connection) -> None:
             )
 
 
+_DIRECTORY_RECORDS = ("party", "staff", "entitlement", "policy")
+
+
+def _import_directory(conn: Connection) -> None:
+    """Give every party, member of staff, entitlement and policy version stored as a plain
+    record a timeline of its own, as an entry of the directory: its registration (or
+    definition, or publication) by :data:`~relationkit.domain.entries.MIGRATION_ACTOR`,
+    then, for staff, one role granted per role held (see
+    :func:`~relationkit.domain.entries.imported`). The records stay as they were.
+
+    A record that cannot be read, or is stored under another id than its data gives, is
+    left without a timeline: verifying the store names it. An id held by a party and by a
+    member of staff (which this schema's ``register`` allowed) becomes the party's entry;
+    verifying names the staff record as written around the directory.
+    """
+    from relationkit.domain.entries import (
+        EntitlementEntry,
+        PersonEntry,
+        PolicyEntry,
+        entry_class,
+        imported,
+    )
+    from relationkit.serialization import datetime_to_text
+    from relationkit.store.codec import (
+        decode_record,
+        encode_aggregate,
+        encode_event,
+        index_value,
+        record_type,
+    )
+
+    at = pendulum.now("UTC")
+    kinds: tuple[type[Aggregate], ...] = (PersonEntry, EntitlementEntry, PolicyEntry)
+    tables = {cls: ensure_kind(conn, cls) for cls in kinds}
+    marks = ", ".join("?" for _ in _DIRECTORY_RECORDS)
+    rows = conn.query(
+        f"SELECT kind, id, data FROM rk_records WHERE kind IN ({marks}) ORDER BY kind, id",
+        _DIRECTORY_RECORDS,
+    )
+    events = []
+    for kind, record_id, data in rows:
+        try:
+            record = decode_record(kind, record_id, data)
+        except AggregateCorrupted:
+            continue
+        cls = entry_class(record)
+        if cls is None or record_type(record).key(record) != record_id:
+            continue
+        entry, written = imported(record, at=at)
+        kt = tables[cls]
+        names = [a for a, _ in kt.indexed]
+        columns = "".join(f", {_quote(a)}" for a in names)
+        values = [_plain(index_value(getattr(entry, a))) for a in names]
+        inserted = conn.run(
+            f"INSERT INTO {_quote(kt.name)} (id, version, snapshot{columns}) "
+            f"VALUES (?, ?, ?{', ?' * len(names)}) ON CONFLICT (id) DO NOTHING",
+            (entry.id, entry.version, encode_aggregate(entry), *values),
+        )
+        if inserted != 1:
+            continue  # its id is taken by an entry imported already (a party's, for staff)
+        events += [
+            (
+                entry.KIND,
+                e.aggregate_id,
+                e.sequence,
+                e.name,
+                e.actor_id,
+                datetime_to_text(e.at),
+                encode_event(e),
+                e.previous,
+                e.hash,
+            )
+            for e in written
+        ]
+    if events:
+        conn.run_many(
+            "INSERT INTO rk_events (kind, aggregate_id, sequence, name, actor_id, at, data, "
+            "previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            events,
+        )
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: Migration(
         2,
@@ -399,6 +481,12 @@ MIGRATIONS: dict[int, Migration] = {
             d.add_column(KINDS.name, _SNAPSHOT_VERSION),
             f"UPDATE {_quote(KINDS.name)} SET {_quote(_SNAPSHOT_VERSION.name)} = 1",
         ],
+    ),
+    4: Migration(
+        4,
+        "people, entitlements and policy versions become entries of the directory, each "
+        "with a timeline starting with an import by rk-migration",
+        apply=_import_directory,
     ),
 }
 """Migrations by the version they produce (version 1 is the first published schema). When
