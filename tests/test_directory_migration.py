@@ -26,6 +26,7 @@ from relationkit import (
     MigrationNeeded,
     NotFound,
     Relations,
+    RuleViolation,
     Staff,
     open_store,
 )
@@ -42,6 +43,7 @@ WORKFLOWS = default_workflows()
 RECORDS = {(kind, record_id): data for kind, record_id, data, _ in DATA["rk_records"]["rows"]}
 PEOPLE = sorted(i for k, i in RECORDS if k in ("party", "staff"))
 STAFF_ROLES = {i: json.loads(d)["roles"] for (k, i), d in RECORDS.items() if k == "staff"}
+REL = "relationship_c-ana"
 WHILE_APPROVED = pendulum.datetime(2026, 3, 5, 9, tz="UTC")
 """A time at which the stored proposal's approvals are still in force."""
 
@@ -168,6 +170,28 @@ def test_the_migrated_directory_takes_commands_and_refuses_taken_ids(
             ("PersonDetailsChanged", "s-sam"),
         ]
         assert rk.verify_all().ok
+    finally:
+        rk.store.close()
+
+
+def test_approvals_stored_without_roles_are_judged_by_the_roles_held_now(
+    sql_url: str, raw_sql: RawSql
+) -> None:
+    write_schema3_store(sql_url, raw_sql)
+    rk = Relations(sql_url, clock=ManualClock(WHILE_APPROVED))
+    try:
+        proposal = rk.relationships.get(REL).proposal
+        assert proposal is not None
+        assert [(a.approver_id, a.roles) for a in proposal.approvals] == [
+            ("s-mia", None),
+            ("s-kim", None),
+        ]
+        rk.directory.revoke_role("s-mia", "manager", actor="s-pat", reason="Steps down.")
+        with pytest.raises(RuleViolation, match="when approving") as refused:
+            rk.relationships.end(REL, actor="s-sam", amicable=False)
+        assert refused.value.rule_id == "R9.authority"
+        rk.directory.grant_role("s-mia", "manager", actor="s-pat", reason="Back in charge.")
+        assert rk.relationships.end(REL, actor="s-sam", amicable=False).state == "ended"
     finally:
         rk.store.close()
 
