@@ -439,6 +439,10 @@ class RecordType:
             :meth:`~relationkit.store.base.UnitOfWork.records_between` reads a range of
             records without loading the others (text order must be the order wanted:
             times as :func:`index_value` writes them, numbers zero-padded).
+        keep_latest: a record of this type replaces a stored one only if its sort key is
+            at least as great (the last contact with a party: a command stamped earlier
+            than the one recorded leaves the record as it is). The store decides, so the
+            writer need not read the record first.
     """
 
     name: str
@@ -447,6 +451,7 @@ class RecordType:
     encode: Callable[[Any], Any]
     decode: Callable[[Any], Any]
     sort_key: Callable[[Any], str | None] | None = None
+    keep_latest: bool = False
 
 
 def _encode_party(party: Party) -> dict[str, Any]:
@@ -461,15 +466,28 @@ def _decode_party(data: dict[str, Any]) -> Party:
     return decoder(cls)(data)
 
 
-def _plain(name: str, cls: type, sort_key: Callable[[Any], str | None] | None = None) -> RecordType:
+def _plain(
+    name: str,
+    cls: type,
+    sort_key: Callable[[Any], str | None] | None = None,
+    *,
+    keep_latest: bool = False,
+) -> RecordType:
     return RecordType(
         name,
         cls,
         lambda r: r.id,
-        converter.unstructure,
+        lambda r: encoder(cls)(r),
         lambda d: decoder(cls)(d),
         sort_key,
+        keep_latest,
     )
+
+
+def _contact_key(contact: Contact) -> str:
+    """Contacts sort by when they happened."""
+    text: str = index_value(contact.at)
+    return text
 
 
 def _ack_key(ack: Acknowledgement) -> str:
@@ -485,7 +503,7 @@ BUILTIN_RECORD_TYPES: tuple[RecordType, ...] = (
     _plain("offering", Offering),
     _plain("policy_ack", Acknowledgement, _ack_key),
     _plain("policy_flag", PolicyLapseFlag),
-    _plain("contact", Contact),
+    _plain("contact", Contact, _contact_key, keep_latest=True),
     _plain("entitlement", Entitlement),
 )
 """The plain records relationkit itself keeps, by stored kind: people, the written policy
@@ -516,6 +534,7 @@ def register_record_type(record: RecordType) -> None:
             field="record",
         )
     _RECORD_TYPES[record.name] = record
+    _TYPE_OF.clear()
 
 
 def record_types() -> tuple[RecordType, ...]:
@@ -523,11 +542,19 @@ def record_types() -> tuple[RecordType, ...]:
     return tuple(_RECORD_TYPES.values())
 
 
+_TYPE_OF: dict[type, RecordType] = {}
+"""Each class's record type, once found (forgotten when a type is registered)."""
+
+
 def record_type(cls_or_obj: Any) -> RecordType:
     """The :class:`RecordType` that stores ``cls_or_obj`` (a class or an instance)."""
     cls = cls_or_obj if isinstance(cls_or_obj, type) else type(cls_or_obj)
+    found = _TYPE_OF.get(cls)
+    if found is not None:
+        return found
     for record in _RECORD_TYPES.values():
         if issubclass(cls, record.cls):
+            _TYPE_OF[cls] = record
             return record
     raise InvalidInput(
         f"refused: storing a {cls.__name__}; it is not a record type a store knows; "
@@ -564,7 +591,7 @@ def encode_record(obj: Any) -> tuple[str, str, str]:
     key = check_id(record.key(obj), "id")
     if record.sort_key is not None:
         _check_scalar(record.sort_key(obj), "sort_key", indexed=True)
-    return record.name, key, json.dumps(record.encode(obj), separators=(",", ":"))
+    return record.name, key, _dumps(record.encode(obj))
 
 
 def decode_records(

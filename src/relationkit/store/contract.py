@@ -32,6 +32,7 @@ from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.case import Case, OpenCase, RecordStatement
 from relationkit.domain.events import Event, chain
 from relationkit.domain.feedback import FeedbackRequest
+from relationkit.domain.health import Contact
 from relationkit.domain.parties import Client, Party, Staff
 from relationkit.domain.policy import Acknowledgement
 from relationkit.domain.promise import Promise
@@ -649,6 +650,31 @@ class StoreContract:
             assert uow.find_record(Staff, "c-1") is None
             with pytest.raises(NotFound):
                 uow.get_record(Client, "c-3")
+
+    def test_a_latest_only_record_is_replaced_only_by_a_later_one(self, store: Store) -> None:
+        def contact(hours: int, name: str) -> Contact:
+            return Contact(
+                party_id="c-1",
+                at=_AT.add(hours=hours),
+                event_name=name,
+                aggregate_kind="case",
+                aggregate_id="k-1",
+                actor_id="s-1",
+            )
+
+        for hours, name in ((2, "Second"), (1, "First"), (2, "SecondAgain")):
+            with store.unit_of_work() as uow:
+                uow.put(contact(hours, name))
+                uow.commit()
+        with store.unit_of_work() as uow:
+            kept = uow.get_record(Contact, "c-1")
+            assert kept.event_name == "SecondAgain"  # an equal time replaces, an earlier not
+            uow.put(contact(0, "Zeroth"))  # staged, in the same unit of work: still refused
+            uow.put(contact(3, "Third"))
+            assert uow.get_record(Contact, "c-1").event_name == "Third"
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.get_record(Contact, "c-1").event_name == "Third"
 
     def test_policy_acknowledgements_are_read_by_version_and_time(self, store: Store) -> None:
         # Acknowledgements, a built-in record type, sort by policy version, then time.

@@ -137,6 +137,8 @@ class MemoryStore(Store):
         self._by_kind: dict[str, set[_Key]] = {}  # keys of _aggregates per kind, for queries
         self._events: dict[_Key, list[dict[str, Any]]] = {}
         self._records: dict[_Key, str] = {}
+        self._record_keys: dict[str, set[_Key]] = {}  # keys of _records per kind
+        self._record_sorts: dict[_Key, str | None] = {}  # sort keys of records, as put
 
     def unit_of_work(self) -> _MemoryUnitOfWork:
         """A new transaction."""
@@ -163,6 +165,7 @@ class _MemoryUnitOfWork(UnitOfWork):
         self._store = store
         self._staged: dict[_Key, tuple[int, _Row, list[dict[str, Any]]]] = {}
         self._staged_records: dict[_Key, str] = {}
+        self._staged_sorts: dict[_Key, str | None] = {}
         self._committed = False
 
     def _row(self, key: _Key) -> _Row | None:
@@ -306,7 +309,26 @@ class _MemoryUnitOfWork(UnitOfWork):
 
     def put(self, record: Any) -> None:
         kind, record_id, text = encode_record(record)
-        self._staged_records[(kind, record_id)] = text
+        key = (kind, record_id)
+        new = record_sort_key(record)
+        if record_type(record).keep_latest:  # only a later one replaces it
+            old = self._sort_of(key)
+            if old is not None and new is not None and old > new:
+                return
+        self._staged_records[key] = text
+        self._staged_sorts[key] = new
+
+    def _sort_of(self, key: _Key) -> str | None:
+        """The sort key of the record stored (or staged) under ``key``, if any."""
+        if key in self._staged_sorts:
+            return self._staged_sorts[key]
+        store = self._store
+        text = store._records.get(key)
+        if text is None:
+            return None
+        if key not in store._record_sorts:  # written to by a test, say: read it
+            return _record_sort_key(key, text)
+        return store._record_sorts[key]
 
     def find_record(self, cls: type[R], record_id: str) -> R | None:
         kind = record_type(cls).name
@@ -322,7 +344,8 @@ class _MemoryUnitOfWork(UnitOfWork):
 
     def records(self, cls: type[R]) -> list[R]:
         kind = record_type(cls).name
-        merged = {k: v for k, v in self._store._records.items() if k[0] == kind}
+        stored = self._store._records
+        merged = {k: stored[k] for k in self._store._record_keys.get(kind, ()) if k in stored}
         merged.update({k: v for k, v in self._staged_records.items() if k[0] == kind})
         rows = [(k[1], merged[k]) for k in sorted(merged)]
         found = decode_records(kind, rows, self.skip_unreadable)
@@ -342,10 +365,15 @@ class _MemoryUnitOfWork(UnitOfWork):
                 store._by_kind.setdefault(key[0], set()).add(key)
                 store._events.setdefault(key, []).extend(event_rows)
             store._records.update(self._staged_records)
+            store._record_sorts.update(self._staged_sorts)
+            for key in self._staged_records:
+                store._record_keys.setdefault(key[0], set()).add(key)
         self._staged = {}
         self._staged_records = {}
+        self._staged_sorts = {}
         self._committed = True
 
     def rollback(self) -> None:
         self._staged = {}
         self._staged_records = {}
+        self._staged_sorts = {}

@@ -505,13 +505,19 @@ class SqlUnitOfWork(UnitOfWork):
         kind, record_id, text = encode_record(record)
         session = self.session
         session.begin_write()
-        session.run(
+        statement = (
             "INSERT INTO rk_records (kind, id, data, sort_key) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, "
-            "sort_key = excluded.sort_key",
-            (kind, record_id, text, record_sort_key(record)),
+            "sort_key = excluded.sort_key"
         )
-        self._known[(kind, record_id)] = text
+        if record_type(record).keep_latest:  # only a later one replaces it
+            statement += (
+                " WHERE rk_records.sort_key IS NULL OR rk_records.sort_key <= excluded.sort_key"
+            )
+            self._known.pop((kind, record_id), None)  # which one is kept, the store knows
+        else:
+            self._known[(kind, record_id)] = text
+        session.run(statement, (kind, record_id, text, record_sort_key(record)))
 
     def records_between(
         self, cls: type[R], start: str | None = None, stop: str | None = None
