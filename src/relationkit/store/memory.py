@@ -1,8 +1,11 @@
 """The in-memory store: the reference backend, for tests and short-lived programs.
 
-It keeps exactly the JSON the database backends keep, so an aggregate read back is a fresh
-copy and nothing a caller does to it changes what is stored until a unit of work commits.
-It is safe to share between threads; it does not outlive the process.
+An aggregate read back is a fresh copy, and nothing a caller does to it changes what is
+stored until a unit of work commits. It keeps each aggregate as a private copy and writes
+the JSON the database backends keep only when asked for it (verifying, say), so reading and
+writing cost no JSON; it finds aggregates by an indexed attribute's value through an index
+of its own, as the databases do. It is safe to share between threads; it does not outlive
+the process.
 """
 
 from __future__ import annotations
@@ -10,8 +13,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from typing import Any, TypeVar
-
-import attrs
 
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.events import Event
@@ -22,7 +23,7 @@ from relationkit.exceptions import (
     InvalidInput,
     NotFound,
 )
-from relationkit.serialization import datetime_to_text
+from relationkit.serialization import copier, datetime_to_text
 from relationkit.store.base import Store, StoredAggregate, StoredRecord, UnitOfWork, page_size
 from relationkit.store.codec import (
     can_hold,
@@ -30,7 +31,6 @@ from relationkit.store.codec import (
     check_indexed,
     check_limit,
     decode_aggregate,
-    decode_aggregates,
     decode_event,
     decode_record,
     decode_records,
@@ -54,11 +54,49 @@ R = TypeVar("R")
 _Key = tuple[str, str]
 
 
-@attrs.define
 class _Row:
-    version: int
-    snapshot: str
-    index: dict[str, Any]
+    """One stored aggregate: its version, its indexed values, and the aggregate itself
+    (a private copy) or its snapshot's JSON text, each made from the other when asked."""
+
+    __slots__ = ("_held", "_text", "index", "version")
+
+    def __init__(
+        self,
+        version: int,
+        snapshot: str | None,
+        index: dict[str, Any],
+        held: Aggregate | None = None,
+    ) -> None:
+        self.version = version
+        self.index = index
+        self._text = snapshot
+        self._held = held
+
+    @property
+    def snapshot(self) -> str:
+        """The snapshot's JSON text, as the database backends keep it."""
+        if self._text is None:
+            assert self._held is not None
+            self._text = encode_aggregate(self._held)
+        return self._text
+
+    @snapshot.setter
+    def snapshot(self, text: str) -> None:  # for tests that corrupt what is stored
+        self._text = text
+        self._held = None
+
+    def aggregate(self, cls: type[A], aggregate_id: str) -> A:
+        """A fresh copy of the aggregate (decoded from the text when that is all it has)."""
+        held = self._held
+        if held is not None and held.__class__ is cls:
+            return copier(cls)(held)
+        return decode_aggregate(cls, aggregate_id, self.snapshot)
+
+    def saved_version(self) -> int | None:
+        """The version the snapshot records (``None`` if its text cannot be read)."""
+        if self._held is not None:
+            return self._held.version
+        return snapshot_version(self.snapshot)
 
 
 def _event_row(event: Event) -> dict[str, Any]:
@@ -178,7 +216,7 @@ class _MemoryUnitOfWork(UnitOfWork):
         if not can_hold(aggregate_id):
             return None
         row = self._row((cls.KIND, aggregate_id))
-        return None if row is None else decode_aggregate(cls, aggregate_id, row.snapshot)
+        return None if row is None else row.aggregate(cls, aggregate_id)
 
     def events(self, cls: type[A], aggregate_id: str) -> list[Event]:
         if not can_hold(aggregate_id):
@@ -208,13 +246,14 @@ class _MemoryUnitOfWork(UnitOfWork):
         held = 0 if current is None else current.version
         if current is not None and held != expected:
             # Versions only grow, and a writer changes the row and the snapshot together.
-            saved = snapshot_version(current.snapshot)
+            saved = current.saved_version()
             if type(held) is not int or held < expected or saved not in (None, held):
                 truth = expected if saved is None else saved
                 raise ColumnOutOfStep(aggregate.KIND, aggregate.id, "version", held, truth)
         if held != expected:
             raise ConcurrencyError(aggregate.KIND, aggregate.id, expected, held)
-        row = _Row(aggregate.version, encode_aggregate(aggregate), aggregate.index_values())
+        kept = copier(type(aggregate))(aggregate)  # the caller may go on changing theirs
+        row = _Row(aggregate.version, None, aggregate.index_values(), kept)
         first_expected, _, previous_rows = self._staged.get(key, (expected, row, []))
         self._staged[key] = (
             first_expected,
@@ -256,9 +295,13 @@ class _MemoryUnitOfWork(UnitOfWork):
             )
         if limit is not None:
             rows = rows[:limit]
-        return decode_aggregates(
-            cls, [(key[1], row.snapshot) for key, row in rows], self.skip_unreadable
-        )
+        found: list[A] = []
+        for key, row in rows:
+            try:
+                found.append(row.aggregate(cls, key[1]))
+            except AggregateCorrupted as error:
+                self.skip_unreadable(error)
+        return found
 
     def count(self, cls: type[A], **where: Any) -> int:
         return len(self._matching(cls, where))
@@ -299,8 +342,8 @@ class _MemoryUnitOfWork(UnitOfWork):
         row = self._row(key)
         if row is None:
             raise NotFound(cls.KIND, aggregate_id)
-        aggregate = decode_aggregate(cls, aggregate_id, row.snapshot)
-        repaired = _Row(aggregate.version, row.snapshot, aggregate.index_values())
+        aggregate = row.aggregate(cls, aggregate_id)
+        repaired = _Row(aggregate.version, row.snapshot, aggregate.index_values(), aggregate)
         expected, _, event_rows = self._staged.get(key, (row.version, row, []))
         self._staged[key] = (expected, repaired, event_rows)
         return _stored(cls, aggregate_id, row)
