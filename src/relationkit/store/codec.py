@@ -67,6 +67,7 @@ __all__ = [
     "encoder",
     "index_value",
     "lookups",
+    "record_row",
     "record_sort_key",
     "record_type",
     "record_types",
@@ -589,11 +590,23 @@ def encode_record(obj: Any) -> tuple[str, str, str]:
     Raises:
         InvalidInput: its id or sort key cannot be kept by every store.
     """
+    kind, key, text, _ = record_row(obj)
+    return kind, key, text
+
+
+def record_row(obj: Any) -> tuple[str, str, str, str | None]:
+    """``(kind, id, json text, sort key)`` for a record: what a store writes for it.
+
+    Raises:
+        InvalidInput: its id or sort key cannot be kept by every store.
+    """
     record = record_type(obj)
     key = check_id(record.key(obj), "id")
+    sort_key = None
     if record.sort_key is not None:
-        _check_scalar(record.sort_key(obj), "sort_key", indexed=True)
-    return record.name, key, _dumps(record.encode(obj))
+        sort_key = record.sort_key(obj)
+        _check_scalar(sort_key, "sort_key", indexed=True)
+    return record.name, key, _dumps(record.encode(obj)), sort_key
 
 
 def decode_records(

@@ -36,9 +36,9 @@ from relationkit.store.codec import (
     decode_records,
     encode_aggregate,
     encode_event,
-    encode_record,
     index_value,
     lookups,
+    record_row,
     record_sort_key,
     record_type,
     record_types,
@@ -351,9 +351,8 @@ class _MemoryUnitOfWork(UnitOfWork):
     # --- records ------------------------------------------------------------------------------
 
     def put(self, record: Any) -> None:
-        kind, record_id, text = encode_record(record)
+        kind, record_id, text, new = record_row(record)
         key = (kind, record_id)
-        new = record_sort_key(record)
         if record_type(record).keep_latest:  # only a later one replaces it
             old = self._sort_of(key)
             if old is not None and new is not None and old > new:

@@ -39,10 +39,9 @@ from relationkit.store.codec import (
     decode_records,
     encode_aggregate,
     encode_event,
-    encode_record,
     index_value,
     lookups,
-    record_sort_key,
+    record_row,
     record_type,
     snapshot_version,
     sort_keyed,
@@ -502,7 +501,7 @@ class SqlUnitOfWork(UnitOfWork):
     # --- records ----------------------------------------------------------------------------
 
     def put(self, record: Any) -> None:
-        kind, record_id, text = encode_record(record)
+        kind, record_id, text, sort_key = record_row(record)
         session = self.session
         session.begin_write()
         statement = (
@@ -517,7 +516,7 @@ class SqlUnitOfWork(UnitOfWork):
             self._known.pop((kind, record_id), None)  # which one is kept, the store knows
         else:
             self._known[(kind, record_id)] = text
-        session.run(statement, (kind, record_id, text, record_sort_key(record)))
+        session.run(statement, (kind, record_id, text, sort_key))
 
     def records_between(
         self, cls: type[R], start: str | None = None, stop: str | None = None
