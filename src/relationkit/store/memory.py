@@ -10,6 +10,7 @@ the process.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Sequence
 from typing import Any, TypeVar
@@ -116,14 +117,34 @@ def _indexed(key: _Key, row: _Row, name: str) -> Any:
     return key[1] if name == "id" else index_value(row.index.get(name))
 
 
+_MAX_COMBINATIONS = 256
+"""The most value combinations an equality index is asked for in one query (``a__in`` of 20
+and ``b__in`` of 20 make 400: the index answers ``a``, the rows answer ``b``)."""
+
+
+def _values_of(key: _Key, row: _Row, names: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(_indexed(key, row, name) for name in names)
+
+
+def _by_key(found: tuple[_Key, _Row]) -> _Key:
+    return found[0]
+
+
 def _sort_key(value: Any) -> tuple[bool, Any]:
     return (value is not None, value)
 
 
+def _prepared(tests: list[tuple[str, str, Any]]) -> list[tuple[str, str, Any]]:
+    """The lookups with their values as index columns hold them (an ``in`` list as a set)."""
+    return [
+        (name, op, frozenset(index_value(w) for w in wanted) if op == "in" else index_value(wanted))
+        for name, op, wanted in tests
+    ]
+
+
 def _compare(stored: Any, op: str, wanted: Any) -> bool:
     if op == "in":
-        return stored in {index_value(w) for w in wanted}
-    wanted = index_value(wanted)
+        return bool(stored in wanted)
     if op == "eq":
         return bool(stored == wanted)
     if op == "ne":
@@ -177,6 +198,35 @@ class MemoryStore(Store):
         self._records: dict[_Key, str] = {}
         self._record_keys: dict[str, set[_Key]] = {}  # keys of _records per kind
         self._record_sorts: dict[_Key, str | None] = {}  # sort keys of records, as put
+        # Equality indexes, each built when first asked for, over the attributes a query
+        # compares for equality: (kind, attributes) -> their values -> keys.
+        self._values: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], set[_Key]]] = {}
+
+    def _value_index(self, kind: str, names: tuple[str, ...]) -> dict[tuple[Any, ...], set[_Key]]:
+        """The keys of ``kind``'s committed aggregates by their values of ``names`` (call
+        with the lock held)."""
+        index = self._values.get((kind, names))
+        if index is None:
+            index = {}
+            aggregates = self._aggregates
+            for key in self._by_kind.get(kind, ()):
+                index.setdefault(_values_of(key, aggregates[key], names), set()).add(key)
+            self._values[(kind, names)] = index
+        return index
+
+    def _reindex(self, key: _Key, old: _Row | None, new: _Row) -> None:
+        """Move ``key`` in the built indexes of its kind from ``old``'s values to ``new``'s."""
+        for (kind, names), index in self._values.items():
+            if kind != key[0]:
+                continue
+            if old is not None:
+                before = _values_of(key, old, names)
+                held = index.get(before)
+                if held is not None:
+                    held.discard(key)
+                    if not held:
+                        del index[before]
+            index.setdefault(_values_of(key, new, names), set()).add(key)
 
     def unit_of_work(self) -> _MemoryUnitOfWork:
         """A new transaction."""
@@ -267,15 +317,66 @@ class _MemoryUnitOfWork(UnitOfWork):
         return sorted(keys)
 
     def _matching(self, cls: type[A], where: dict[str, Any]) -> list[tuple[_Key, _Row]]:
-        tests = lookups(cls, where)
+        """The aggregates of ``cls`` that pass ``where``, in id order.
+
+        Committed aggregates are found through the equality index of the ``eq``/``in``
+        lookups and checked one by one only against the others; the aggregates this unit
+        of work staged are checked against every lookup.
+        """
+        kind = cls.KIND
+        tests = _prepared(lookups(cls, where))
+        staged = [k for k in self._staged if k[0] == kind]
+        parts, rest = self._committed_matching(kind, tests)
+        committed = set().union(*parts)
+        if staged:
+            committed.difference_update(staged)
         found = []
-        for key in self._keys(cls.KIND):
-            row = self._row(key)
-            if row is not None and all(
-                _compare(_indexed(key, row, name), op, value) for name, op, value in tests
-            ):
+        aggregates = self._store._aggregates
+        for key in committed:
+            row = aggregates[key]
+            if all(_compare(_indexed(key, row, name), op, value) for name, op, value in rest):
                 found.append((key, row))
+        for key in staged:
+            row = self._staged[key][1]
+            if all(_compare(_indexed(key, row, name), op, value) for name, op, value in tests):
+                found.append((key, row))
+        found.sort(key=_by_key)
         return found
+
+    def _committed_matching(
+        self, kind: str, tests: list[tuple[str, str, Any]], *, copy: bool = True
+    ) -> tuple[list[set[_Key]], list[tuple[str, str, Any]]]:
+        """The committed keys of ``kind`` that pass the lookups an equality index answers,
+        as disjoint sets, and the lookups left to check row by row. With ``copy=False``
+        the sets may be the index's own, to be counted and not kept."""
+        store = self._store
+        names: list[str] = []
+        choices: list[Any] = []
+        rest = []
+        combinations = 1
+        for test in tests:
+            name, op, wanted = test
+            values = wanted if op == "in" else (wanted,)
+            if (
+                op not in ("eq", "in")
+                or name in names
+                or combinations * len(values) > _MAX_COMBINATIONS
+                or any(v.__hash__ is None for v in values)
+            ):
+                rest.append(test)
+                continue
+            names.append(name)
+            choices.append(values)
+            combinations *= len(values)
+        with store._lock:
+            if not names:
+                return [set(store._by_kind.get(kind, ()))], rest
+            if names == ["id"]:
+                held = store._aggregates
+                return [{(kind, v) for v in choices[0] if (kind, v) in held}], rest
+            index = store._value_index(kind, tuple(names))
+            parts = [index[c] for c in itertools.product(*choices) if c in index]
+            return ([set(p) for p in parts] if copy or rest else parts), rest
 
     def select(
         self,
@@ -304,7 +405,23 @@ class _MemoryUnitOfWork(UnitOfWork):
         return found
 
     def count(self, cls: type[A], **where: Any) -> int:
-        return len(self._matching(cls, where))
+        kind = cls.KIND
+        if any(k[0] == kind for k in self._staged):
+            return len(self._matching(cls, where))
+        tests = _prepared(lookups(cls, where))
+        parts, rest = self._committed_matching(kind, tests, copy=False)
+        if not rest:
+            return sum(len(part) for part in parts)
+        aggregates = self._store._aggregates
+        return sum(
+            1
+            for part in parts
+            for key in part
+            if all(
+                _compare(_indexed(key, aggregates[key], name), op, value)
+                for name, op, value in rest
+            )
+        )
 
     def ids(self, cls: type[A]) -> list[str]:
         return [key[1] for key in self._keys(cls.KIND)]
@@ -403,6 +520,8 @@ class _MemoryUnitOfWork(UnitOfWork):
                     self.rollback()
                     raise ConcurrencyError(key[0], key[1], expected, held)
             for key, (_, row, event_rows) in self._staged.items():
+                if store._values:
+                    store._reindex(key, store._aggregates.get(key), row)
                 store._aggregates[key] = row
                 store._by_kind.setdefault(key[0], set()).add(key)
                 store._events.setdefault(key, []).extend(event_rows)
