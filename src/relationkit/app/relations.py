@@ -363,6 +363,37 @@ class Relations:
         with self._pipeline.reading() as uow:
             return uow.select(Case, **where)
 
+    def values(
+        self,
+        cls: type[Aggregate],
+        *attributes: str,
+        order_by: str | None = None,
+        limit: int | None = None,
+        **where: Any,
+    ) -> list[tuple[Any, ...]]:
+        """A list view: the named indexed attributes of the aggregates of ``cls`` matching
+        ``where``, one tuple each, read from the store's columns without decoding a single
+        snapshot (see :meth:`UnitOfWork.values <relationkit.store.base.UnitOfWork.values>`).
+
+        Example:
+            >>> from relationkit import MemoryStore, Relations, Client, Staff
+            >>> from relationkit.cases import Case
+            >>> rk = Relations(MemoryStore())
+            >>> rk.register(Client(id="c-ana", name="Ana"),
+            ...             Staff(id="s-sam", name="Sam", roles={"agent"}))
+            >>> case = rk.open_case(actor="s-sam", client="c-ana", subject="Refund",
+            ...                     statement="I was charged twice.", case_id="case-1")
+            >>> rk.values(Case, "id", "state", "client_id", client_id="c-ana")
+            [('case-1', 'opened', 'c-ana')]
+
+        Raises:
+            InvalidInput: no attribute is named, one is not indexed, or ``where`` asks
+                what the store cannot (see :meth:`UnitOfWork.select
+                <relationkit.store.base.UnitOfWork.select>`).
+        """
+        with self._pipeline.reading() as uow:
+            return uow.values(cls, *attributes, order_by=order_by, limit=limit, **where)
+
     def timeline(self, aggregate_id: str, cls: type[Aggregate] = Case) -> list[Event]:
         """The events of an aggregate (a case unless ``cls`` says otherwise), oldest first."""
         aggregate_id = ident(aggregate_id, "id")

@@ -583,7 +583,13 @@ class Case(Aggregate):
     """
 
     KIND: ClassVar[str] = "case"
-    INDEXED: ClassVar[tuple[str, ...]] = ("state", "client_id", "owner_id", "relationship_id")
+    INDEXED: ClassVar[tuple[str, ...]] = (
+        "state",
+        "client_id",
+        "owner_id",
+        "relationship_id",
+        "opened_at",
+    )
     SNAPSHOT_VERSION: ClassVar[int] = 2
     HISTORY: ClassVar[type[History]] = CaseHistory
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import types
+import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -51,10 +53,14 @@ __all__ = [
     "MAX_IN_VALUES",
     "RecordType",
     "can_hold",
+    "attribute_hints",
+    "attribute_value",
+    "check_attributes",
     "check_id",
     "check_indexed",
     "check_limit",
     "check_sort_keys",
+    "column_readers",
     "decode_aggregate",
     "decode_aggregates",
     "decode_event",
@@ -113,6 +119,147 @@ def index_value(value: Any) -> Any:
     if isinstance(value, _dt.datetime):
         return index_value(pendulum.instance(value))
     return value
+
+
+def attribute_hints(cls: type[Aggregate]) -> dict[str, Any]:
+    """The declared type of each indexed attribute of ``cls`` (a property's by its return
+    annotation; ``str`` where none is declared)."""
+    found = _HINTS.get(cls)
+    if found is not None:
+        return found
+    try:
+        hints = typing.get_type_hints(cls)
+    except (NameError, TypeError):  # pragma: no cover - unresolvable annotations
+        hints = {}
+    found = {}
+    for name in cls.INDEXED:
+        hint = hints.get(name)
+        if hint is None:
+            made = getattr(cls, name, None)
+            if isinstance(made, property) and made.fget is not None:
+                try:
+                    hint = typing.get_type_hints(made.fget).get("return")
+                except (NameError, TypeError):  # pragma: no cover
+                    hint = None
+        found[name] = str if hint is None else hint
+    _HINTS[cls] = found
+    return found
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _plain_hint(hint: Any) -> Any:
+    """``X | None`` → ``X``; any other union → ``str`` (kept as text)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _plain_hint(args[0]) if len(args) == 1 else str
+    return hint
+
+
+def check_attributes(cls: type[Aggregate], attributes: Sequence[object]) -> tuple[str, ...]:
+    """``attributes`` checked to name what :meth:`UnitOfWork.values
+    <relationkit.store.base.UnitOfWork.values>` can read: ``"id"``, ``"version"`` or an
+    indexed attribute of ``cls``.
+
+    Raises:
+        InvalidInput: none is named, or one is not text or not indexed.
+    """
+    if not attributes:
+        raise InvalidInput(
+            f"refused: reading no attribute of {cls.KIND} aggregates; name the indexed "
+            f"attributes to read, such as values({cls.__name__}, 'id', 'state').",
+            field="attributes",
+        )
+    for name in attributes:
+        if not isinstance(name, str) or (name not in ("id", "version") and name not in cls.INDEXED):
+            kept = ", ".join(("id", "version", *cls.INDEXED))
+            raise InvalidInput(
+                f"refused: reading {name!r:.60} of {cls.KIND} aggregates from their columns; "
+                f"only these are kept in columns: {kept}; name one of them, or read whole "
+                "aggregates with select().",
+                field="attributes",
+            )
+    return typing.cast(tuple[str, ...], tuple(attributes))
+
+
+def attribute_value(value: Any) -> Any:
+    """An indexed attribute's value as :meth:`UnitOfWork.values
+    <relationkit.store.base.UnitOfWork.values>` gives it: a time in UTC, anything else as
+    it is."""
+    if isinstance(value, pendulum.DateTime):
+        return value if value.tzinfo is _PENDULUM_UTC else value.in_timezone("UTC")
+    if isinstance(value, _dt.datetime):
+        return pendulum.instance(value).in_timezone("UTC")
+    return value
+
+
+_PENDULUM_UTC = pendulum.UTC
+
+
+def _time_from_column(text: Any) -> pendulum.DateTime:
+    if not isinstance(text, str) or len(text) != 27 or text[-1] != "Z":
+        raise ValueError(f"{text!r:.60} is not a stored time")
+    plain = _dt.datetime.fromisoformat(text[:-1])
+    return pendulum.DateTime(
+        plain.year,
+        plain.month,
+        plain.day,
+        plain.hour,
+        plain.minute,
+        plain.second,
+        plain.microsecond,
+        tzinfo=_PENDULUM_UTC,
+    )
+
+
+def _bool_from_column(value: Any) -> bool:
+    if value in (True, 1, "1", "true", "t"):
+        return True
+    if value in (False, 0, "0", "false", "f"):
+        return False
+    raise ValueError(f"{value!r:.60} is not a stored boolean")
+
+
+def _checked(kind: type) -> Callable[[Any], Any]:
+    def read(value: Any) -> Any:
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
+            raise ValueError(f"{value!r:.60} is not a stored {kind.__name__}")
+        return value
+
+    return read
+
+
+def column_readers(
+    cls: type[Aggregate], attributes: Sequence[str]
+) -> tuple[Callable[[Any], Any], ...]:
+    """For each of ``attributes`` (see :func:`check_attributes`), how to turn what its
+    column holds into the value :meth:`UnitOfWork.values
+    <relationkit.store.base.UnitOfWork.values>` gives (``None`` stays ``None``); each
+    raises ``ValueError`` on a value the column should not hold."""
+    hints = attribute_hints(cls)
+    readers: list[Callable[[Any], Any]] = []
+    for name in attributes:
+        hint = int if name == "version" else _plain_hint(hints.get(name, str))
+        if isinstance(hint, type) and issubclass(hint, _dt.datetime):
+            read: Callable[[Any], Any] = _time_from_column
+        elif hint is bool:
+            read = _bool_from_column
+        elif hint in (int, float):
+            read = _checked(hint)
+        else:
+            read = _checked(str)
+        readers.append(read)
+    return tuple(_or_none(read) for read in readers)
+
+
+def _or_none(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def or_none(value: Any) -> Any:
+        return None if value is None else read(value)
+
+    return or_none
 
 
 def split_lookup(cls: type[Aggregate], key: str) -> tuple[str, str]:

@@ -27,7 +27,9 @@ from relationkit.exceptions import (
 from relationkit.serialization import copier, datetime_to_text
 from relationkit.store.base import Store, StoredAggregate, StoredRecord, UnitOfWork, page_size
 from relationkit.store.codec import (
+    attribute_value,
     can_hold,
+    check_attributes,
     check_id,
     check_indexed,
     check_limit,
@@ -378,14 +380,9 @@ class _MemoryUnitOfWork(UnitOfWork):
             parts = [index[c] for c in itertools.product(*choices) if c in index]
             return ([set(p) for p in parts] if copy or rest else parts), rest
 
-    def select(
-        self,
-        cls: type[A],
-        *,
-        order_by: str | None = None,
-        limit: int | None = None,
-        **where: Any,
-    ) -> list[A]:
+    def _ordered(
+        self, cls: type[A], order_by: str | None, limit: int | None, where: dict[str, Any]
+    ) -> list[tuple[_Key, _Row]]:
         check_limit(limit)
         rows = self._matching(cls, where)
         if order_by is not None:
@@ -394,10 +391,39 @@ class _MemoryUnitOfWork(UnitOfWork):
                 key=lambda kr: _sort_key(_indexed(kr[0], kr[1], name)),
                 reverse=order_by.startswith("-"),
             )
-        if limit is not None:
-            rows = rows[:limit]
+        return rows if limit is None else rows[:limit]
+
+    def values(
+        self,
+        cls: type[A],
+        *attributes: str,
+        order_by: str | None = None,
+        limit: int | None = None,
+        **where: Any,
+    ) -> list[tuple[Any, ...]]:
+        names = check_attributes(cls, attributes)
+        return [
+            tuple(
+                key[1]
+                if name == "id"
+                else row.version
+                if name == "version"
+                else attribute_value(row.index.get(name))
+                for name in names
+            )
+            for key, row in self._ordered(cls, order_by, limit, where)
+        ]
+
+    def select(
+        self,
+        cls: type[A],
+        *,
+        order_by: str | None = None,
+        limit: int | None = None,
+        **where: Any,
+    ) -> list[A]:
         found: list[A] = []
-        for key, row in rows:
+        for key, row in self._ordered(cls, order_by, limit, where):
             try:
                 found.append(row.aggregate(cls, key[1]))
             except AggregateCorrupted as error:

@@ -467,14 +467,32 @@ def prepare(conn: Connection, where: str) -> int:
 
 
 def _backfill(conn: Connection, cls: type[Aggregate], kt: KindTable, new: list[str]) -> None:
+    """Fill the ``new`` indexed columns from the snapshots, a batch of
+    :data:`UPGRADE_BATCH` rows at a time. A snapshot that cannot be read leaves its
+    columns empty: reading it says it is corrupt, and the others are not held back by it."""
     from relationkit.store.codec import decode_aggregate, index_value
 
-    rows = conn.query(f"SELECT id, snapshot FROM {_quote(kt.name)}")
+    table = _quote(kt.name)
     sets = ", ".join(f"{_quote(a)} = ?" for a in new)
-    for aggregate_id, snapshot in rows:
-        aggregate = decode_aggregate(cls, aggregate_id, snapshot)
-        values = [_plain(index_value(getattr(aggregate, a))) for a in new]
-        conn.run(f"UPDATE {_quote(kt.name)} SET {sets} WHERE id = ?", (*values, aggregate_id))
+    last = ""
+    while True:
+        rows = conn.query(
+            f"SELECT id, snapshot FROM {table} WHERE id > ? ORDER BY id LIMIT ?",
+            (last, UPGRADE_BATCH),
+        )
+        if not rows:
+            return
+        filled = []
+        for aggregate_id, snapshot in rows:
+            try:
+                aggregate = decode_aggregate(cls, aggregate_id, snapshot)
+            except AggregateCorrupted:
+                continue
+            values = [_plain(index_value(getattr(aggregate, a))) for a in new]
+            filled.append((*values, aggregate_id))
+        if filled:
+            conn.run_many(f"UPDATE {table} SET {sets} WHERE id = ?", filled)
+        last = rows[-1][0]
 
 
 UPGRADE_BATCH = 500

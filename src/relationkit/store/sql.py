@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.events import Event
 from relationkit.exceptions import (
+    AggregateCorrupted,
     ColumnOutOfStep,
     ConcurrencyError,
     InvalidInput,
@@ -28,10 +29,12 @@ from relationkit.serialization import datetime_to_text
 from relationkit.store.base import Store, StoredAggregate, StoredRecord, UnitOfWork, page_size
 from relationkit.store.codec import (
     can_hold,
+    check_attributes,
     check_id,
     check_indexed,
     check_limit,
     check_sort_keys,
+    column_readers,
     decode_aggregate,
     decode_aggregates,
     decode_event,
@@ -239,8 +242,25 @@ class SqlUnitOfWork(UnitOfWork):
         where: dict[str, Any],
         suffix: str = "",
     ) -> list[A]:
+        sql, params = self._query(cls, "id, snapshot", order_by, limit, where)
+        return decode_aggregates(
+            cls, self.session.query(sql + suffix, params), self.skip_unreadable
+        )
+
+    def _query(
+        self,
+        cls: type[A],
+        columns: str | Sequence[str],
+        order_by: str | None,
+        limit: int | None,
+        where: dict[str, Any],
+    ) -> tuple[str, list[Any]]:
+        """The ``SELECT`` of ``columns`` (SQL text, or attribute names) of the aggregates
+        of ``cls`` matching ``where``, ordered and limited as :meth:`select` says."""
         check_limit(limit)
         kt = self._kind(cls)
+        if not isinstance(columns, str):
+            columns = ", ".join(_column(kt, name) for name in columns)
         clause, params = self._where(cls, kt, where)
         # Filtered and ordered by id, SQLite walks the primary key (a full scan) instead of
         # the index the filter could use; "+id" gives the same order without that plan.
@@ -252,13 +272,11 @@ class SqlUnitOfWork(UnitOfWork):
                 order = f"{column} DESC NULLS LAST, id"
             else:
                 order = f"{column} ASC NULLS FIRST, id"
-        sql = f'SELECT id, snapshot FROM "{kt.name}"{clause} ORDER BY {order}'
+        sql = f'SELECT {columns} FROM "{kt.name}"{clause} ORDER BY {order}'
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        return decode_aggregates(
-            cls, self.session.query(sql + suffix, params), self.skip_unreadable
-        )
+        return sql, params
 
     # --- aggregates -------------------------------------------------------------------------
 
@@ -396,6 +414,27 @@ class SqlUnitOfWork(UnitOfWork):
         **where: Any,
     ) -> list[A]:
         return self._rows(cls, order_by, limit, where)
+
+    def values(
+        self,
+        cls: type[A],
+        *attributes: str,
+        order_by: str | None = None,
+        limit: int | None = None,
+        **where: Any,
+    ) -> list[tuple[Any, ...]]:
+        names = check_attributes(cls, attributes)
+        readers = column_readers(cls, names)
+        sql, params = self._query(cls, ("id", *names), order_by, limit, where)
+        found: list[tuple[Any, ...]] = []
+        for row in self.session.query(sql, params):
+            try:
+                found.append(tuple(read(v) for read, v in zip(readers, row[1:], strict=True)))
+            except ValueError as exc:
+                self.skip_unreadable(
+                    AggregateCorrupted(cls.KIND, row[0], f"unreadable column ({exc})")
+                )
+        return found
 
     def claim(
         self, cls: type[A], *, limit: int = 100, order_by: str | None = None, **where: Any
