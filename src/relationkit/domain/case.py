@@ -2,9 +2,9 @@
 
 A case records what the client said, the staff member's paraphrase of it and whether the
 client confirmed it ("I have been heard"), any time bought to think it over, colleagues
-consulted, the decision, the resolution and closing. Commands are small frozen values; the
-:class:`~relationkit.service.Relations` service runs them through the case workflow and the
-care rules.
+consulted, the decision, the resolution and closing. Commands are small frozen values;
+:meth:`Relations.handle <relationkit.Relations.handle>` runs them through the command
+pipeline: authority, the care rules, the case workflow.
 
 The :class:`Case` keeps what the care rules and reports need now (the latest paraphrase, how
 many statements, the colleagues consulted this round …), so a command costs the same on the
@@ -551,7 +551,7 @@ class Case(Aggregate):
         owner_id: the staff member looking after it (the opener, until someone else
             acknowledges it).
         relationship_id: the relationship it belongs to; :meth:`Relations.open_case
-            <relationkit.service.Relations.open_case>` always sets it, starting the client's
+            <relationkit.Relations.open_case>` always sets it, starting the client's
             relationship with their first case (``None`` only on cases created directly with
             an ``OpenCase`` that names none).
         product: the product the problem concerns, if any (part of its signature, R8).

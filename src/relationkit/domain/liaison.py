@@ -8,7 +8,7 @@ the sending, and again from each update they are given, the next one falls due a
 later. The time is kept on the ticket (``next_update_due``, indexed, so a sweep finds every
 ticket whose update is overdue) and each owed update is a real
 :class:`~relationkit.domain.promise.Promise` of kind ``"update"`` made in the same transaction
-(see :mod:`relationkit.services.promises`), so a missed update is a broken promise like any
+(see :mod:`relationkit.app.promises`), so a missed update is a broken promise like any
 other. Relaying the vendor's fix is the last update: the client is no longer waiting on the
 vendor, and the cadence ends. The vendor's response times are recorded against the targets
 set when the ticket was sent.

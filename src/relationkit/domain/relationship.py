@@ -283,8 +283,10 @@ class Recover(Command):
 class ProposeSeverance(Command):
     """Propose to end the relationship, citing the cases that show an attempt to resolve.
 
-    ``expires_at`` is when the proposal lapses; :class:`~relationkit.services.relationships.
-    Relationships` fills it in from the configuration.
+    ``expires_at`` is when the proposal lapses;
+    :meth:`RelationshipService.propose_severance
+    <relationkit.app.relationships.RelationshipService.propose_severance>` fills it in from
+    the configuration.
     """
 
     NAME: ClassVar[str] = "propose_severance"
