@@ -77,9 +77,13 @@ __all__ = [
 ]
 
 ACCEPT = "accept"
+"""A decision's kind (``Decision.kind``): the request is granted."""
 DECLINE = "decline"
+"""A decision's kind: the request is refused, with a reason and a clause of the policy (R2)."""
 COMPROMISE = "compromise"
+"""A decision's kind: each side gives something, and the decision says what (R2)."""
 REFER = "refer"
+"""A decision's kind: the client is sent to someone named, with a hand-off note (R6)."""
 
 
 def _required() -> Any:

@@ -63,10 +63,15 @@ __all__ = [
 ]
 
 SENT = "sent"
+"""A ticket's status: the problem was handed to the vendor, who has not answered yet."""
 VENDOR_ACKNOWLEDGED = "vendor_acknowledged"
+"""A ticket's status: the vendor took the problem on, under a reference of theirs."""
 FIX_PROVIDED = "fix_provided"
+"""A ticket's status: the vendor provided a fix."""
 FIX_RELAYED = "fix_relayed"
+"""A ticket's status: the fix was passed on to the client."""
 CLIENT_CONFIRMED = "client_confirmed"
+"""A ticket's status: the client confirmed that the fix works."""
 TICKET_STATUSES = (SENT, VENDOR_ACKNOWLEDGED, FIX_PROVIDED, FIX_RELAYED, CLIENT_CONFIRMED)
 """A ticket's statuses, in the only order they may follow."""
 
