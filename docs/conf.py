@@ -25,6 +25,7 @@ import inspect
 import os
 import sys
 import types
+import typing
 import zlib
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from typing import Any
 from docutils.statemachine import StringList
 from sphinx.errors import PycodeError
 from sphinx.pycode import ModuleAnalyzer
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.parsing import nested_parse_to_nodes
 
@@ -111,7 +113,9 @@ def _skip_member(
 # ``relationkit.app.promises.PromiseService``). autodoc records a class's home name
 # (``relationkit.domain.promise.KeepPromise``) as an alias of it. _resolve below lets a
 # cross-reference use any name that leads to a documented object, for members too
-# (``relationkit.app.relations.Relations.handle`` finds ``relationkit.Relations.handle``).
+# (``relationkit.app.relations.Relations.handle`` finds ``relationkit.Relations.handle``), and
+# makes a reference to a relationkit name that leads nowhere a warning, which fails the ``-W``
+# build: a renamed or removed name cannot leave a dead link behind.
 
 _CHECKED_ROLES = {"class", "exc", "meth", "func", "attr", "data", "mod"}
 
@@ -186,6 +190,20 @@ def _documented(objects: dict[str, Any], name: str) -> str | None:
     return None
 
 
+def _ours(target: str, context: list[str | None]) -> bool:
+    """True if ``target`` names something of relationkit's own (a misspelt or removed
+    relationkit name included), seen from the module and class a reference is made in."""
+    if target.startswith("relationkit"):
+        return not isinstance(_import(target), typing.TypeVar)
+    for where in filter(None, context):
+        if where.startswith("relationkit"):
+            found = _import(f"{where}.{target}")
+            home = getattr(found, "__module__", None) or getattr(found, "__name__", "")
+            if found is not None and str(home).startswith("relationkit"):
+                return not isinstance(found, typing.TypeVar)
+    return False
+
+
 def _resolve(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     if node.get("refdomain") != "py" or node.get("reftype") not in _CHECKED_ROLES:
         return None
@@ -201,6 +219,16 @@ def _resolve(app: Any, env: Any, node: Any, contnode: Any) -> Any:
                     return domain.resolve_xref(
                         env, node["refdoc"], app.builder, node["reftype"], found, node, contnode
                     )
+    if _ours(target, context):
+        logging.getLogger(__name__).warning(
+            "%s reference to %r leads to no documented object; point it at a name the API "
+            "reference documents",
+            node["reftype"],
+            node["reftarget"],
+            location=node,
+            type="ref",
+            subtype="relationkit",
+        )
     return None
 
 
