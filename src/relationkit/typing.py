@@ -3,8 +3,8 @@ place to import them from.
 
 Implement these to plug your own pieces in, and register them in one of two ways: through
 the immutable :class:`~relationkit.config.CareConfig` (rules, workflows, the health model's
-signals), or through an explicit method of :class:`~relationkit.app.relations.Relations`
-(``subscribe`` for listeners, ``add_hook`` for command hooks, ``sweeps.run(sweeps=...)``).
+signals, sweeps), or through an explicit method of :class:`~relationkit.app.relations.Relations`
+(``subscribe`` for listeners, ``add_hook`` for command hooks).
 
 =======================  ==============================================================
 Protocol                 registered with
@@ -14,7 +14,7 @@ Protocol                 registered with
 :class:`Listener`        ``rk.subscribe(listener, events=...)``
 :class:`CommandHook`     ``rk.add_hook(hook)``
 :class:`Signal`          ``CareConfig(health=default_health_model().with_signal(s, w))``
-:class:`Sweep`           ``rk.sweeps.run(sweeps=[sweep])``
+:class:`Sweep`           ``CareConfig().with_sweep(sweep)``, or ``rk.sweeps.process([sweep])``
 :class:`Clock`           ``Relations(store, clock=clock)``
 :class:`Store`           ``Relations(store)``; subclass ``relationkit.store.base.Store``
 :class:`Directory`       given to rules and signals (read-only); nothing to register

@@ -95,16 +95,24 @@ class Relations:
             through :meth:`subscribe` and :meth:`add_hook`.
 
     Attributes:
-        promises: promises and the promise sweep (R4, R5): :class:`PromiseService
-            <relationkit.app.promises.PromiseService>`.
-        calendars: business calendars and the offerings promises are checked against.
-        relationships: relationships and severance (R9).
-        liaison: vendor tickets, client updates and recurrences (R8).
-        feedback: feedback during and at the end (R7).
-        health: relationship health, explained signal by signal (R12).
-        policy: the written policy and staff's acknowledgements (R11).
-        equality: entitlements and the equal-treatment report (R10).
-        sweeps: time-driven work, run from any number of workers.
+        promises: promises and the promise sweep (R4, R5), a
+            :class:`~relationkit.app.promises.PromiseService`.
+        calendars: business calendars and the offerings promises are checked against, a
+            :class:`~relationkit.app.calendars.CalendarService`.
+        relationships: relationships and severance (R9), a
+            :class:`~relationkit.app.relationships.RelationshipService`.
+        liaison: vendor tickets, client updates and recurrences (R8), a
+            :class:`~relationkit.app.liaison.LiaisonService`.
+        feedback: feedback during and at the end (R7), a
+            :class:`~relationkit.app.feedback.FeedbackService`.
+        health: relationship health, explained signal by signal (R12), a
+            :class:`~relationkit.app.health.HealthService`.
+        policy: the written policy and staff's acknowledgements (R11), a
+            :class:`~relationkit.app.policy.PolicyService`.
+        equality: entitlements and the equal-treatment report (R10), an
+            :class:`~relationkit.app.equality.EqualityService`.
+        sweeps: time-driven work, run from any number of workers, a
+            :class:`~relationkit.app.schedule.SweepService`.
     """
 
     def __init__(

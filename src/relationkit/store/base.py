@@ -335,8 +335,8 @@ class UnitOfWork(abc.ABC):
     def records_between(
         self, cls: type[R], start: str | None = None, stop: str | None = None
     ) -> list[R]:
-        """Records of ``cls`` whose sort key (:attr:`RecordType.sort_key
-        <relationkit.store.codec.RecordType.sort_key>`) is at least ``start`` and below
+        """Records of ``cls`` whose sort key (``sort_key`` of its
+        :class:`~relationkit.store.codec.RecordType`) is at least ``start`` and below
         ``stop`` (either end open when ``None``), by sort key then id. The SQL stores read
         an index; this default filters :meth:`records`.
 

@@ -726,7 +726,7 @@ def sort_keyed(cls: type) -> RecordType:
 
 
 def record_sort_key(obj: Any) -> str | None:
-    """The record's :attr:`RecordType.sort_key`, or ``None`` if its type keeps none."""
+    """The record's sort key (see :class:`RecordType`), or ``None`` if its type keeps none."""
     record = record_type(obj)
     return None if record.sort_key is None else record.sort_key(obj)
 
