@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import abc
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 from relationkit.domain.aggregate import Aggregate
@@ -87,6 +87,12 @@ class Session(abc.ABC):
     @abc.abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a statement."""
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """Like :meth:`query`, rows given as they are fetched, a batch at a time, so that a
+        long result is never held whole (read it to the end before the next statement).
+        This default fetches them all first."""
+        yield from self.query(sql, params)
 
     @abc.abstractmethod
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -244,7 +250,7 @@ class SqlUnitOfWork(UnitOfWork):
     ) -> list[A]:
         sql, params = self._query(cls, "id, snapshot", order_by, limit, where)
         return decode_aggregates(
-            cls, self.session.query(sql + suffix, params), self.skip_unreadable
+            cls, self.session.stream(sql + suffix, params), self.skip_unreadable
         )
 
     def _query(
@@ -427,7 +433,7 @@ class SqlUnitOfWork(UnitOfWork):
         readers = column_readers(cls, names)
         sql, params = self._query(cls, ("id", *names), order_by, limit, where)
         found: list[tuple[Any, ...]] = []
-        for row in self.session.query(sql, params):
+        for row in self.session.stream(sql, params):
             try:
                 found.append(tuple(read(v) for read, v in zip(readers, row[1:], strict=True)))
             except ValueError as exc:
