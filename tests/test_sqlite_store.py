@@ -21,6 +21,7 @@ from relationkit import (
     retry,
 )
 from relationkit.domain.case import Case, RecordStatement
+from relationkit.store.contract import _opened
 from relationkit.store.memory import MemoryStore
 from relationkit.store.sqlite import SqliteStore
 from relationkit.store.url import open_store, redact
@@ -319,3 +320,20 @@ def test_a_corrupt_column_leaves_only_its_row_out_of_a_list_view(tmp_path: Path)
     assert [r[0] for r in rows] == ["case-1", "case-3"]
     assert rk.values(Case, "id", "state") == [(f"case-{n}", "opened") for n in (1, 2, 3)]
     rk.store.close()
+
+
+def test_a_kind_made_by_a_rolled_back_unit_of_work_is_made_again(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "relations.db")
+    case, event = _opened("case-1")
+    with store.unit_of_work() as uow:
+        uow.begin_write()
+        uow.append(case, [event])  # the case's table is made in this transaction
+        assert uow.values(Case, "id") == [("case-1",)]  # asked again while not committed
+        uow.rollback()
+    with store.unit_of_work() as uow:
+        assert uow.select(Case) == []
+        uow.append(case, [event])
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.values(Case, "id") == [("case-1",)]
+    store.close()

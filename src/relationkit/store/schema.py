@@ -67,6 +67,7 @@ __all__ = [
     "KindTable",
     "Migration",
     "Table",
+    "current_kind",
     "ensure_kind",
     "kind_table",
     "prepare",
@@ -541,6 +542,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, _dt.datetime):  # pragma: no cover - index_value turns them to text
         return value.isoformat()
     return value
+
+
+def current_kind(conn: Connection, cls: type[Aggregate]) -> KindTable | None:
+    """The table of ``cls`` if ``rk_kinds`` records it as this class needs it (the same
+    indexed attributes, snapshots of its version), else ``None``: one read, no lock, so a
+    store can skip :func:`ensure_kind` when there is nothing to make or change."""
+    kt = kind_table(cls)
+    rows = conn.query("SELECT indexed, snapshot_version FROM rk_kinds WHERE kind = ?", (kt.kind,))
+    if not rows:
+        return None
+    stored = 1 if rows[0][1] is None else int(rows[0][1])
+    if stored != cls.SNAPSHOT_VERSION or json.loads(rows[0][0]) != [a for a, _ in kt.indexed]:
+        return None
+    return kt
 
 
 def ensure_kind(conn: Connection, cls: type[Aggregate]) -> KindTable:

@@ -50,7 +50,7 @@ from relationkit.store.codec import (
     sort_keyed,
     split_lookup,
 )
-from relationkit.store.schema import Dialect, KindTable, ensure_kind
+from relationkit.store.schema import Dialect, KindTable, current_kind, ensure_kind
 
 __all__ = ["IntegrityProblem", "Session", "SqlStore", "SqlUnitOfWork"]
 
@@ -155,6 +155,12 @@ class SqlStore(Store):
         """The table of ``cls`` (made on first use)."""
         found = self._ready.get(cls)
         if found is not None:
+            return found, False
+        # Usually all there is to it: one read. Only outside a write, which could have
+        # made the kind itself and not committed yet.
+        found = None if session.writing else current_kind(session, cls)
+        if found is not None:
+            self._mark_ready(cls, found)
             return found, False
         table, pending = self._prepare_kind(session, cls)
         if not pending:
