@@ -113,7 +113,7 @@ class ReasonedAnswers:
             elif attempt.policy is None:
                 yield (
                     f"clause {command.clause_id!r} cannot be checked because no written policy "
-                    "was published; publish one first (Relations.publish_policy)"
+                    "was published; publish one first (rk.policy.publish)"
                 )
             elif attempt.policy.clause(command.clause_id) is None:
                 known = ", ".join(attempt.policy.clause_ids)

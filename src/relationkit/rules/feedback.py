@@ -97,7 +97,7 @@ class EndOfCaseFeedback:
 
 _NOT_ASKED = (
     "the client was not asked for end-of-case feedback; request it first "
-    "(Feedback.request(case_id, kind='end_of_case')); their answer stays optional"
+    "(rk.feedback.request(case_id, actor=..., kind='end_of_case')); their answer stays optional"
 )
 
 
