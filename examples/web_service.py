@@ -6,7 +6,10 @@ What it shows:
 * one unit of work per request: every command is one call to relationkit, which reads,
   checks the care rules, appends the event and commits, or changes nothing;
 * relationkit's typed errors mapped to proper HTTP answers: a care rule's refusal is a
-  409 with the rule ids and their reasons, never a 500.
+  409 with the rule ids and their reasons, never a 500;
+* every time in its JSON in one ISO 8601 form, ``2026-03-02T09:00:00+01:00``, which any
+  client parses (relationkit's stored form adds the zone's name in brackets, which
+  ``datetime.fromisoformat`` and JavaScript's ``Date`` refuse).
 
 Run it (needs the ``web`` extra, ``pip install "relationkit[web]"``, and an ASGI server such
 as uvicorn)::
@@ -20,6 +23,7 @@ from its authentication instead, and never from what the client sends.
 from typing import Annotated, Any
 
 import cattrs
+import pendulum
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -40,7 +44,7 @@ from relationkit import (
 )
 from relationkit.cases import Case
 from relationkit.policy import Clause, Policy
-from relationkit.serialization import converter
+from relationkit.serialization import converter, make_converter
 from relationkit.store.url import open_store
 from relationkit.typing import Clock
 from relationkit.workflows.case import CASE_WORKFLOW
@@ -135,9 +139,23 @@ def bad_arguments(command: str, exc: cattrs.BaseValidationError) -> InvalidInput
     )
 
 
+# --- JSON out ---------------------------------------------------------------------------------
+
+
+def iso(moment: pendulum.DateTime) -> str:
+    """A time as this service writes it: ISO 8601 with its offset, the local wall time kept."""
+    return moment.isoformat()
+
+
+to_json = make_converter()
+"""relationkit's converter, except for times: they are written with :func:`iso`. Requests
+are read with relationkit's own converter, which takes this form too."""
+to_json.register_unstructure_hook(pendulum.DateTime, iso)
+
+
 def case_body(case: Case) -> dict[str, Any]:
     """A case as JSON."""
-    data: dict[str, Any] = converter.unstructure(case)
+    data: dict[str, Any] = to_json.unstructure(case)
     return data
 
 
@@ -190,7 +208,7 @@ def create_app(db: str = "relations.db", *, clock: Clock | None = None) -> FastA
     @app.get("/cases/{case_id}/timeline")
     def timeline(case_id: str) -> list[dict[str, Any]]:
         return [
-            {"sequence": e.sequence, "name": e.name, "actor_id": e.actor_id, "at": str(e.at)}
+            {"sequence": e.sequence, "name": e.name, "actor_id": e.actor_id, "at": iso(e.at)}
             for e in rk.timeline(case_id)
         ]
 

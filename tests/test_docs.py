@@ -12,6 +12,7 @@ Blocks in other languages (``text``, ``console``, ``mermaid`` …) are not run.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import re
 from pathlib import Path
@@ -138,3 +139,95 @@ def test_every_python_block_runs(
                 f"the block at {page_id(page)} line {line} prints something else than the "
                 "page shows after it"
             )
+
+
+# --- the API reference ------------------------------------------------------------------------
+
+PUBLIC_MODULES = [
+    "relationkit",
+    "relationkit.cases",
+    "relationkit.promises",
+    "relationkit.calendars",
+    "relationkit.relationships",
+    "relationkit.liaison",
+    "relationkit.feedback",
+    "relationkit.health",
+    "relationkit.policy",
+    "relationkit.equality",
+    "relationkit.directory",
+    "relationkit.sweeps",
+    "relationkit.rules",
+    "relationkit.workflows",
+    "relationkit.typing",
+    "relationkit.exceptions",
+    "relationkit.testing",
+    "relationkit.store.base",
+    "relationkit.store.memory",
+    "relationkit.store.sqlite",
+    "relationkit.store.postgres",
+    "relationkit.store.url",
+]
+
+DIRECTIVE = re.compile(r"^\.\. (?P<kind>auto\w+|namespace-constants):: (?P<name>\S+)$")
+OPTION = re.compile(r"^   :(?P<option>[\w-]+):(?P<value>.*)$")
+
+
+def import_name(dotted: str) -> object:
+    """The object a dotted name leads to (a module, or an attribute of one)."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for part in parts[cut:]:
+            found = getattr(found, part)
+        return found
+    raise ImportError(dotted)
+
+
+def documented_names() -> set[str]:
+    """Every name the API pages document: what their autodoc directives name, and the
+    members of the modules they document with ``:members:`` (less the excluded ones)."""
+    names: set[str] = set()
+    for page in sorted((DOCS / "api").glob("*.md")):
+        lines = page.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            match = DIRECTIVE.match(line.strip())
+            if match is None:
+                continue
+            options: dict[str, str] = {}
+            for following in lines[i + 1 :]:
+                option = OPTION.match(following)
+                if option is None:
+                    break
+                options[option["option"]] = option["value"].strip()
+            name = match["name"]
+            names.add(name)
+            every = match["kind"] == "namespace-constants" or (
+                match["kind"] == "automodule" and "members" in options
+            )
+            if every:
+                excluded = {n.strip() for n in options.get("exclude-members", "").split(",")}
+                module = importlib.import_module(name)
+                names.update(f"{name}.{n}" for n in module.__all__ if n not in excluded)
+    return names
+
+
+def test_the_api_reference_documents_every_public_name() -> None:
+    documented = {id(import_name(name)) for name in documented_names()}
+    missing = [
+        f"{module}.{name}"
+        for module in PUBLIC_MODULES
+        for name in importlib.import_module(module).__all__
+        if not name.startswith("__")
+        and id(getattr(importlib.import_module(module), name)) not in documented
+    ]
+    assert missing == [], "add these to a page of docs/api"
+
+
+def test_the_api_reference_lists_every_built_in_rule() -> None:
+    from relationkit import CareConfig
+
+    rules_page = (DOCS / "api" / "rules.md").read_text(encoding="utf-8")
+    assert [i for i in CareConfig().rulebook.ids() if f"| `{i}` |" not in rules_page] == []

@@ -17,9 +17,11 @@ from relationkit import (
     Staff,
     StoreError,
     TransactionConflict,
+    UnreadableSkipped,
     retry,
 )
 from relationkit.domain.case import Case, RecordStatement
+from relationkit.store.contract import _opened
 from relationkit.store.memory import MemoryStore
 from relationkit.store.sqlite import SqliteStore
 from relationkit.store.url import open_store, redact
@@ -292,4 +294,46 @@ def test_a_unit_of_work_reads_what_it_wrote_until_it_rolls_back(tmp_path: Path) 
         assert uow.get_record(Client, "c-ana").name == "Ana"
         assert uow.get(Case, case.id).version == 1
     assert rk.case(case.id).version == 1
+    store.close()
+
+
+def test_a_corrupt_column_leaves_only_its_row_out_of_a_list_view(tmp_path: Path) -> None:
+    path = tmp_path / "relations.db"
+    rk = Relations(f"sqlite:///{path}")
+    rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
+    for number in (1, 2, 3):
+        rk.open_case(
+            actor="s-sam",
+            client="c-ana",
+            subject="Refund",
+            statement="Pay.",
+            case_id=f"case-{number}",
+        )
+    rk.store.close()
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE rk_agg_case SET opened_at = 'last Tuesday' WHERE id = 'case-2'")
+    conn.close()
+    rk = Relations(f"sqlite:///{path}")
+    with pytest.warns(UnreadableSkipped, match="case-2"):
+        rows = rk.values(Case, "id", "opened_at")
+    assert [r[0] for r in rows] == ["case-1", "case-3"]
+    assert rk.values(Case, "id", "state") == [(f"case-{n}", "opened") for n in (1, 2, 3)]
+    rk.store.close()
+
+
+def test_a_kind_made_by_a_rolled_back_unit_of_work_is_made_again(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "relations.db")
+    case, event = _opened("case-1")
+    with store.unit_of_work() as uow:
+        uow.begin_write()
+        uow.append(case, [event])  # the case's table is made in this transaction
+        assert uow.values(Case, "id") == [("case-1",)]  # asked again while not committed
+        uow.rollback()
+    with store.unit_of_work() as uow:
+        assert uow.select(Case) == []
+        uow.append(case, [event])
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.values(Case, "id") == [("case-1",)]
     store.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -206,3 +208,45 @@ def test_arguments_of_the_wrong_type_are_a_422_not_coerced(
     assert response.status_code == 422
     assert field in response.json()["message"]
     assert client.get(f"/cases/{case_id}/timeline").json() == before
+
+
+TIME_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d")
+
+
+def times_in(data: Any, where: str = "") -> list[tuple[str, str]]:
+    """Every text in a JSON value that starts like a date, with where it was found."""
+    if isinstance(data, dict):
+        return [found for key, value in data.items() for found in times_in(value, f"{where}.{key}")]
+    if isinstance(data, list):
+        return [found for i, value in enumerate(data) for found in times_in(value, f"{where}[{i}]")]
+    if isinstance(data, str) and TIME_LIKE.match(data):
+        return [(where, data)]
+    return []
+
+
+def test_every_time_in_its_json_is_iso_8601_that_clients_parse(client: TestClient) -> None:
+    case_id = open_case(client)
+    hear(client, case_id)
+    deferred = command(
+        client, case_id, "defer", reply_by="2026-03-04T12:00:00+01:00", reason="Checking."
+    )
+    assert deferred.is_success, deferred.text
+    answers = {
+        "case": deferred.json(),
+        "read": client.get(f"/cases/{case_id}").json(),
+        "timeline": client.get(f"/cases/{case_id}/timeline").json(),
+    }
+    found = times_in(answers)
+    where = {re.findall(r"\.(\w+)", place)[-1] for place, _ in found}
+    assert {"opened_at", "at", "reply_by", "cycle_started_at"} <= where, where
+    for place, text in found:
+        parsed = dt.datetime.fromisoformat(text)  # what Python reads; JavaScript's Date too
+        assert parsed.tzinfo is not None, (place, text)
+        assert "T" in text, (place, text)
+        assert "[" not in text, (place, text)
+    # One form everywhere: the case and its timeline write the same instant the same way.
+    assert answers["timeline"][0]["at"] == answers["read"]["opened_at"]
+    # A time keeps the offset it was given, so the client's wall time survives the trip.
+    assert {text for place, text in found if place.endswith(".reply_by")} == {
+        "2026-03-04T12:00:00+01:00"
+    }

@@ -52,6 +52,7 @@ __all__ = [
     "datetime_from_text",
     "datetime_to_text",
     "is_immutable",
+    "copier",
     "make_converter",
     "make_decoder",
     "make_encoder",
@@ -746,6 +747,117 @@ def make_encoder(cls: type[T], conv: cattrs.Converter | None = None) -> Callable
         hook: Callable[[T], Any] = compiler.ns[name]
         return hook
     return compiler.compiled(name)
+
+
+_COPIERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def copier(cls: type[T]) -> Callable[[T], T]:
+    """A function that copies a ``cls`` (an attrs class) as deeply as it must: lists, dicts
+    and sets are copied, mutable attrs objects inside copied the same way, and what is
+    immutable (text, numbers, times, frozen attrs values of immutable parts) shared. The
+    copy equals the original and shares nothing a caller could change in it. Compiled once
+    per class; much faster than decoding the object's JSON again.
+
+    Example:
+        >>> import pendulum
+        >>> from relationkit.domain.case import Case
+        >>> case = Case(id="k", state="opened", client_id="c", subject="S", opened_by="s",
+        ...             opened_at=pendulum.datetime(2026, 3, 2, tz="UTC"))
+        >>> copy = copier(Case)(case)
+        >>> copy == case, copy is case, copy.expectations is case.expectations
+        (True, False, False)
+    """
+    found = _COPIERS.get(cls)
+    if found is None:
+        found = _COPIERS[cls] = _compile_copier(cls)
+    return found
+
+
+_SHARE = object()
+_HOW_TO_COPY: dict[type, Any] = {
+    str: _SHARE,
+    int: _SHARE,
+    float: _SHARE,
+    bool: _SHARE,
+    type(None): _SHARE,
+    pendulum.DateTime: _SHARE,
+    pendulum.Duration: _SHARE,
+    frozenset: _SHARE,
+}
+
+
+def _copy_value(value: Any) -> Any:
+    kind = value.__class__
+    how = _HOW_TO_COPY.get(kind)
+    if how is None:
+        if kind is list or kind is dict or kind is set or kind is tuple:
+            how = kind
+        elif attrs.has(kind) and not is_immutable(kind):
+            how = copier(kind)
+        else:
+            how = _SHARE
+        _HOW_TO_COPY[kind] = how
+    if how is _SHARE:
+        return value
+    if how is list:
+        return [_copy_value(v) for v in value]
+    if how is dict:
+        return {k: _copy_value(v) for k, v in value.items()}
+    if how is set:
+        return {_copy_value(v) for v in value}
+    if how is tuple:
+        return tuple(_copy_value(v) for v in value)
+    copy = typing.cast(Callable[[Any], Any], how)
+    return copy(value)
+
+
+def _compile_copier(cls: type[T]) -> Callable[[T], T]:
+    fields = attrs.fields(cls)  # type: ignore[arg-type]
+    try:
+        hints = typing.get_type_hints(cls)
+    except (NameError, TypeError):  # pragma: no cover - unresolvable annotations
+        hints = {}
+    slotted = all(isinstance(getattr(cls, f.name, None), _SlotDescriptor) for f in fields)
+    lines = ["def copy(value):", "    made = new(cls)"]
+    namespace: dict[str, Any] = {
+        "new": object.__new__,
+        "set_": object.__setattr__,
+        "cls": cls,
+        "copy_value": _copy_value,
+    }
+    for number, f in enumerate(fields):
+        read = f"value.{f.name}"
+        if not _shareable(hints.get(f.name, Any)):
+            read = f"copy_value({read})"
+        if slotted:  # a slot's own setter: no attribute lookup by name
+            namespace[f"put{number}"] = getattr(cls, f.name).__set__
+            lines.append(f"    put{number}(made, {read})")
+        else:
+            lines.append(f"    set_(made, {f.name!r}, {read})")
+    lines.append("    return made")
+    exec(compile("\n".join(lines), f"<copier of {cls.__qualname__}>", "exec"), namespace)
+    found: Callable[[T], T] = namespace["copy"]
+    return found
+
+
+_SlotDescriptor = type(type("_Probe", (), {"__slots__": ("x",)}).x)  # type: ignore[attr-defined]
+
+
+def _shareable(hint: Any) -> bool:
+    """True if values of type ``hint`` can be shared by a copy: nothing in them can be
+    changed (text, numbers, times, tuples and frozensets of such, frozen attrs classes made
+    only of such)."""
+    if hint in (str, int, float, bool, type(None), pendulum.DateTime, pendulum.Duration):
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return all(_shareable(a) for a in typing.get_args(hint))
+    if origin is tuple or origin is frozenset:
+        return all(_shareable(a) for a in typing.get_args(hint) if a is not Ellipsis)
+    if isinstance(hint, type) and attrs.has(hint):
+        return is_immutable(hint)
+    return False
 
 
 _IMMUTABLE: dict[type, bool] = {}

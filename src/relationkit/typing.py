@@ -3,8 +3,8 @@ place to import them from.
 
 Implement these to plug your own pieces in, and register them in one of two ways: through
 the immutable :class:`~relationkit.config.CareConfig` (rules, workflows, the health model's
-signals), or through an explicit method of :class:`~relationkit.app.relations.Relations`
-(``subscribe`` for listeners, ``add_hook`` for command hooks, ``sweeps.run(sweeps=...)``).
+signals, sweeps), or through an explicit method of :class:`~relationkit.app.relations.Relations`
+(``subscribe`` for listeners, ``add_hook`` for command hooks).
 
 =======================  ==============================================================
 Protocol                 registered with
@@ -14,11 +14,15 @@ Protocol                 registered with
 :class:`Listener`        ``rk.subscribe(listener, events=...)``
 :class:`CommandHook`     ``rk.add_hook(hook)``
 :class:`Signal`          ``CareConfig(health=default_health_model().with_signal(s, w))``
-:class:`Sweep`           ``rk.sweeps.run(sweeps=[sweep])``
+:class:`Sweep`           ``CareConfig().with_sweep(sweep)``, or ``rk.sweeps.process([sweep])``
 :class:`Clock`           ``Relations(store, clock=clock)``
 :class:`Store`           ``Relations(store)``; subclass ``relationkit.store.base.Store``
 :class:`Directory`       given to rules and signals (read-only); nothing to register
 =======================  ==============================================================
+
+It also gathers the base classes a workflow of your own builds on: :class:`Aggregate`
+(what a workflow runs), :class:`Command` (what it is asked to do) and :class:`FollowUp`
+(what a command hook returns to have another command run in the same transaction).
 
 Each protocol is defined next to what uses it (a rule's beside the rulebook, a signal's
 beside the health model), so that no part of relationkit depends on this module; this
@@ -30,7 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from relationkit.clock import Clock
-from relationkit.domain.aggregate import Listener, Sweep, Written
+from relationkit.domain.aggregate import Aggregate, Command, FollowUp, Listener, Sweep, Written
 from relationkit.domain.directory import Directory
 from relationkit.domain.health import Signal
 from relationkit.domain.parties import Actor
@@ -41,10 +45,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Actor",
+    "Aggregate",
     "BulkRule",
     "Clock",
+    "Command",
     "CommandHook",
     "Directory",
+    "FollowUp",
     "Listener",
     "Rule",
     "Signal",

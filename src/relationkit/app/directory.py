@@ -6,9 +6,7 @@ Parties and staff are entries of the directory
 every command: registering someone, renaming them or changing their other details,
 granting or revoking a role, deactivating and reactivating are each an event on the
 person's timeline, with its actor, time and reason. Contracts' entitlements and the written
-policy's versions are entries too (:attr:`Relations.equality
-<relationkit.app.relations.Relations.equality>`, :attr:`Relations.policy
-<relationkit.app.relations.Relations.policy>`).
+policy's versions are entries too (kept through ``rk.equality`` and ``rk.policy``).
 
 * **One id names one person**: registering an id the directory holds already, whatever its
   kind, is refused with :class:`~relationkit.exceptions.AlreadyRegistered`; change an

@@ -62,24 +62,24 @@ def track_contact(event: Event, subject: Aggregate, attempt: Attempt) -> Iterabl
     signal, R12), stored in the command's own transaction, so that it is never out of step
     with the timeline and costs no transaction of its own. Events inside the business
     (:data:`~relationkit.domain.health.NOT_CONTACT`) and the work of sweeps do not count.
+
+    A contact is a record the store keeps the latest of (by its time): a command stamped
+    earlier than the contact on record leaves that one in place, without this hook having
+    to read it first.
     """
     if event.name in NOT_CONTACT:
         return ()
-    contacts: list[Contact] = []
-    for party_id in parties_of(subject):
-        known = attempt.directory.find_record(Contact, party_id)
-        if known is None or known.at <= event.at:
-            contacts.append(
-                Contact(
-                    party_id=party_id,
-                    at=event.at,
-                    event_name=event.name,
-                    aggregate_kind=subject.KIND,
-                    aggregate_id=subject.id,
-                    actor_id=event.actor_id,
-                )
-            )
-    return contacts
+    return [
+        Contact(
+            party_id=party_id,
+            at=event.at,
+            event_name=event.name,
+            aggregate_kind=subject.KIND,
+            aggregate_id=subject.id,
+            actor_id=event.actor_id,
+        )
+        for party_id in parties_of(subject)
+    ]
 
 
 class HealthService:

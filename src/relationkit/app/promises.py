@@ -16,7 +16,7 @@ vendor makes an *update* promise, owned by whoever escalated, made to the client
 ticket says the next update is owed (``VendorTicket.next_update_due``; its id is
 ``VendorTicket.update_promise_id``); each update given (``update_client``) keeps the open one
 if it is in time and makes the next; relaying the vendor's fix keeps the last one and ends the
-cadence. A missed update is an overdue promise (:meth:`Promises.overdue`) that the sweep
+cadence. A missed update is an overdue promise (:meth:`PromiseService.overdue`) that the sweep
 records as broken; rule ``R8.cadence`` keeps these promises in step with their ticket.
 
 Example:
@@ -237,7 +237,7 @@ class PromiseService:
             relationship: its relationship. Every promise belongs to one: if omitted, the
                 case's (for a promise to the case's client), else the party's one live
                 relationship (the latest ended one if all are ended), else a new one
-                started with the promise (see :mod:`relationkit.services.relationships`).
+                started with the promise (see :mod:`relationkit.app.relationships`).
             stretch: go beyond the offering's limits or the owner's capacity; the promise
                 then waits for a manager other than the owner (:meth:`approve_stretch`).
             stretch_reason: why the stretch is worth it.

@@ -96,18 +96,26 @@ class Relations:
             through :meth:`subscribe` and :meth:`add_hook`.
 
     Attributes:
-        directory: people, their details and roles, on the record: :class:`DirectoryService
-            <relationkit.app.directory.DirectoryService>`.
-        promises: promises and the promise sweep (R4, R5): :class:`PromiseService
-            <relationkit.app.promises.PromiseService>`.
-        calendars: business calendars and the offerings promises are checked against.
-        relationships: relationships and severance (R9).
-        liaison: vendor tickets, client updates and recurrences (R8).
-        feedback: feedback during and at the end (R7).
-        health: relationship health, explained signal by signal (R12).
-        policy: the written policy and staff's acknowledgements (R11).
-        equality: entitlements and the equal-treatment report (R10).
-        sweeps: time-driven work, run from any number of workers.
+        directory: people, their details and roles, on the record, a
+            :class:`~relationkit.app.directory.DirectoryService`.
+        promises: promises and the promise sweep (R4, R5), a
+            :class:`~relationkit.app.promises.PromiseService`.
+        calendars: business calendars and the offerings promises are checked against, a
+            :class:`~relationkit.app.calendars.CalendarService`.
+        relationships: relationships and severance (R9), a
+            :class:`~relationkit.app.relationships.RelationshipService`.
+        liaison: vendor tickets, client updates and recurrences (R8), a
+            :class:`~relationkit.app.liaison.LiaisonService`.
+        feedback: feedback during and at the end (R7), a
+            :class:`~relationkit.app.feedback.FeedbackService`.
+        health: relationship health, explained signal by signal (R12), a
+            :class:`~relationkit.app.health.HealthService`.
+        policy: the written policy and staff's acknowledgements (R11), a
+            :class:`~relationkit.app.policy.PolicyService`.
+        equality: entitlements and the equal-treatment report (R10), an
+            :class:`~relationkit.app.equality.EqualityService`.
+        sweeps: time-driven work, run from any number of workers, a
+            :class:`~relationkit.app.schedule.SweepService`.
     """
 
     def __init__(
@@ -366,6 +374,37 @@ class Relations:
         """Cases whose indexed attributes match, e.g. ``cases(state="heard")``."""
         with self._pipeline.reading() as uow:
             return uow.select(Case, **where)
+
+    def values(
+        self,
+        cls: type[Aggregate],
+        *attributes: str,
+        order_by: str | None = None,
+        limit: int | None = None,
+        **where: Any,
+    ) -> list[tuple[Any, ...]]:
+        """A list view: the named indexed attributes of the aggregates of ``cls`` matching
+        ``where``, one tuple each, read from the store's columns without decoding a single
+        snapshot (see :meth:`UnitOfWork.values <relationkit.store.base.UnitOfWork.values>`).
+
+        Example:
+            >>> from relationkit import MemoryStore, Relations, Client, Staff
+            >>> from relationkit.cases import Case
+            >>> rk = Relations(MemoryStore())
+            >>> rk.register(Client(id="c-ana", name="Ana"),
+            ...             Staff(id="s-sam", name="Sam", roles={"agent"}))
+            >>> case = rk.open_case(actor="s-sam", client="c-ana", subject="Refund",
+            ...                     statement="I was charged twice.", case_id="case-1")
+            >>> rk.values(Case, "id", "state", "client_id", client_id="c-ana")
+            [('case-1', 'opened', 'c-ana')]
+
+        Raises:
+            InvalidInput: no attribute is named, one is not indexed, or ``where`` asks
+                what the store cannot (see :meth:`UnitOfWork.select
+                <relationkit.store.base.UnitOfWork.select>`).
+        """
+        with self._pipeline.reading() as uow:
+            return uow.values(cls, *attributes, order_by=order_by, limit=limit, **where)
 
     def timeline(self, aggregate_id: str, cls: type[Aggregate] = Case) -> list[Event]:
         """The events of an aggregate (a case unless ``cls`` says otherwise), oldest first."""

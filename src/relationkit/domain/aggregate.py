@@ -178,9 +178,10 @@ class Listener(Protocol):
 
 @runtime_checkable
 class Sweep(Protocol):
-    """One kind of time-driven work, run by ``Relations.sweeps.run(sweeps=[...])`` (or
-    :func:`relationkit.sweeps.run_sweeps`); build one with
-    :func:`relationkit.sweeps.make_sweep`.
+    """One kind of time-driven work: put it in force with ``CareConfig().with_sweep(sweep)``
+    (``Relations.sweeps.run()`` then runs it with the built-in sweeps), or run it alone with
+    :meth:`Relations.sweeps.process <relationkit.app.schedule.SweepService.process>`. Build one
+    with :func:`relationkit.sweeps.make_sweep`.
 
     Attributes:
         name: a short, stable name for reports and logs.

@@ -2,9 +2,9 @@
 
 A case records what the client said, the staff member's paraphrase of it and whether the
 client confirmed it ("I have been heard"), any time bought to think it over, colleagues
-consulted, the decision, the resolution and closing. Commands are small frozen values; the
-:class:`~relationkit.service.Relations` service runs them through the case workflow and the
-care rules.
+consulted, the decision, the resolution and closing. Commands are small frozen values;
+:meth:`Relations.handle <relationkit.Relations.handle>` runs them through the command
+pipeline: authority, the care rules, the case workflow.
 
 The :class:`Case` keeps what the care rules and reports need now (the latest paraphrase, how
 many statements, the colleagues consulted this round …), so a command costs the same on the
@@ -77,9 +77,13 @@ __all__ = [
 ]
 
 ACCEPT = "accept"
+"""A decision's kind (``Decision.kind``): the request is granted."""
 DECLINE = "decline"
+"""A decision's kind: the request is refused, with a reason and a clause of the policy (R2)."""
 COMPROMISE = "compromise"
+"""A decision's kind: each side gives something, and the decision says what (R2)."""
 REFER = "refer"
+"""A decision's kind: the client is sent to someone named, with a hand-off note (R6)."""
 
 
 def _required() -> Any:
@@ -551,7 +555,7 @@ class Case(Aggregate):
         owner_id: the staff member looking after it (the opener, until someone else
             acknowledges it).
         relationship_id: the relationship it belongs to; :meth:`Relations.open_case
-            <relationkit.service.Relations.open_case>` always sets it, starting the client's
+            <relationkit.Relations.open_case>` always sets it, starting the client's
             relationship with their first case (``None`` only on cases created directly with
             an ``OpenCase`` that names none).
         product: the product the problem concerns, if any (part of its signature, R8).
@@ -583,7 +587,13 @@ class Case(Aggregate):
     """
 
     KIND: ClassVar[str] = "case"
-    INDEXED: ClassVar[tuple[str, ...]] = ("state", "client_id", "owner_id", "relationship_id")
+    INDEXED: ClassVar[tuple[str, ...]] = (
+        "state",
+        "client_id",
+        "owner_id",
+        "relationship_id",
+        "opened_at",
+    )
     SNAPSHOT_VERSION: ClassVar[int] = 2
     HISTORY: ClassVar[type[History]] = CaseHistory
 

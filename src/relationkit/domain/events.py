@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -61,6 +62,11 @@ class Event:
     data: Mapping[str, Any]
     previous: str
     hash: str
+    data_json: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
+    """The data as the canonical JSON text the hash covers, when the event was just made
+    by :func:`next_event` (a store keeps that text as it is instead of encoding the data
+    again). Not an argument: an event built or evolved by hand has ``None`` here, so its
+    text is always made from its own data."""
 
     def recomputed_hash(self) -> str:
         """The hash this event's content yields now (differs from ``hash`` if altered)."""
@@ -75,18 +81,24 @@ class Event:
         )
 
 
-def event_hash(
+_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _digest(
     aggregate_id: str,
     sequence: int,
     name: str,
     actor_id: str,
     at: pendulum.DateTime,
-    data: Mapping[str, Any],
+    data_json: str,
     previous: str,
 ) -> str:
-    """The SHA-256 hex digest that chains an event to its predecessor."""
-    body = canonical_json(
-        [aggregate_id, sequence, name, actor_id, datetime_to_text(at), data, previous]
+    # canonical_json of [aggregate_id, sequence, name, actor_id, at, data, previous], with
+    # the data already in its canonical text: the same characters, built without encoding
+    # the data twice.
+    body = (
+        f"[{_text(aggregate_id)},{sequence},{_text(name)},{_text(actor_id)},"
+        f"{_text(datetime_to_text(at))},{data_json},{_text(previous)}]"
     )
     try:
         encoded = body.encode()
@@ -100,6 +112,21 @@ def event_hash(
             field="data",
         ) from None
     return hashlib.sha256(encoded).hexdigest()
+
+
+def event_hash(
+    aggregate_id: str,
+    sequence: int,
+    name: str,
+    actor_id: str,
+    at: pendulum.DateTime,
+    data: Mapping[str, Any],
+    previous: str,
+) -> str:
+    """The SHA-256 hex digest that chains an event to its predecessor: over the canonical
+    JSON (sorted keys, no spaces) of ``[aggregate_id, sequence, name, actor_id, at, data,
+    previous]``."""
+    return _digest(aggregate_id, sequence, name, actor_id, at, canonical_json(data), previous)
 
 
 def chain(
@@ -137,8 +164,9 @@ def next_event(
     if at.tzinfo is not _UTC:  # the service's clock gives UTC; converting it again is costly
         at = at.in_timezone("UTC")
     sequence = version + 1
-    digest = event_hash(aggregate_id, sequence, name, actor_id, at, data, head)
-    return Event(
+    data_json = canonical_json(data)
+    digest = _digest(aggregate_id, sequence, name, actor_id, at, data_json, head)
+    event = Event(
         aggregate_id=aggregate_id,
         sequence=sequence,
         name=name,
@@ -148,6 +176,8 @@ def next_event(
         previous=head,
         hash=digest,
     )
+    object.__setattr__(event, "data_json", data_json)
+    return event
 
 
 def verify_timeline(

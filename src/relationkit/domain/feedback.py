@@ -65,6 +65,7 @@ CHECK_IN = "check_in"
 END_OF_CASE = "end_of_case"
 """The request made before a case closes."""
 FEEDBACK_KINDS = (CHECK_IN, END_OF_CASE)
+"""The kinds of feedback request."""
 
 CSAT_RANGE = (1, 5)
 NPS_RANGE = (0, 10)

@@ -8,7 +8,7 @@ the sending, and again from each update they are given, the next one falls due a
 later. The time is kept on the ticket (``next_update_due``, indexed, so a sweep finds every
 ticket whose update is overdue) and each owed update is a real
 :class:`~relationkit.domain.promise.Promise` of kind ``"update"`` made in the same transaction
-(see :mod:`relationkit.services.promises`), so a missed update is a broken promise like any
+(see :mod:`relationkit.app.promises`), so a missed update is a broken promise like any
 other. Relaying the vendor's fix is the last update: the client is no longer waiting on the
 vendor, and the cadence ends. The vendor's response times are recorded against the targets
 set when the ticket was sent.
@@ -63,10 +63,15 @@ __all__ = [
 ]
 
 SENT = "sent"
+"""A ticket's status: the problem was handed to the vendor, who has not answered yet."""
 VENDOR_ACKNOWLEDGED = "vendor_acknowledged"
+"""A ticket's status: the vendor took the problem on, under a reference of theirs."""
 FIX_PROVIDED = "fix_provided"
+"""A ticket's status: the vendor provided a fix."""
 FIX_RELAYED = "fix_relayed"
+"""A ticket's status: the fix was passed on to the client."""
 CLIENT_CONFIRMED = "client_confirmed"
+"""A ticket's status: the client confirmed that the fix works."""
 TICKET_STATUSES = (SENT, VENDOR_ACKNOWLEDGED, FIX_PROVIDED, FIX_RELAYED, CLIENT_CONFIRMED)
 """A ticket's statuses, in the only order they may follow."""
 

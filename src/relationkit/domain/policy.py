@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 import pendulum
 
-from relationkit.domain.values import an_id, aware, optional, required, to_pendulum
+from relationkit.domain.values import an_id, aware, later, optional, required, to_pendulum
 from relationkit.exceptions import InvalidInput, OutOfRange
 
 __all__ = [
@@ -259,7 +259,7 @@ def acknowledgement_status(
             acknowledged_version=latest.version,
             acknowledged_at=latest.at,
         )
-    lapses_at = latest.at + lapse
+    lapses_at = later(latest.at, lapse)
     return AcknowledgementStatus(
         staff_id=staff_id,
         state=CURRENT if now < lapses_at else LAPSED,

@@ -70,10 +70,17 @@ __all__ = [
 ]
 
 PROSPECT = "prospect"
+"""A relationship's state: the business does not work for the party yet."""
 ACTIVE = "active"
+"""A relationship's state: the business works for the party."""
 AT_RISK = "at_risk"
+"""A relationship's state: something is wrong; it may recover, or someone may propose to
+end it."""
 SEVERANCE_PROPOSED = "severance_proposed"
+"""A relationship's state: someone proposed to end it, and approvals are awaited (R9)."""
 ENDED = "ended"
+"""A relationship's state: it ended; it takes no new case until someone with authority
+re-engages it."""
 
 
 def _required() -> Any:
@@ -293,8 +300,10 @@ class Recover(Command):
 class ProposeSeverance(Command):
     """Propose to end the relationship, citing the cases that show an attempt to resolve.
 
-    ``expires_at`` is when the proposal lapses; :class:`~relationkit.services.relationships.
-    Relationships` fills it in from the configuration.
+    ``expires_at`` is when the proposal lapses;
+    :meth:`RelationshipService.propose_severance
+    <relationkit.app.relationships.RelationshipService.propose_severance>` fills it in from
+    the configuration.
     """
 
     NAME: ClassVar[str] = "propose_severance"

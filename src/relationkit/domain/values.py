@@ -37,6 +37,7 @@ from pendulum.tz.exceptions import InvalidTimezone
 from relationkit.exceptions import EmptyText, InvalidInput, NaiveDateTime, UnknownTimeZone
 
 __all__ = [
+    "later",
     "MAX_ID_LENGTH",
     "an_id",
     "aware",
@@ -126,6 +127,16 @@ def ident(value: object, field: str) -> str:
     matched exactly, so ``" c-ana "`` is refused rather than quietly read as ``"c-ana"``:
     normalising it would hide the mistake that produced it.
     """
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_ID_LENGTH
+        and value.isprintable()
+        and not value[0].isspace()
+        and not value[-1].isspace()
+    ):
+        # The usual id, checked in a few C calls: printable text has no NUL and no lone
+        # surrogate. Anything else is looked at closely below.
+        return value
     if not isinstance(value, str):
         raise InvalidInput(
             f"refused: {field!r} must be an id (text), not {type(value).__name__}; "
@@ -299,3 +310,26 @@ def to_pendulum(value: Any) -> Any:
     ):
         return pendulum.instance(value)
     return value
+
+
+def later(at: pendulum.DateTime, span: pendulum.Duration) -> pendulum.DateTime:
+    """``at + span``, as pendulum adds them.
+
+    In UTC, a span without years or months is a fixed amount of time, and the standard
+    library adds it to the same result about twenty times faster than pendulum, which
+    works out calendar arithmetic first; anything else is left to pendulum.
+
+    Example:
+        >>> import pendulum
+        >>> from relationkit.domain.values import later
+        >>> later(pendulum.datetime(2026, 3, 2, 9, tz="UTC"), pendulum.duration(days=14))
+        DateTime(2026, 3, 16, 9, 0, 0, tzinfo=Timezone('UTC'))
+    """
+    if at.tzinfo is _UTC and not span.years and not span.months:
+        result: pendulum.DateTime = _add(at, span)
+        return result
+    return at + span
+
+
+_UTC = pendulum.UTC
+_add = _dt.datetime.__add__

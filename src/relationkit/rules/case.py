@@ -11,15 +11,14 @@ Example:
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import attrs
-import pendulum
 
 from relationkit.domain.case import ACCEPT, COMPROMISE, Case, Consult, Decline, Defer, Refer
 from relationkit.domain.case import Compromise as CompromiseCommand
+from relationkit.domain.values import later
 from relationkit.rules.base import Attempt, each_subject
 
 __all__ = [
@@ -114,7 +113,7 @@ class ReasonedAnswers:
             elif attempt.policy is None:
                 yield (
                     f"clause {command.clause_id!r} cannot be checked because no written policy "
-                    "was published; publish one first (Relations.publish_policy)"
+                    "was published; publish one first (rk.policy.publish)"
                 )
             elif attempt.policy.clause(command.clause_id) is None:
                 known = ", ".join(attempt.policy.clause_ids)
@@ -198,29 +197,6 @@ class BuyingTime:
         if attempt.command is None:
             return ()  # a deferral's and a consultation's checks judge their arguments
         return each_subject(self, subjects, attempt)
-
-
-def later(at: pendulum.DateTime, span: pendulum.Duration) -> pendulum.DateTime:
-    """``at + span``, as pendulum adds them.
-
-    In UTC, a span without years or months is a fixed amount of time, and the standard
-    library adds it to the same result about twenty times faster than pendulum, which
-    works out calendar arithmetic first; anything else is left to pendulum.
-
-    Example:
-        >>> import pendulum
-        >>> from relationkit.rules.case import later
-        >>> later(pendulum.datetime(2026, 3, 2, 9, tz="UTC"), pendulum.duration(days=14))
-        DateTime(2026, 3, 16, 9, 0, 0, tzinfo=Timezone('UTC'))
-    """
-    if at.tzinfo is _UTC and not span.years and not span.months:
-        result: pendulum.DateTime = _add(at, span)
-        return result
-    return at + span
-
-
-_UTC = pendulum.UTC
-_add = _dt.datetime.__add__
 
 
 def _too_few_consultations(case: Case, attempt: Attempt) -> str | None:

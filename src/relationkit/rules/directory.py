@@ -10,8 +10,7 @@ and only in ways that mean something.
   stored under its own number.
 
 Who may run the directory's commands at all is the gate ``ROLE``, configured like every
-command (:attr:`CareSettings.command_roles
-<relationkit.rules.settings.CareSettings.command_roles>`); it also refuses anyone who was
+command (``CareConfig.command_roles``); it also refuses anyone who was
 deactivated.
 
 Example:

@@ -1,7 +1,8 @@
 """Care rule R7 — ask for feedback during the work and at its end.
 
 * A case open longer than ``FeedbackConfig.check_in_after`` gets a check-in: the sweep
-  (:meth:`relationkit.services.feedback.Feedback.run`) asks, using :func:`check_in_due`.
+  (:meth:`rk.feedback.run <relationkit.app.feedback.FeedbackService.run>`) asks, using
+  :func:`check_in_due`.
 * A case cannot close until an end-of-case request was made in its current round
   (:class:`EndOfCaseFeedback`); whether the party answers stays their choice.
 * Nobody is asked again within ``FeedbackConfig.suppression`` (:func:`recent_request`).
@@ -96,7 +97,7 @@ class EndOfCaseFeedback:
 
 _NOT_ASKED = (
     "the client was not asked for end-of-case feedback; request it first "
-    "(Feedback.request(case_id, kind='end_of_case')); their answer stays optional"
+    "(rk.feedback.request(case_id, actor=..., kind='end_of_case')); their answer stays optional"
 )
 
 

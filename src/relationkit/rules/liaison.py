@@ -133,7 +133,7 @@ class UpdatesFollowTheTicket:
     """R8.cadence — the promised updates follow their vendor ticket.
 
     Escalating a case to a vendor promises the client an update a cadence later, and each
-    update given promises the next (see :mod:`relationkit.services.promises`). Such an
+    update given promises the next (see :mod:`relationkit.app.promises`). Such an
     *update* promise is made only as its ticket's next update owed, at the time the ticket
     says; it is kept only by an update recorded on the ticket (``update_client`` or
     ``relay_fix``); and it is neither renegotiated nor withdrawn on its own: the client is

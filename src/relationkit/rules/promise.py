@@ -243,7 +243,7 @@ class PromiseWithinMeans:
         if command.offering_id is None:
             yield (
                 "a promise must name the offering it is delivered under; pass offering_id "
-                "(register offerings with Promises.register_offering)"
+                "(register offerings with rk.calendars.register_offering)"
             )
             return
         offering = directory.find_record(Offering, command.offering_id)

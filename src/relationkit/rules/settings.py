@@ -45,7 +45,7 @@ AUTHORITY_COMMANDS = frozenset(
     }
 )
 """The directory's commands that give or take authority, or set what everyone is held to:
-unless :attr:`CareSettings.command_roles` names them, they are run by the authority roles
+unless ``command_roles`` names them, they are run by the authority roles
 of R9 (:attr:`RelationshipConfig.authority_roles`: managers and partners by default), not
 by every member of staff."""
 

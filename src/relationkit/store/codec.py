@@ -25,6 +25,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import types
+import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -51,10 +53,14 @@ __all__ = [
     "MAX_IN_VALUES",
     "RecordType",
     "can_hold",
+    "attribute_hints",
+    "attribute_value",
+    "check_attributes",
     "check_id",
     "check_indexed",
     "check_limit",
     "check_sort_keys",
+    "column_readers",
     "decode_aggregate",
     "decode_aggregates",
     "decode_event",
@@ -67,6 +73,7 @@ __all__ = [
     "encoder",
     "index_value",
     "lookups",
+    "record_row",
     "record_sort_key",
     "record_type",
     "record_types",
@@ -112,6 +119,147 @@ def index_value(value: Any) -> Any:
     if isinstance(value, _dt.datetime):
         return index_value(pendulum.instance(value))
     return value
+
+
+def attribute_hints(cls: type[Aggregate]) -> dict[str, Any]:
+    """The declared type of each indexed attribute of ``cls`` (a property's by its return
+    annotation; ``str`` where none is declared)."""
+    found = _HINTS.get(cls)
+    if found is not None:
+        return found
+    try:
+        hints = typing.get_type_hints(cls)
+    except (NameError, TypeError):  # pragma: no cover - unresolvable annotations
+        hints = {}
+    found = {}
+    for name in cls.INDEXED:
+        hint = hints.get(name)
+        if hint is None:
+            made = getattr(cls, name, None)
+            if isinstance(made, property) and made.fget is not None:
+                try:
+                    hint = typing.get_type_hints(made.fget).get("return")
+                except (NameError, TypeError):  # pragma: no cover
+                    hint = None
+        found[name] = str if hint is None else hint
+    _HINTS[cls] = found
+    return found
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _plain_hint(hint: Any) -> Any:
+    """``X | None`` → ``X``; any other union → ``str`` (kept as text)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _plain_hint(args[0]) if len(args) == 1 else str
+    return hint
+
+
+def check_attributes(cls: type[Aggregate], attributes: Sequence[object]) -> tuple[str, ...]:
+    """``attributes`` checked to name what :meth:`UnitOfWork.values
+    <relationkit.store.base.UnitOfWork.values>` can read: ``"id"``, ``"version"`` or an
+    indexed attribute of ``cls``.
+
+    Raises:
+        InvalidInput: none is named, or one is not text or not indexed.
+    """
+    if not attributes:
+        raise InvalidInput(
+            f"refused: reading no attribute of {cls.KIND} aggregates; name the indexed "
+            f"attributes to read, such as values({cls.__name__}, 'id', 'state').",
+            field="attributes",
+        )
+    for name in attributes:
+        if not isinstance(name, str) or (name not in ("id", "version") and name not in cls.INDEXED):
+            kept = ", ".join(("id", "version", *cls.INDEXED))
+            raise InvalidInput(
+                f"refused: reading {name!r:.60} of {cls.KIND} aggregates from their columns; "
+                f"only these are kept in columns: {kept}; name one of them, or read whole "
+                "aggregates with select().",
+                field="attributes",
+            )
+    return typing.cast(tuple[str, ...], tuple(attributes))
+
+
+def attribute_value(value: Any) -> Any:
+    """An indexed attribute's value as :meth:`UnitOfWork.values
+    <relationkit.store.base.UnitOfWork.values>` gives it: a time in UTC, anything else as
+    it is."""
+    if isinstance(value, pendulum.DateTime):
+        return value if value.tzinfo is _PENDULUM_UTC else value.in_timezone("UTC")
+    if isinstance(value, _dt.datetime):
+        return pendulum.instance(value).in_timezone("UTC")
+    return value
+
+
+_PENDULUM_UTC = pendulum.UTC
+
+
+def _time_from_column(text: Any) -> pendulum.DateTime:
+    if not isinstance(text, str) or len(text) != 27 or text[-1] != "Z":
+        raise ValueError(f"{text!r:.60} is not a stored time")
+    plain = _dt.datetime.fromisoformat(text[:-1])
+    return pendulum.DateTime(
+        plain.year,
+        plain.month,
+        plain.day,
+        plain.hour,
+        plain.minute,
+        plain.second,
+        plain.microsecond,
+        tzinfo=_PENDULUM_UTC,
+    )
+
+
+def _bool_from_column(value: Any) -> bool:
+    if value in (True, 1, "1", "true", "t"):
+        return True
+    if value in (False, 0, "0", "false", "f"):
+        return False
+    raise ValueError(f"{value!r:.60} is not a stored boolean")
+
+
+def _checked(kind: type) -> Callable[[Any], Any]:
+    def read(value: Any) -> Any:
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
+            raise ValueError(f"{value!r:.60} is not a stored {kind.__name__}")
+        return value
+
+    return read
+
+
+def column_readers(
+    cls: type[Aggregate], attributes: Sequence[str]
+) -> tuple[Callable[[Any], Any], ...]:
+    """For each of ``attributes`` (see :func:`check_attributes`), how to turn what its
+    column holds into the value :meth:`UnitOfWork.values
+    <relationkit.store.base.UnitOfWork.values>` gives (``None`` stays ``None``); each
+    raises ``ValueError`` on a value the column should not hold."""
+    hints = attribute_hints(cls)
+    readers: list[Callable[[Any], Any]] = []
+    for name in attributes:
+        hint = int if name == "version" else _plain_hint(hints.get(name, str))
+        if isinstance(hint, type) and issubclass(hint, _dt.datetime):
+            read: Callable[[Any], Any] = _time_from_column
+        elif hint is bool:
+            read = _bool_from_column
+        elif hint in (int, float):
+            read = _checked(hint)
+        else:
+            read = _checked(str)
+        readers.append(read)
+    return tuple(_or_none(read) for read in readers)
+
+
+def _or_none(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def or_none(value: Any) -> Any:
+        return None if value is None else read(value)
+
+    return or_none
 
 
 def split_lookup(cls: type[Aggregate], key: str) -> tuple[str, str]:
@@ -391,6 +539,8 @@ def encode_event(event: Event) -> str:
     check_id(event.aggregate_id, "aggregate_id")
     check_storable(event.actor_id, "actor_id")
     check_storable(event.name, "name")
+    if event.data_json is not None:  # the text its hash covers: hashing proved it storable
+        return event.data_json
     return check_storable(json.dumps(event.data, separators=(",", ":"), ensure_ascii=False), "data")
 
 
@@ -439,6 +589,10 @@ class RecordType:
             :meth:`~relationkit.store.base.UnitOfWork.records_between` reads a range of
             records without loading the others (text order must be the order wanted:
             times as :func:`index_value` writes them, numbers zero-padded).
+        keep_latest: a record of this type replaces a stored one only if its sort key is
+            at least as great (the last contact with a party: a command stamped earlier
+            than the one recorded leaves the record as it is). The store decides, so the
+            writer need not read the record first.
     """
 
     name: str
@@ -447,6 +601,7 @@ class RecordType:
     encode: Callable[[Any], Any]
     decode: Callable[[Any], Any]
     sort_key: Callable[[Any], str | None] | None = None
+    keep_latest: bool = False
 
 
 def _encode_party(party: Party) -> dict[str, Any]:
@@ -461,15 +616,28 @@ def _decode_party(data: dict[str, Any]) -> Party:
     return decoder(cls)(data)
 
 
-def _plain(name: str, cls: type, sort_key: Callable[[Any], str | None] | None = None) -> RecordType:
+def _plain(
+    name: str,
+    cls: type,
+    sort_key: Callable[[Any], str | None] | None = None,
+    *,
+    keep_latest: bool = False,
+) -> RecordType:
     return RecordType(
         name,
         cls,
         lambda r: r.id,
-        converter.unstructure,
+        lambda r: encoder(cls)(r),
         lambda d: decoder(cls)(d),
         sort_key,
+        keep_latest,
     )
+
+
+def _contact_key(contact: Contact) -> str:
+    """Contacts sort by when they happened."""
+    text: str = index_value(contact.at)
+    return text
 
 
 def _ack_key(ack: Acknowledgement) -> str:
@@ -485,7 +653,7 @@ BUILTIN_RECORD_TYPES: tuple[RecordType, ...] = (
     _plain("offering", Offering),
     _plain("policy_ack", Acknowledgement, _ack_key),
     _plain("policy_flag", PolicyLapseFlag),
-    _plain("contact", Contact),
+    _plain("contact", Contact, _contact_key, keep_latest=True),
     _plain("entitlement", Entitlement),
 )
 """The plain records relationkit itself keeps, by stored kind: people, the written policy
@@ -516,6 +684,7 @@ def register_record_type(record: RecordType) -> None:
             field="record",
         )
     _RECORD_TYPES[record.name] = record
+    _TYPE_OF.clear()
 
 
 def record_types() -> tuple[RecordType, ...]:
@@ -523,11 +692,19 @@ def record_types() -> tuple[RecordType, ...]:
     return tuple(_RECORD_TYPES.values())
 
 
+_TYPE_OF: dict[type, RecordType] = {}
+"""Each class's record type, once found (forgotten when a type is registered)."""
+
+
 def record_type(cls_or_obj: Any) -> RecordType:
     """The :class:`RecordType` that stores ``cls_or_obj`` (a class or an instance)."""
     cls = cls_or_obj if isinstance(cls_or_obj, type) else type(cls_or_obj)
+    found = _TYPE_OF.get(cls)
+    if found is not None:
+        return found
     for record in _RECORD_TYPES.values():
         if issubclass(cls, record.cls):
+            _TYPE_OF[cls] = record
             return record
     raise InvalidInput(
         f"refused: storing a {cls.__name__}; it is not a record type a store knows; "
@@ -549,7 +726,7 @@ def sort_keyed(cls: type) -> RecordType:
 
 
 def record_sort_key(obj: Any) -> str | None:
-    """The record's :attr:`RecordType.sort_key`, or ``None`` if its type keeps none."""
+    """The record's sort key (see :class:`RecordType`), or ``None`` if its type keeps none."""
     record = record_type(obj)
     return None if record.sort_key is None else record.sort_key(obj)
 
@@ -560,11 +737,23 @@ def encode_record(obj: Any) -> tuple[str, str, str]:
     Raises:
         InvalidInput: its id or sort key cannot be kept by every store.
     """
+    kind, key, text, _ = record_row(obj)
+    return kind, key, text
+
+
+def record_row(obj: Any) -> tuple[str, str, str, str | None]:
+    """``(kind, id, json text, sort key)`` for a record: what a store writes for it.
+
+    Raises:
+        InvalidInput: its id or sort key cannot be kept by every store.
+    """
     record = record_type(obj)
     key = check_id(record.key(obj), "id")
+    sort_key = None
     if record.sort_key is not None:
-        _check_scalar(record.sort_key(obj), "sort_key", indexed=True)
-    return record.name, key, json.dumps(record.encode(obj), separators=(",", ":"))
+        sort_key = record.sort_key(obj)
+        _check_scalar(sort_key, "sort_key", indexed=True)
+    return record.name, key, _dumps(record.encode(obj)), sort_key
 
 
 def decode_records(

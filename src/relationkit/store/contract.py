@@ -32,6 +32,7 @@ from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.case import Case, OpenCase, RecordStatement
 from relationkit.domain.events import Event, chain
 from relationkit.domain.feedback import FeedbackRequest
+from relationkit.domain.health import Contact
 from relationkit.domain.parties import Client, Party, Staff
 from relationkit.domain.policy import Acknowledgement
 from relationkit.domain.promise import Promise
@@ -501,6 +502,66 @@ class StoreContract:
             )
             assert self.ids(lapsed) == ["r-proposed-lapsed"]
 
+    # --- list views: indexed columns without snapshots ------------------------------------
+
+    def test_values_are_what_select_would_show(self, promises: Store) -> None:
+        names = ("id", "version", "state", "due_at", "open_due_at", "owner_id")
+        with promises.unit_of_work() as uow:
+            for where in (
+                {},
+                {"order_by": "-due_at", "limit": 3},
+                {"state__in": ["made", "kept"], "order_by": "due_at"},
+                {"open_due_at__lt": _AT},
+            ):
+                rows = uow.values(Promise, *names, **where)
+                whole = uow.select(Promise, **where)
+                assert rows == [tuple(getattr(p, n) for n in names) for p in whole]
+            for _, _, _, due, open_due, _ in uow.values(Promise, *names):
+                assert due.timezone_name == "UTC"
+                assert open_due is None or open_due.timezone_name == "UTC"
+
+    def test_values_keep_the_type_of_each_attribute(self, relationships: Store) -> None:
+        with relationships.unit_of_work() as uow:
+            rows = uow.values(
+                Relationship, "id", "awaiting_approval", "at_risk_since", order_by="id"
+            )
+        assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+        assert {r[1] for r in rows} == {True, False}
+        assert all(type(r[1]) is bool for r in rows)
+        assert all(isinstance(r[2], pendulum.DateTime) for r in rows if r[2] is not None)
+
+    def test_values_of_times_are_in_utc(self, store: Store) -> None:
+        case, event = _opened("case-tz")
+        case.opened_at = pendulum.datetime(2026, 3, 2, 10, 30, tz="Europe/Paris")
+        _save(store, (case, event))
+        with store.unit_of_work() as uow:
+            ((opened,),) = uow.values(Case, "opened_at")
+        assert opened == case.opened_at
+        assert opened.timezone_name == "UTC"
+
+    def test_values_see_what_the_unit_of_work_staged(self, cases: Store) -> None:
+        with cases.unit_of_work() as uow:
+            case, event = _opened("case-z", client="c-9")
+            uow.append(case, [event])
+            assert uow.values(Case, "id", client_id="c-9") == [("case-z",)]
+            uow.rollback()
+        with cases.unit_of_work() as uow:
+            assert uow.values(Case, "id", client_id="c-9") == []
+
+    @pytest.mark.parametrize(
+        "attributes",
+        [
+            pytest.param((), id="none"),
+            pytest.param(("subject",), id="not-indexed"),
+            pytest.param(("id", "nothing"), id="unknown"),
+            pytest.param((3,), id="not-text"),
+        ],
+    )
+    def test_values_refuse_what_no_column_holds(self, cases: Store, attributes: Any) -> None:
+        with cases.unit_of_work() as uow, pytest.raises(InvalidInput) as caught:
+            uow.values(Case, *attributes)
+        assert "refused" in str(caught.value)
+
     # --- what every store accepts and refuses alike ------------------------------------------
 
     @pytest.mark.parametrize("bad", _BAD_IDS)
@@ -649,6 +710,31 @@ class StoreContract:
             assert uow.find_record(Staff, "c-1") is None
             with pytest.raises(NotFound):
                 uow.get_record(Client, "c-3")
+
+    def test_a_latest_only_record_is_replaced_only_by_a_later_one(self, store: Store) -> None:
+        def contact(hours: int, name: str) -> Contact:
+            return Contact(
+                party_id="c-1",
+                at=_AT.add(hours=hours),
+                event_name=name,
+                aggregate_kind="case",
+                aggregate_id="k-1",
+                actor_id="s-1",
+            )
+
+        for hours, name in ((2, "Second"), (1, "First"), (2, "SecondAgain")):
+            with store.unit_of_work() as uow:
+                uow.put(contact(hours, name))
+                uow.commit()
+        with store.unit_of_work() as uow:
+            kept = uow.get_record(Contact, "c-1")
+            assert kept.event_name == "SecondAgain"  # an equal time replaces, an earlier not
+            uow.put(contact(0, "Zeroth"))  # staged, in the same unit of work: still refused
+            uow.put(contact(3, "Third"))
+            assert uow.get_record(Contact, "c-1").event_name == "Third"
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.get_record(Contact, "c-1").event_name == "Third"
 
     def test_policy_acknowledgements_are_read_by_version_and_time(self, store: Store) -> None:
         # Acknowledgements, a built-in record type, sort by policy version, then time.

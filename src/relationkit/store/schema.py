@@ -69,6 +69,7 @@ __all__ = [
     "Table",
     "check_kind",
     "check_schema",
+    "current_kind",
     "ensure_kind",
     "kind_table",
     "prepare",
@@ -384,6 +385,31 @@ def _fill_sort_keys(conn: Connection) -> None:
 _DIRECTORY_RECORDS = ("party", "staff", "entitlement", "policy")
 
 
+def _refill_sort_keys(conn: Connection) -> None:
+    """Give every record of a type that keeps a sort key the key its data gives, where the
+    stored one differs (record types that keep one since they were first stored, such as
+    last contacts); a record that cannot be read is left as it is, for verification to
+    name."""
+    from relationkit.store.codec import decode_record, record_sort_key, record_types
+
+    for record in record_types():
+        if record.sort_key is None:
+            continue
+        rows = conn.query(
+            "SELECT id, data, sort_key FROM rk_records WHERE kind = ?", (record.name,)
+        )
+        for record_id, data, stored in rows:
+            try:
+                key = record_sort_key(decode_record(record.name, record_id, data))
+            except AggregateCorrupted:
+                continue
+            if key != stored:
+                conn.run(
+                    "UPDATE rk_records SET sort_key = ? WHERE kind = ? AND id = ?",
+                    (key, record.name, record_id),
+                )
+
+
 def _import_directory(conn: Connection) -> None:
     """Give every party, member of staff, entitlement and policy version stored as a plain
     record a timeline of its own, as an entry of the directory: its registration (or
@@ -395,6 +421,9 @@ def _import_directory(conn: Connection) -> None:
     left without a timeline: verifying the store names it. An id held by a party and by a
     member of staff (which this schema's ``register`` allowed) becomes the party's entry;
     verifying names the staff record as written around the directory.
+
+    It also fills in the sort keys of records whose type keeps one since they were stored
+    (last contacts).
     """
     from relationkit.domain.entries import (
         EntitlementEntry,
@@ -412,6 +441,7 @@ def _import_directory(conn: Connection) -> None:
         record_type,
     )
 
+    _refill_sort_keys(conn)
     at = pendulum.now("UTC")
     kinds: tuple[type[Aggregate], ...] = (PersonEntry, EntitlementEntry, PolicyEntry)
     tables = {cls: ensure_kind(conn, cls) for cls in kinds}
@@ -485,7 +515,8 @@ MIGRATIONS: dict[int, Migration] = {
     4: Migration(
         4,
         "people, entitlements and policy versions become entries of the directory, each "
-        "with a timeline starting with an import by rk-migration",
+        "with a timeline starting with an import by rk-migration; records get the sort keys "
+        "their types keep",
         apply=_import_directory,
     ),
 }
@@ -577,14 +608,32 @@ def prepare(conn: Connection, where: str) -> int:
 
 
 def _backfill(conn: Connection, cls: type[Aggregate], kt: KindTable, new: list[str]) -> None:
+    """Fill the ``new`` indexed columns from the snapshots, a batch of
+    :data:`UPGRADE_BATCH` rows at a time. A snapshot that cannot be read leaves its
+    columns empty: reading it says it is corrupt, and the others are not held back by it."""
     from relationkit.store.codec import decode_aggregate, index_value
 
-    rows = conn.query(f"SELECT id, snapshot FROM {_quote(kt.name)}")
+    table = _quote(kt.name)
     sets = ", ".join(f"{_quote(a)} = ?" for a in new)
-    for aggregate_id, snapshot in rows:
-        aggregate = decode_aggregate(cls, aggregate_id, snapshot)
-        values = [_plain(index_value(getattr(aggregate, a))) for a in new]
-        conn.run(f"UPDATE {_quote(kt.name)} SET {sets} WHERE id = ?", (*values, aggregate_id))
+    last = ""
+    while True:
+        rows = conn.query(
+            f"SELECT id, snapshot FROM {table} WHERE id > ? ORDER BY id LIMIT ?",
+            (last, UPGRADE_BATCH),
+        )
+        if not rows:
+            return
+        filled = []
+        for aggregate_id, snapshot in rows:
+            try:
+                aggregate = decode_aggregate(cls, aggregate_id, snapshot)
+            except AggregateCorrupted:
+                continue
+            values = [_plain(index_value(getattr(aggregate, a))) for a in new]
+            filled.append((*values, aggregate_id))
+        if filled:
+            conn.run_many(f"UPDATE {table} SET {sets} WHERE id = ?", filled)
+        last = rows[-1][0]
 
 
 UPGRADE_BATCH = 500
@@ -633,6 +682,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, _dt.datetime):  # pragma: no cover - index_value turns them to text
         return value.isoformat()
     return value
+
+
+def current_kind(conn: Connection, cls: type[Aggregate]) -> KindTable | None:
+    """The table of ``cls`` if ``rk_kinds`` records it as this class needs it (the same
+    indexed attributes, snapshots of its version), else ``None``: one read, no lock, so a
+    store can skip :func:`ensure_kind` when there is nothing to make or change."""
+    kt = kind_table(cls)
+    rows = conn.query("SELECT indexed, snapshot_version FROM rk_kinds WHERE kind = ?", (kt.kind,))
+    if not rows:
+        return None
+    stored = 1 if rows[0][1] is None else int(rows[0][1])
+    if stored != cls.SNAPSHOT_VERSION or json.loads(rows[0][0]) != [a for a, _ in kt.indexed]:
+        return None
+    return kt
 
 
 def check_kind(conn: Connection, cls: type[Aggregate], where: str) -> KindTable | None:

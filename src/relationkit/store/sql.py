@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import abc
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.events import Event
 from relationkit.exceptions import (
+    AggregateCorrupted,
     ColumnOutOfStep,
     ConcurrencyError,
     InvalidInput,
@@ -29,10 +30,12 @@ from relationkit.serialization import datetime_to_text
 from relationkit.store.base import Store, StoredAggregate, StoredRecord, UnitOfWork, page_size
 from relationkit.store.codec import (
     can_hold,
+    check_attributes,
     check_id,
     check_indexed,
     check_limit,
     check_sort_keys,
+    column_readers,
     decode_aggregate,
     decode_aggregates,
     decode_event,
@@ -40,16 +43,15 @@ from relationkit.store.codec import (
     decode_records,
     encode_aggregate,
     encode_event,
-    encode_record,
     index_value,
     lookups,
-    record_sort_key,
+    record_row,
     record_type,
     snapshot_version,
     sort_keyed,
     split_lookup,
 )
-from relationkit.store.schema import Dialect, KindTable, check_kind, ensure_kind
+from relationkit.store.schema import Dialect, KindTable, check_kind, current_kind, ensure_kind
 
 __all__ = ["IntegrityProblem", "Session", "SqlStore", "SqlUnitOfWork"]
 
@@ -86,6 +88,12 @@ class Session(abc.ABC):
     @abc.abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a statement."""
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """Like :meth:`query`, rows given as they are fetched, a batch at a time, so that a
+        long result is never held whole (read it to the end before the next statement).
+        This default fetches them all first."""
+        yield from self.query(sql, params)
 
     @abc.abstractmethod
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -126,7 +134,7 @@ class SqlStore(Store):
 
     Args:
         read_only: open it read-only: it creates, migrates and writes nothing (see
-            :attr:`Store.read_only <relationkit.store.base.Store.read_only>`).
+            ``read_only`` of :class:`~relationkit.store.base.Store`).
     """
 
     dialect: Dialect
@@ -161,6 +169,12 @@ class SqlStore(Store):
             if table is not None:
                 self._mark_ready(cls, table)
             return table, False
+        # Usually all there is to it: one read. Only outside a write, which could have
+        # made the kind itself and not committed yet.
+        found = None if session.writing else current_kind(session, cls)
+        if found is not None:
+            self._mark_ready(cls, found)
+            return found, False
         made, pending = self._prepare_kind(session, cls)
         if not pending:
             self._mark_ready(cls, made)
@@ -261,11 +275,32 @@ class SqlUnitOfWork(UnitOfWork):
         where: dict[str, Any],
         suffix: str = "",
     ) -> list[A]:
+        query = self._query(cls, "id, snapshot", order_by, limit, where)
+        if query is None:
+            return []
+        sql, params = query
+        return decode_aggregates(
+            cls, self.session.stream(sql + suffix, params), self.skip_unreadable
+        )
+
+    def _query(
+        self,
+        cls: type[A],
+        columns: str | Sequence[str],
+        order_by: str | None,
+        limit: int | None,
+        where: dict[str, Any],
+    ) -> tuple[str, list[Any]] | None:
+        """The ``SELECT`` of ``columns`` (SQL text, or attribute names) of the aggregates
+        of ``cls`` matching ``where``, ordered and limited as :meth:`select` says; ``None``
+        when a read-only store has no table of ``cls`` (nothing of the kind to read)."""
         check_limit(limit)
         kt = self._table(cls)
         if kt is None:
             lookups(cls, where)  # a wrong lookup is refused all the same
-            return []
+            return None
+        if not isinstance(columns, str):
+            columns = ", ".join(_column(kt, name) for name in columns)
         clause, params = self._where(cls, kt, where)
         # Filtered and ordered by id, SQLite walks the primary key (a full scan) instead of
         # the index the filter could use; "+id" gives the same order without that plan.
@@ -277,13 +312,11 @@ class SqlUnitOfWork(UnitOfWork):
                 order = f"{column} DESC NULLS LAST, id"
             else:
                 order = f"{column} ASC NULLS FIRST, id"
-        sql = f'SELECT id, snapshot FROM "{kt.name}"{clause} ORDER BY {order}'
+        sql = f'SELECT {columns} FROM "{kt.name}"{clause} ORDER BY {order}'
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        return decode_aggregates(
-            cls, self.session.query(sql + suffix, params), self.skip_unreadable
-        )
+        return sql, params
 
     # --- aggregates -------------------------------------------------------------------------
 
@@ -424,6 +457,30 @@ class SqlUnitOfWork(UnitOfWork):
     ) -> list[A]:
         return self._rows(cls, order_by, limit, where)
 
+    def values(
+        self,
+        cls: type[A],
+        *attributes: str,
+        order_by: str | None = None,
+        limit: int | None = None,
+        **where: Any,
+    ) -> list[tuple[Any, ...]]:
+        names = check_attributes(cls, attributes)
+        readers = column_readers(cls, names)
+        query = self._query(cls, ("id", *names), order_by, limit, where)
+        if query is None:
+            return []
+        sql, params = query
+        found: list[tuple[Any, ...]] = []
+        for row in self.session.stream(sql, params):
+            try:
+                found.append(tuple(read(v) for read, v in zip(readers, row[1:], strict=True)))
+            except ValueError as exc:
+                self.skip_unreadable(
+                    AggregateCorrupted(cls.KIND, row[0], f"unreadable column ({exc})")
+                )
+        return found
+
     def claim(
         self, cls: type[A], *, limit: int = 100, order_by: str | None = None, **where: Any
     ) -> list[A]:
@@ -537,16 +594,22 @@ class SqlUnitOfWork(UnitOfWork):
     # --- records ----------------------------------------------------------------------------
 
     def put(self, record: Any) -> None:
-        kind, record_id, text = encode_record(record)
+        kind, record_id, text, sort_key = record_row(record)
         session = self.session
         session.begin_write()
-        session.run(
+        statement = (
             "INSERT INTO rk_records (kind, id, data, sort_key) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, "
-            "sort_key = excluded.sort_key",
-            (kind, record_id, text, record_sort_key(record)),
+            "sort_key = excluded.sort_key"
         )
-        self._known[(kind, record_id)] = text
+        if record_type(record).keep_latest:  # only a later one replaces it
+            statement += (
+                " WHERE rk_records.sort_key IS NULL OR rk_records.sort_key <= excluded.sort_key"
+            )
+            self._known.pop((kind, record_id), None)  # which one is kept, the store knows
+        else:
+            self._known[(kind, record_id)] = text
+        session.run(statement, (kind, record_id, text, sort_key))
 
     def records_between(
         self, cls: type[R], start: str | None = None, stop: str | None = None

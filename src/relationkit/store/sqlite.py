@@ -27,7 +27,7 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ from relationkit.store.sql import IntegrityProblem, Session, SqlStore
 __all__ = ["SqliteStore"]
 
 _SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+_STREAM_BATCH = 256  # rows fetched at a time by a streamed query
 _TOO_BIG = ("too big", "too many SQL variables", "too many terms")
 
 
@@ -80,6 +81,18 @@ class _SqliteSession(Session):
             return cursor.fetchall()
         except sqlite3.Error as exc:  # damage met while reading the rows
             raise self._fail(exc) from exc
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        self._begin()
+        cursor = self._execute(sql, params)
+        while True:
+            try:
+                rows = cursor.fetchmany(_STREAM_BATCH)
+            except (sqlite3.Error, OverflowError, UnicodeEncodeError) as exc:
+                raise self._fail(exc) from exc
+            if not rows:
+                return
+            yield from rows
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         self._begin()

@@ -100,8 +100,7 @@ def open_store(url: str | os.PathLike[str], *, read_only: bool = False) -> Store
 
     Args:
         url: the store's URL, or an SQLite file's path.
-        read_only: open it read-only (:attr:`Store.read_only
-            <relationkit.store.base.Store.read_only>`): nothing is created, migrated or
+        read_only: open it read-only (``Store.read_only``): nothing is created, migrated or
             written; the database must exist and hold this relationkit's schema.
 
     Raises:

@@ -114,4 +114,4 @@ CASE_WORKFLOW: Workflow[Case] = Workflow(
     ),
     make=Case.opened,
 )
-"""The case workflow, ready for :class:`~relationkit.service.Relations` to run."""
+"""The case workflow, ready for :class:`~relationkit.Relations` to run."""

@@ -45,4 +45,4 @@ FEEDBACK_WORKFLOW: Workflow[FeedbackRequest] = Workflow(
     commands=(GiveFeedback, ExpireFeedback, OpenRecovery, CloseRecovery),
     make=FeedbackRequest.requested,
 )
-"""The feedback workflow, ready for :class:`~relationkit.service.Relations` to run."""
+"""The feedback workflow, ready for :class:`~relationkit.Relations` to run."""

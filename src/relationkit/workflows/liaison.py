@@ -53,4 +53,4 @@ VENDOR_TICKET_WORKFLOW: Workflow[VendorTicket] = Workflow(
     commands=(VendorAcknowledge, ProvideFix, RelayFix, ConfirmFix, UpdateClient),
     make=VendorTicket.opened,
 )
-"""The vendor ticket workflow, ready for :class:`~relationkit.service.Relations` to run."""
+"""The vendor ticket workflow, ready for :class:`~relationkit.Relations` to run."""

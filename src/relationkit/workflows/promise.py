@@ -62,4 +62,4 @@ PROMISE_WORKFLOW: Workflow[Promise] = Workflow(
     ),
     make=Promise.made,
 )
-"""The promise workflow, ready for :class:`~relationkit.service.Relations` to run."""
+"""The promise workflow, ready for :class:`~relationkit.Relations` to run."""

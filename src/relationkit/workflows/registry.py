@@ -1,4 +1,5 @@
-"""The workflows a :class:`~relationkit.service.Relations` runs unless told otherwise."""
+"""The workflows a :class:`~relationkit.Relations` runs unless told otherwise: the default
+of ``CareConfig().workflows``."""
 
 from __future__ import annotations
 

@@ -90,4 +90,4 @@ RELATIONSHIP_WORKFLOW: Workflow[Relationship] = Workflow(
     ),
     make=Relationship.opened,
 )
-"""The relationship workflow, ready for :class:`~relationkit.service.Relations` to run."""
+"""The relationship workflow, ready for :class:`~relationkit.Relations` to run."""
