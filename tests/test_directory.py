@@ -328,6 +328,8 @@ def test_a_deactivated_member_of_staff_cannot_act(rk: Relations) -> None:
     case = rk.open_case(actor="s-sam", client="c-ana", subject="Late", statement="Late.")
     gone = rk.directory.deactivate("s-sam", actor="s-mia", reason="Left the company.")
     assert not gone.active
+    assert [e.id for e in rk.directory.entries(active=False)] == ["s-sam"]
+    assert [e.id for e in rk.directory.entries(kind="staff", active=True)] == ["s-mia"]
     with pytest.raises(NotPermitted, match="'s-sam' was deactivated") as refused:
         rk.handle(case.id, Acknowledge(paraphrase="Late."), actor="s-sam")
     assert refused.value.rule_id == "ROLE"

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from relationkit.app.verification import check_aggregate
 from relationkit.domain.entries import (
     ACTIVE,
+    INACTIVE,
     RESERVED_IDS,
     SETUP_ACTOR,
     STAFF,
@@ -316,7 +317,7 @@ class DirectoryService:
         if kind is not None:
             where["kind"] = kind
         if active is not None:
-            where["state"] = ACTIVE if active else "inactive"
+            where["state"] = ACTIVE if active else INACTIVE
         with self._p.reading() as uow:
             return uow.select(PersonEntry, **where)
 

@@ -152,7 +152,7 @@ def readable_warnings() -> Iterator[None]:
             line: str | None = None,
         ) -> None:
             if issubclass(category, RelationkitWarning):
-                click.echo(f"warning: {_one_line(Exception(str(message)))}", err=True)
+                click.echo(f"warning: {' '.join(str(message).split())}", err=True)
             else:
                 usual(message, category, filename, lineno, file, line)
 
