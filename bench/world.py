@@ -118,17 +118,18 @@ def relations(
     and acknowledged by the staff (R11), a calendar and an offering, and one active
     relationship per client. Idempotent: a store set up before is only reopened."""
     rk = Relations(store, clock=ManualClock(START), config=config)
-    rk.register(*people(), *staff)
     if rk.policy.current() is not None:
         return rk
     prepare_kinds(store, Case, Promise, Relationship)
     with rk.batch():
+        rk.register(*people(), *staff)  # the store's first people: registered by its setup
         rk.policy.publish(
             Policy(
                 version=1,
                 published_at=START.subtract(days=30),
                 clauses=(Clause(id="refunds-30d", text="Refunds within 30 days."),),
-            )
+            ),
+            actor=MANAGER_ID,
         )
         for member in (AGENT_ID, MANAGER_ID, *(s.id for s in staff)):
             rk.policy.acknowledge(member)

@@ -64,18 +64,20 @@ def print_timeline(title: str, events: Iterable[Event], zone: str) -> None:
             print("        " + "; ".join(data))
 
 
-def main(store: str | None = None) -> None:
+def main(store: str | None = None, registrar: str | None = None) -> None:
     """Play the story into ``store`` (a store URL such as ``sqlite:///relations.db``), or
-    into memory when it is omitted."""
+    into memory when it is omitted. ``registrar`` registers the story's people: in a new
+    store nobody can yet, so relationkit's setup does (its events name ``rk-setup``); the
+    demo, which plays every story into one store, names its front office."""
     clock = ManualClock(pendulum.datetime(2026, 6, 1, 10, tz=LONDON))
     rk = Relations(store, clock=clock)
     try:
-        story(rk, clock)
+        story(rk, clock, registrar)
     finally:
         rk.store.close()
 
 
-def story(rk: Relations, clock: ManualClock) -> None:
+def story(rk: Relations, clock: ManualClock, registrar: str | None = None) -> None:
     """The story itself, step by step."""
     rk.register(
         Client(id=MAREK, name="Marek Nowak", timezone="Europe/Warsaw"),
@@ -83,6 +85,7 @@ def story(rk: Relations, clock: ManualClock) -> None:
         Staff(id=KOFI, name="Kofi Mensah", roles={"manager"}, timezone=LONDON),
         Staff(id=RAVI, name="Ravi Patel", roles={"agent"}, timezone=LONDON),
         Staff(id=LEE, name="Lee Chen", roles={"agent"}, timezone=LONDON),
+        actor=registrar,
     )
     relationship = rk.relationships.create(actor=LEE, party=MAREK, relationship_id="rel-marek")
     rk.relationships.activate(relationship.id, actor=LEE)

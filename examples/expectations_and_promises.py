@@ -68,23 +68,26 @@ def both(at: pendulum.DateTime) -> str:
     return f"{office:ddd D MMM HH:mm} in Berlin ({lena:HH:mm} in New York)"
 
 
-def main(store: str | None = None) -> None:
+def main(store: str | None = None, registrar: str | None = None) -> None:
     """Play the story into ``store`` (a store URL such as ``sqlite:///relations.db``), or
-    into memory when it is omitted."""
+    into memory when it is omitted. ``registrar`` registers the story's people: in a new
+    store nobody can yet, so relationkit's setup does (its events name ``rk-setup``); the
+    demo, which plays every story into one store, names its front office."""
     clock = ManualClock(pendulum.datetime(2026, 3, 2, 10, tz=BERLIN))
     rk = Relations(store, clock=clock)
     try:
-        story(rk, clock)
+        story(rk, clock, registrar)
     finally:
         rk.store.close()
 
 
-def story(rk: Relations, clock: ManualClock) -> None:
+def story(rk: Relations, clock: ManualClock, registrar: str | None = None) -> None:
     """The story itself, step by step."""
     rk.register(
         Client(id=LENA, name="Lena Hoffmann", timezone=NEW_YORK),
         Staff(id=JONAS, name="Jonas Weber", roles={"agent"}, timezone=BERLIN),
         Staff(id=INES, name="Ines Roth", roles={"manager"}, timezone=BERLIN),
+        actor=registrar,
     )
     # Know your stuff: when the office works, and what it offers with what lead time.
     rk.calendars.register(

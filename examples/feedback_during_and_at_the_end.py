@@ -57,36 +57,41 @@ def print_timeline(title: str, events: Iterable[Event], zone: str) -> None:
             print("        " + "; ".join(data))
 
 
-def publish_next_policy(rk: Relations, *clauses: Clause) -> Policy:
-    """Publish the next version of the written policy: every clause it had, and ``clauses``."""
+def publish_next_policy(rk: Relations, *clauses: Clause, actor: str) -> Policy:
+    """Publish the next version of the written policy, as ``actor``: every clause it had,
+    and ``clauses``."""
     current = rk.policy.current()  # None before the first version
     return rk.policy.publish(
         Policy(
             version=1 if current is None else current.version + 1,
             published_at=rk.now(),
             clauses=(*(() if current is None else current.clauses), *clauses),
-        )
+        ),
+        actor=actor,
     )
 
 
-def main(store: str | None = None) -> None:
+def main(store: str | None = None, registrar: str | None = None) -> None:
     """Play the story into ``store`` (a store URL such as ``sqlite:///relations.db``), or
-    into memory when it is omitted."""
+    into memory when it is omitted. ``registrar`` registers the story's people: in a new
+    store nobody can yet, so relationkit's setup does (its events name ``rk-setup``); the
+    demo, which plays every story into one store, names its front office."""
     clock = ManualClock(pendulum.datetime(2026, 3, 2, 9, tz=LONDON))
     config = CareConfig().evolve(feedback=FeedbackConfig(at_risk_below=75, recovery_owner=TOMAS))
     rk = Relations(store, clock=clock, config=config)
     try:
-        story(rk, clock)
+        story(rk, clock, registrar)
     finally:
         rk.store.close()
 
 
-def story(rk: Relations, clock: ManualClock) -> None:
+def story(rk: Relations, clock: ManualClock, registrar: str | None = None) -> None:
     """The story itself, step by step."""
     rk.register(
         Client(id=DANA, name="Dana Whitfield", contract="studio-care", timezone=LONDON),
         Staff(id=PRIYA, name="Priya Nair", roles={"agent"}, timezone=LONDON),
         Staff(id=TOMAS, name="Tomás Ferreira", roles={"manager"}, timezone=LONDON),
+        actor=registrar,
     )
     # Targets come from the contract, never from who the client is (R10).
     rk.equality.entitle(
@@ -94,10 +99,11 @@ def story(rk: Relations, clock: ManualClock) -> None:
             id="studio-care",
             response_within=pendulum.duration(hours=4),
             resolution_within=pendulum.duration(days=10),
-        )
+        ),
+        actor=TOMAS,
     )
     publish_next_policy(
-        rk, Clause(id="listen-first", text="We restate a concern before answering it.")
+        rk, Clause(id="listen-first", text="We restate a concern before answering it."), actor=TOMAS
     )
     rk.policy.acknowledge(PRIYA)
     rk.policy.acknowledge(TOMAS)
@@ -178,6 +184,7 @@ def story(rk: Relations, clock: ManualClock) -> None:
     policy = publish_next_policy(
         rk,
         Clause(id="check-in", text="We ask how things are going on any work longer than a week."),
+        actor=TOMAS,
     )
     print(f"Northwind publishes version {policy.version} of its written policy:")
     for staff_id in (PRIYA, TOMAS):

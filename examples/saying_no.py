@@ -72,23 +72,26 @@ def print_timeline(title: str, events: Iterable[Event], zone: str) -> None:
             print("        " + "; ".join(data))
 
 
-def main(store: str | None = None) -> None:
+def main(store: str | None = None, registrar: str | None = None) -> None:
     """Play the story into ``store`` (a store URL such as ``sqlite:///relations.db``), or
-    into memory when it is omitted."""
+    into memory when it is omitted. ``registrar`` registers the story's people: in a new
+    store nobody can yet, so relationkit's setup does (its events name ``rk-setup``); the
+    demo, which plays every story into one store, names its front office."""
     clock = ManualClock(pendulum.datetime(2026, 3, 2, 9, 15, tz=LONDON))
     rk = Relations(store, clock=clock)
     try:
-        story(rk, clock)
+        story(rk, clock, registrar)
     finally:
         rk.store.close()
 
 
-def story(rk: Relations, clock: ManualClock) -> None:
+def story(rk: Relations, clock: ManualClock, registrar: str | None = None) -> None:
     """The story itself, step by step."""
     rk.register(
         Client(id=ANA, name="Ana Ruiz", timezone="Europe/Madrid"),
         Staff(id=SAM, name="Sam Ortiz", roles={"agent"}, timezone=LONDON),
         Staff(id=MIA, name="Mia Chen", roles={"manager"}, timezone=LONDON),
+        actor=registrar,
     )
     # The written policy: publish the next version (the first in an empty store), keeping
     # the clauses it already has.
@@ -108,7 +111,8 @@ def story(rk: Relations, clock: ManualClock) -> None:
                     text="Annual renewals are announced by e-mail at least 14 days ahead.",
                 ),
             ),
-        )
+        ),
+        actor=MIA,
     )
 
     print("Ana calls, upset: her annual subscription renewed seven weeks ago and she wants")

@@ -55,23 +55,26 @@ def print_timeline(title: str, events: Iterable[Event], zone: str) -> None:
             print("        " + "; ".join(data))
 
 
-def main(store: str | None = None) -> None:
+def main(store: str | None = None, registrar: str | None = None) -> None:
     """Play the story into ``store`` (a store URL such as ``sqlite:///relations.db``), or
-    into memory when it is omitted."""
+    into memory when it is omitted. ``registrar`` registers the story's people: in a new
+    store nobody can yet, so relationkit's setup does (its events name ``rk-setup``); the
+    demo, which plays every story into one store, names its front office."""
     clock = ManualClock(pendulum.datetime(2026, 2, 2, 9, tz=STOCKHOLM))
     rk = Relations(store, clock=clock)
     try:
-        story(rk, clock)
+        story(rk, clock, registrar)
     finally:
         rk.store.close()
 
 
-def story(rk: Relations, clock: ManualClock) -> None:
+def story(rk: Relations, clock: ManualClock, registrar: str | None = None) -> None:
     """The story itself, step by step."""
     rk.register(
         Client(id=ROSA, name="Rosa Lindqvist", timezone=STOCKHOLM),
         Vendor(id=ALTUS, name="Altus Mobile"),
         Staff(id=JON, name="Jon Berg", roles={"agent"}, timezone=STOCKHOLM),
+        actor=registrar,
     )
     relationship = rk.relationships.create(actor=JON, party=ROSA, relationship_id="rel-rosa")
     relationship = rk.relationships.activate(relationship.id, actor=JON)

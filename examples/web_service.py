@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from relationkit import (
+    AlreadyRegistered,
     Client,
     ConcurrencyError,
     InvalidInput,
@@ -52,6 +53,14 @@ CASE_COMMANDS = CASE_WORKFLOW.commands_named()
 """The case commands this service exposes, by name (``acknowledge``, ``decline`` …)."""
 
 Actor = Annotated[str, Header(alias="X-Actor", description="Who acts (a staff or party id).")]
+Registrar = Annotated[
+    str | None,
+    Header(
+        alias="X-Actor",
+        description="Who registers (a staff id); left out, relationkit's setup registers "
+        "the first people of a new store, while nobody may.",
+    ),
+]
 
 
 # --- request bodies ---------------------------------------------------------------------------
@@ -106,7 +115,7 @@ def problem(exc: Exception) -> tuple[int, dict[str, Any]]:
     if isinstance(exc, InvalidTransition):
         body.update(state=exc.state, allowed=list(exc.allowed))
         return 409, body
-    if isinstance(exc, ConcurrencyError):
+    if isinstance(exc, ConcurrencyError | AlreadyRegistered):  # AlreadyRegistered: a taken id
         return 409, body
     if isinstance(exc, NotFound):
         return 404, body
@@ -165,19 +174,20 @@ def create_app(db: str = "relations.db", *, clock: Clock | None = None) -> FastA
         return JSONResponse(body, status_code=status)
 
     @app.post("/clients", status_code=201)
-    def register_client(body: NewClient) -> dict[str, str]:
-        rk.register(Client(id=body.id, name=body.name))
+    def register_client(body: NewClient, actor: Registrar = None) -> dict[str, str]:
+        rk.register(Client(id=body.id, name=body.name), actor=actor)
         return {"id": body.id}
 
     @app.post("/staff", status_code=201)
-    def register_staff(body: NewStaff) -> dict[str, str]:
-        rk.register(Staff(id=body.id, name=body.name, roles=set(body.roles)))
+    def register_staff(body: NewStaff, actor: Registrar = None) -> dict[str, str]:
+        rk.register(Staff(id=body.id, name=body.name, roles=set(body.roles)), actor=actor)
         return {"id": body.id}
 
     @app.post("/policies", status_code=201)
-    def publish_policy(body: NewPolicy) -> dict[str, int]:
+    def publish_policy(body: NewPolicy, actor: Registrar = None) -> dict[str, int]:
         clauses = [Clause(id=c.id, text=c.text) for c in body.clauses]
-        rk.policy.publish(Policy(version=body.version, published_at=rk.now(), clauses=clauses))
+        policy = Policy(version=body.version, published_at=rk.now(), clauses=clauses)
+        rk.policy.publish(policy, actor=actor)
         return {"version": body.version}
 
     @app.post("/cases", status_code=201)

@@ -81,7 +81,10 @@ SEND_DUE = make_sweep(
 def relations(store: Any, config: CareConfig | None = None) -> Relations:
     """A service over ``store`` that knows reminders and has the robot registered."""
     rk = Relations(store, config=(config or CareConfig()).with_workflow(REMINDERS))
-    rk.register(Staff(id="s-robot", name="Robot", roles={"agent"}))
+    with rk.store.unit_of_work() as uow:
+        known = uow.find_record(Staff, "s-robot") is not None
+    if not known:  # each worker opens the store anew
+        rk.register(Staff(id="s-robot", name="Robot", roles={"agent"}))
     return rk
 
 

@@ -49,7 +49,8 @@ def make_relations(config: CareConfig = CASE_RULES) -> Relations:
         Staff(id="s-new", name="Noor Haddad"),
     )
     rk.policy.publish(
-        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 days.")])
+        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 days.")]),
+        actor="s-mia",
     )
     return rk
 

@@ -83,7 +83,8 @@ def make_relations(
                     Clause(id="refunds-30d", text="Refunds within 30 days."),
                     Clause(id="no-cash", text="No cash refunds."),
                 ],
-            )
+            ),
+            actor="s-mia",
         )
     return rk
 

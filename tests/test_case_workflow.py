@@ -138,7 +138,8 @@ def rk(clock: ManualClock) -> Relations:
         Consultant(id="p-legal", name="Legal Aid Partners"),
     )
     relations.policy.publish(
-        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 days.")])
+        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 days.")]),
+        actor="s-mia",
     )
     return relations
 

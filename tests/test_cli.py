@@ -14,6 +14,7 @@ from relationkit.cases import Acknowledge, ConfirmHeard, Defer
 from relationkit.cli import (
     EXIT_ENVIRONMENT,
     EXIT_FOUND_PROBLEMS,
+    EXIT_UNAVAILABLE,
     EXIT_USAGE,
     cli,
     examples,
@@ -26,7 +27,7 @@ from relationkit.clock import ManualClock
 
 ROOT = Path(__file__).resolve().parent.parent
 
-COMMANDS = ("demo", "report", "due", "verify", "diagram")
+COMMANDS = ("demo", "report", "due", "verify", "migrate", "diagram")
 
 
 @pytest.fixture
@@ -134,7 +135,7 @@ def test_the_demo_starts_over_with_fresh(runner: CliRunner, played: Path) -> Non
     assert again.exit_code == 0, again.output
     verified = run(runner, "verify", "--db", str(played))
     assert verified.exit_code == 0, verified.output
-    assert "25 timeline(s) checked; all intact." in verified.output
+    assert "47 timeline(s) and 113 record(s) checked; all intact." in verified.output
 
 
 def test_fresh_removes_only_a_file(runner: CliRunner) -> None:
@@ -253,12 +254,15 @@ def test_due_lists_replies_owed(runner: CliRunner, tmp_path: Path) -> None:
 def test_verify_finds_an_altered_event_and_exits_with_1(runner: CliRunner, played: Path) -> None:
     with sqlite3.connect(played) as connection:
         connection.execute(
-            "UPDATE rk_events SET actor_id = 'someone-else' WHERE kind = 'case' AND sequence = 2"
+            "UPDATE rk_events SET actor_id = 'someone-else' "
+            "WHERE kind = 'case' AND aggregate_id = 'case-1042' AND sequence = 2"
         )
     result = run(runner, "verify", "--db", str(played))
     assert result.exit_code == EXIT_FOUND_PROBLEMS
-    assert "broken" in result.output
-    assert "event 2" in result.output
+    assert "altered case 'case-1042' event 2: timeline of case 'case-1042' is broken" in (
+        result.stdout
+    )
+    assert "Error: 1 problem(s) (1 altered)" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -268,7 +272,7 @@ def test_a_missing_database_file_is_one_clear_line(
 ) -> None:
     missing = tmp_path / "nowhere.db"
     result = run(runner, command, "--db", str(missing))
-    assert result.exit_code == EXIT_USAGE
+    assert result.exit_code == EXIT_UNAVAILABLE
     assert "no database file" in one_line_error(result)
     assert not missing.exists()
 

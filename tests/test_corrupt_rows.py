@@ -173,7 +173,9 @@ def test_a_corrupt_policy_refuses_commands_rather_than_judge_them_by_an_older_on
     rk, corrupt = world
     for version in (1, 2):
         clause = Clause(id="refunds", text=f"Refunds within {30 * version} days.")
-        rk.policy.publish(Policy(version=version, published_at=care_world.START, clauses=[clause]))
+        rk.policy.publish(
+            Policy(version=version, published_at=care_world.START, clauses=[clause]), actor="s-pat"
+        )
     corrupt("record:policy", "2")
     before = rk.case("case-000").version
     with pytest.raises(AggregateCorrupted, match="policy '2'"), pytest.warns(UnreadableSkipped):

@@ -154,6 +154,7 @@ PUBLIC_MODULES = [
     "relationkit.health",
     "relationkit.policy",
     "relationkit.equality",
+    "relationkit.directory",
     "relationkit.sweeps",
     "relationkit.rules",
     "relationkit.workflows",

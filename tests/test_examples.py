@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from relationkit import Relations, open_store
+from relationkit import Relations, Staff, open_store
 from relationkit.cli.examples import SCRIPTS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -39,6 +39,7 @@ PUBLIC = frozenset(
         "relationkit.health",
         "relationkit.policy",
         "relationkit.equality",
+        "relationkit.directory",
         "relationkit.sweeps",
     }
 )
@@ -143,9 +144,11 @@ def load(script: Path) -> Any:
     return module
 
 
-def play(name: str, store: str | None, capsys: pytest.CaptureFixture[str]) -> str:
-    """Run the story script's ``main(store)``; return what it printed."""
-    load(EXAMPLES / f"{name}.py").main(store)
+def play(
+    name: str, store: str | None, capsys: pytest.CaptureFixture[str], registrar: str | None = None
+) -> str:
+    """Run the story script's ``main(store, registrar)``; return what it printed."""
+    load(EXAMPLES / f"{name}.py").main(store, registrar)
     return capsys.readouterr().out
 
 
@@ -220,7 +223,7 @@ def test_example_runs(script: Path) -> None:
 @pytest.mark.parametrize("script", STORY_SCRIPTS, ids=[s.stem for s in STORY_SCRIPTS])
 def test_a_story_is_plain_calls_to_the_public_api(script: Path) -> None:
     """A story imports relationkit only from its public namespaces (no narration helper),
-    says what it shows, and has ``main(store=None)`` for the demo."""
+    says what it shows, and has ``main(store=None, registrar=None)`` for the demo."""
     tree = ast.parse(script.read_text(encoding="utf-8"))
     imported = {
         node.module
@@ -234,8 +237,9 @@ def test_a_story_is_plain_calls_to_the_public_api(script: Path) -> None:
     docstring = ast.get_docstring(tree) or ""
     assert len(docstring.split()) > 60, "the docstring says what the story shows"
     main = load(script).main
-    assert list(inspect.signature(main).parameters) == ["store"]
+    assert list(inspect.signature(main).parameters) == ["store", "registrar"]
     assert inspect.signature(main).parameters["store"].default is None
+    assert inspect.signature(main).parameters["registrar"].default is None
     assert has_main_block(script)
 
 
@@ -292,9 +296,13 @@ def what_the_stories_left(rk: Relations) -> None:
 def test_the_stories_play_one_after_another_into_one_store(
     sql_url: str, order: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Their ids do not clash, in the demo's order or any other."""
+    """Their ids do not clash, in the demo's order or any other. As in the demo, a front
+    office registers each story's people: after the first registrations of a store, someone
+    who may must register (the setup acts only while nobody may)."""
     names = list(SCRIPTS) if order == "demo" else list(reversed(SCRIPTS))
-    printed = {name: play(name, sql_url, capsys) for name in names}
+    with open_store(sql_url) as store:
+        Relations(store).register(Staff(id="s-office", name="Front office", roles={"manager"}))
+    printed = {name: play(name, sql_url, capsys, "s-office") for name in names}
     for name, out in printed.items():
         assert refusals(out) == REFUSALS[name], out
     with open_store(sql_url) as store:

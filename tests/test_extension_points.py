@@ -78,7 +78,8 @@ def make_relations(clock: ManualClock, config: CareConfig = CASE_RULES) -> Relat
         Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
     )
     rk.policy.publish(
-        Policy(version=1, published_at=MONDAY, clauses=[Clause(id="refunds-30d", text="30 d.")])
+        Policy(version=1, published_at=MONDAY, clauses=[Clause(id="refunds-30d", text="30 d.")]),
+        actor="s-mia",
     )
     return rk
 

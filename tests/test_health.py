@@ -219,7 +219,8 @@ def make() -> tuple[Relations, ManualClock]:
             id="gold",
             response_within=pendulum.duration(hours=4),
             resolution_within=pendulum.duration(days=3),
-        )
+        ),
+        actor="s-mia",
     )
     return rk, clock
 
@@ -293,7 +294,8 @@ def test_health_uses_the_relationship_contract_for_targets() -> None:
             id="basic",
             response_within=pendulum.duration(days=2),
             resolution_within=pendulum.duration(days=10),
-        )
+        ),
+        actor="s-mia",
     )
     rel = rk.relationships.create(actor="s-sam", party="c-ana", contract="basic")
     assert rk.equality.targets("c-ana", relationship=rel.id) == Targets(

@@ -65,7 +65,8 @@ def rk() -> Relations:
         Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
     )
     relations.policy.publish(
-        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 d.")])
+        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 d.")]),
+        actor="s-mia",
     )
     return relations
 
@@ -363,7 +364,8 @@ def mixed() -> tuple[Relations, list[Case]]:
         Staff(id="s-ops", name="Ola Park", roles={"operations"}),
     )
     rk.policy.publish(
-        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 d.")])
+        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 d.")]),
+        actor="s-mia",
     )
     ack = (Acknowledge(paraphrase="You want a refund."), "s-sam")
     heard_ = (*(ack,), (ConfirmHeard(), "client"))

@@ -703,7 +703,8 @@ def test_a_decline_keeps_the_reply_too(rk: Relations) -> None:
             version=1,
             published_at=START,
             clauses=(Clause(id="refunds-30d", text="Refunds within 30 days."),),
-        )
+        ),
+        actor="s-mia",
     )
     case_id = heard_case(rk)
     rk.handle(case_id, Defer(reply_by=START.add(days=1), reason="Checking."), actor="s-sam")

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import types
 import typing
+from collections import abc
 from typing import Any
 
 import attrs
@@ -55,7 +56,13 @@ times = st.builds(
 
 NAMED = {
     "timezone": st.sampled_from(ZONES),
-    "kind": st.sampled_from(["check_in", "end_of_case"]),
+    "kind": st.sampled_from(["check_in", "end_of_case", "client", "vendor", "staff"]),
+    "changes": st.dictionaries(
+        st.sampled_from(["name", "segment", "title", "timezone"]),
+        st.sampled_from(ZONES),
+        min_size=1,
+        max_size=2,
+    ),
 }
 
 
@@ -76,7 +83,7 @@ def strategy(hint: Any) -> st.SearchStrategy[Any]:
         return st.lists(strategy(inner), max_size=2).map(tuple)
     if origin in (frozenset, set):
         return st.frozensets(strategy(args[0]), max_size=2)
-    if origin in (dict, typing.Mapping) and args:
+    if origin in (dict, typing.Mapping, abc.Mapping) and args:
         return st.dictionaries(strategy(args[0]), strategy(args[1]), max_size=2)
     if origin in (dict, typing.Mapping) or hint is dict:
         return st.dictionaries(words, st.one_of(words, st.integers(0, 9)), max_size=2)

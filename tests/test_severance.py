@@ -144,7 +144,8 @@ def test_evidence_of_another_party_or_unknown_cases_does_not_count(world: World)
 def test_a_reasoned_decline_is_evidence_too() -> None:
     world = World()
     world.rk.policy.publish(
-        Policy(version=1, published_at=START, clauses=[Clause(id="c-1", text="No refunds.")])
+        Policy(version=1, published_at=START, clauses=[Clause(id="c-1", text="No refunds.")]),
+        actor="s-mia",
     )
     case = world.tried_case("c-ana", compromise=False)
     world.rk.handle(case, Decline(reason="Past the window.", clause_id="c-1"), actor="s-al")
@@ -293,6 +294,75 @@ def test_at_least_one_approver_holds_authority(world: World) -> None:
     assert world.r.end(world.rel, actor="s-al", amicable=False).state == "ended"
 
 
+def test_an_approval_records_the_roles_of_its_principal(world: World) -> None:
+    world.r.delegate(world.rel, actor="s-mia", to="s-bo", ends_at=START.add(days=10))
+    world.propose("s-al")
+    world.r.approve(world.rel, actor="s-cy")
+    rel = world.r.approve(world.rel, actor="s-bo", acting_for="s-mia")
+    assert [(a.approver_id, a.roles) for a in rel.proposal.approvals] == [
+        ("s-cy", {"agent"}),
+        ("s-bo", {"manager"}),  # Mia's, whose approval it is
+    ]
+    (event,) = [e for e in world.r.timeline(world.rel) if e.name == "SeveranceApproved"][1:]
+    assert event.data["roles"] == ["manager"]  # on the timeline, so replay gives them back
+
+
+def test_authority_granted_after_approving_does_not_count(world: World) -> None:
+    world.propose("s-al")
+    world.r.approve(world.rel, actor="s-bo")
+    world.r.approve(world.rel, actor="s-cy")
+    world.rk.directory.grant_role("s-bo", "manager", actor="s-mia", reason="Promoted.")
+    violation = refused(
+        world, "R9.authority", lambda: world.r.end(world.rel, actor="s-al", amicable=False)
+    )
+    assert "when approving" in violation.reason
+    world.r.approve(world.rel, actor="s-mia")
+    assert world.r.end(world.rel, actor="s-al", amicable=False).state == "ended"
+
+
+def test_authority_revoked_after_approving_still_counts(world: World) -> None:
+    world.propose("s-al")
+    world.r.approve(world.rel, actor="s-mia")
+    world.r.approve(world.rel, actor="s-cy")
+    world.rk.directory.revoke_role("s-mia", "manager", actor="s-pat", reason="Steps down.")
+    world.rk.directory.deactivate("s-mia", actor="s-pat", reason="Left the company.")
+    rel = world.r.end(world.rel, actor="s-al", amicable=False)
+    assert (rel.state, sorted(rel.exit.approvers)) == ("ended", ["s-cy", "s-mia"])
+
+
+def test_an_approval_must_record_the_roles_held_now(world: World) -> None:
+    world.propose()
+    expires = START.add(days=3)
+    for roles, reason in (
+        (None, "an approval records the roles its principal 's-al' holds when it is given"),
+        ({"partner"}, "records the roles partner while 's-al' holds agent"),
+    ):
+        violation = refused(
+            world,
+            "R9.approvers",
+            lambda roles=roles: world.rk.execute(
+                Relationship, world.rel, Approve(expires_at=expires, roles=roles), actor="s-al"
+            ),
+        )
+        assert reason in violation.reason
+    rel = world.rk.execute(
+        Relationship, world.rel, Approve(expires_at=expires, roles={"agent"}), actor="s-al"
+    )
+    assert rel.proposal.approvals[0].roles == {"agent"}
+
+
+def test_nobody_approves_for_a_deactivated_colleague(world: World) -> None:
+    world.r.delegate(world.rel, actor="s-mia", to="s-bo", ends_at=START.add(days=10))
+    world.propose("s-al")
+    world.rk.directory.deactivate("s-mia", actor="s-pat", reason="Left the company.")
+    violation = refused(
+        world,
+        "R9.approvers",
+        lambda: world.r.approve(world.rel, actor="s-bo", acting_for="s-mia"),
+    )
+    assert "'s-mia' was deactivated" in violation.reason
+
+
 def test_a_delegate_carries_the_delegators_authority(world: World) -> None:
     world.r.delegate(world.rel, actor="s-mia", to="s-bo", ends_at=START.add(days=10))
     world.propose("s-al")
@@ -305,7 +375,9 @@ def test_a_delegate_carries_the_delegators_authority(world: World) -> None:
 def test_the_quorum_and_authority_roles_are_configurable() -> None:
     config = CareConfig(relationships=RelationshipConfig(quorum=3, authority_roles={"director"}))
     world = World(config)
-    world.rk.register(Staff(id="s-dee", name="Dee Park", roles={"agent", "director"}))
+    world.rk.register(Staff(id="s-dee", name="Dee Park"), actor="s-pat")
+    for role in ("agent", "director"):  # nobody may grant roles (no director): the setup does
+        world.rk.directory.grant_role("s-dee", role, reason="Joins as director.")
     world.propose()
     for who in ("s-mia", "s-al", "s-bo"):
         world.r.approve(world.rel, actor=who)
@@ -372,7 +444,7 @@ def test_an_approval_cannot_claim_a_longer_life_than_allowed(world: World) -> No
         lambda: world.rk.execute(
             Relationship,
             world.rel,
-            Approve(expires_at=START.add(days=90)),
+            Approve(expires_at=START.add(days=90), roles={"manager"}),
             actor="s-mia",
         ),
     )

@@ -245,10 +245,10 @@ def test_a_changed_record_is_read_afresh(tmp_path: Path) -> None:
     rk.register(Staff(id="s-sam", name="Sam", roles={"agent"}))
     first = rk.staff("s-sam")
     assert rk.staff("s-sam") is first  # the same stored text: the same (immutable) record
-    rk.register(Staff(id="s-sam", name="Sam", roles={"agent", "manager"}))
+    rk.directory.grant_role("s-sam", "manager", reason="Leads the team.")  # nobody else may
     assert rk.staff("s-sam").roles == {"agent", "manager"}
     other = Relations(f"sqlite:///{tmp_path / 'r.db'}")  # another writer, same file
-    other.register(Staff(id="s-sam", name="Samuel", roles={"agent"}))
+    other.directory.rename("s-sam", "Samuel", actor="s-sam", reason="His full name.")
     assert rk.staff("s-sam").name == "Samuel"
     other.store.close()
     rk.store.close()

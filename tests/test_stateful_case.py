@@ -139,7 +139,8 @@ class CaseMachine(RuleBasedStateMachine):
                 version=1,
                 published_at=START,
                 clauses=[Clause(id="refunds-30d", text="Refunds within 30 days.")],
-            )
+            ),
+            actor="s-manager",
         )
         self.case_id = "case-1"
         self.accepted = 0

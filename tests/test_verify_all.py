@@ -26,6 +26,7 @@ from relationkit import (
 )
 from relationkit.app.verification import FINDING_KINDS, Finding
 from relationkit.domain.case import Acknowledge, ConfirmHeard, RecordStatement
+from relationkit.domain.entries import PersonEntry
 from relationkit.domain.policy import Acknowledgement
 from relationkit.store.codec import record_sort_key
 from relationkit.testing import ManualClock
@@ -62,7 +63,7 @@ def rk(sql_url: str) -> Iterator[Relations]:
 def healthy(rk: Relations) -> VerificationReport:
     report = rk.verify_all()
     assert report.ok, report.problems
-    assert (report.checked, report.records) == (4, 5)  # 3 cases and a relationship; 5 records
+    assert (report.checked, report.records) == (7, 5)  # 3 cases, a relationship, 3 people
     return report
 
 
@@ -280,25 +281,43 @@ def test_a_record_under_another_id_or_sort_key_is_named(
     raw_sql("UPDATE rk_records SET id = 'c-zed' WHERE kind = 'party' AND id = 'c-bo'")
     raw_sql("UPDATE rk_records SET sort_key = '000000009@' WHERE kind = 'policy_ack'")
     report = rk.verify_all()
-    assert found(report) == [("record-id", "party", "c-zed"), ("sort-key", "policy_ack", ACK.id)]
-    assert "its data is that of 'c-bo'" in report.findings[0].message
-    assert repr(record_sort_key(ACK)) in report.findings[1].message
+    assert found(report) == [
+        ("no-record", "party", "c-bo"),  # the client's timeline has lost its record
+        ("record-id", "party", "c-zed"),
+        ("sort-key", "policy_ack", ACK.id),
+    ]
+    assert "has no party record beside it" in report.findings[0].message
+    assert "its data is that of 'c-bo'" in report.findings[1].message
+    assert repr(record_sort_key(ACK)) in report.findings[2].message
 
 
-def test_a_staff_role_changed_in_the_records_table(
+def test_a_staff_role_changed_in_the_records_table_is_detected_and_named(
     rk: Relations, healthy: VerificationReport, raw_sql: Any
 ) -> None:
-    # Staff are plain records: no timeline, no hash. A role changed to another valid one is
-    # a readable record under its own id, and verify cannot tell it from a real change.
+    # The record lookups read is the projection of the person's timeline: a role changed in
+    # the table differs from what the timeline gives, and verify says which and how.
     where = "kind = 'staff' AND id = 's-sam'"
     set_json(raw_sql, "rk_records", where, "data", lambda d: d.update(roles=["manager"]))
-    assert rk.staff("s-sam").roles == {"manager"}
+    assert rk.staff("s-sam").roles == {"manager"}  # lookups read the record, as before
+    report = rk.verify_all()
+    assert found(report) == [("projection", "staff", "s-sam")]
+    assert "roles is ['manager'] in the record, ['agent'] by the timeline" in str(
+        report.problems[0]
+    )
+    with pytest.raises(RecordCorrupted, match="roles is"):
+        rk.verify("s-sam", PersonEntry)
+    # Rewritten from its timeline, the record is what it was.
+    assert rk.directory.restore_record("s-sam").roles == {"agent"}
+    assert rk.staff("s-sam").roles == {"agent"}
     assert rk.verify_all().ok
-    # What it can see: a role that is no role, and a staff member's data under another id.
+    # A role that is no role, and a staff member's data under another id, are named too.
     set_json(raw_sql, "rk_records", where, "data", lambda d: d.update(roles=["  "]))
     assert found(rk.verify_all()) == [("unreadable-record", "staff", "s-sam")]
     set_json(raw_sql, "rk_records", where, "data", lambda d: d.update(roles=["agent"], id="s-x"))
-    assert found(rk.verify_all()) == [("record-id", "staff", "s-sam")]
+    assert found(rk.verify_all()) == [
+        ("projection", "staff", "s-sam"),
+        ("record-id", "staff", "s-sam"),
+    ]
 
 
 def test_records_of_a_kind_this_process_does_not_know_are_listed_as_unchecked(
@@ -323,11 +342,11 @@ def test_the_report_is_ready_for_json_and_tells_progress(
     raw_sql("UPDATE rk_agg_case SET version = 3 WHERE id = 'case-2'")
     seen: list[tuple[int, int]] = []
     report = rk.verify_all(progress=lambda done, total: seen.append((done, total)))
-    assert seen == [(n, 4) for n in range(1, 5)]
+    assert seen == [(n, 7) for n in range(1, 8)]
     data = json.loads(json.dumps(report.to_dict()))
     assert data == {
         "ok": False,
-        "checked": 4,
+        "checked": 7,
         "records": 5,
         "findings": [
             {
@@ -422,6 +441,8 @@ def test_aggregates_whose_events_cannot_be_read_are_each_named(tmp_path: Path) -
         ("store", "case", "case-2"),
         ("store", "case", "case-3"),
         ("store", "relationship", "relationship_c-ana"),
+        ("store", "person", "c-ana"),
+        ("store", "person", "s-sam"),
     ]
-    assert report.checked == 4
+    assert report.checked == 6
     assert "not a usable SQLite database" in report.findings[1].message

@@ -40,16 +40,30 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     app = example.create_app(str(tmp_path / "relations.db"), clock=clock)
     with TestClient(app) as test_client:
         as_staff = {"X-Actor": "s-sam"}
-        assert test_client.post("/clients", json={"id": "c-ana", "name": "Ana"}).status_code == 201
-        for staff in (
-            {"id": "s-sam", "name": "Sam", "roles": ["agent"]},
-            {"id": "s-mia", "name": "Mia", "roles": ["manager"]},
-        ):
-            assert test_client.post("/staff", json=staff).status_code == 201
+        as_manager = {"X-Actor": "s-mia"}
+        # The first registration of a new store is the setup's; after it, Mia registers.
+        mia = {"id": "s-mia", "name": "Mia", "roles": ["manager"]}
+        assert test_client.post("/staff", json=mia).status_code == 201
+        sam = {"id": "s-sam", "name": "Sam", "roles": ["agent"]}
+        assert test_client.post("/staff", json=sam, headers=as_manager).status_code == 201
+        ana = {"id": "c-ana", "name": "Ana"}
+        assert test_client.post("/clients", json=ana, headers=as_manager).status_code == 201
         policy = {"version": 1, "clauses": [{"id": "refunds-30d", "text": "Refunds: 30 days."}]}
-        assert test_client.post("/policies", json=policy).status_code == 201
+        assert test_client.post("/policies", json=policy, headers=as_manager).status_code == 201
         test_client.headers.update(as_staff)
         yield test_client
+
+
+def test_registering_is_on_the_record_and_a_taken_id_is_a_409(client: TestClient) -> None:
+    again = client.post("/clients", json={"id": "s-sam", "name": "Sam's twin"})
+    assert again.status_code == 409
+    assert again.json()["error"] == "AlreadyRegistered"
+    by_sam = client.post("/clients", json={"id": "c-bo", "name": "Bo"})  # the client's actor
+    assert by_sam.status_code == 201
+    client.headers.pop("X-Actor")
+    nobody = client.post("/clients", json={"id": "c-cy", "name": "Cy"})
+    assert nobody.status_code == 422
+    assert nobody.json()["error"] == "ActorRequired"
 
 
 def open_case(client: TestClient, **extra: Any) -> str:
@@ -169,8 +183,8 @@ def test_the_service_keeps_its_data_in_the_sqlite_file(tmp_path: Path) -> None:
     example = load_example()
     path = str(tmp_path / "kept.db")
     with TestClient(example.create_app(path)) as first:
-        first.post("/clients", json={"id": "c-ana", "name": "Ana"})
         first.post("/staff", json={"id": "s-sam", "name": "Sam", "roles": ["agent"]})
+        first.post("/clients", json={"id": "c-ana", "name": "Ana"}, headers={"X-Actor": "s-sam"})
         case_id = open_case(first.__class__(first.app, headers={"X-Actor": "s-sam"}))
     with TestClient(example.create_app(path)) as second:
         assert second.get(f"/cases/{case_id}").json()["state"] == "opened"

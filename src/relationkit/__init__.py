@@ -9,9 +9,10 @@ This package exports the core: the entry point :class:`Relations`, its configura
 and its verification. Each area's commands and values live in a namespace of its own:
 :mod:`relationkit.cases`, :mod:`relationkit.promises`, :mod:`relationkit.calendars`,
 :mod:`relationkit.relationships`, :mod:`relationkit.liaison`, :mod:`relationkit.feedback`,
-:mod:`relationkit.health`, :mod:`relationkit.policy`, :mod:`relationkit.equality` and
-:mod:`relationkit.sweeps`; rules in :mod:`relationkit.rules`, workflows in
-:mod:`relationkit.workflows`, extension points in :mod:`relationkit.typing`.
+:mod:`relationkit.health`, :mod:`relationkit.policy`, :mod:`relationkit.equality`,
+:mod:`relationkit.directory` and :mod:`relationkit.sweeps`; rules in
+:mod:`relationkit.rules`, workflows in :mod:`relationkit.workflows`, extension points in
+:mod:`relationkit.typing`.
 
 Start with :class:`Relations`; see the tutorial in the documentation.
 """
@@ -30,7 +31,9 @@ from relationkit.config import CareConfig
 from relationkit.domain.events import Event, verify_timeline
 from relationkit.domain.parties import Client, Consultant, Party, Staff, Vendor
 from relationkit.exceptions import (
+    ActorRequired,
     AggregateCorrupted,
+    AlreadyRegistered,
     ColumnOutOfStep,
     ConcurrencyError,
     ConnectionLost,
@@ -39,11 +42,13 @@ from relationkit.exceptions import (
     InvalidFields,
     InvalidInput,
     InvalidTransition,
+    MigrationNeeded,
     NaiveDateTime,
     NotFound,
     NotPermitted,
     OutcomeUnknown,
     OutOfRange,
+    ReadOnlyStore,
     RecordCorrupted,
     RelationkitError,
     RelationkitWarning,
@@ -69,7 +74,9 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "ActorRequired",
     "AggregateCorrupted",
+    "AlreadyRegistered",
     "BatchRolledBack",
     "CareConfig",
     "Client",
@@ -85,6 +92,7 @@ __all__ = [
     "InvalidTransition",
     "ManualClock",
     "MemoryStore",
+    "MigrationNeeded",
     "NaiveDateTime",
     "NotFound",
     "NotPermitted",
@@ -93,6 +101,7 @@ __all__ = [
     "OutcomeUnknown",
     "Party",
     "PostgresStore",
+    "ReadOnlyStore",
     "RecordCorrupted",
     "RelationkitError",
     "RelationkitWarning",

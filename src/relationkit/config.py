@@ -34,6 +34,7 @@ from relationkit.exceptions import InvalidInput
 from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.base import Rule, Rulebook, as_rules
 from relationkit.rules.case import case_rules
+from relationkit.rules.directory import directory_rules
 from relationkit.rules.feedback import feedback_rules
 from relationkit.rules.liaison import liaison_rules
 from relationkit.rules.policy import LapsedAcknowledgement
@@ -56,6 +57,7 @@ def default_rules() -> tuple[Rule[Any], ...]:
         *liaison_rules(),
         *feedback_rules(),
         *promise_rules(),
+        *directory_rules(),
         LapsedAcknowledgement(),
     )
 
@@ -98,9 +100,12 @@ class CareConfig(CareSettings):
 
     Attributes:
         rules: the rules in force, in the order they run.
-        staff_roles: roles that may run any staff command not listed in ``command_roles``.
+        staff_roles: roles that may run any staff command not listed in ``command_roles``
+            (the directory's :data:`~relationkit.rules.settings.AUTHORITY_COMMANDS` excepted).
         command_roles: per command name, the roles that may run it (replaces
-            ``staff_roles`` for that command).
+            ``staff_roles`` for that command); the directory's commands too (``register``,
+            ``grant_role`` …), those that give or take authority defaulting to
+            ``relationships.authority_roles``.
         party_commands: commands a party (the client of the case) may run; staff may not run
             these on a party's behalf, because only the client can say they were heard.
         consultations_for_decline: consultations with colleagues every decline needs (R3).

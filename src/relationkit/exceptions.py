@@ -30,7 +30,9 @@ from typing import Any
 import cattrs
 
 __all__ = [
+    "ActorRequired",
     "AggregateCorrupted",
+    "AlreadyRegistered",
     "ColumnOutOfStep",
     "ConcurrencyError",
     "ConnectionLost",
@@ -39,11 +41,13 @@ __all__ = [
     "InvalidFields",
     "InvalidInput",
     "InvalidTransition",
+    "MigrationNeeded",
     "NaiveDateTime",
     "NotFound",
     "NotPermitted",
     "OutOfRange",
     "OutcomeUnknown",
+    "ReadOnlyStore",
     "RecordCorrupted",
     "RelationshipEnded",
     "RelationkitError",
@@ -231,6 +235,59 @@ class WrongPartyKind(InvalidInput):
         self.party_id = party_id
         self.expected = expected
         self.actual = actual
+
+
+class AlreadyRegistered(InvalidInput):
+    """An id given to register someone (or to define an entitlement, or publish a policy
+    version) already names an entry of the directory: one id names one person, whatever
+    their kind, and an entry changes only through its own commands, on its timeline.
+
+    Attributes:
+        id: the id that is taken.
+        kind: what it names now (``"client"``, ``"staff"``, ``"entitlement"`` …).
+        wanted: what it was to name (``"staff"`` …).
+    """
+
+    def __init__(self, id: str, kind: str, wanted: str, fix: str) -> None:
+        what = "the same" if kind == wanted else f"a {kind}"
+        super().__init__(
+            _sentence(
+                f"registering {wanted} {id!r}",
+                f"the id {id!r} already names {what} in the directory, and one id names one "
+                "entry, whose changes are kept on its timeline",
+                fix,
+            ),
+            field="id",
+        )
+        self.id = id
+        self.kind = kind
+        self.wanted = wanted
+
+
+class ActorRequired(InvalidInput):
+    """A command of the directory (registering, changing someone's details or roles,
+    publishing a policy, setting an entitlement's targets) was given without an actor,
+    after the directory's setup: the setup actor acts only while no active member of staff
+    may run the command, and someone may now.
+
+    Attributes:
+        command: the command (``"register"``, ``"grant_role"`` …).
+        holders: some active members of staff who may run it.
+    """
+
+    def __init__(self, command: str, holders: Sequence[str]) -> None:
+        shown = ", ".join(repr(h) for h in holders[:3]) + (" …" if len(holders) > 3 else "")
+        super().__init__(
+            _sentence(
+                f"{command!r} without an actor",
+                f"active staff may run it ({shown}), and the setup actor stands in only while "
+                "nobody may, so that no one's authority is passed over",
+                "name who does it (actor='s-…'); their roles are checked as for every command",
+            ),
+            field="actor",
+        )
+        self.command = command
+        self.holders = tuple(holders)
 
 
 # --- lookups and permissions ----------------------------------------------------------------
@@ -558,13 +615,13 @@ class RecordCorrupted(AggregateCorrupted):
         problem: what is wrong, in words.
     """
 
-    def __init__(self, kind: str, record_id: str, problem: str) -> None:
+    def __init__(self, kind: str, record_id: str, problem: str, *, fix: str = "") -> None:
         super().__init__(
             kind,
             record_id,
             problem,
-            fix="store the record again (Relations.register for people), or restore it "
-            "from a backup; other records are unaffected",
+            fix=fix
+            or "store the record again, or restore it from a backup; other records are unaffected",
         )
 
     @property
@@ -700,6 +757,60 @@ class OutcomeUnknown(StoreError):
 
 class SchemaError(StoreError):
     """The database schema is newer than this relationkit, or otherwise unusable."""
+
+
+class MigrationNeeded(SchemaError):
+    """A store opened read-only holds no relationkit schema yet (an empty file, a new
+    database), or one older than this relationkit's, or tables whose snapshots must be
+    upgraded first: reading it would mean writing to it, which a read-only store never
+    does.
+
+    Attributes:
+        where: the store's URL (without password).
+        found: the schema version it holds (``None`` for none).
+        current: the schema version this relationkit reads.
+    """
+
+    def __init__(self, where: str, found: int | None, current: int, detail: str = "") -> None:
+        if found is None:
+            why = "it holds no relationkit schema (an empty or new database)"
+        elif detail:
+            why = detail
+        else:
+            why = f"its schema is version {found}, older than version {current}, which this " + (
+                "relationkit reads"
+            )
+        super().__init__(
+            _sentence(
+                f"reading {where} read-only",
+                f"{why}, and a read-only store never writes, so it neither creates nor "
+                "migrates anything",
+                "open it for writing once (any writing command, or 'relationkit migrate "
+                "--db URL'), which creates or migrates it, then read it",
+            )
+        )
+        self.where = where
+        self.found = found
+        self.current = current
+
+
+class ReadOnlyStore(StoreError):
+    """A store opened read-only (``read_only=True``) was asked to write: nothing was
+    written.
+
+    Attributes:
+        where: the store's URL (without password).
+    """
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            _sentence(
+                f"writing to {where}",
+                "the store was opened read-only, so it writes nothing",
+                "open it without read_only=True to record commands",
+            )
+        )
+        self.where = where
 
 
 class DatabaseCorrupted(StoreError):

@@ -21,11 +21,13 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 
+from relationkit.app.directory import acting
 from relationkit.domain.case import Case
+from relationkit.domain.entries import DefineEntitlement, EntitlementEntry, SetTargets
 from relationkit.domain.equality import (
     Entitlement,
     EqualityReport,
@@ -36,7 +38,7 @@ from relationkit.domain.equality import (
 from relationkit.domain.parties import Party
 from relationkit.domain.relationship import Relationship
 from relationkit.domain.values import ident, instant
-from relationkit.exceptions import InvalidInput
+from relationkit.exceptions import AlreadyRegistered, InvalidInput
 
 if TYPE_CHECKING:
     from relationkit.app.pipeline import Pipeline
@@ -56,8 +58,22 @@ class EqualityService:
     def __init__(self, pipeline: Pipeline) -> None:
         self._p = pipeline
 
-    def entitle(self, *entitlements: Entitlement) -> None:
-        """Store (or replace) contracts' entitlements: the only source of targets."""
+    def entitle(
+        self, *entitlements: Entitlement, actor: str | None = None, reason: str | None = None
+    ) -> None:
+        """Define contracts' entitlements, the only source of targets, all in one
+        transaction or none: each is an entry of the directory whose timeline starts with
+        its definition by ``actor`` (``define_entitlement``: managers and partners by
+        default; the setup actor while nobody may, see :mod:`relationkit.app.directory`).
+        Change one with :meth:`set_targets`.
+
+        Raises:
+            InvalidInput: something else than an entitlement, or two with one id.
+            AlreadyRegistered: an entitlement of that contract is defined already.
+            ActorRequired: no actor, and someone may define entitlements now.
+            NotPermitted: the actor may not define entitlements.
+        """
+        seen: set[str] = set()
         for entitlement in entitlements:
             if not isinstance(entitlement, Entitlement):
                 raise InvalidInput(
@@ -65,13 +81,67 @@ class EqualityService:
                     "Entitlement records; build one.",
                     field="entitlements",
                 )
+            if entitlement.id in seen:
+                raise InvalidInput(
+                    f"refused: two entitlements of contract {entitlement.id!r}; a contract "
+                    "has one entitlement; pass each once.",
+                    field="entitlements",
+                )
+            seen.add(entitlement.id)
 
-        def put(uow: UnitOfWork) -> Written:
+        def define(uow: UnitOfWork) -> Written:
+            who = acting(self._p, uow, actor, ["define_entitlement"])
+            written: list[Any] = []
             for entitlement in entitlements:
-                uow.put(entitlement)
-            return []
+                if uow.find(EntitlementEntry, entitlement.id) is not None or (
+                    uow.find_record(Entitlement, entitlement.id) is not None
+                ):
+                    raise AlreadyRegistered(
+                        entitlement.id,
+                        "entitlement",
+                        "entitlement",
+                        "change its targets with rk.equality.set_targets, with the reason",
+                    )
+                written += self._p.start_in(
+                    uow,
+                    EntitlementEntry,
+                    DefineEntitlement.of(entitlement, reason),
+                    actor=who("define_entitlement"),
+                    aggregate_id=entitlement.id,
+                )
+            return written
 
-        self._p.write(put)
+        self._p.write(define)
+
+    def set_targets(
+        self,
+        contract: str,
+        *,
+        response_within: pendulum.Duration,
+        resolution_within: pendulum.Duration,
+        reason: str,
+        actor: str | None = None,
+    ) -> Entitlement:
+        """Change the targets of a contract's entitlement (``set_targets``: managers and
+        partners by default), with the reason; every party on that contract gets them.
+
+        Raises:
+            NotFound: no entitlement of that contract is defined.
+        """
+        command = SetTargets(
+            response_within=response_within, resolution_within=resolution_within, reason=reason
+        )
+        contract = ident(contract, "contract")
+
+        def change(uow: UnitOfWork) -> Written:
+            who = acting(self._p, uow, actor, ["set_targets"])
+            return self._p.run_in(
+                uow, EntitlementEntry, contract, command, actor=who("set_targets")
+            )
+
+        written = self._p.write(change)
+        entry: EntitlementEntry = written[0][0]  # type: ignore[assignment]
+        return entry.record()
 
     def entitlements(self) -> list[Entitlement]:
         """Every stored entitlement, by contract."""

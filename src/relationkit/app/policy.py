@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 
 import pendulum
 
+from relationkit.app.directory import acting
+from relationkit.domain.entries import PolicyEntry, PublishPolicy
 from relationkit.domain.parties import Staff
 from relationkit.domain.policy import (
     Acknowledgement,
@@ -67,8 +69,20 @@ class PolicyService:
     def _lapse(self) -> pendulum.Duration:
         return self._p.config.feedback.policy_ack_lapse
 
-    def publish(self, policy: Policy) -> Policy:
-        """Publish a new version of the written policy; its version must be the next one."""
+    def publish(
+        self, policy: Policy, *, actor: str | None = None, reason: str | None = None
+    ) -> Policy:
+        """Publish a new version of the written policy; its version must be the next one.
+        The version is an entry of the directory, published by ``actor``
+        (``publish_policy``: managers and partners by default; the setup actor while nobody
+        may, see :mod:`relationkit.app.directory`), and stays as it was: a change is the
+        next version.
+
+        Raises:
+            InvalidInput: not a policy, or not the next version.
+            ActorRequired: no actor, and someone may publish now.
+            NotPermitted: the actor may not publish.
+        """
         if not isinstance(policy, Policy):
             raise InvalidInput(
                 f"refused: publishing a {type(policy).__name__} as the policy; build a Policy.",
@@ -76,6 +90,7 @@ class PolicyService:
             )
 
         def put(uow: UnitOfWork) -> Written:
+            who = acting(self._p, uow, actor, ["publish_policy"])
             current = self._p.current_policy(uow)
             expected = 1 if current is None else current.version + 1
             if policy.version != expected:
@@ -85,8 +100,13 @@ class PolicyService:
                     f"version {expected}.",
                     field="version",
                 )
-            uow.put(policy)
-            return []
+            return self._p.start_in(
+                uow,
+                PolicyEntry,
+                PublishPolicy.of(policy, reason),
+                actor=who("publish_policy"),
+                aggregate_id=policy.id,
+            )
 
         self._p.write(put)
         return policy
@@ -162,7 +182,7 @@ class PolicyService:
             policy = self._p.current_policy(uow)
             if policy is None:
                 return []
-            staff = [s.id for s in uow.records(Staff)]
+            staff = [s.id for s in uow.records(Staff) if s.active]
             acks = uow.records(Acknowledgement)
         return due_for_reminder(staff, acks, policy, now=now, lapse=self._lapse)
 

@@ -35,6 +35,7 @@ import pendulum
 
 from relationkit.app.calendars import CalendarService
 from relationkit.app.cases import open_case_command
+from relationkit.app.directory import DirectoryService
 from relationkit.app.equality import EqualityService
 from relationkit.app.feedback import FeedbackService
 from relationkit.app.health import HealthService
@@ -95,6 +96,8 @@ class Relations:
             through :meth:`subscribe` and :meth:`add_hook`.
 
     Attributes:
+        directory: people, their details and roles, on the record, a
+            :class:`~relationkit.app.directory.DirectoryService`.
         promises: promises and the promise sweep (R4, R5), a
             :class:`~relationkit.app.promises.PromiseService`.
         calendars: business calendars and the offerings promises are checked against, a
@@ -138,6 +141,7 @@ class Relations:
             config if config is not None else CareConfig(),
         )
         pipeline = self._pipeline
+        self.directory = DirectoryService(pipeline)
         self.policy = PolicyService(pipeline)
         self.health = HealthService(pipeline)
         self.relationships = RelationshipService(pipeline)
@@ -175,20 +179,20 @@ class Relations:
 
     # --- people ------------------------------------------------------------------------------
 
-    def register(self, *people: Party | Staff) -> None:
-        """Store (or update) parties and staff members."""
-        for person in people:
-            if not isinstance(person, Party | Staff):
-                raise InvalidInput(
-                    f"refused: registering a {type(person).__name__}; only parties "
-                    "(Client, Vendor, Consultant) and Staff can be registered; build one "
-                    "of those.",
-                    field="people",
-                )
-        with self._pipeline.store.unit_of_work() as uow:
-            for person in people:
-                uow.put(person)
-            uow.commit()
+    def register(
+        self, *people: Party | Staff, actor: str | None = None, reason: str | None = None
+    ) -> None:
+        """Register parties and staff members in the directory, all of them or none
+        (:meth:`DirectoryService.register <relationkit.app.directory.DirectoryService.register>`):
+        each gets a timeline starting with its registration by ``actor``.
+
+        In a new store, leave ``actor`` out: while no active member of staff may register
+        (or grant roles), the setup actor ``rk-setup`` does it, on the record. After that,
+        name who registers. An id that names someone already, whatever their kind, is
+        refused (:class:`~relationkit.exceptions.AlreadyRegistered`): change people through
+        ``Relations.directory`` (``rename``, ``change``, ``grant_role`` …).
+        """
+        self.directory.register(*people, actor=actor, reason=reason)
 
     def party(self, party_id: str) -> Party:
         """The registered party with that id."""

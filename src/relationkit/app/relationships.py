@@ -418,11 +418,17 @@ class RelationshipService:
         note: str | None = None,
     ) -> Relationship:
         """Approve the open proposal, in one's own name or under a delegation from
-        ``acting_for``. The approval counts for ``approval_valid_for``."""
+        ``acting_for``. The approval counts for ``approval_valid_for``, and records the roles
+        its principal (``acting_for``, else ``actor``) holds now: R9's authority is judged
+        by them when the relationship ends."""
+        principal = ident(acting_for if acting_for is not None else actor, "actor")
+        with self._p.reading() as uow:
+            staff = uow.find_record(Staff, principal)
         command = Approve(
             acting_for=acting_for,
             note=note,
             expires_at=self._p.now() + self.settings.approval_valid_for,
+            roles=staff.roles if staff is not None else frozenset(),
         )
         return self._run(relationship_id, command, actor)
 

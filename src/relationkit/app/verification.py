@@ -8,6 +8,10 @@
   the snapshot;
 - every plain record (parties, staff, policies, acknowledgements …): that it can be read,
   is stored under its own id and, for types that keep a sort key, under the right key;
+- the directory: every person, entitlement and policy version has a timeline of its own
+  (:mod:`relationkit.app.directory`), and the record lookups read is what that timeline
+  gives (a role changed in the table is named), with no record of a person, entitlement or
+  policy stored around it;
 - the database file itself, where the store has a check of its own (SQLite's
   ``PRAGMA quick_check``).
 
@@ -23,20 +27,21 @@ Example:
     >>> rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
     >>> _ = rk.open_case(actor="s-sam", client="c-ana", subject="Late", statement="It is late.")
     >>> report = rk.verify_all()
-    >>> report.ok, report.checked, report.records
-    (True, 2, 3)
+    >>> report.ok, report.checked, report.records  # a case, a relationship, two people
+    (True, 4, 3)
     >>> report.to_dict()["findings"]
     []
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from relationkit.domain.aggregate import Aggregate
+from relationkit.domain.entries import DirectoryEntry, PersonEntry, entry_class
 from relationkit.domain.events import verify_timeline
 from relationkit.exceptions import (
     AggregateCorrupted,
@@ -48,7 +53,7 @@ from relationkit.exceptions import (
     StoreError,
     TimelineBroken,
 )
-from relationkit.store.codec import decode_aggregate, decode_record, record_types
+from relationkit.store.codec import decode_aggregate, decode_record, record_type, record_types
 
 if TYPE_CHECKING:
     from relationkit.app.pipeline import Pipeline
@@ -72,6 +77,11 @@ FINDING_KINDS: Mapping[str, str] = {
     "unreadable-record": "a plain record's data cannot be read",
     "record-id": "a plain record is stored under another id than its data gives",
     "sort-key": "a plain record is stored under another sort key than its data gives",
+    "projection": "a record of the directory (a person, an entitlement, a policy version) "
+    "differs from what its timeline gives",
+    "no-record": "a directory entry's timeline has no record beside it, so lookups miss it",
+    "no-timeline": "a record of a person, entitlement or policy is on no timeline of the "
+    "directory (it was written around it)",
     "database": "the database's own check found damage to its files",
     "store": "the store could not read part of what it holds",
 }
@@ -242,7 +252,7 @@ class Verifier:
             else:
                 if row is None:
                     raise NotFound(cls.KIND, aggregate_id)
-            found = check_aggregate(uow, workflow, aggregate_id, row)
+            found = check_aggregate(uow, workflow, aggregate_id, row, projection=True)
         if found:
             raise found[0].error
 
@@ -347,7 +357,7 @@ class Verifier:
                     for row in rows:
                         after = row.id
                         try:
-                            found = check_aggregate(uow, workflow, row.id, row)
+                            found = check_aggregate(uow, workflow, row.id, row, projection=True)
                         except StoreError as exc:  # this aggregate's events cannot be read
                             where = {"aggregate_kind": cls.KIND, "aggregate_id": row.id}
                             yield [Finding.of(exc, "store", **where)], True
@@ -369,7 +379,7 @@ class Verifier:
         for start in range(0, len(ids), self._page):
             with self._pipeline.reading() as uow:
                 for aggregate_id in ids[start : start + self._page]:
-                    yield check_aggregate(uow, workflow, aggregate_id, None), True
+                    yield check_aggregate(uow, workflow, aggregate_id, None, projection=True), True
 
     def _records(self, findings: list[Finding], unchecked: list[str]) -> int:
         known = {record.name: record for record in record_types()}
@@ -391,12 +401,21 @@ class Verifier:
                 return checked
             if not page:
                 break
+            sound = []
             for stored in page:
                 if stored.kind in known:
                     checked += 1
-                    findings.extend(check_record(stored))
+                    found = check_record(stored)
+                    findings.extend(found)
+                    if not found:
+                        sound.append(stored)
                 else:
                     unknown[stored.kind] = unknown.get(stored.kind, 0) + 1
+            try:
+                with self._pipeline.reading() as uow:
+                    findings.extend(check_entries(uow, sound))
+            except StoreError as exc:
+                findings.append(Finding.of(exc, "store", aggregate_kind="", aggregate_id=""))
             after = (page[-1].kind, page[-1].id)
         for kind, count in sorted(unknown.items()):
             unchecked.append(
@@ -418,10 +437,14 @@ def check_aggregate(
     workflow: Workflow[Any],
     aggregate_id: str,
     row: StoredAggregate | None,
+    *,
+    projection: bool = False,
 ) -> list[Finding]:
     """Every problem of one aggregate: its events and snapshot can be read, its timeline's
     chain holds and ends where its snapshot says, the snapshot is what the timeline
-    replays to, and the row's columns (when ``row`` is given) agree with it.
+    replays to, and the row's columns (when ``row`` is given) agree with it; with
+    ``projection``, for an entry of the directory, that its record is what it gives
+    (:func:`check_projection`).
 
     Columns are compared with the snapshot, or with the replayed timeline when the snapshot
     differs from it (the columns were written from the snapshot before it was changed).
@@ -471,6 +494,8 @@ def check_aggregate(
                 truth, source = replayed, "timeline"
     if row is not None and truth is not None:
         found.extend(_columns(uow, kind, row, truth, source))
+    if projection and isinstance(truth, DirectoryEntry):
+        found.extend(check_projection(uow, truth))
     return found
 
 
@@ -565,3 +590,97 @@ def check_record(stored: StoredRecord) -> list[Finding]:
             error = RecordCorrupted(stored.kind, stored.id, problem)
             problems.append(Finding.of(error, "sort-key"))
     return problems
+
+
+# --- the directory ------------------------------------------------------------------------------
+
+_RESTORE = (
+    "its timeline says what it should be: rewrite it from the timeline with "
+    "Relations.directory.restore_record, or restore it from a backup"
+)
+
+
+def check_projection(uow: UnitOfWork, entry: DirectoryEntry) -> list[Finding]:
+    """Whether the record of a directory entry (the party or staff member lookups read, the
+    entitlement, the policy version) is the one its timeline gives (``entry``: its
+    snapshot, or what its timeline replays to when they differ)."""
+    expected = entry.record()
+    kind = record_type(expected).name
+    try:
+        stored = uow.find_record(record_type(expected).cls, entry.id)
+    except AggregateCorrupted:
+        return []  # the records' own check reports it unreadable
+    if stored is None:
+        problem = (
+            f"the directory's timeline of {entry.KIND} {entry.id!r} has no {kind} record "
+            "beside it, so lookups do not find it"
+        )
+        error = RecordCorrupted(kind, entry.id, problem, fix=_RESTORE)
+        return [Finding.of(error, "no-record")]
+    if stored == expected:
+        return []
+    problem = (
+        f"the record differs from its timeline on the directory: "
+        f"{_record_differences(stored, expected)}; it was changed around the directory"
+    )
+    return [Finding.of(RecordCorrupted(kind, entry.id, problem, fix=_RESTORE), "projection")]
+
+
+def _record_differences(stored: Any, expected: Any, shown: int = 3) -> str:
+    if type(stored) is not type(expected):
+        return (
+            f"it is a {type(stored).__name__} in the record, a {type(expected).__name__} by "
+            "the timeline"
+        )
+    differ = [
+        f"{field.name} is {_short(_plain(getattr(stored, field.name)))} in the record, "
+        f"{_short(_plain(getattr(expected, field.name)))} by the timeline"
+        for field in attrs.fields(type(expected))
+        if getattr(stored, field.name) != getattr(expected, field.name)
+    ]
+    more = f", and {len(differ) - shown} more" if len(differ) > shown else ""
+    return ", ".join(differ[:shown]) + more
+
+
+def _plain(value: object) -> object:
+    return sorted(value) if isinstance(value, frozenset) else value
+
+
+def check_entries(uow: UnitOfWork, page: Sequence[StoredRecord]) -> list[Finding]:
+    """Every record of ``page`` that the directory keeps (people, entitlements, policy
+    versions) and whose timeline is missing: no entry under its id, or an entry of another
+    kind (a staff record under a client's id)."""
+    wanted: dict[type[DirectoryEntry], list[StoredRecord]] = {}
+    known = {r.name: r for r in record_types()}
+    for stored in page:
+        record = known.get(stored.kind)
+        cls = None if record is None else entry_class(record.cls)
+        if cls is not None:
+            wanted.setdefault(cls, []).append(stored)
+    found: list[Finding] = []
+    for cls, records in wanted.items():
+        entries = {e.id: e for e in uow.select(cls, id__in=[r.id for r in records])}
+        for stored in records:
+            entry = entries.get(stored.id)
+            if entry is None:
+                problem = (
+                    f"no timeline of the directory has {stored.id!r}: the record was written "
+                    "around the directory"
+                )
+            elif isinstance(entry, PersonEntry) and (stored.kind == "staff") != entry.is_staff:
+                problem = (
+                    f"{stored.id!r} is a {entry.kind} on the directory's timeline, and this "
+                    f"{stored.kind} record under the same id was written around it (one id "
+                    "names one person)"
+                )
+            else:
+                continue
+            error = RecordCorrupted(
+                stored.kind,
+                stored.id,
+                problem,
+                fix="remove the record; if the person, entitlement or policy is real, "
+                "register it through the directory under an id of its own",
+            )
+            found.append(Finding.of(error, "no-timeline"))
+    return found

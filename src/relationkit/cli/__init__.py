@@ -1,5 +1,5 @@
 """The ``relationkit`` command: play the demo stories, report, list what is due, verify
-timelines and draw workflow diagrams.
+what a store holds, migrate it and draw workflow diagrams.
 
 The commands live in :mod:`relationkit.cli.commands`, how they show things in
 :mod:`relationkit.cli.render`, and where the demo finds its stories (the example scripts)
@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from relationkit.cli.commands import (
     DEFAULT_DB,
+    EXIT_CODES,
     EXIT_ENVIRONMENT,
     EXIT_FOUND_PROBLEMS,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
     EXIT_USAGE,
     cli,
     main,
@@ -21,8 +24,11 @@ from relationkit.cli.commands import (
 
 __all__ = [
     "DEFAULT_DB",
+    "EXIT_CODES",
     "EXIT_ENVIRONMENT",
     "EXIT_FOUND_PROBLEMS",
+    "EXIT_OK",
+    "EXIT_UNAVAILABLE",
     "EXIT_USAGE",
     "cli",
     "main",

@@ -77,11 +77,16 @@ class Story:
     path: Path
     title: str
 
-    def play(self, store: str | None) -> None:
-        """Run the script's ``main(store)``: play the story into the store ``store`` names
-        (a URL), or in memory if it is ``None``. What the story prints goes to stdout."""
+    def play(self, store: str | None, registrar: str | None = None) -> None:
+        """Run the script's ``main(store, registrar)``: play the story into the store
+        ``store`` names (a URL), or in memory if it is ``None``, its people registered by
+        ``registrar`` (by relationkit's setup if ``None``: a new store's first
+        registrations). What the story prints goes to stdout."""
         script = _load(self.path)
-        script.main(store)
+        if registrar is None:
+            script.main(store)
+        else:
+            script.main(store, registrar)
 
 
 def examples_dir(package: Path | None = None) -> Path:

@@ -23,20 +23,21 @@ from typing import Any
 import attrs
 import pendulum
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 from rich.text import Text
 
 from relationkit.app.relations import Relations, VerificationReport
-from relationkit.domain.aggregate import Aggregate
-from relationkit.exceptions import RelationkitError
+from relationkit.app.verification import Finding
 
 __all__ = [
     "Section",
     "console",
+    "finding_line",
     "literal",
     "print_sections",
     "rows_of",
+    "summary",
     "table",
     "text_of",
     "verify_with_progress",
@@ -46,11 +47,12 @@ Section = tuple[str, Sequence[str], Sequence[Sequence[Any]]]
 """A table for ``report`` or ``due``: a title, column headings and rows."""
 
 
-def console() -> Console:
+def console(*, stderr: bool = False) -> Console:
     """The console the commands print to: 110 columns unless ``COLUMNS`` says otherwise,
-    no highlighting of numbers or words, no soft wrapping."""
+    no highlighting of numbers or words, no soft wrapping; standard error with ``stderr``
+    (progress bars, so that what goes to standard output stays clean)."""
     width = int(os.environ.get("COLUMNS", "0") or 0) or None
-    return Console(highlight=False, soft_wrap=False, width=width if width else 110)
+    return Console(highlight=False, soft_wrap=False, width=width if width else 110, stderr=stderr)
 
 
 def text_of(value: Any) -> str:
@@ -115,26 +117,57 @@ def rows_of(items: Sequence[Any], *, limit: int = 7) -> tuple[list[str], list[li
 def verify_with_progress(
     rk: Relations, console: Console, *, min_total: int = 200
 ) -> VerificationReport:
-    """Check every timeline, as :meth:`~relationkit.app.relations.Relations.verify_all` does,
-    showing a progress bar on a terminal when there are at least ``min_total`` of them."""
-    targets: list[tuple[type[Aggregate], str]] = []
-    for workflow in rk.config.workflows.values():
-        with rk.store.unit_of_work() as uow:
-            targets.extend((workflow.aggregate, i) for i in uow.ids(workflow.aggregate))
-    problems: list[RelationkitError] = []
-    with Progress(
-        TextColumn("Checking timelines"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-        disable=len(targets) < min_total,
-    ) as progress:
-        task = progress.add_task("verify", total=len(targets))
-        for cls, aggregate_id in targets:
-            try:
-                rk.verify(aggregate_id, cls)
-            except RelationkitError as exc:
-                problems.append(exc)
-            progress.advance(task)
-    return VerificationReport(len(targets), tuple(problems))
+    """Check everything the store holds with
+    :meth:`~relationkit.app.relations.Relations.verify_all`, showing a progress bar on
+    ``console`` (a terminal) once it knows there are at least ``min_total`` timelines."""
+    shown: list[tuple[Progress, TaskID]] = []
+
+    def advance(done: int, total: int) -> None:
+        if not shown:
+            if total < min_total:
+                return
+            bar = Progress(
+                TextColumn("Checking timelines"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=console,
+                transient=True,
+            )
+            bar.start()
+            shown.append((bar, bar.add_task("verify", total=total)))
+        bar, task = shown[0]
+        bar.update(task, completed=done, total=total)
+
+    try:
+        return rk.verify_all(progress=advance)
+    finally:
+        for bar, _ in shown:
+            bar.stop()
+
+
+def finding_line(finding: Finding) -> Text:
+    """One finding of verification on one line: its kind (``reordered``, ``projection`` …),
+    what it concerns (the aggregate or record, the event or column) and its message."""
+    where = " ".join(p for p in (finding.aggregate_kind, repr(finding.aggregate_id)) if p)
+    if not finding.aggregate_id:
+        where = finding.aggregate_kind
+    if finding.sequence is not None:
+        where += f" event {finding.sequence}"
+    if finding.column is not None:
+        where += f" column {finding.column!r}"
+    return Text.assemble(
+        (finding.kind, "red"),
+        " ",
+        (where + ": " if where else ""),
+        " ".join(finding.message.split()),
+    )
+
+
+def summary(report: VerificationReport) -> str:
+    """How many problems a report found, by kind: ``"2 problem(s) (1 reordered, 1
+    projection)"``."""
+    kinds: dict[str, int] = {}
+    for finding in report.findings:
+        kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
+    by_kind = ", ".join(f"{count} {kind}" for kind, count in kinds.items())
+    return f"{len(report.findings)} problem(s) ({by_kind})"

@@ -18,7 +18,7 @@ from typing import ClassVar, TypeAlias
 
 import attrs
 
-from relationkit.domain.values import an_id, frozen_roles, known_zone, optional, required
+from relationkit.domain.values import an_id, flag, frozen_roles, known_zone, optional, required
 
 __all__ = [
     "AGENT",
@@ -53,6 +53,8 @@ class Party:
         segment: an optional grouping for reports (region, size, industry …).
         title: courtesy title or position; informational only, never read by a rule.
         timezone: the IANA zone the party lives in, for promises made to it.
+        active: false once the party was deactivated in the directory: it opens no new
+            case and takes no new relationship or promise until reactivated.
     """
 
     KIND: ClassVar[str] = "party"
@@ -63,6 +65,7 @@ class Party:
     segment: str | None = attrs.field(default=None, validator=optional)
     title: str | None = attrs.field(default=None, validator=optional)
     timezone: str = attrs.field(default="UTC", validator=known_zone)
+    active: bool = attrs.field(default=True, validator=flag)
 
     @property
     def kind(self) -> str:
@@ -106,12 +109,15 @@ class Staff:
         roles: role names such as ``"agent"``, ``"manager"``, ``"partner"``; which commands a
             role may run is configured in :class:`~relationkit.config.CareConfig`.
         timezone: the IANA zone the person works in.
+        active: false once the person was deactivated in the directory: a deactivated
+            member of staff cannot act.
     """
 
     id: str = attrs.field(validator=an_id)
     name: str = attrs.field(validator=required)
     roles: frozenset[str] = attrs.field(factory=frozenset, converter=frozen_roles)
     timezone: str = attrs.field(default="UTC", validator=known_zone)
+    active: bool = attrs.field(default=True, validator=flag)
 
     def has_role(self, *roles: str) -> bool:
         """True if the person holds at least one of ``roles``."""

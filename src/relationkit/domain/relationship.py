@@ -29,6 +29,7 @@ from relationkit.domain.values import (
     an_id,
     aware,
     flag,
+    frozen_roles,
     ident,
     optional,
     optional_id,
@@ -102,6 +103,10 @@ def _case_ids(value: Any) -> tuple[str, ...]:
     return texts(value, "evidence", ident)
 
 
+def _optional_roles(value: Any) -> frozenset[str] | None:
+    return None if value is None else frozen_roles(value)
+
+
 # --- values kept on a relationship -------------------------------------------------------------
 
 
@@ -116,6 +121,10 @@ class Approval:
         at: when it was given.
         expires_at: when it stops counting (R9: approvals expire).
         note: what the approver said.
+        roles: the roles its principal (the colleague acted for, else the approver) held
+            when it was given, as the directory had them: R9's authority is judged by them
+            when the relationship ends, not by the roles held then. ``None`` for an
+            approval recorded before approvals kept roles.
     """
 
     approver_id: str
@@ -123,6 +132,7 @@ class Approval:
     expires_at: pendulum.DateTime
     acting_for: str | None = None
     note: str | None = None
+    roles: frozenset[str] | None = None
 
     @property
     def principal(self) -> str:
@@ -309,7 +319,9 @@ class Approve(Command):
     """Approve the open severance proposal, possibly on a colleague's behalf.
 
     ``expires_at`` is when the approval stops counting; the service fills it in from the
-    configuration.
+    configuration. ``roles`` are the roles of the approval's principal (the colleague acted
+    for, else the approver) as the directory holds them now; the service fills them in, and
+    R9 refuses an approval whose roles are not those (``R9.approvers``).
     """
 
     NAME: ClassVar[str] = "approve"
@@ -318,6 +330,7 @@ class Approve(Command):
     expires_at: pendulum.DateTime = attrs.field(converter=to_pendulum, validator=aware)
     acting_for: str | None = _optional_id()
     note: str | None = _optional()
+    roles: frozenset[str] | None = attrs.field(default=None, converter=_optional_roles)
 
 
 @attrs.frozen(kw_only=True)
@@ -652,6 +665,7 @@ class Relationship(Aggregate):
             at=event.at,
             expires_at=command.expires_at,
             note=command.note,
+            roles=command.roles,
         )
         self._set_proposal(
             attrs.evolve(self.proposal, approvals=(*self.proposal.approvals, approval))

@@ -34,6 +34,11 @@ def authority_problem(
     subject: Aggregate | None, command: str, actor: Staff | Party, config: CareSettings
 ) -> str | None:
     """Why ``actor`` may not run ``command`` on ``subject``, or ``None`` if they may."""
+    if not actor.active:
+        return (
+            f"{actor.id!r} was deactivated in the directory and cannot act; someone who may "
+            "reactivate people can do so (rk.directory.reactivate), or ask a colleague"
+        )
     if isinstance(actor, Staff):
         if command in config.party_commands:
             return (
@@ -71,7 +76,7 @@ def authority_problems(
         roles, never on the record), else a list with the answer for each subject in turn
         (a party may answer only for what concerns them).
     """
-    if isinstance(actor, Staff):
+    if isinstance(actor, Staff) or not actor.active:
         return authority_problem(None, command, actor, config)
     found = [authority_problem(s, command, actor, config) for s in subjects]
     return found if any(p is not None for p in found) else None
@@ -84,8 +89,8 @@ class RoleAuthority:
     A member of staff runs a command when one of their roles may
     (:meth:`CareConfig.roles_for <relationkit.config.CareConfig.roles_for>`), and never a
     command that is the client's own answer (``party_commands``); a party runs only its own
-    answers, and only on what concerns it. Authority rests on configured roles, never on
-    anyone's title.
+    answers, and only on what concerns it; nobody deactivated in the directory runs
+    anything. Authority rests on configured roles, never on anyone's title.
 
     A gate: when it refuses, no other rule is asked. Replace it (``without_rule("ROLE")``
     then ``with_rule(...)``) to take authority from your own access control; keep

@@ -252,11 +252,11 @@ def request_problems(case: Case, kind: str, requests: Iterable[FeedbackRequest])
 def recovery_owner(
     staff: Iterable[Staff], config: FeedbackConfig, *, not_: str | None = None
 ) -> str | None:
-    """Who owns a recovery follow-up: the configured manager, else the first manager by id
-    other than ``not_`` (the case's owner), else any manager, else ``None``."""
+    """Who owns a recovery follow-up: the configured manager, else the first active manager
+    by id other than ``not_`` (the case's owner), else any active manager, else ``None``."""
     if config.recovery_owner is not None:
         return config.recovery_owner
-    managers = sorted(s.id for s in staff if s.has_role(MANAGER))
+    managers = sorted(s.id for s in staff if s.active and s.has_role(MANAGER))
     others = [m for m in managers if m != not_]
     if others:
         return others[0]

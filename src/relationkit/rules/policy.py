@@ -21,7 +21,9 @@ Two pieces carry it out, both built in:
   event when ``lapsed_action`` is ``"flag"``.
 
 Relationkit's own sweeps act on time, not on anyone's judgement: the rule does not apply to
-them (the actor id :data:`SWEEPER_ID`).
+them (the actor id :data:`SWEEPER_ID`), nor to the directory's setup and import actors
+(:data:`~relationkit.domain.entries.SETUP_ACTOR`,
+:data:`~relationkit.domain.entries.MIGRATION_ACTOR`), which are nobody who could read it.
 
 Example:
     >>> from relationkit.rules.policy import LapsedAcknowledgement
@@ -37,6 +39,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 import pendulum
 
+from relationkit.domain.entries import MIGRATION_ACTOR, SETUP_ACTOR
 from relationkit.domain.parties import Staff
 from relationkit.domain.policy import (
     Acknowledgement,
@@ -79,6 +82,8 @@ SWEEPER_ID = "relationkit.sweep"
 """The actor id of relationkit's own sweeps (a promise falls due, a proposal lapses). It is
 no registered person: nobody can act, approve or delegate under it."""
 
+_NOBODY = frozenset({SWEEPER_ID, SETUP_ACTOR, MIGRATION_ACTOR})
+
 
 def lapsed_status(attempt: Attempt) -> AcknowledgementStatus | None:
     """The acknowledgement status of the actor of ``attempt`` when R11 has something to
@@ -87,7 +92,7 @@ def lapsed_status(attempt: Attempt) -> AcknowledgementStatus | None:
     config = attempt.config.feedback
     if (
         not isinstance(actor, Staff)
-        or actor.id == SWEEPER_ID
+        or actor.id in _NOBODY
         or attempt.policy is None
         or config.lapsed_action == "ignore"
     ):

@@ -196,7 +196,10 @@ class DistinctApprovers:
                 "behalf); one person counts once; ask another colleague"
             )
         command = attempt.command
-        if not isinstance(command, Approve) or command.acting_for is None:
+        if not isinstance(command, Approve):
+            return
+        yield from _recorded_roles(command, attempt)
+        if command.acting_for is None:
             return
         principal = command.acting_for
         if principal == proposal.proposed_by:
@@ -213,8 +216,14 @@ class DistinctApprovers:
                 f"{principal!r} already approved this proposal; one person counts once; "
                 "ask another colleague"
             )
-        if attempt.directory.find_staff(principal) is None:
+        found = attempt.directory.find_staff(principal)
+        if found is None:
             yield f"{principal!r} is not a member of staff; only staff delegate approval"
+        elif not found.active:
+            yield (
+                f"{principal!r} was deactivated in the directory; nobody approves on behalf "
+                "of someone who cannot act; approve in your own name"
+            )
         elif subject.delegation(principal, actor, attempt.now) is None:
             yield (
                 f"no delegation from {principal!r} to {actor!r} is in force now; delegations "
@@ -223,13 +232,41 @@ class DistinctApprovers:
             )
 
 
+def _recorded_roles(command: Approve, attempt: Attempt) -> Iterator[str]:
+    """Refuse an approval whose recorded roles are not its principal's roles now."""
+    principal = command.acting_for or attempt.actor_id
+    if principal == attempt.actor_id:
+        person = attempt.actor
+        held = person.roles if isinstance(person, Staff) else frozenset()
+    else:
+        found = attempt.directory.find_staff(principal)
+        held = found.roles if found is not None else frozenset()
+    shown = ", ".join(sorted(held)) or "no role"
+    if command.roles is None:
+        yield (
+            f"an approval records the roles its principal {principal!r} holds when it is "
+            f"given ({shown}), which R9's authority is judged by; pass roles= with them "
+            "(rk.relationships.approve fills them in)"
+        )
+    elif command.roles != held:
+        yield (
+            f"the approval records the roles {', '.join(sorted(command.roles)) or 'none'} "
+            f"while {principal!r} holds {shown}; an approval records the roles held when "
+            "it is given"
+        )
+
+
 @attrs.frozen
 class AuthorityAmongApprovers:
     """R9.authority — someone with authority stands behind every end.
 
     Among the approvals that count when the relationship ends, at least one is given by (or
-    on behalf of) a person holding one of the configured authority roles. Authority comes
-    from roles, never from a title.
+    on behalf of) a person holding one of the configured authority roles when the approval
+    was given: each approval records the roles it relied on, and those decide, not the
+    roles anyone holds when the relationship ends (a role granted after approving adds no
+    authority to the approval; one revoked after approving takes none away). An approval
+    recorded before approvals kept roles is judged by its principal's roles now. Authority
+    comes from roles, never from a title.
     """
 
     id: ClassVar[str] = "R9.authority"
@@ -243,11 +280,14 @@ class AuthorityAmongApprovers:
             return
         roles = _settings(attempt).authority_roles
         for approval in _counted(proposal, attempt.now):
-            if _authority(attempt.directory.find_staff(approval.principal), roles):
+            if approval.roles is not None:
+                if not approval.roles.isdisjoint(roles):
+                    return
+            elif _authority(attempt.directory.find_staff(approval.principal), roles):
                 return
         yield (
-            f"no approval in force comes from someone holding {', '.join(sorted(roles))}; "
-            "ask a colleague with authority to approve"
+            f"no approval in force comes from someone who held {', '.join(sorted(roles))} "
+            "when approving; ask a colleague with authority to approve"
         )
 
 

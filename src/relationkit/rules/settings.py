@@ -25,7 +25,29 @@ from relationkit.domain.parties import AGENT, MANAGER, PARTNER
 from relationkit.domain.values import frozen_roles, text
 from relationkit.exceptions import InvalidInput, OutOfRange
 
-__all__ = ["CareSettings", "PromiseConfig", "RelationshipConfig", "instance_of"]
+__all__ = [
+    "AUTHORITY_COMMANDS",
+    "CareSettings",
+    "PromiseConfig",
+    "RelationshipConfig",
+    "instance_of",
+]
+
+AUTHORITY_COMMANDS = frozenset(
+    {
+        "grant_role",
+        "revoke_role",
+        "deactivate",
+        "reactivate",
+        "publish_policy",
+        "define_entitlement",
+        "set_targets",
+    }
+)
+"""The directory's commands that give or take authority, or set what everyone is held to:
+unless ``command_roles`` names them, they are run by the authority roles
+of R9 (:attr:`RelationshipConfig.authority_roles`: managers and partners by default), not
+by every member of staff."""
 
 
 # --- configuration ----------------------------------------------------------------------------
@@ -220,9 +242,14 @@ class CareSettings:
     """What the care rules read: who may run what, and each rule's settings.
 
     Attributes:
-        staff_roles: roles that may run any staff command not listed in ``command_roles``.
+        staff_roles: roles that may run any staff command not listed in ``command_roles``
+            (the directory's :data:`AUTHORITY_COMMANDS` excepted).
         command_roles: per command name, the roles that may run it (replaces
-            ``staff_roles`` for that command).
+            ``staff_roles`` for that command). The directory's commands are named here like
+            any other: ``register``, ``change_details``, ``grant_role``, ``revoke_role``,
+            ``deactivate``, ``reactivate``, ``publish_policy``, ``define_entitlement`` and
+            ``set_targets``; those of :data:`AUTHORITY_COMMANDS` not named here are run by
+            ``relationships.authority_roles``.
         party_commands: commands a party (the client of the case) may run; staff may not run
             these on a party's behalf, because only the client can say they were heard.
         consultations_for_decline: consultations with colleagues every decline needs (R3).
@@ -262,5 +289,12 @@ class CareSettings:
     )
 
     def roles_for(self, command: str) -> frozenset[str]:
-        """The staff roles that may run ``command``."""
-        return self.command_roles.get(command, self.staff_roles)
+        """The staff roles that may run ``command``: those ``command_roles`` names for it,
+        else R9's authority roles for the directory's :data:`AUTHORITY_COMMANDS`, else
+        ``staff_roles``."""
+        found = self.command_roles.get(command)
+        if found is not None:
+            return found
+        if command in AUTHORITY_COMMANDS:
+            return self.relationships.authority_roles
+        return self.staff_roles

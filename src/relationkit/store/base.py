@@ -489,9 +489,21 @@ class ReadOnlyView:
 
 
 class Store(abc.ABC):
-    """Where aggregates, their timelines and records live."""
+    """Where aggregates, their timelines and records live.
+
+    Attributes:
+        url: where it is (without password).
+        read_only: true for a store opened read-only (``read_only=True``,
+            :func:`~relationkit.store.url.open_store`): it creates no schema, migrates
+            nothing, upgrades no table and writes nothing (a write raises
+            :class:`~relationkit.exceptions.ReadOnlyStore`); a database without this
+            relationkit's schema, or with an older one, is refused when opened
+            (:class:`~relationkit.exceptions.MigrationNeeded`). What reading commands
+            (``relationkit verify``, ``report``, ``due``) open.
+    """
 
     url: str = ""
+    read_only: bool = False
 
     @abc.abstractmethod
     def unit_of_work(self) -> UnitOfWork:

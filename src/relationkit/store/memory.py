@@ -23,6 +23,7 @@ from relationkit.exceptions import (
     ConcurrencyError,
     InvalidInput,
     NotFound,
+    ReadOnlyStore,
 )
 from relationkit.serialization import copier, datetime_to_text
 from relationkit.store.base import Store, StoredAggregate, StoredRecord, UnitOfWork, page_size
@@ -185,6 +186,10 @@ def _record_sort_key(key: _Key, text: str) -> str | None:
 class MemoryStore(Store):
     """A store in this process's memory.
 
+    Args:
+        read_only: refuse every write (:class:`~relationkit.exceptions.ReadOnlyStore`), as
+            the database stores do when opened read-only.
+
     Example:
         >>> from relationkit import MemoryStore, Relations
         >>> rk = Relations(MemoryStore())
@@ -192,7 +197,8 @@ class MemoryStore(Store):
 
     url = "memory://"
 
-    def __init__(self) -> None:
+    def __init__(self, *, read_only: bool = False) -> None:
+        self.read_only = read_only
         self._lock = threading.RLock()
         self._aggregates: dict[_Key, _Row] = {}
         self._by_kind: dict[str, set[_Key]] = {}  # keys of _aggregates per kind, for queries
@@ -258,6 +264,13 @@ class _MemoryUnitOfWork(UnitOfWork):
         self._staged_sorts: dict[_Key, str | None] = {}
         self._committed = False
 
+    def _writable(self) -> None:
+        if self._store.read_only:
+            raise ReadOnlyStore(self._store.url)
+
+    def begin_write(self) -> None:
+        self._writable()
+
     def _row(self, key: _Key) -> _Row | None:
         staged = self._staged.get(key)
         if staged is not None:
@@ -283,6 +296,7 @@ class _MemoryUnitOfWork(UnitOfWork):
     def append(self, aggregate: A, events: Sequence[Event]) -> None:
         if not events:
             return
+        self._writable()
         key = (aggregate.KIND, aggregate.id)
         expected = aggregate.version - len(events)
         if events[-1].sequence != aggregate.version:
@@ -481,6 +495,7 @@ class _MemoryUnitOfWork(UnitOfWork):
         return [StoredRecord(k[0], k[1], merged[k], _record_sort_key(k, merged[k])) for k in keys]
 
     def rewrite_columns(self, cls: type[A], aggregate_id: str) -> StoredAggregate:
+        self._writable()
         key = (cls.KIND, aggregate_id)
         row = self._row(key)
         if row is None:
@@ -494,6 +509,7 @@ class _MemoryUnitOfWork(UnitOfWork):
     # --- records ------------------------------------------------------------------------------
 
     def put(self, record: Any) -> None:
+        self._writable()
         kind, record_id, text, new = record_row(record)
         key = (kind, record_id)
         if record_type(record).keep_latest:  # only a later one replaces it

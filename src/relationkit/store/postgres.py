@@ -47,12 +47,13 @@ from relationkit.exceptions import (
     ConnectionLost,
     InvalidInput,
     OutcomeUnknown,
+    ReadOnlyStore,
     RelationkitError,
     StoreError,
     TransactionConflict,
 )
 from relationkit.store.base import redact
-from relationkit.store.schema import POSTGRES, KindTable, ensure_kind, prepare
+from relationkit.store.schema import POSTGRES, KindTable, check_schema, ensure_kind, prepare
 from relationkit.store.sql import IntegrityProblem, Session, SqlStore
 
 if TYPE_CHECKING:
@@ -146,6 +147,8 @@ class _PgSession(Session):
             raise self.store._translate(exc, self.conn) from exc
 
     def begin_write(self) -> None:
+        if self.store.read_only:
+            raise ReadOnlyStore(self.store.url)
         self._wrote = True
 
     @property
@@ -196,16 +199,21 @@ class PostgresStore(SqlStore):
         url: ``postgresql://user:password@host:port/database`` with optional ``schema``,
             ``pool_size`` and libpq parameters.
         connect_timeout: seconds to wait for the server when opening.
+        read_only: every transaction is read-only (``default_transaction_read_only``): the
+            schema must exist and be this relationkit's; nothing is created, migrated or
+            written, and every write raises
+            :class:`~relationkit.exceptions.ReadOnlyStore`.
 
     Raises:
         StoreError: the server cannot be reached, or psycopg is not installed.
         SchemaError: the database was written by a newer relationkit.
+        MigrationNeeded: read-only, and the database holds no schema yet or an older one.
     """
 
     dialect = POSTGRES
 
-    def __init__(self, url: str, *, connect_timeout: float = 10.0) -> None:
-        super().__init__()
+    def __init__(self, url: str, *, connect_timeout: float = 10.0, read_only: bool = False) -> None:
+        super().__init__(read_only=read_only)
         self._psycopg, pool_module = _driver()
         self._pool_module = pool_module
         parts = urlsplit(url)
@@ -244,6 +252,10 @@ class PostgresStore(SqlStore):
             options["options"] = (
                 options.get("options", "") + f" -c search_path={self.schema}"
             ).strip()
+        if read_only:
+            options["options"] = (
+                options.get("options", "") + " -c default_transaction_read_only=on"
+            ).strip()
         query = urlencode(options, quote_via=quote)
         conninfo = urlunsplit((scheme, parts.netloc, parts.path, query, ""))
         try:  # one plain connection first, so a bad URL fails at once with the server's words
@@ -270,12 +282,13 @@ class PostgresStore(SqlStore):
             ) from exc
         session = self._acquire()
         try:
-            if self.schema != "public":
-                session.lock_schema(self.schema)
-                session.run(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            if read_only:
+                check_schema(session, self.url)
             else:
                 session.lock_schema(self.schema)
-            prepare(session, self.url)
+                if self.schema != "public":
+                    session.run(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                prepare(session, self.url)
             session.commit()
         except BaseException:
             session.rollback()

@@ -48,7 +48,7 @@ import attrs
 import pendulum
 
 from relationkit.domain.aggregate import Aggregate
-from relationkit.exceptions import AggregateCorrupted, SchemaError
+from relationkit.exceptions import AggregateCorrupted, MigrationNeeded, SchemaError
 
 __all__ = [
     "EVENTS",
@@ -67,6 +67,8 @@ __all__ = [
     "KindTable",
     "Migration",
     "Table",
+    "check_kind",
+    "check_schema",
     "current_kind",
     "ensure_kind",
     "kind_table",
@@ -74,7 +76,7 @@ __all__ = [
     "schema_version",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The schema version this relationkit writes and reads."""
 
 
@@ -380,6 +382,117 @@ def _fill_sort_keys(conn: Connection) -> None:
             )
 
 
+_DIRECTORY_RECORDS = ("party", "staff", "entitlement", "policy")
+
+
+def _refill_sort_keys(conn: Connection) -> None:
+    """Give every record of a type that keeps a sort key the key its data gives, where the
+    stored one differs (record types that keep one since they were first stored, such as
+    last contacts); a record that cannot be read is left as it is, for verification to
+    name."""
+    from relationkit.store.codec import decode_record, record_sort_key, record_types
+
+    for record in record_types():
+        if record.sort_key is None:
+            continue
+        rows = conn.query(
+            "SELECT id, data, sort_key FROM rk_records WHERE kind = ?", (record.name,)
+        )
+        for record_id, data, stored in rows:
+            try:
+                key = record_sort_key(decode_record(record.name, record_id, data))
+            except AggregateCorrupted:
+                continue
+            if key != stored:
+                conn.run(
+                    "UPDATE rk_records SET sort_key = ? WHERE kind = ? AND id = ?",
+                    (key, record.name, record_id),
+                )
+
+
+def _import_directory(conn: Connection) -> None:
+    """Give every party, member of staff, entitlement and policy version stored as a plain
+    record a timeline of its own, as an entry of the directory: its registration (or
+    definition, or publication) by :data:`~relationkit.domain.entries.MIGRATION_ACTOR`,
+    then, for staff, one role granted per role held (see
+    :func:`~relationkit.domain.entries.imported`). The records stay as they were.
+
+    A record that cannot be read, or is stored under another id than its data gives, is
+    left without a timeline: verifying the store names it. An id held by a party and by a
+    member of staff (which this schema's ``register`` allowed) becomes the party's entry;
+    verifying names the staff record as written around the directory.
+
+    It also fills in the sort keys of records whose type keeps one since they were stored
+    (last contacts).
+    """
+    from relationkit.domain.entries import (
+        EntitlementEntry,
+        PersonEntry,
+        PolicyEntry,
+        entry_class,
+        imported,
+    )
+    from relationkit.serialization import datetime_to_text
+    from relationkit.store.codec import (
+        decode_record,
+        encode_aggregate,
+        encode_event,
+        index_value,
+        record_type,
+    )
+
+    _refill_sort_keys(conn)
+    at = pendulum.now("UTC")
+    kinds: tuple[type[Aggregate], ...] = (PersonEntry, EntitlementEntry, PolicyEntry)
+    tables = {cls: ensure_kind(conn, cls) for cls in kinds}
+    marks = ", ".join("?" for _ in _DIRECTORY_RECORDS)
+    rows = conn.query(
+        f"SELECT kind, id, data FROM rk_records WHERE kind IN ({marks}) ORDER BY kind, id",
+        _DIRECTORY_RECORDS,
+    )
+    events = []
+    for kind, record_id, data in rows:
+        try:
+            record = decode_record(kind, record_id, data)
+        except AggregateCorrupted:
+            continue
+        cls = entry_class(record)
+        if cls is None or record_type(record).key(record) != record_id:
+            continue
+        entry, written = imported(record, at=at)
+        kt = tables[cls]
+        names = [a for a, _ in kt.indexed]
+        columns = "".join(f", {_quote(a)}" for a in names)
+        values = [_plain(index_value(getattr(entry, a))) for a in names]
+        inserted = conn.run(
+            f"INSERT INTO {_quote(kt.name)} (id, version, snapshot{columns}) "
+            f"VALUES (?, ?, ?{', ?' * len(names)}) ON CONFLICT (id) DO NOTHING",
+            (entry.id, entry.version, encode_aggregate(entry), *values),
+        )
+        if inserted != 1:
+            continue  # its id is taken by an entry imported already (a party's, for staff)
+        events += [
+            (
+                entry.KIND,
+                e.aggregate_id,
+                e.sequence,
+                e.name,
+                e.actor_id,
+                datetime_to_text(e.at),
+                encode_event(e),
+                e.previous,
+                e.hash,
+            )
+            for e in written
+        ]
+    if events:
+        conn.run_many(
+            "INSERT INTO rk_events (kind, aggregate_id, sequence, name, actor_id, at, data, "
+            "previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            events,
+        )
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: Migration(
         2,
@@ -399,6 +512,13 @@ MIGRATIONS: dict[int, Migration] = {
             f"UPDATE {_quote(KINDS.name)} SET {_quote(_SNAPSHOT_VERSION.name)} = 1",
         ],
     ),
+    4: Migration(
+        4,
+        "people, entitlements and policy versions become entries of the directory, each "
+        "with a timeline starting with an import by rk-migration; records get the sort keys "
+        "their types keep",
+        apply=_import_directory,
+    ),
 }
 """Migrations by the version they produce (version 1 is the first published schema). When
 the schema changes, add ``Migration(SCHEMA_VERSION + 1, …)`` here, describe the new shape in
@@ -415,6 +535,32 @@ def schema_version(conn: Connection) -> int | None:
         return None
     rows = conn.query(f"SELECT MAX(version) FROM {_quote(SCHEMA.name)}")
     return None if not rows or rows[0][0] is None else int(rows[0][0])
+
+
+def _newer(where: str, found: int) -> SchemaError:
+    from relationkit._version import __version__
+
+    return SchemaError(
+        f"refused: opening {where}; its schema is version {found}, newer than version "
+        f"{SCHEMA_VERSION} that relationkit {__version__} knows, so it could misread or "
+        "damage the data; upgrade relationkit to the version that wrote it."
+    )
+
+
+def check_schema(conn: Connection, where: str) -> int:
+    """For a store opened read-only: the schema version stored, checked to be the one this
+    relationkit reads, without creating or migrating anything.
+
+    Raises:
+        MigrationNeeded: the database holds no schema yet, or an older one.
+        SchemaError: its schema is newer than this relationkit knows.
+    """
+    found = schema_version(conn)
+    if found is None or found < SCHEMA_VERSION:
+        raise MigrationNeeded(where, found, SCHEMA_VERSION)
+    if found > SCHEMA_VERSION:
+        raise _newer(where, found)
+    return found
 
 
 def prepare(conn: Connection, where: str) -> int:
@@ -442,13 +588,7 @@ def prepare(conn: Connection, where: str) -> int:
         )
         return 0
     if found > SCHEMA_VERSION:
-        from relationkit._version import __version__
-
-        raise SchemaError(
-            f"refused: opening {where}; its schema is version {found}, newer than version "
-            f"{SCHEMA_VERSION} that relationkit {__version__} knows, so it could misread or "
-            "damage the data; upgrade relationkit to the version that wrote it."
-        )
+        raise _newer(where, found)
     for version in range(found + 1, SCHEMA_VERSION + 1):
         migration = MIGRATIONS.get(version)
         if migration is None:
@@ -558,6 +698,49 @@ def current_kind(conn: Connection, cls: type[Aggregate]) -> KindTable | None:
     return kt
 
 
+def check_kind(conn: Connection, cls: type[Aggregate], where: str) -> KindTable | None:
+    """For a store opened read-only: the table of ``cls`` as :func:`ensure_kind` would leave
+    it, or ``None`` if the database has none yet (nothing of the kind was ever stored),
+    without creating or changing anything.
+
+    Raises:
+        MigrationNeeded: the table must be upgraded first (older snapshots, or a column
+            for an attribute indexed since).
+        SchemaError: the table's snapshots are of a newer version than the class knows.
+    """
+    kt = kind_table(cls)
+    rows = conn.query("SELECT indexed, snapshot_version FROM rk_kinds WHERE kind = ?", (kt.kind,))
+    if not rows:
+        return None
+    recorded = json.loads(rows[0][0])
+    stored = 1 if rows[0][1] is None else int(rows[0][1])
+    if stored > cls.SNAPSHOT_VERSION:
+        raise _newer_snapshots(kt, cls, stored)
+    missing = [attr for attr, _ in kt.indexed if attr not in recorded]
+    if stored < cls.SNAPSHOT_VERSION or missing:
+        upgrade = (
+            f"snapshots of version {stored} to upgrade to version {cls.SNAPSHOT_VERSION}"
+            if stored < cls.SNAPSHOT_VERSION
+            else f"no column yet for {', '.join(missing)}"
+        )
+        raise MigrationNeeded(
+            where,
+            SCHEMA_VERSION,
+            SCHEMA_VERSION,
+            f"its table of {kt.kind} aggregates must be upgraded first ({upgrade})",
+        )
+    return kt
+
+
+def _newer_snapshots(kt: KindTable, cls: type[Aggregate], stored: int) -> SchemaError:
+    return SchemaError(
+        f"refused: reading {kt.kind} aggregates as {cls.__name__}; their snapshots "
+        f"are of version {stored}, newer than version {cls.SNAPSHOT_VERSION} that "
+        "this class reads, so it could misread or damage them; use the relationkit "
+        "(or the version of the class) that wrote them."
+    )
+
+
 def ensure_kind(conn: Connection, cls: type[Aggregate]) -> KindTable:
     """Make sure ``cls`` has its table with a column and index per indexed attribute; upgrade
     the stored snapshots if the class's ``SNAPSHOT_VERSION`` is newer than the table's (a
@@ -575,12 +758,7 @@ def ensure_kind(conn: Connection, cls: type[Aggregate]) -> KindTable:
         recorded = json.loads(rows[0][0])
         stored = 1 if rows[0][1] is None else int(rows[0][1])
         if stored > cls.SNAPSHOT_VERSION:
-            raise SchemaError(
-                f"refused: reading {kt.kind} aggregates as {cls.__name__}; their snapshots "
-                f"are of version {stored}, newer than version {cls.SNAPSHOT_VERSION} that "
-                "this class reads, so it could misread or damage them; use the relationkit "
-                "(or the version of the class) that wrote them."
-            )
+            raise _newer_snapshots(kt, cls, stored)
         if stored < cls.SNAPSHOT_VERSION:
             _upgrade_snapshots(conn, cls, kt, stored, [a for a in wanted if a in recorded])
             conn.run(

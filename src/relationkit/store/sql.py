@@ -23,6 +23,7 @@ from relationkit.exceptions import (
     ConcurrencyError,
     InvalidInput,
     NotFound,
+    ReadOnlyStore,
     StoreError,
 )
 from relationkit.serialization import datetime_to_text
@@ -50,7 +51,7 @@ from relationkit.store.codec import (
     sort_keyed,
     split_lookup,
 )
-from relationkit.store.schema import Dialect, KindTable, current_kind, ensure_kind
+from relationkit.store.schema import Dialect, KindTable, check_kind, current_kind, ensure_kind
 
 __all__ = ["IntegrityProblem", "Session", "SqlStore", "SqlUnitOfWork"]
 
@@ -129,11 +130,17 @@ class Session(abc.ABC):
 
 
 class SqlStore(Store):
-    """A store over a SQL database: subclasses provide sessions and kind tables."""
+    """A store over a SQL database: subclasses provide sessions and kind tables.
+
+    Args:
+        read_only: open it read-only: it creates, migrates and writes nothing (see
+            ``read_only`` of :class:`~relationkit.store.base.Store`).
+    """
 
     dialect: Dialect
 
-    def __init__(self) -> None:
+    def __init__(self, *, read_only: bool = False) -> None:
+        self.read_only = read_only
         self._ready: dict[type[Aggregate], KindTable] = {}
         self._ready_lock = threading.Lock()
         self._forms: dict[tuple[str, str, Any], Any] = {}  # see SqlUnitOfWork._as_column
@@ -151,21 +158,27 @@ class SqlStore(Store):
         """Make sure ``cls`` has its table; return it and whether it was made inside the
         session's own transaction (then it only counts once that commits)."""
 
-    def kind(self, session: Session, cls: type[A]) -> tuple[KindTable, bool]:
-        """The table of ``cls`` (made on first use)."""
+    def kind(self, session: Session, cls: type[A]) -> tuple[KindTable | None, bool]:
+        """The table of ``cls`` (made on first use); ``None`` in a read-only store that has
+        none yet (nothing of the kind was ever stored there)."""
         found = self._ready.get(cls)
         if found is not None:
             return found, False
+        if self.read_only:
+            table = check_kind(session, cls, self.url)
+            if table is not None:
+                self._mark_ready(cls, table)
+            return table, False
         # Usually all there is to it: one read. Only outside a write, which could have
         # made the kind itself and not committed yet.
         found = None if session.writing else current_kind(session, cls)
         if found is not None:
             self._mark_ready(cls, found)
             return found, False
-        table, pending = self._prepare_kind(session, cls)
+        made, pending = self._prepare_kind(session, cls)
         if not pending:
-            self._mark_ready(cls, table)
-        return table, pending
+            self._mark_ready(cls, made)
+        return made, pending
 
     def _mark_ready(self, cls: type[Aggregate], table: KindTable) -> None:
         with self._ready_lock:
@@ -231,10 +244,18 @@ class SqlUnitOfWork(UnitOfWork):
             self._session = self._store._acquire()
         return self._session
 
-    def _kind(self, cls: type[Aggregate]) -> KindTable:
+    def _table(self, cls: type[Aggregate]) -> KindTable | None:
+        """The table of ``cls``; ``None`` in a read-only store that has none (then there is
+        nothing of the kind to read)."""
         table, pending = self._store.kind(self.session, cls)
-        if pending:
+        if pending and table is not None:
             self._pending.append((cls, table))
+        return table
+
+    def _kind(self, cls: type[Aggregate]) -> KindTable:
+        table = self._table(cls)
+        if table is None:  # only a read-only store has no table to give: it writes nothing
+            raise ReadOnlyStore(self._store.url)
         return table
 
     def _where(self, cls: type[A], kt: KindTable, where: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -254,7 +275,10 @@ class SqlUnitOfWork(UnitOfWork):
         where: dict[str, Any],
         suffix: str = "",
     ) -> list[A]:
-        sql, params = self._query(cls, "id, snapshot", order_by, limit, where)
+        query = self._query(cls, "id, snapshot", order_by, limit, where)
+        if query is None:
+            return []
+        sql, params = query
         return decode_aggregates(
             cls, self.session.stream(sql + suffix, params), self.skip_unreadable
         )
@@ -266,11 +290,15 @@ class SqlUnitOfWork(UnitOfWork):
         order_by: str | None,
         limit: int | None,
         where: dict[str, Any],
-    ) -> tuple[str, list[Any]]:
+    ) -> tuple[str, list[Any]] | None:
         """The ``SELECT`` of ``columns`` (SQL text, or attribute names) of the aggregates
-        of ``cls`` matching ``where``, ordered and limited as :meth:`select` says."""
+        of ``cls`` matching ``where``, ordered and limited as :meth:`select` says; ``None``
+        when a read-only store has no table of ``cls`` (nothing of the kind to read)."""
         check_limit(limit)
-        kt = self._kind(cls)
+        kt = self._table(cls)
+        if kt is None:
+            lookups(cls, where)  # a wrong lookup is refused all the same
+            return None
         if not isinstance(columns, str):
             columns = ", ".join(_column(kt, name) for name in columns)
         clause, params = self._where(cls, kt, where)
@@ -298,7 +326,9 @@ class SqlUnitOfWork(UnitOfWork):
         written = self._written.get((cls, aggregate_id))
         if written is not None:
             return decode_aggregate(cls, aggregate_id, written)
-        kt = self._kind(cls)
+        kt = self._table(cls)
+        if kt is None:
+            return None
         rows = self.session.query(f'SELECT snapshot FROM "{kt.name}" WHERE id = ?', (aggregate_id,))
         return decode_aggregate(cls, aggregate_id, rows[0][0]) if rows else None
 
@@ -437,7 +467,10 @@ class SqlUnitOfWork(UnitOfWork):
     ) -> list[tuple[Any, ...]]:
         names = check_attributes(cls, attributes)
         readers = column_readers(cls, names)
-        sql, params = self._query(cls, ("id", *names), order_by, limit, where)
+        query = self._query(cls, ("id", *names), order_by, limit, where)
+        if query is None:
+            return []
+        sql, params = query
         found: list[tuple[Any, ...]] = []
         for row in self.session.stream(sql, params):
             try:
@@ -455,13 +488,18 @@ class SqlUnitOfWork(UnitOfWork):
         return self._rows(cls, order_by, limit, where, self._store.dialect.lock_suffix)
 
     def count(self, cls: type[A], **where: Any) -> int:
-        kt = self._kind(cls)
+        kt = self._table(cls)
+        if kt is None:
+            lookups(cls, where)
+            return 0
         clause, params = self._where(cls, kt, where)
         rows = self.session.query(f'SELECT COUNT(*) FROM "{kt.name}"{clause}', params)
         return int(rows[0][0])
 
     def ids(self, cls: type[A]) -> list[str]:
-        kt = self._kind(cls)
+        kt = self._table(cls)
+        if kt is None:
+            return []
         return [row[0] for row in self.session.query(f'SELECT id FROM "{kt.name}" ORDER BY id')]
 
     # --- what is stored, as stored ---------------------------------------------------------
@@ -478,7 +516,9 @@ class SqlUnitOfWork(UnitOfWork):
         )
 
     def stored_aggregate(self, cls: type[A], aggregate_id: str) -> StoredAggregate | None:
-        kt = self._kind(cls)
+        kt = self._table(cls)
+        if kt is None:
+            return None
         rows = self.session.query(self._stored_sql(kt) + " WHERE id = ?", (aggregate_id,))
         return self._stored(kt, rows[0]) if rows else None
 
@@ -509,7 +549,9 @@ class SqlUnitOfWork(UnitOfWork):
         self, cls: type[A], *, after: str | None = None, limit: int = 500
     ) -> list[StoredAggregate]:
         page_size(limit)
-        kt = self._kind(cls)
+        kt = self._table(cls)
+        if kt is None:
+            return []
         sql = self._stored_sql(kt)
         params: list[Any] = []
         if after is not None:

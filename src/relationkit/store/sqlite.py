@@ -32,8 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from relationkit.domain.aggregate import Aggregate
-from relationkit.exceptions import InvalidInput, RelationkitError, StoreError, TransactionConflict
-from relationkit.store.schema import SQLITE, KindTable, ensure_kind, prepare
+from relationkit.exceptions import (
+    InvalidInput,
+    ReadOnlyStore,
+    RelationkitError,
+    StoreError,
+    TransactionConflict,
+)
+from relationkit.store.schema import SQLITE, KindTable, check_schema, ensure_kind, prepare
 from relationkit.store.sql import IntegrityProblem, Session, SqlStore
 
 __all__ = ["SqliteStore"]
@@ -70,7 +76,11 @@ class _SqliteSession(Session):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self._begin()
-        return self._execute(sql, params).fetchall()
+        cursor = self._execute(sql, params)
+        try:
+            return cursor.fetchall()
+        except sqlite3.Error as exc:  # damage met while reading the rows
+            raise self._fail(exc) from exc
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         self._begin()
@@ -100,6 +110,8 @@ class _SqliteSession(Session):
     def begin_write(self) -> None:
         if self._mode == "write":
             return
+        if self.store.read_only:
+            raise ReadOnlyStore(self.store.url)
         if self._mode == "read":
             # Nothing was written yet: end the read transaction and wait for the write lock.
             # Writes check versions, so reads made before stay safe to act on.
@@ -142,18 +154,30 @@ class SqliteStore(SqlStore):
         synchronous: SQLite's ``synchronous`` setting: ``"FULL"`` (every commit reaches
             the disk before it returns) or ``"NORMAL"`` (faster; a power cut may lose the
             latest commits, a crash of the process loses nothing).
+        read_only: open the file read-only (SQLite's ``mode=ro``): the file must exist and
+            hold this relationkit's schema; nothing is created, migrated or written, and
+            every write raises :class:`~relationkit.exceptions.ReadOnlyStore`. (SQLite may
+            create the ``-wal`` and ``-shm`` files beside a database in WAL mode, as any
+            reader does; the database file itself is left as it was.)
 
     Raises:
-        StoreError: the file cannot be opened or is not a database.
+        StoreError: the file cannot be opened or is not a database (read-only: there is no
+            such file).
         SchemaError: the database was written by a newer relationkit.
+        MigrationNeeded: read-only, and the file holds no schema yet or an older one.
     """
 
     dialect = SQLITE
 
     def __init__(
-        self, path: str | os.PathLike[str], *, timeout: float = 5.0, synchronous: str = "FULL"
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = 5.0,
+        synchronous: str = "FULL",
+        read_only: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__(read_only=read_only)
         self.path = Path(path)
         if str(path) in ("", ":memory:"):
             raise InvalidInput(
@@ -180,6 +204,9 @@ class SqliteStore(SqlStore):
         self._idle: list[_SqliteSession] = []
         self._open: list[_SqliteSession] = []
         self._closed = False
+        if read_only:
+            self._open_read_only()
+            return
         session = self._connect()
         try:
             try:
@@ -197,6 +224,21 @@ class SqliteStore(SqlStore):
                 session.commit()
             finally:
                 session.rollback()
+        except BaseException:
+            self._discard(session)
+            raise
+        self._release(session)
+
+    def _open_read_only(self) -> None:
+        if not self.path.is_file():
+            raise StoreError(
+                f"refused: opening {self.url} read-only; there is no database file at "
+                f"{str(self.path)!r}; check the path (a writing command creates the store)."
+            )
+        session = self._connect()
+        try:
+            check_schema(session, self.url)
+            session.commit()
         except BaseException:
             self._discard(session)
             raise
@@ -245,10 +287,11 @@ class SqliteStore(SqlStore):
             raise StoreError(f"refused: using {self.url}; the store was closed; open a new one.")
         try:
             conn = sqlite3.connect(
-                self.path,
+                f"{self.path.absolute().as_uri()}?mode=ro" if self.read_only else self.path,
                 timeout=self.timeout,
                 isolation_level=None,
                 check_same_thread=False,
+                uri=self.read_only,
             )
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             conn.execute(f"PRAGMA synchronous = {self.synchronous}")

@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl, urlsplit
 from relationkit.exceptions import InvalidInput
 from relationkit.store.base import Store, redact
 
-__all__ = ["open_store", "redact"]
+__all__ = ["open_store", "redact", "sqlite_file"]
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 
@@ -51,7 +51,30 @@ def _refuse(url: str, why: str) -> InvalidInput:
     )
 
 
-def _sqlite(url: str, path: str, query: str) -> Store:
+def sqlite_file(url: str | os.PathLike[str]) -> str | None:
+    """The file an SQLite URL (or a plain path) names, without its query options; ``None``
+    for other stores (and for what is no URL at all).
+
+    Example:
+        >>> sqlite_file("sqlite:///data/relations.db?timeout=10")
+        'data/relations.db'
+        >>> sqlite_file("relations.db"), sqlite_file("memory://")
+        ('relations.db', None)
+    """
+    if isinstance(url, os.PathLike):
+        url = os.fspath(url)
+    if not isinstance(url, str) or not url.strip():
+        return None
+    url = url.strip()
+    match = _SCHEME.match(url)
+    if match is None:
+        return None if url.startswith(("sqlite:", "memory:", "postgres")) else url
+    if match.group(1).lower() != "sqlite" or not url[match.end() :].startswith("/"):
+        return None
+    return url[match.end() + 1 :].partition("?")[0] or None
+
+
+def _sqlite(url: str, path: str, query: str, read_only: bool) -> Store:
     from relationkit.store.sqlite import SqliteStore
 
     options = dict(parse_qsl(query))
@@ -64,16 +87,28 @@ def _sqlite(url: str, path: str, query: str) -> Store:
         timeout = float(options.get("timeout", 5.0))
     except ValueError:
         raise _refuse(url, f"timeout={options['timeout']!r} is not a number of seconds") from None
-    return SqliteStore(path, timeout=timeout, synchronous=options.get("synchronous", "FULL"))
+    return SqliteStore(
+        path,
+        timeout=timeout,
+        synchronous=options.get("synchronous", "FULL"),
+        read_only=read_only,
+    )
 
 
-def open_store(url: str | os.PathLike[str]) -> Store:
+def open_store(url: str | os.PathLike[str], *, read_only: bool = False) -> Store:
     """Open the store ``url`` names (see the module's table).
+
+    Args:
+        url: the store's URL, or an SQLite file's path.
+        read_only: open it read-only (``Store.read_only``): nothing is created, migrated or
+            written; the database must exist and hold this relationkit's schema.
 
     Raises:
         InvalidInput: the URL is not one relationkit understands.
-        StoreError: the database cannot be opened or reached.
+        StoreError: the database cannot be opened or reached (read-only: an SQLite file
+            that does not exist).
         SchemaError: the database was written by a newer relationkit.
+        MigrationNeeded: read-only, and the database holds no schema yet, or an older one.
     """
     if isinstance(url, os.PathLike):
         url = os.fspath(url)
@@ -84,7 +119,7 @@ def open_store(url: str | os.PathLike[str]) -> Store:
     if match is None:
         if url.startswith(("sqlite:", "memory:", "postgres")):
             raise _refuse(url, "a URL needs '://' after its scheme")
-        return _sqlite(url, url, "")
+        return _sqlite(url, url, "", read_only)
     scheme = match.group(1).lower()
     rest = url[match.end() :]
     if scheme == "memory":
@@ -92,17 +127,17 @@ def open_store(url: str | os.PathLike[str]) -> Store:
             raise _refuse(url, "an in-memory store takes no path")
         from relationkit.store.memory import MemoryStore
 
-        return MemoryStore()
+        return MemoryStore(read_only=read_only)
     if scheme == "sqlite":
         if not rest.startswith("/"):
             raise _refuse(url, "a SQLite URL has three slashes before the path")
         path, _, query = rest[1:].partition("?")
-        return _sqlite(url, path, query)
+        return _sqlite(url, path, query, read_only)
     if scheme in ("postgresql", "postgres") or scheme.startswith("postgresql+"):
         from relationkit.store.postgres import PostgresStore
 
         parts = urlsplit(url)
         if not parts.hostname and not parts.path.strip("/"):
             raise _refuse(url, "a PostgreSQL URL names at least a host or a database")
-        return PostgresStore(url)
+        return PostgresStore(url, read_only=read_only)
     raise _refuse(url, f"the scheme {scheme!r} is not one it knows")

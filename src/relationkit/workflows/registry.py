@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from relationkit.workflows.case import CASE_WORKFLOW
+from relationkit.workflows.directory import ENTITLEMENT_WORKFLOW, PERSON_WORKFLOW, POLICY_WORKFLOW
 from relationkit.workflows.engine import Workflow
 from relationkit.workflows.feedback import FEEDBACK_WORKFLOW
 from relationkit.workflows.liaison import VENDOR_TICKET_WORKFLOW
@@ -23,5 +24,8 @@ def default_workflows() -> dict[str, Workflow[Any]]:
         VENDOR_TICKET_WORKFLOW,
         FEEDBACK_WORKFLOW,
         PROMISE_WORKFLOW,
+        PERSON_WORKFLOW,
+        ENTITLEMENT_WORKFLOW,
+        POLICY_WORKFLOW,
     ]
     return {w.kind: w for w in workflows}

@@ -1,0 +1,175 @@
+"""The directory's rules: who someone is and what they may do changes only on the record,
+and only in ways that mean something.
+
+* ``DIR.details``: a change of details fits the person's kind (a member of staff has no
+  contract, segment or title; a party holds no role) and changes something;
+* ``DIR.roles``: a role granted is one not held yet, a role revoked one held; nobody grants
+  a role to themselves (authority is given by someone else, on the record);
+* ``DIR.active``: a deactivated party opens no new case, relationship or promise;
+* ``DIR.policy``: versions of the written policy follow one another without gaps, each
+  stored under its own number.
+
+Who may run the directory's commands at all is the gate ``ROLE``, configured like every
+command (``CareConfig.command_roles``); it also refuses anyone who was
+deactivated.
+
+Example:
+    >>> from relationkit.rules.directory import directory_rules
+    >>> [r.id for r in directory_rules()]
+    ['DIR.details', 'DIR.roles', 'DIR.active', 'DIR.policy']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+
+from relationkit.domain.entries import (
+    STAFF_DETAILS,
+    ChangeDetails,
+    GrantRole,
+    PersonEntry,
+    PolicyEntry,
+    PublishPolicy,
+    RevokeRole,
+)
+from relationkit.domain.health import parties_of
+from relationkit.rules.base import ANY
+
+if TYPE_CHECKING:
+    from relationkit.domain.aggregate import Aggregate
+    from relationkit.rules.base import Attempt
+
+__all__ = [
+    "ActiveParties",
+    "DetailsFitTheKind",
+    "PolicyVersions",
+    "RolesChangeOnTheRecord",
+    "directory_rules",
+]
+
+
+@attrs.frozen
+class DetailsFitTheKind:
+    """DIR.details — a person's details are those of their kind, and a change changes
+    something.
+
+    A member of staff has a name and a time zone (their roles change by ``grant_role`` and
+    ``revoke_role``); a party has a name, contract, segment, title and time zone, and holds
+    no role. A change naming only values the person already has is refused: the timeline
+    records changes, not repetitions.
+    """
+
+    id: ClassVar[str] = "DIR.details"
+    kind: ClassVar[str] = "person"
+    commands: frozenset[str] = frozenset({"change_details", "grant_role", "revoke_role"})
+
+    def check(self, subject: PersonEntry, attempt: Attempt) -> Iterator[str]:
+        """Check the change against the person's kind and details."""
+        if attempt.command_name in ("grant_role", "revoke_role"):
+            if not subject.is_staff:
+                yield (
+                    f"{subject.id!r} is a {subject.kind}; only members of staff hold roles; "
+                    "register a member of staff under an id of their own"
+                )
+            return
+        command = attempt.command
+        if not isinstance(command, ChangeDetails):
+            return
+        if subject.is_staff:
+            foreign = [k for k in command.changes if k not in STAFF_DETAILS]
+            if foreign:
+                yield (
+                    f"{subject.id!r} is a member of staff, who has no "
+                    f"{', '.join(foreign)}; change only {', '.join(STAFF_DETAILS)}"
+                )
+                return
+        if all(getattr(subject, k) == v for k, v in command.changes.items()):
+            shown = ", ".join(f"{k} is {v!r}" for k, v in command.changes.items())
+            yield f"nothing changes: {shown} already; name a detail with a new value"
+
+
+@attrs.frozen
+class RolesChangeOnTheRecord:
+    """DIR.roles — roles are given by someone else, and each grant or revocation changes
+    something.
+
+    Nobody grants a role to themselves: authority is given by a colleague who may grant it,
+    and the timeline says who. A role is granted only if not held, revoked only if held.
+    """
+
+    id: ClassVar[str] = "DIR.roles"
+    kind: ClassVar[str] = "person"
+    commands: frozenset[str] = frozenset({"grant_role", "revoke_role"})
+
+    def check(self, subject: PersonEntry, attempt: Attempt) -> Iterator[str]:
+        """Check who grants, and that the role changes."""
+        command = attempt.command
+        if isinstance(command, GrantRole):
+            if attempt.actor_id == subject.id:
+                yield (
+                    f"{subject.id!r} cannot grant a role to themselves; authority is given by "
+                    "a colleague; ask one who may grant roles"
+                )
+            if command.role in subject.roles:
+                yield f"{subject.id!r} holds {command.role!r} already; nothing to grant"
+        elif isinstance(command, RevokeRole) and command.role not in subject.roles:
+            held = ", ".join(sorted(subject.roles)) or "no role"
+            yield f"{subject.id!r} does not hold {command.role!r} (holds {held}); nothing to revoke"
+
+
+@attrs.frozen
+class ActiveParties:
+    """DIR.active — nothing new is started with a deactivated party.
+
+    A party deactivated in the directory opens no new case, gets no new relationship and
+    is made no new promise until it is reactivated; what was started before goes on.
+    """
+
+    id: ClassVar[str] = "DIR.active"
+    kind: ClassVar[str] = ANY
+    commands: frozenset[str] = frozenset({"open", "open_relationship", "make"})
+
+    def check(self, subject: Aggregate, attempt: Attempt) -> Iterator[str]:
+        """Check that the parties of the new aggregate are active."""
+        for party_id in parties_of(subject):
+            party = attempt.directory.find_party(party_id)
+            if party is not None and not party.active:
+                yield (
+                    f"{party_id!r} was deactivated in the directory and takes nothing new; "
+                    "reactivate them first (rk.directory.reactivate), with the reason"
+                )
+
+
+@attrs.frozen
+class PolicyVersions:
+    """DIR.policy — the written policy's versions form a gapless history.
+
+    Version *n* is published only after version *n* - 1, and is stored under its number
+    (``"n"``), so a decline cites exactly one text and an acknowledgement names it.
+    """
+
+    id: ClassVar[str] = "DIR.policy"
+    kind: ClassVar[str] = "policy"
+    commands: frozenset[str] = frozenset({"publish_policy"})
+
+    def check(self, subject: PolicyEntry, attempt: Attempt) -> Iterator[str]:
+        """Check the version's number and its predecessor."""
+        command = attempt.command
+        number = command.version if isinstance(command, PublishPolicy) else None
+        if number is None:
+            return
+        if subject.id != str(number):
+            yield f"version {number} is stored under {str(number)!r}, not {subject.id!r}"
+        if number > 1 and attempt.directory.find(PolicyEntry, str(number - 1)) is None:
+            yield (
+                f"version {number - 1} was never published, so version {number} would leave "
+                f"a gap; publish version {number - 1} first"
+            )
+
+
+def directory_rules() -> tuple[Any, ...]:
+    """Fresh instances of the directory's rules, in the order they run."""
+    return (DetailsFitTheKind(), RolesChangeOnTheRecord(), ActiveParties(), PolicyVersions())

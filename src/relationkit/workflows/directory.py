@@ -1,0 +1,94 @@
+"""The directory's workflows: people, entitlements and versions of the written policy.
+
+A person is active from their registration; their details and roles change without moving
+the workflow; a deactivated person is inactive until reactivated. An entitlement is in force
+from its definition, its targets set anew as contracts change. A version of the written
+policy is published once and stays as it was: a change is the next version.
+
+The diagrams of these machines are generated from these classes (``relationkit diagram
+person``).
+"""
+
+from __future__ import annotations
+
+from statemachine import State, StateMachine
+
+from relationkit.domain.entries import (
+    ChangeDetails,
+    Deactivate,
+    DefineEntitlement,
+    EntitlementEntry,
+    GrantRole,
+    PersonEntry,
+    PolicyEntry,
+    PublishPolicy,
+    Reactivate,
+    RegisterPerson,
+    RevokeRole,
+    SetTargets,
+)
+from relationkit.workflows.engine import Workflow
+
+__all__ = [
+    "ENTITLEMENT_WORKFLOW",
+    "PERSON_WORKFLOW",
+    "POLICY_WORKFLOW",
+    "EntitlementFlow",
+    "PersonFlow",
+    "PolicyFlow",
+]
+
+
+class PersonFlow(StateMachine):
+    """States of a person in the directory."""
+
+    active = State("Active", initial=True)
+    inactive = State("Inactive")
+
+    change_details = active.to.itself() | inactive.to.itself()
+    grant_role = active.to.itself() | inactive.to.itself()
+    revoke_role = active.to.itself() | inactive.to.itself()
+    deactivate = active.to(inactive)
+    reactivate = inactive.to(active)
+
+
+class EntitlementFlow(StateMachine):
+    """States of a contract's entitlement."""
+
+    in_force = State("In force", initial=True)
+
+    set_targets = in_force.to.itself()
+
+
+class PolicyFlow(StateMachine):
+    """States of a version of the written policy."""
+
+    published = State("Published", initial=True, final=True)
+
+
+PERSON_WORKFLOW: Workflow[PersonEntry] = Workflow(
+    aggregate=PersonEntry,
+    machine=PersonFlow,
+    create=RegisterPerson,
+    commands=(ChangeDetails, GrantRole, RevokeRole, Deactivate, Reactivate),
+    make=PersonEntry.registered,
+)
+"""The workflow of people (parties and staff)."""
+
+ENTITLEMENT_WORKFLOW: Workflow[EntitlementEntry] = Workflow(
+    aggregate=EntitlementEntry,
+    machine=EntitlementFlow,
+    create=DefineEntitlement,
+    commands=(SetTargets,),
+    make=EntitlementEntry.defined,
+)
+"""The workflow of contracts' entitlements."""
+
+POLICY_WORKFLOW: Workflow[PolicyEntry] = Workflow(
+    aggregate=PolicyEntry,
+    machine=PolicyFlow,
+    create=PublishPolicy,
+    commands=(),
+    make=PolicyEntry.published,
+)
+"""The workflow of versions of the written policy."""
