@@ -354,6 +354,21 @@ class UnitOfWork(abc.ABC):
             if key is not None and (start is None or key >= start) and (stop is None or key < stop)
         ]
 
+    def last_record(self, cls: type[R]) -> R | None:
+        """The record of ``cls`` with the greatest sort key (the latest version of the
+        written policy, say), or ``None`` if none has one: one row read, however many
+        there are. This default reads :meth:`records_between`.
+
+        Raises:
+            InvalidInput: records of ``cls`` keep no sort key.
+            AggregateCorrupted: that record cannot be read.
+        """
+        before = len(self.unreadable)
+        found = self.records_between(cls)
+        for error in self.unreadable[before:]:
+            raise error
+        return found[-1] if found else None
+
     # --- what is stored, as stored: verification and repair (optional) ---------------------
 
     def stored_aggregate(self, cls: type[A], aggregate_id: str) -> StoredAggregate | None:

@@ -640,6 +640,11 @@ def _contact_key(contact: Contact) -> str:
     return text
 
 
+def _policy_key(policy: Policy) -> str:
+    """Policy versions sort by their number."""
+    return f"{policy.version:09d}"
+
+
 def _ack_key(ack: Acknowledgement) -> str:
     """Acknowledgements sort by policy version, then by when they were given."""
     return f"{ack.version:09d}@{index_value(ack.at)}"
@@ -648,7 +653,7 @@ def _ack_key(ack: Acknowledgement) -> str:
 BUILTIN_RECORD_TYPES: tuple[RecordType, ...] = (
     RecordType("party", Party, lambda p: p.id, _encode_party, _decode_party),
     _plain("staff", Staff),
-    _plain("policy", Policy),
+    _plain("policy", Policy, _policy_key),
     _plain("calendar", BusinessCalendar),
     _plain("offering", Offering),
     _plain("policy_ack", Acknowledgement, _ack_key),

@@ -34,7 +34,7 @@ from relationkit.domain.events import Event, chain
 from relationkit.domain.feedback import FeedbackRequest
 from relationkit.domain.health import Contact
 from relationkit.domain.parties import Client, Party, Staff
-from relationkit.domain.policy import Acknowledgement
+from relationkit.domain.policy import Acknowledgement, Clause, Policy
 from relationkit.domain.promise import Promise
 from relationkit.domain.relationship import Relationship
 from relationkit.domain.values import MAX_ID_LENGTH
@@ -761,6 +761,27 @@ class StoreContract:
             assert [a.id for a in uow.records_between(Acknowledgement, key(10))] == ["s-4@10"]
             with pytest.raises(InvalidInput, match="sort key"):
                 uow.records_between(Client, "a", "z")
+
+    def test_the_last_record_is_the_one_with_the_greatest_sort_key(self, store: Store) -> None:
+        def version(number: int) -> Policy:
+            clause = Clause(id="respect", text="Everyone is treated alike.")
+            return Policy(version=number, published_at=_AT, clauses=[clause])
+
+        with store.unit_of_work() as uow:
+            assert uow.last_record(Policy) is None
+            for number in (2, 11, 1, 9):  # ids "11" < "2" < "9" as text
+                uow.put(version(number))
+            assert uow.last_record(Policy) == version(11)  # what the unit staged counts
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.last_record(Policy) == version(11)
+            uow.put(version(12))
+            assert uow.last_record(Policy) == version(12)
+            uow.rollback()
+        with store.unit_of_work() as uow:
+            assert uow.last_record(Policy) == version(11)
+            with pytest.raises(InvalidInput, match="sort key"):
+                uow.last_record(Client)
 
     def test_a_committed_unit_of_work_is_durable(self, store: Store) -> None:
         uow: UnitOfWork

@@ -47,6 +47,7 @@ from relationkit.store.codec import (
     record_type,
     record_types,
     snapshot_version,
+    sort_keyed,
     split_lookup,
 )
 
@@ -530,6 +531,20 @@ class _MemoryUnitOfWork(UnitOfWork):
         if key not in store._record_sorts:  # written to by a test, say: read it
             return _record_sort_key(key, text)
         return store._record_sorts[key]
+
+    def last_record(self, cls: type[R]) -> R | None:
+        kind = sort_keyed(cls).name
+        keys = set(self._store._record_keys.get(kind, ()))
+        keys.update(k for k in self._staged_records if k[0] == kind)
+        keyed = [(sort, key) for key in keys if (sort := self._sort_of(key)) is not None]
+        if not keyed:
+            return None
+        _, key = max(keyed)
+        text = self._staged_records.get(key)
+        if text is None:
+            text = self._store._records[key]
+        found = decode_record(kind, key[1], text)
+        return found if isinstance(found, cls) else None
 
     def find_record(self, cls: type[R], record_id: str) -> R | None:
         kind = record_type(cls).name

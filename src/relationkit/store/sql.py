@@ -628,6 +628,18 @@ class SqlUnitOfWork(UnitOfWork):
         found = decode_records(kind, rows, self.skip_unreadable)
         return [r for r in found if isinstance(r, cls)]
 
+    def last_record(self, cls: type[R]) -> R | None:
+        kind = sort_keyed(cls).name
+        rows = self.session.query(
+            "SELECT id, data FROM rk_records WHERE kind = ? AND sort_key IS NOT NULL "
+            "ORDER BY sort_key DESC, id DESC LIMIT 1",
+            (kind,),
+        )
+        if not rows:
+            return None
+        found = decode_record(kind, rows[0][0], rows[0][1])
+        return found if isinstance(found, cls) else None
+
     def find_record(self, cls: type[R], record_id: str) -> R | None:
         kind = record_type(cls).name
         if not can_hold(record_id):
