@@ -178,6 +178,6 @@ def test_a_corrupt_policy_refuses_commands_rather_than_judge_them_by_an_older_on
         )
     corrupt("record:policy", "2")
     before = rk.case("case-000").version
-    with pytest.raises(AggregateCorrupted, match="policy .2."):
+    with pytest.raises(AggregateCorrupted, match=r"policy .2."):
         rk.handle("case-000", Escalate(reason="Upset."), actor="s-al")
     assert rk.case("case-000").version == before
