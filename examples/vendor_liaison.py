@@ -168,7 +168,7 @@ def story(rk: Relations, clock: ManualClock, registrar: str | None = None) -> No
     )
     print(f"  accepted  Jon opens {second.id}: the same phone drops calls again")
     print(f"relationkit links it to {second.recurrence_of} as a recurrence. The history:")
-    for case in rk.liaison.history(second.id):
+    for case in rk.liaison.recurrence_chain(second.id):
         print(
             f"    {case.id} opened {case.opened_at:ddd D MMM YYYY}: {case.subject} ({case.state})"
         )

@@ -369,7 +369,7 @@ def test_a_registration_with_one_bad_person_stores_none_of_them() -> None:
         (lambda rk: rk.feedback.get(" f-1"), "request_id"),
         (lambda rk: rk.liaison.timeline(" t-1"), "ticket_id"),
         (lambda rk: rk.liaison.ticket("t-1 "), "ticket_id"),
-        (lambda rk: rk.liaison.history(" live"), "case_id"),
+        (lambda rk: rk.liaison.recurrence_chain(" live"), "case_id"),
         (lambda rk: rk.liaison.recurrences(" live"), "case_id"),
         (lambda rk: rk.liaison.vendor_reliability(" v-acme"), "vendor_id"),
         (lambda rk: rk.equality.targets(" c-ana"), "party_id"),

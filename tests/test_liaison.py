@@ -378,7 +378,7 @@ def test_the_same_problem_within_the_window_is_linked_as_a_recurrence(world: Wor
     world.clock.advance(months=3)
     second = world.rk.case(world.case(category="calls", subject="The phone drops calls!"))
     assert second.recurrence_of == first
-    assert [c.id for c in world.r.history(second.id)] == [first, second.id]
+    assert [c.id for c in world.r.recurrence_chain(second.id)] == [first, second.id]
     assert [c.id for c in world.r.recurrences(first)] == [second.id]
 
 
@@ -410,13 +410,13 @@ def test_an_unresolved_case_is_not_recurred_and_the_key_wins_over_the_subject(
     assert world.rk.case(later).recurrence_of == open_one
 
 
-def test_history_follows_a_chain_of_recurrences(world: World) -> None:
+def test_recurrence_chain_follows_a_chain_of_recurrences(world: World) -> None:
     ids = []
     for _ in range(3):
         ids.append(world.case())
         world.resolve(ids[-1])
         world.clock.advance(months=2)
-    assert [c.id for c in world.r.history(ids[-1])] == ids
+    assert [c.id for c in world.r.recurrence_chain(ids[-1])] == ids
 
 
 def test_the_recurrence_window_is_configurable() -> None:

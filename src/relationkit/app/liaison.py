@@ -225,8 +225,10 @@ class LiaisonService:
             window=self.settings.recurrence_window,
         )
 
-    def history(self, case_id: str) -> list[Case]:
-        """The case and the earlier cases it repeats, oldest first."""
+    def recurrence_chain(self, case_id: str) -> list[Case]:
+        """The case and the earlier cases it repeats, oldest first (the chain of
+        recurrence links; the events of one record are :meth:`Relations.history
+        <relationkit.Relations.history>`)."""
         chain: list[Case] = []
         seen: set[str] = set()
         with self._p.reading() as uow:
