@@ -26,7 +26,7 @@ import cattrs
 import pendulum
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from relationkit import (
     AlreadyRegistered,
@@ -66,35 +66,42 @@ Registrar = Annotated[
 # --- request bodies ---------------------------------------------------------------------------
 
 
-class NewClient(BaseModel):
+class Body(BaseModel):
+    """A request body: read strictly, so a wrong type is refused (422), never coerced
+    (``"yes"`` is not ``true``, ``true`` is not version 1), and unknown fields are refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class NewClient(Body):
     id: str
     name: str
 
 
-class NewStaff(BaseModel):
+class NewStaff(Body):
     id: str
     name: str
     roles: list[str] = Field(default_factory=list)
 
 
-class NewClause(BaseModel):
+class NewClause(Body):
     id: str
     text: str
 
 
-class NewPolicy(BaseModel):
+class NewPolicy(Body):
     version: int
     clauses: list[NewClause]
 
 
-class NewCase(BaseModel):
+class NewCase(Body):
     client: str
     subject: str
     statement: str
     escalated: bool = False
 
 
-class CommandBody(BaseModel):
+class CommandBody(Body):
     arguments: dict[str, Any] = Field(default_factory=dict)
     expected_version: int | None = None
 

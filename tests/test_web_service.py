@@ -210,6 +210,23 @@ def test_arguments_of_the_wrong_type_are_a_422_not_coerced(
     assert client.get(f"/cases/{case_id}/timeline").json() == before
 
 
+def test_request_bodies_of_the_wrong_type_are_a_422_not_coerced(client: TestClient) -> None:
+    rk = client.app.state.relations  # type: ignore[attr-defined]
+    body = {"client": "c-ana", "subject": "Refund", "statement": "Refund me.", "escalated": "yes"}
+    assert client.post("/cases", json=body).status_code == 422
+    assert rk.cases() == []
+    case_id = open_case(client)
+    timeline = client.get(f"/cases/{case_id}/timeline").json()
+    stale = client.post(
+        f"/cases/{case_id}/escalate",
+        json={"arguments": {"reason": "Angry."}, "expected_version": True},
+        headers={"X-Actor": "s-sam"},
+    )
+    assert stale.status_code == 422
+    assert "expected_version" in stale.text
+    assert client.get(f"/cases/{case_id}/timeline").json() == timeline
+
+
 TIME_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d")
 
 
