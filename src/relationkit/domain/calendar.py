@@ -9,13 +9,14 @@ Business time is real elapsed time inside working hours, and working hours are r
 wall clock: an instant is working time when the calendar's local clock then shows a time
 inside a working window of that local day. On the day the clocks spring forward, a window
 from 00:00 to 06:00 holds five hours, not six; on the day they fall back it holds seven. A
-window that ends inside the hour the clocks show twice ends there on the first pass and
-works again on the second pass up to the same reading (09:00-02:30 on a night the clocks go
-back from 03:00 to 02:00 holds both passes through 02:00-02:30, not the first pass through
-02:30-03:00); one that starts inside it starts on its first pass, and stops during the
-part of the second pass before its start. So a computed time never lies outside a working
-window by the wall clock. Times may be given in any zone: a promise made in Tokyo to a
-client in Toronto is counted on the calendar of the office that delivers it.
+window that ends inside the hour the clocks show twice ends at the second occurrence of its
+end time: it stops there on the first pass and works again on the second pass up to the same
+reading (00:00-02:30 on a night the clocks go back from 03:00 to 02:00 holds both passes
+through 02:00-02:30, not the first pass through 02:30-03:00); one that starts inside it
+starts on its first pass, and stops during the part of the second pass before its start. So
+a computed time never lies outside a working window by the wall clock. Times may be given
+in any zone: a promise made in Tokyo to a client in Toronto is counted on the calendar of the
+office that delivers it.
 
 Amounts reach at most :data:`HORIZON` ahead (about ten years of calendar): a longer one (a
 million business days, say) is refused with :class:`~relationkit.exceptions.BeyondHorizon`,
