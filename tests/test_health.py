@@ -186,6 +186,8 @@ def test_last_contact_falls_after_the_configured_span() -> None:
 class _Promise:
     def __init__(self, state: str) -> None:
         self.state = state
+        self.made_at = NOW.subtract(days=2)
+        self.settled_at = None if state == "made" else NOW.subtract(days=1)
 
 
 def test_promise_keeping_reads_the_promises_to_the_party() -> None:

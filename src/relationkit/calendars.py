@@ -17,6 +17,7 @@ from relationkit.app.calendars import (
     CalendarService,
 )
 from relationkit.domain.calendar import (
+    HORIZON,
     WEEKDAYS,
     BusinessCalendar,
     BusinessTime,
@@ -30,6 +31,7 @@ __all__ = [
     "BusinessCalendar",
     "BusinessTime",
     "CalendarService",
+    "HORIZON",
     "Offering",
     "WEEKDAYS",
     "Window",

@@ -33,6 +33,7 @@ __all__ = [
     "ActorRequired",
     "AggregateCorrupted",
     "AlreadyRegistered",
+    "BeyondHorizon",
     "ColumnOutOfStep",
     "ConcurrencyError",
     "ConnectionLost",
@@ -211,6 +212,45 @@ class OutOfRange(InvalidInput):
         self.value = value
         self.low = low
         self.high = high
+
+
+class BeyondHorizon(InvalidInput):
+    """An amount of business time reaches further ahead than business-time arithmetic
+    counts: the supported horizon (:data:`relationkit.calendars.HORIZON`, about ten years
+    of calendar). It is not that the calendar has no working time; the amount is too long.
+
+    Attributes:
+        field: the argument or attribute refused (``"days"``, ``"amount"``, ``"end"`` …).
+        value: the value refused.
+        horizon_days: the horizon, in days of calendar.
+        calendar_id: the calendar it was counted on, when the horizon ran out while
+            counting (``None`` when the amount alone is too long).
+    """
+
+    def __init__(
+        self,
+        field: str,
+        value: object,
+        horizon_days: int,
+        *,
+        calendar_id: str | None = None,
+        counted_from: object = None,
+    ) -> None:
+        where = "" if calendar_id is None else f" on calendar {calendar_id!r}"
+        since = "" if counted_from is None else f", counted from {counted_from}"
+        super().__init__(
+            _sentence(
+                f"{field} = {value!r}{where}{since}",
+                "that reaches beyond the supported horizon: business time is counted at "
+                f"most {horizon_days} days of calendar (about ten years) ahead",
+                "give a shorter amount, or count a long piece of work as several promises, "
+                "each within the horizon",
+            ),
+            field=field,
+        )
+        self.value = value
+        self.horizon_days = horizon_days
+        self.calendar_id = calendar_id
 
 
 class WrongPartyKind(InvalidInput):

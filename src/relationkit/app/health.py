@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
@@ -28,6 +29,7 @@ import pendulum
 
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.case import Case
+from relationkit.domain.entries import EntitlementEntry, PersonEntry
 from relationkit.domain.equality import Entitlement, Targets, targets_for
 from relationkit.domain.feedback import FeedbackRequest
 from relationkit.domain.health import (
@@ -139,8 +141,12 @@ class HealthService:
         if found is None:
             raise NotFound("party", party_id, "register the party first")
         targets: Targets | None
+        if as_of is None:
+            entitlements = uow.records(Entitlement)
+        else:  # the party's contract and its entitlement as they stood then
+            found, entitlements = self._terms_then(uow, found, contract, now)
         try:
-            targets = targets_for(found, uow.records(Entitlement), contract=contract)
+            targets = targets_for(found, entitlements, contract=contract)
         except NotFound:
             targets = None
         cases = uow.select(Case, client_id=party_id)
@@ -183,13 +189,49 @@ class HealthService:
         yet left out), noting in ``contacts`` when each was last in touch with its party."""
         found: list[A] = []
         for aggregate in aggregates:
-            cls = type(aggregate)
-            events = [e for e in uow.events(cls, aggregate.id) if e.at <= now]
-            if not events:
-                continue
-            found.append(self._p.workflow(cls).replay(events, verify=False))
-            contacts.extend(e.at for e in events if e.name not in NOT_CONTACT)
+            then = self._then(uow, type(aggregate), aggregate.id, now, contacts)
+            if then is not None:
+                found.append(then)
         return found
+
+    def _then(
+        self,
+        uow: UnitOfWork,
+        cls: type[A],
+        aggregate_id: str,
+        now: pendulum.DateTime,
+        contacts: list[pendulum.DateTime] | None = None,
+    ) -> A | None:
+        """The aggregate as its timeline had it at ``now``, or ``None`` if it did not exist
+        yet. The timeline's order decides: its events up to the first one stamped after
+        ``now``, so a later event stamped with an earlier time never counts."""
+        events = list(itertools.takewhile(lambda e: e.at <= now, uow.events(cls, aggregate_id)))
+        if not events:
+            return None
+        if contacts is not None:
+            contacts.extend(e.at for e in events if e.name not in NOT_CONTACT)
+        return self._p.workflow(cls).replay(events, verify=False)
+
+    def _terms_then(
+        self, uow: UnitOfWork, party: Party, contract: str | None, now: pendulum.DateTime
+    ) -> tuple[Party, list[Entitlement]]:
+        """The party and the entitlement of its contract as their timelines had them at
+        ``now`` (an entitlement defined or changed later does not count). A record kept
+        without a timeline (stored before the directory kept them) is all there is, and
+        is read as it is."""
+        if contract is None:
+            entry = self._then(uow, PersonEntry, party.id, now)
+            if entry is not None:
+                then = entry.record()
+                assert isinstance(then, Party)  # the entry of a party is a party
+                party = then
+        name = contract if contract is not None else party.contract
+        defined = self._then(uow, EntitlementEntry, name, now)
+        if defined is not None:
+            return party, [defined.record()]
+        if uow.find(EntitlementEntry, name) is not None:
+            return party, []  # defined only later
+        return party, [e for e in uow.records(Entitlement) if e.id == name]
 
     def assess(
         self,

@@ -9,16 +9,19 @@ Business time is real elapsed time inside working hours, and working hours are r
 wall clock: an instant is working time when the calendar's local clock then shows a time
 inside a working window of that local day. On the day the clocks spring forward, a window
 from 00:00 to 06:00 holds five hours, not six; on the day they fall back it holds seven. A
-window that ends inside the hour the clocks show twice ends there on the first pass and
-works again on the second pass up to the same reading (09:00-02:30 on a night the clocks go
-back from 03:00 to 02:00 holds both passes through 02:00-02:30, not the first pass through
-02:30-03:00); one that starts inside it starts on its first pass, and stops during the
-part of the second pass before its start. So a computed time never lies outside a working
-window by the wall clock. Times may be given in any zone: a promise made in Tokyo to a
-client in Toronto is counted on the calendar of the office that delivers it.
+window that ends inside the hour the clocks show twice ends at the second occurrence of its
+end time: it stops there on the first pass and works again on the second pass up to the same
+reading (00:00-02:30 on a night the clocks go back from 03:00 to 02:00 holds both passes
+through 02:00-02:30, not the first pass through 02:30-03:00); one that starts inside it
+starts on its first pass, and stops during the part of the second pass before its start. So
+a computed time never lies outside a working window by the wall clock. Times may be given
+in any zone: a promise made in Tokyo to a client in Toronto is counted on the calendar of the
+office that delivers it.
 
-Amounts reach at most :data:`HORIZON` ahead (about ten years of calendar): a longer one is
-refused as beyond the supported horizon.
+Amounts reach at most :data:`HORIZON` ahead (about ten years of calendar): a longer one (a
+million business days, say) is refused with :class:`~relationkit.exceptions.BeyondHorizon`,
+which names the horizon, however much working time the calendar has; only a calendar that
+has no working time at all within the horizon is refused as such.
 
 Example:
     >>> import pendulum
@@ -48,7 +51,7 @@ import holidays
 import pendulum
 
 from relationkit.domain.values import an_id, instant, known_zone, optional
-from relationkit.exceptions import InvalidInput
+from relationkit.exceptions import BeyondHorizon, InvalidInput
 
 __all__ = ["HORIZON", "WEEKDAYS", "BusinessCalendar", "BusinessTime", "Window"]
 
@@ -84,11 +87,7 @@ def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         )
     limit = _SEARCH_DAYS if attribute.name == "days" else _SEARCH_DAYS * 24
     if value > limit:
-        raise InvalidInput(
-            f"refused: {attribute.name} = {value!r}; that is beyond the supported horizon of "
-            f"about ten years ({_SEARCH_DAYS} days of calendar); give a shorter amount.",
-            field=attribute.name,
-        )
+        raise BeyondHorizon(attribute.name, value, _SEARCH_DAYS)
 
 
 @attrs.frozen(kw_only=True)
@@ -364,13 +363,8 @@ def _to_timedelta(value: Any, field: str) -> _dt.timedelta:
     return amount
 
 
-def _beyond_horizon(field: str, value: Any) -> InvalidInput:
-    return InvalidInput(
-        f"refused: {field} = {value!r}; that is beyond the supported horizon: business time "
-        f"is counted at most about ten years ({_SEARCH_DAYS} days of calendar) ahead; give a "
-        "shorter amount.",
-        field=field,
-    )
+def _beyond_horizon(field: str, value: Any) -> BeyondHorizon:
+    return BeyondHorizon(field, value, _SEARCH_DAYS)
 
 
 def _duration(value: _dt.timedelta) -> pendulum.Duration:
@@ -512,12 +506,7 @@ class BusinessCalendar:
         """The error when :meth:`_days_from` ran out: the calendar has no working time at
         all within the horizon, or ``value`` needs more of it than the horizon holds."""
         if worked:
-            return InvalidInput(
-                f"refused: {field} = {value!r} on calendar {self.id!r}; counted from {day}, it "
-                f"needs more than the supported horizon of about ten years ({_SEARCH_DAYS} days "
-                "of calendar) holds; give a shorter amount.",
-                field=field,
-            )
+            return BeyondHorizon(field, value, _SEARCH_DAYS, calendar_id=self.id, counted_from=day)
         return InvalidInput(
             f"refused: calendar {self.id!r} has no working time within ten years of {day}; "
             "check its hours, holidays and closures.",
@@ -564,7 +553,8 @@ class BusinessCalendar:
             window's end included), never on a holiday or closure.
 
         Raises:
-            InvalidInput: ``start`` is naive, or ``amount`` is zero or negative.
+            InvalidInput: ``start`` is naive, or ``amount`` is zero, negative or not finite.
+            BeyondHorizon: ``amount`` reaches beyond :data:`HORIZON`.
         """
         start = instant(start, "start")
         remaining = _to_timedelta(amount, "amount")
@@ -600,6 +590,7 @@ class BusinessCalendar:
 
         Raises:
             InvalidInput: ``start`` is naive, or ``days`` is not a positive whole number.
+            BeyondHorizon: ``days`` reaches beyond :data:`HORIZON`.
         """
         if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
             raise InvalidInput(
@@ -641,6 +632,7 @@ class BusinessCalendar:
 
         Raises:
             InvalidInput: either time is naive, or ``end`` is before ``start``.
+            BeyondHorizon: ``end`` lies more than :data:`HORIZON` after ``start``.
         """
         start_at = instant(start, "start")
         end_at = instant(end, "end")

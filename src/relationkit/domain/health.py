@@ -149,7 +149,10 @@ class HealthFacts:
     """Everything signals may read about one relationship (or one party).
 
     Every fact is as it stood at ``now``: assessing an earlier moment reads the cases,
-    promises and feedback as their timelines had them then, never what happened later.
+    promises, feedback, last contact, the party's contract and its entitlement's targets as
+    their timelines had them then, never what happened later. (``directory`` reads the
+    store as it is: a signal of your own that reads it should leave out what came after
+    ``now`` itself.)
 
     Attributes:
         subject_id: the relationship's id (or the party's, without a relationship).
@@ -184,6 +187,35 @@ def _pct(value: float) -> str:
     return f"{100 * value:.0f}%"
 
 
+# What a signal knows at ``now``: facts stamped later are left out, so facts that hold more
+# than was known then (built by hand, say) never make an earlier moment look better or worse.
+
+
+def _cases_then(facts: HealthFacts) -> list[Case]:
+    """The cases opened by ``facts.now``."""
+    return [c for c in facts.cases if c.opened_at <= facts.now]
+
+
+def _open_then(case: Case, now: pendulum.DateTime) -> bool:
+    """True if ``case`` (opened by ``now``) was still open at ``now``: not resolved or
+    closed yet, or resolved or closed only later in the round that was running then."""
+    if case.state not in _CLOSED_CASE:
+        return True
+    ended = [t for t in (case.resolution and case.resolution.at, case.closed_at) if t]
+    return (case.cycle_started_at or case.opened_at) <= now < min(ended, default=now)
+
+
+def _settled_then(promise: Promise, now: pendulum.DateTime) -> str | None:
+    """``"kept"`` or ``"broken"`` if ``promise`` was settled that way by ``now``, ``"open"``
+    if it was made by then and not yet settled, ``None`` if it was not made yet or was
+    withdrawn by then."""
+    if promise.made_at > now:
+        return None
+    if promise.settled_at is None or promise.settled_at > now:
+        return "open"
+    return promise.state if promise.state in ("kept", "broken") else None
+
+
 # --- built-in signals -------------------------------------------------------------------------
 
 
@@ -195,15 +227,14 @@ class PromiseKeeping:
     name: str = "promise_keeping"
 
     def read(self, facts: HealthFacts) -> Reading:
-        """Kept / (kept + broken)."""
-        promises = facts.promises
-        kept = sum(1 for p in promises if p.state == "kept")
-        broken = sum(1 for p in promises if p.state == "broken")
+        """Kept / (kept + broken), counting only what was settled by ``facts.now``."""
+        states = [_settled_then(p, facts.now) for p in facts.promises]
+        kept, broken, still_open = (states.count(s) for s in ("kept", "broken", "open"))
         if kept + broken == 0:
-            return Reading.no_data("no promise settled yet", open=len(promises))
+            return Reading.no_data("no promise settled yet", open=still_open)
         return Reading(
             score=kept / (kept + broken),
-            figures={"kept": kept, "broken": broken, "open": len(promises) - kept - broken},
+            figures={"kept": kept, "broken": broken, "open": still_open},
             summary=f"{kept} of {kept + broken} settled promises kept",
         )
 
@@ -224,7 +255,7 @@ class Recurrences:
         if "recurrence_of" not in attrs.fields_dict(Case):
             return Reading.no_data("recurrences are not tracked")
         since = facts.now - self.window
-        recent = [c for c in facts.cases if c.opened_at >= since]
+        recent = [c for c in _cases_then(facts) if c.opened_at >= since]
         if not recent:
             return Reading.no_data(f"no case in the last {_days(self.window)}")
         count = sum(1 for c in recent if getattr(c, "recurrence_of", None) is not None)
@@ -270,7 +301,7 @@ class FeedbackTrend:
                 continue
             value = satisfaction(request.response)
             at = request.response.at
-            if value is None or at > facts.now:
+            if value is None or at > facts.now or request.requested_at > facts.now:
                 continue
             if at >= recent_start:
                 recent.append(value)
@@ -309,7 +340,7 @@ class OpenCases:
 
     def read(self, facts: HealthFacts) -> Reading:
         """1 - load / limit."""
-        still_open = [c for c in facts.cases if c.state not in _CLOSED_CASE]
+        still_open = [c for c in _cases_then(facts) if _open_then(c, facts.now)]
         escalated = sum(1 for c in still_open if c.escalated)
         normal = len(still_open) - escalated
         load = normal + self.escalated_weight * escalated
@@ -337,6 +368,8 @@ class LastContact:
         """1 within the span, falling linearly after it."""
         if facts.last_contact is None:
             return Reading.no_data("no contact recorded")
+        if facts.last_contact > facts.now:
+            return Reading.no_data("the last contact on record came after the moment assessed")
         days = max(0.0, (facts.now - facts.last_contact).total_seconds() / 86400)
         within = facts.config.contact_within.total_seconds() / 86400
         score = 1.0 if days <= within else max(0.0, 1 - (days - within) / (2 * within))
@@ -362,16 +395,18 @@ class ResponseTimes:
             return Reading.no_data("no contract targets (entitlement) for this party")
         since = facts.now - self.window
         answered = late_answers = resolved = late_resolutions = 0
-        for case in facts.cases:
+        for case in _cases_then(facts):
             if case.opened_at < since:
                 continue
             first = first_response_at(case)
+            if first is not None and first > facts.now:
+                first = None  # answered only later
             waited = (first if first is not None else facts.now) - case.opened_at
             if first is not None or waited > facts.targets.response_within:
                 answered += 1
                 late_answers += waited > facts.targets.response_within
             took = resolution_time(case)
-            if took is not None:
+            if took is not None and case.opened_at + took <= facts.now:
                 resolved += 1
                 late_resolutions += took > facts.targets.resolution_within
         measured = answered + resolved

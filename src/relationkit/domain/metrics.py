@@ -6,8 +6,10 @@
 * **CES** (customer effort score): the mean CES answer, 1 to 7 (7: "they made it easy").
 
 Each is ``None`` when nobody answered that question: "no data" is not zero. A score outside
-its scale (11 for NPS, 0 for CSAT, a string, a fraction, ``NaN``) is refused with
-:class:`~relationkit.exceptions.OutOfRange`, as an answer with it would be.
+its scale (11 for NPS, 0 for CSAT, ``-1``, a string, a fraction, ``NaN``, ``True``) is refused
+with :class:`~relationkit.exceptions.OutOfRange`, as an answer with it would be, and scores
+given as anything but a collection (``None``, one number, a text) with
+:class:`~relationkit.exceptions.InvalidInput`: nothing impossible is ever counted.
 :func:`summarize` computes all three for a set of feedback requests, and :func:`group`
 for each relationship, staff member or period.
 
@@ -49,6 +51,13 @@ PERIODS = ("day", "week", "month", "quarter", "year")
 
 def _scores(scores: Iterable[int], name: str, low: int, high: int) -> list[int]:
     """``scores`` as a list, each checked to be a whole number on the scale."""
+    if isinstance(scores, str | bytes) or not isinstance(scores, Iterable):
+        raise InvalidInput(
+            f"refused: {name} scores = {scores!r}; a measure is computed over a collection of "
+            f"answers; pass a list of whole numbers from {low} to {high} (an empty one for "
+            "none).",
+            field=name,
+        )
     values = list(scores)
     for value in values:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

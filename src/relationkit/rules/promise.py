@@ -117,15 +117,31 @@ class OwnerLoad:
     frees_at: pendulum.DateTime | None = None
 
 
-def owner_load(directory: Directory, owner_id: str, capacity: int) -> OwnerLoad:
-    """The :class:`OwnerLoad` of ``owner_id`` with ``capacity``, read from the store."""
+def owner_load(
+    directory: Directory, owner_id: str, capacity: int, *, excluding: str | None = None
+) -> OwnerLoad:
+    """The :class:`OwnerLoad` of ``owner_id`` with ``capacity``, read from the store.
+
+    ``excluding`` names an open promise of the owner to leave out: the one being
+    renegotiated, judged as if it were made anew beside the others.
+    """
     held = directory.count(Promise, owner_id=owner_id, state__in=OPEN_STATES)
+    if excluding is not None:
+        held -= 1
     if held < capacity:
         return OwnerLoad(held)
     # The (held - capacity)-th earliest due time is the capacity-th latest one.
-    latest = directory.select(
-        Promise, owner_id=owner_id, state__in=OPEN_STATES, order_by="-due_at", limit=capacity
-    )
+    latest = [
+        promise
+        for promise in directory.select(
+            Promise,
+            owner_id=owner_id,
+            state__in=OPEN_STATES,
+            order_by="-due_at",
+            limit=capacity if excluding is None else capacity + 1,
+        )
+        if promise.id != excluding
+    ][:capacity]
     return OwnerLoad(held, latest[-1].due_at if latest else None)
 
 
@@ -308,14 +324,30 @@ class PromiseWithinMeans:
             else directory.find_record(BusinessCalendar, offering.calendar_id)
         )
         if offering is None or calendar is None:
+            return  # no lead time to count (the promise was made without one)
+        config = attempt.config.promises
+        capacity = config.capacity_for(subject.owner_id)
+        held = subject.id if subject.is_open else None
+        load = owner_load(directory, subject.owner_id, capacity, excluding=held)
+        estimate = honest_due(offering, calendar, subject.owner_id, attempt.now, load, config)
+        if command.due_at >= estimate.earliest:
             return
-        earliest = calendar.add(attempt.now, offering.lead_time)
-        if command.due_at < earliest:
+        instead = (
+            "renegotiate to that or later (or keep the current time); a shorter time needs a "
+            "new promise, made as a stretch for a manager to approve"
+        )
+        if command.due_at < estimate.by_lead_time:
             yield (
                 f"limit hit: lead time; offering {offering.id!r} needs {offering.lead_time} on "
                 f"calendar {calendar.id!r}, so the earliest honest due time now is "
-                f"{_when(earliest)}; renegotiate to that or later (or keep the current time); "
-                "a shorter time needs a new promise, made as a stretch for a manager to approve"
+                f"{_when(estimate.earliest)}; {instead}"
+            )
+        if estimate.at_capacity and "capacity" in estimate.limits:
+            yield (
+                f"limit hit: capacity; {subject.owner_id!r} holds {estimate.open_promises} "
+                f"other open promise(s) and a capacity of {estimate.capacity}, so the work "
+                "starts when one falls due; the earliest honest due time now is "
+                f"{_when(estimate.earliest)}; {instead}"
             )
 
     def _approval(self, subject: Promise, attempt: Attempt) -> Iterator[str]:
