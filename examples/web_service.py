@@ -11,8 +11,8 @@ What it shows:
   client parses (relationkit's stored form adds the zone's name in brackets, which
   ``datetime.fromisoformat`` and JavaScript's ``Date`` refuse).
 
-Run it (needs the ``web`` extra, ``pip install "relationkit[web]"``, and an ASGI server such
-as uvicorn)::
+Run it (needs the ``web`` extra, ``pip install ".[web]"`` in the source folder, and an
+ASGI server such as uvicorn)::
 
     uvicorn --factory web_service:create_app
 

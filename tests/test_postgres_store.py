@@ -10,6 +10,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pendulum
 import psycopg
@@ -460,3 +461,22 @@ def test_a_connection_dropped_while_committing_leaves_the_outcome_unknown(
             assert uow.find_record(Client, "c-ana") is None
     finally:
         store.close()
+
+
+def test_a_url_without_a_host_keeps_libpqs_form(postgres_url: str) -> None:
+    # postgresql:///db?host=... is libpq's form for a socket, or for a host given as a parameter
+    parts = urlsplit(postgres_url)
+    where = f"host={parts.hostname}&port={parts.port or 5432}&user={parts.username}"
+    url = f"postgresql://{parts.path}?{where}&{parts.query}"
+    store = open_store(url)
+    try:
+        assert store.url.startswith("postgresql:///")
+        with store.unit_of_work() as uow:
+            uow.put(Client(id="c-1", name="Ana"))
+            uow.commit()
+    finally:
+        store.close()
+    again = open_store(postgres_url)
+    with again.unit_of_work() as uow:
+        assert uow.get_record(Client, "c-1").name == "Ana"
+    again.close()

@@ -88,21 +88,21 @@ def dot(machine: type[StateMachine]) -> str:
     always gives the same text.
 
     Raises:
-        ImportError: :mod:`pydot` is not installed (``pip install "relationkit[docs]"``).
+        ImportError: :mod:`pydot` is not installed (``pip install ".[docs]"`` in the source folder).
     """
     try:
         from statemachine.contrib.diagram import formatter
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
             "drawing DOT or SVG diagrams needs pydot; install it with "
-            "pip install 'relationkit[docs]' (Mermaid needs nothing)"
+            "pip install '.[docs]' in relationkit's source folder (Mermaid needs nothing)"
         ) from exc
     try:
         source = formatter.render(machine, "dot")
     except ImportError as exc:
         raise ImportError(
             "drawing DOT or SVG diagrams needs pydot; install it with "
-            "pip install 'relationkit[docs]' (Mermaid needs nothing)"
+            "pip install '.[docs]' in relationkit's source folder (Mermaid needs nothing)"
         ) from exc
     numbers: dict[str, str] = {}
 

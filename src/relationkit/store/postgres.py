@@ -1,7 +1,8 @@
 """The PostgreSQL store, for several application processes sharing one database.
 
-It needs the ``postgres`` extra (``pip install 'relationkit[postgres]'``: psycopg 3 and its
-connection pool); relationkit imports psycopg only when a PostgreSQL store is opened.
+It needs the ``postgres`` extra (``pip install '.[postgres]'`` in the source folder:
+psycopg 3 and its connection pool); relationkit imports psycopg only when a PostgreSQL store
+is opened.
 
 Each unit of work borrows a pooled connection and runs one ``READ COMMITTED`` transaction.
 Writes are race-safe: an aggregate is saved with ``UPDATE … WHERE id = %s AND version = %s``
@@ -40,7 +41,7 @@ import re
 import select
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from relationkit.domain.aggregate import Aggregate
 from relationkit.exceptions import (
@@ -90,6 +91,12 @@ def _has_input(fileno: int) -> bool:
         return True
 
 
+def _url(scheme: str, netloc: str, path: str, query: str) -> str:
+    """A connection URL from its parts; unlike ``urlunsplit``, it keeps the ``//`` of an
+    empty host (``postgresql:///db?host=/run/postgresql``, libpq's form for a socket)."""
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
 def _driver() -> Any:
     try:
         import psycopg
@@ -97,7 +104,8 @@ def _driver() -> Any:
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise StoreError(
             "refused: opening a PostgreSQL store; psycopg 3 and psycopg_pool are not "
-            f"installed ({exc}); install them with: pip install 'relationkit[postgres]'."
+            f"installed ({exc}); install them with: pip install '.[postgres]' in relationkit's "
+            "source folder."
         ) from exc
     return psycopg, psycopg_pool
 
@@ -219,7 +227,7 @@ class PostgresStore(SqlStore):
         parts = urlsplit(url)
         scheme = "postgresql"
         options = dict(parse_qsl(parts.query))
-        self.url = redact(urlunsplit((scheme, parts.netloc, parts.path, parts.query, "")))
+        self.url = redact(_url(scheme, parts.netloc, parts.path, parts.query))
         # The passwords as given and as decoded, hidden from the driver's messages too
         # (those of a few characters would hide every such word, and are not worth it).
         secrets = [parts.password or ""]
@@ -257,7 +265,7 @@ class PostgresStore(SqlStore):
                 options.get("options", "") + " -c default_transaction_read_only=on"
             ).strip()
         query = urlencode(options, quote_via=quote)
-        conninfo = urlunsplit((scheme, parts.netloc, parts.path, query, ""))
+        conninfo = _url(scheme, parts.netloc, parts.path, query)
         try:  # one plain connection first, so a bad URL fails at once with the server's words
             self._psycopg.connect(conninfo).close()
         except self._psycopg.Error as exc:

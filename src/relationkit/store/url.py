@@ -8,7 +8,7 @@ URL                                    store
                                        (relative path; ``sqlite:////srv/r.db`` is absolute)
 ``relations.db`` (a plain path)        the same
 ``postgresql://user@host:5432/db``     :class:`~relationkit.store.postgres.PostgresStore`
-                                       (needs ``relationkit[postgres]``)
+                                       (needs the ``postgres`` extra)
 =====================================  ====================================================
 
 SQLite URLs take ``?timeout=10&synchronous=normal``; PostgreSQL URLs take ``?schema=name``
