@@ -306,3 +306,23 @@ def test_a_listener_failing_on_the_case_still_lets_others_hear_the_relationship(
     with pytest.raises(RuntimeError):
         rk.open_case(actor="s-sam", client="c-std", subject="X", statement="Y")
     assert heard_by_second[:2] == ["RelationshipOpened", "RelationshipActivated"]
+
+
+def test_a_built_configuration_cannot_be_changed_in_place() -> None:
+    from relationkit.promises import PromiseConfig
+
+    config = CareConfig(
+        command_roles={"acknowledge": ["agent"]},
+        promises=PromiseConfig(capacity_by_owner={"s-al": 2}),
+    )
+    with pytest.raises(TypeError):
+        config.command_roles["acknowledge"] = frozenset({"manager"})  # type: ignore[index]
+    with pytest.raises(TypeError):
+        config.promises.capacity_by_owner["s-al"] = 50  # type: ignore[index]
+    with pytest.raises(TypeError):
+        del config.workflows["case"]  # type: ignore[attr-defined]
+    assert config.command_roles["acknowledge"] == frozenset({"agent"})
+    assert config.promises.capacity_by_owner["s-al"] == 2
+    changed = attrs.evolve(config, command_roles={"acknowledge": ["manager"]})
+    assert changed.command_roles["acknowledge"] == frozenset({"manager"})
+    assert config.command_roles["acknowledge"] == frozenset({"agent"})

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -63,7 +64,7 @@ def _capacities(value: Mapping[str, int]) -> Mapping[str, int]:
     for owner, capacity in found.items():
         if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
             raise OutOfRange(f"capacity_by_owner[{owner!r}]", capacity, 1, "any larger number")
-    return found
+    return MappingProxyType(found)  # read-only: a built configuration never changes
 
 
 def _approver_roles(value: Any) -> frozenset[str]:
@@ -234,7 +235,7 @@ def instance_of(cls: type) -> Any:
 
 
 def _roles_map(value: Mapping[str, Iterable[str]]) -> Mapping[str, frozenset[str]]:
-    return {str(k): frozenset(v) for k, v in value.items()}
+    return MappingProxyType({str(k): frozenset(v) for k, v in value.items()})  # read-only
 
 
 @attrs.frozen(kw_only=True)
