@@ -15,7 +15,7 @@ import care_world
 from relationkit import AggregateCorrupted, Relations, UnreadableSkipped
 from relationkit.cases import Case, Escalate
 from relationkit.domain.parties import Party
-from relationkit.policy import Clause, Policy
+from relationkit.policy import Acknowledgement, Clause, Policy
 from relationkit.store.memory import MemoryStore
 from relationkit.store.url import open_store
 
@@ -181,3 +181,8 @@ def test_a_corrupt_policy_refuses_commands_rather_than_judge_them_by_an_older_on
     with pytest.raises(AggregateCorrupted, match=r"policy .2."):
         rk.handle("case-000", Escalate(reason="Upset."), actor="s-al")
     assert rk.case("case-000").version == before
+    # acknowledging asks the same question: not an acknowledgement of version 1 instead
+    with pytest.raises(AggregateCorrupted, match=r"policy .2."):
+        rk.policy.acknowledge("s-al")
+    with rk.store.unit_of_work() as uow:
+        assert uow.records(Acknowledgement) == []

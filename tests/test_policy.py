@@ -189,6 +189,23 @@ def test_commands_by_staff_with_a_lapsed_acknowledgement_are_refused_when_so_con
     assert rk.policy.flags() == []
 
 
+def test_options_report_r11_wherever_handle_would_refuse_with_it() -> None:
+    rk, clock = make("refuse")
+    rk.policy.acknowledge("s-sam")
+    case = rk.open_case(actor="s-sam", client="c-ana", subject="A", statement="B.")
+    clock.advance(days=91)  # Sam's acknowledgement lapsed; Kim never gave one
+    for actor in ("s-sam", "s-kim"):
+        offered = {o.command: o for o in rk.options(case.id, actor=actor)}
+        assert offered["acknowledge"].allowed is False
+        assert "R11" in offered["acknowledge"].rule_ids
+        with pytest.raises(RuleViolation, match="R11"):
+            rk.handle(case.id, Acknowledge(paraphrase="B."), actor=actor)
+    rk.policy.acknowledge("s-sam")
+    offered = {o.command: o for o in rk.options(case.id, actor="s-sam")}
+    assert offered["acknowledge"].allowed
+    assert rk.handle(case.id, Acknowledge(paraphrase="B."), actor="s-sam").state == "acknowledged"
+
+
 def test_lapses_can_be_ignored() -> None:
     rk, _ = make("ignore")
     rk.open_case(actor="s-kim", client="c-ana", subject="C", statement="D.")

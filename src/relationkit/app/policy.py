@@ -132,12 +132,16 @@ class PolicyService:
 
         def put(uow: UnitOfWork) -> Written:
             staff = uow.get_record(Staff, staff_id)
-            policies = uow.records(Policy)
-            if not policies:
+            # the version in force as commands see it: a corrupt latest version refuses
+            current = self._p.current_policy(uow)
+            if current is None:
                 raise NotFound("policy", "(any)", "publish a policy first (rk.policy.publish)")
-            current = max(policies, key=lambda p: p.version)
             wanted = current.version if version is None else version
-            known = {p.version for p in policies}
+            known = (
+                {current.version}
+                if wanted == current.version
+                else {p.version for p in uow.records(Policy)} | {current.version}
+            )
             if isinstance(wanted, bool) or not isinstance(wanted, int) or wanted not in known:
                 raise NotFound(
                     "policy version",
