@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 import attrs
 import pendulum
 
+from relationkit._gc import collector_paused
 from relationkit.app.options import Option, refused_option
 from relationkit.domain.aggregate import Aggregate, Command, FollowUp
 from relationkit.domain.parties import Party, Staff
@@ -539,7 +540,7 @@ class Pipeline:
         else:
             for subject in listed:
                 by_kind.setdefault(subject.KIND, []).append(subject)
-        with self.reading() as uow:
+        with self.reading() as uow, collector_paused():  # many survivors: no full passes
             base = self.attempt(uow, None, actor)
             attempts: dict[str, Attempt] = {}
 

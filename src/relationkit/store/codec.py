@@ -34,6 +34,7 @@ import attrs
 import cattrs
 import pendulum
 
+from relationkit._gc import collector_paused
 from relationkit.domain.aggregate import Aggregate
 from relationkit.domain.calendar import BusinessCalendar
 from relationkit.domain.equality import Entitlement
@@ -518,14 +519,15 @@ def decode_aggregates(
     decode = decoder(cls)
     found: list[A] = []
     append = found.append
-    for row in rows:
-        try:
-            append(decode(_loads(row[1])))
-        except _DECODE_ERRORS as exc:
-            error = AggregateCorrupted(cls.KIND, row[0], f"unreadable snapshot ({exc})")
-            if skip is None:
-                raise error from exc
-            skip(error)
+    with collector_paused():  # every decoded object survives: no full collector passes
+        for row in rows:
+            try:
+                append(decode(_loads(row[1])))
+            except _DECODE_ERRORS as exc:
+                error = AggregateCorrupted(cls.KIND, row[0], f"unreadable snapshot ({exc})")
+                if skip is None:
+                    raise error from exc
+                skip(error)
     return found
 
 
