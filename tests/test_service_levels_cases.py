@@ -50,9 +50,11 @@ PARIS = BusinessCalendar(id="paris", timezone="Europe/Paris", hours={"mon-fri": 
 COMMANDS = {c.EVENT: c.NAME for c in (CASE_WORKFLOW.create, *CASE_WORKFLOW.commands)}
 
 
-def world(start: pendulum.DateTime, **policy: object) -> tuple[Relations, ManualClock]:
+def world(
+    start: pendulum.DateTime, store: object = None, **policy: object
+) -> tuple[Relations, ManualClock]:
     clock = ManualClock(start)
-    rk = Relations(clock=clock)
+    rk = Relations(store, clock=clock)  # type: ignore[arg-type]
     rk.register(
         Client(id="c-ana", name="Ana", contract="gold"),
         Client(id="c-bob", name="Bob", contract="standard"),
