@@ -320,3 +320,12 @@ def test_attainment_counts_met_and_breached_clocks_by_policy_priority_and_kind()
     assert [(a.key, a.met, a.breached, a.rate) for a in found] == [
         (("gold-sla", "normal", "client", "first_reply"), 1, 1, 0.5)
     ]
+
+
+def test_every_sweep_at_once_includes_the_service_levels() -> None:
+    rk, clock = world(pendulum.datetime(2026, 3, 9, 8))
+    rk.open_case(actor="s-sam", client="c-ana", subject="X", statement="Y", case_id="k-1")
+    clock.advance(hours=2)
+    done = rk.sweeps.run()
+    assert done.service_levels is not None
+    assert done.service_levels.breached == ("k-1",)

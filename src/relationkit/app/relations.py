@@ -154,7 +154,9 @@ class Relations:
         self.feedback = FeedbackService(pipeline)
         self.equality = EqualityService(pipeline)
         self.service_levels = ServiceLevelService(pipeline)
-        self.sweeps = SweepService(pipeline, self.promises, self.relationships, self.feedback)
+        self.sweeps = SweepService(
+            pipeline, self.promises, self.relationships, self.feedback, self.service_levels
+        )
 
     @property
     def store(self) -> Store:

@@ -503,7 +503,7 @@ class ServiceLevelService:
         )
         if after == subject.service_levels and not changes:
             return ()
-        command = TrackServiceLevels(levels=after, changes=changes, cause=event.name)
+        command = TrackServiceLevels(levels=after, clock_changes=changes, cause=event.name)
         return [
             FollowUp(
                 aggregate=Case,

@@ -525,6 +525,14 @@ class PostUpdate(Command):
     text: str = _required()
 
 
+def _clock_changes(value: Any) -> tuple[ClockChange, ...]:
+    return tuple(value)
+
+
+def _metric_names(value: Any) -> tuple[str, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class TrackServiceLevels(Command):
     """The case's service-level clocks after the event ``cause``: recorded by relationkit's
@@ -533,8 +541,12 @@ class TrackServiceLevels(Command):
     NAME: ClassVar[str] = "track_service_levels"
     EVENT: ClassVar[str] = "ServiceClocksChanged"
 
-    levels: ServiceLevels
-    changes: tuple[ClockChange, ...] = ()
+    levels: ServiceLevels = attrs.field(validator=attrs.validators.instance_of(ServiceLevels))
+    clock_changes: tuple[ClockChange, ...] = attrs.field(
+        default=(),
+        converter=_clock_changes,
+        validator=attrs.validators.deep_iterable(attrs.validators.instance_of(ClockChange)),
+    )
     cause: str = _required()
 
 
@@ -545,7 +557,7 @@ class WarnServiceLevels(Command):
     NAME: ClassVar[str] = "warn_service_levels"
     EVENT: ClassVar[str] = "ServiceLevelWarning"
 
-    metrics: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = attrs.field(default=(), converter=_metric_names)
 
 
 @attrs.frozen(kw_only=True)
@@ -555,7 +567,7 @@ class BreachServiceLevels(Command):
     NAME: ClassVar[str] = "breach_service_levels"
     EVENT: ClassVar[str] = "ServiceLevelBreached"
 
-    metrics: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = attrs.field(default=(), converter=_metric_names)
 
 
 # --- the history and the aggregate ------------------------------------------------------------
