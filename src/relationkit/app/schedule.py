@@ -88,7 +88,8 @@ class SweepService:
     def run(self, now: pendulum.DateTime | None = None, *, batch: int = 100) -> Sweeps:
         """Run every sweep once, all as of ``now`` (the clock's time if omitted): the
         built-in ones (promises, relationships, feedback, service levels), then the
-        application's own in ``CareConfig.sweeps``. Running it again for the same time changes nothing more.
+        application's own in ``CareConfig.sweeps``. Running it again for the same time
+        changes nothing more.
 
         Args:
             now: the time to sweep for.
