@@ -235,7 +235,9 @@ def play(kind: str, data: st.DataObject) -> tuple[Aggregate, Aggregate, list[Eve
     old = MAKE_OLD[kind](first, create, workflow.table.initial)
     events = [first]
     for _ in range(draw(st.integers(min_value=0, max_value=40))):
-        offered = sorted(workflow.offered(new))
+        # Commands version 1 of the classes never had (a case's priority, waits, updates
+        # and service-level clocks) are tried in tests/test_service_levels_cases.py.
+        offered = sorted(n for n in workflow.offered(new) if n in MAKERS[kind])
         if not offered:
             break
         name = draw(st.sampled_from(offered))

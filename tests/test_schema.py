@@ -221,7 +221,13 @@ def test_a_version_1_database_gets_indexed_record_sort_keys(sql_url: str, raw_sq
             assert uow.get_record(Client, "c-1").name == "Ana"
     finally:
         store.close()
-    assert raw_sql("SELECT version FROM rk_schema ORDER BY version") == [(1,), (2,), (3,), (4,)]
+    assert raw_sql("SELECT version FROM rk_schema ORDER BY version") == [
+        (1,),
+        (2,),
+        (3,),
+        (4,),
+        (5,),
+    ]
     assert raw_sql("SELECT kind, sort_key FROM rk_records ORDER BY kind") == [
         ("party", None),
         ("policy_ack", "000000003@2026-01-05T09:00:00.000000Z"),

@@ -56,6 +56,7 @@ times = st.builds(
 
 NAMED = {
     "timezone": st.sampled_from(ZONES),
+    "on": st.sampled_from(["client", "vendor"]),
     "kind": st.sampled_from(["check_in", "end_of_case", "client", "vendor", "staff"]),
     "changes": st.dictionaries(
         st.sampled_from(["name", "segment", "title", "timezone"]),

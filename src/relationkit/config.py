@@ -40,6 +40,7 @@ from relationkit.rules.liaison import liaison_rules
 from relationkit.rules.policy import LapsedAcknowledgement
 from relationkit.rules.promise import promise_rules
 from relationkit.rules.relationship import relationship_rules
+from relationkit.rules.service_levels import service_level_rules
 from relationkit.rules.settings import CareSettings, instance_of
 from relationkit.workflows.engine import Workflow
 from relationkit.workflows.registry import default_workflows
@@ -58,6 +59,7 @@ def default_rules() -> tuple[Rule[Any], ...]:
         *feedback_rules(),
         *promise_rules(),
         *directory_rules(),
+        *service_level_rules(),
         LapsedAcknowledgement(),
     )
 

@@ -37,6 +37,7 @@ def open_case_command(
     product: str | None = None,
     category: str | None = None,
     problem_key: str | None = None,
+    priority: str | None = None,
 ) -> tuple[OpenCase, str, Joining]:
     """The command that opens a case, its id, and the relationship it joins (see
     :meth:`Relations.open_case <relationkit.app.relations.Relations.open_case>`)."""
@@ -59,6 +60,7 @@ def open_case_command(
         category=category,
         problem_key=problem_key,
         recurrence_of=None if earlier is None else earlier.id,
+        priority=priority,
     )
     joining = relationships.joining(
         command.client_id,

@@ -110,6 +110,24 @@ def check_version(expected_version: object) -> None:
         )
 
 
+def _merged(
+    subject: Aggregate, event: Event, after: list[tuple[Aggregate, Sequence[Event]]]
+) -> list[tuple[Aggregate, Sequence[Event]]]:
+    """What a command wrote: its aggregate with its event first, then what its follow-ups
+    wrote; follow-ups on the command's own aggregate are folded into that first entry (the
+    aggregate as the last of them left it, their events after the command's own)."""
+    events: list[Event] = [event]
+    latest = subject
+    rest: list[tuple[Aggregate, Sequence[Event]]] = []
+    for aggregate, appended in after:
+        if aggregate.KIND == subject.KIND and aggregate.id == subject.id:
+            latest = aggregate
+            events.extend(appended)
+        else:
+            rest.append((aggregate, appended))
+    return [(latest, events), *rest]
+
+
 def _reason(why: str | None, reason: str) -> str:
     return reason if why is None else f"{why}; {reason}"
 
@@ -349,7 +367,7 @@ class Pipeline:
         attempt = self.attempt(uow, command, actor, now=now)
         event = self.decide(subject, command, attempt, why=why)
         uow.append(subject, [event])
-        return [(subject, [event]), *self._after(uow, event, subject, attempt)]
+        return _merged(subject, event, self._after(uow, event, subject, attempt))
 
     def start_in(
         self,
@@ -382,7 +400,7 @@ class Pipeline:
         subject, event = self.decide_start(cls, new, command, attempt, why=why)
         before = list(check(uow, actor_obj) or ()) if check is not None else []
         uow.append(subject, [event])
-        return [*before, (subject, [event]), *self._after(uow, event, subject, attempt)]
+        return [*before, *_merged(subject, event, self._after(uow, event, subject, attempt))]
 
     def _after(
         self, uow: UnitOfWork, event: Event, subject: Aggregate, attempt: Attempt
@@ -401,7 +419,12 @@ class Pipeline:
     def _follow(
         self, uow: UnitOfWork, item: FollowUp, attempt: Attempt
     ) -> tuple[Aggregate, Sequence[Event]]:
-        step = attrs.evolve(attempt, command_name=item.command.NAME, command=item.command)
+        step = attrs.evolve(
+            attempt,
+            command_name=item.command.NAME,
+            command=item.command,
+            actor=attempt.actor if item.actor is None else self.actor(uow, item.actor),
+        )
         cls = item.aggregate
         if item.start:
             new = new_id(cls.KIND) if item.aggregate_id is None else ident(item.aggregate_id, "id")

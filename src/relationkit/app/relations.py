@@ -46,6 +46,7 @@ from relationkit.app.policy import PolicyService
 from relationkit.app.promises import PromiseService
 from relationkit.app.relationships import RelationshipService
 from relationkit.app.schedule import SweepService
+from relationkit.app.service_levels import ServiceLevelService
 from relationkit.app.verification import Progress, Verifier
 from relationkit.app.verification import VerificationReport as VerificationReport  # its old home
 from relationkit.clock import Clock, SystemClock
@@ -114,6 +115,8 @@ class Relations:
             :class:`~relationkit.app.policy.PolicyService`.
         equality: entitlements and the equal-treatment report (R10), an
             :class:`~relationkit.app.equality.EqualityService`.
+        service_levels: service-level policies, live clocks on cases, their sweep and
+            attainment, a :class:`~relationkit.app.service_levels.ServiceLevelService`.
         sweeps: time-driven work, run from any number of workers, a
             :class:`~relationkit.app.schedule.SweepService`.
     """
@@ -150,7 +153,10 @@ class Relations:
         self.promises = PromiseService(pipeline, self.relationships)
         self.feedback = FeedbackService(pipeline)
         self.equality = EqualityService(pipeline)
-        self.sweeps = SweepService(pipeline, self.promises, self.relationships, self.feedback)
+        self.service_levels = ServiceLevelService(pipeline)
+        self.sweeps = SweepService(
+            pipeline, self.promises, self.relationships, self.feedback, self.service_levels
+        )
 
     @property
     def store(self) -> Store:
@@ -319,6 +325,7 @@ class Relations:
         product: str | None = None,
         category: str | None = None,
         problem_key: str | None = None,
+        priority: str | None = None,
     ) -> Case:
         """Open a case for ``client`` with their first statement, in their words.
 
@@ -329,7 +336,9 @@ class Relations:
         relationship takes no new case (:class:`~relationkit.exceptions.RelationshipEnded`)
         until a manager re-engages it. When ``product`` or ``problem_key`` is given and the
         same problem of this client was resolved within the recurrence window, the case is
-        linked to it as a recurrence (``recurrence_of``).
+        linked to it as a recurrence (``recurrence_of``). ``priority`` (or severity) picks
+        the targets of the service-level policy of the client's contract, if it has one
+        (:mod:`relationkit.service_levels`); the policy's default priority otherwise.
         """
         command, case_id, joining = open_case_command(
             self.liaison,
@@ -343,6 +352,7 @@ class Relations:
             product=product,
             category=category,
             problem_key=problem_key,
+            priority=priority,
         )
         return joining.run(
             lambda: self._pipeline.create(

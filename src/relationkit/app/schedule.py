@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from relationkit.app.promises import PromiseService, PromiseSweepReport
     from relationkit.app.relationships import RelationshipService
     from relationkit.app.relationships import SweepReport as RelationshipSweepReport
+    from relationkit.app.service_levels import ServiceLevelService, ServiceLevelSweep
     from relationkit.domain.aggregate import Sweep, Written
     from relationkit.store.base import UnitOfWork
 
@@ -50,6 +51,8 @@ class Sweeps:
         relationships: lapsed severance proposals, tickets owed an update.
         feedback: check-ins, expired requests, recovery follow-ups.
         custom: the application's own sweeps, if any were given.
+        service_levels: service-level warnings and breaches (``None`` when the service was
+            built without service levels).
     """
 
     at: pendulum.DateTime
@@ -57,6 +60,7 @@ class Sweeps:
     relationships: RelationshipSweepReport
     feedback: FeedbackSweep
     custom: SweepReport | None = None
+    service_levels: ServiceLevelSweep | None = None
 
 
 class SweepService:
@@ -73,16 +77,19 @@ class SweepService:
         promises: PromiseService,
         relationships: RelationshipService,
         feedback: FeedbackService,
+        service_levels: ServiceLevelService | None = None,
     ) -> None:
         self._p = pipeline
+        self._service_levels = service_levels
         self._promises = promises
         self._relationships = relationships
         self._feedback = feedback
 
     def run(self, now: pendulum.DateTime | None = None, *, batch: int = 100) -> Sweeps:
         """Run every sweep once, all as of ``now`` (the clock's time if omitted): the
-        built-in ones (promises, relationships, feedback), then the application's own in
-        ``CareConfig.sweeps``. Running it again for the same time changes nothing more.
+        built-in ones (promises, relationships, feedback, service levels), then the
+        application's own in ``CareConfig.sweeps``. Running it again for the same time
+        changes nothing more.
 
         Args:
             now: the time to sweep for.
@@ -97,6 +104,9 @@ class SweepService:
             relationships=self._relationships.run(when, batch=batch),
             feedback=self._feedback.run(when, batch=batch),
             custom=run_sweeps(self._p, own, when, batch=batch) if own else None,
+            service_levels=None
+            if self._service_levels is None
+            else self._service_levels.run(when, batch=batch),
         )
 
     def process(

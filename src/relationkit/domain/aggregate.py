@@ -137,13 +137,15 @@ class Aggregate:
 
 @attrs.frozen(kw_only=True)
 class FollowUp:
-    """A command that follows from another, on another aggregate, in the same transaction:
-    what a :class:`~relationkit.typing.CommandHook` returns to have it run (a deferral makes
-    a reply promise this way).
+    """A command that follows from another, in the same transaction: what a
+    :class:`~relationkit.typing.CommandHook` returns to have it run (a deferral makes a reply
+    promise this way; a case event that moves a service-level clock records the clocks on
+    the same case this way).
 
-    The command pipeline runs it as the same actor at the same time, through the same
-    authority, care rules and workflow as any command, and stores it with the command that
-    caused it, or neither.
+    The command pipeline runs it as the same actor (or as ``actor``, a service account) at
+    the same time, through the same authority, care rules and workflow as any command, and
+    stores it with the command that caused it, or neither. A follow-up on the aggregate the
+    command itself changed is appended after the command's event.
 
     Attributes:
         aggregate: the class of the aggregate it runs on (or creates).
@@ -152,6 +154,9 @@ class FollowUp:
         start: True if ``command`` creates the aggregate.
         why: how it follows, put before the reason if it is refused ("deferring case
             'k-1' promises a reply").
+        actor: the actor it runs as, if not the one of the command it follows (a
+            :class:`~relationkit.domain.parties.Staff` service account, for work that is
+            relationkit's own rather than the person's).
     """
 
     aggregate: type[Aggregate]
@@ -159,6 +164,7 @@ class FollowUp:
     aggregate_id: str | None = None
     start: bool = False
     why: str | None = None
+    actor: Any = None
 
 
 Written: TypeAlias = "Sequence[tuple[Aggregate, Sequence[Event]]]"

@@ -28,6 +28,13 @@ import pendulum
 
 from relationkit.domain.aggregate import Aggregate, Command, History
 from relationkit.domain.events import Event
+from relationkit.domain.service_levels import (
+    WAIT_REASONS,
+    ClockChange,
+    ServiceLevels,
+    sweep_breach,
+    sweep_warn,
+)
 from relationkit.domain.values import (
     an_id,
     aware,
@@ -47,8 +54,10 @@ __all__ = [
     "REFER",
     "Accept",
     "Acknowledge",
+    "BreachServiceLevels",
     "Case",
     "CaseHistory",
+    "ChangePriority",
     "Close",
     "Compromise",
     "ConfirmHeard",
@@ -59,11 +68,13 @@ __all__ = [
     "Decline",
     "Defer",
     "Deferral",
+    "EndWait",
     "Escalate",
     "Expectation",
     "MatchExpectation",
     "OpenCase",
     "Paraphrase",
+    "PostUpdate",
     "RecordExpectation",
     "RecordStatement",
     "Refer",
@@ -74,6 +85,9 @@ __all__ = [
     "Resolve",
     "StartWork",
     "Statement",
+    "TrackServiceLevels",
+    "Wait",
+    "WarnServiceLevels",
 ]
 
 ACCEPT = "accept"
@@ -257,6 +271,7 @@ class OpenCase(Command):
     category: str | None = _optional()
     problem_key: str | None = _optional()
     recurrence_of: str | None = _optional_id()
+    priority: str | None = _optional_id()
 
 
 @attrs.frozen(kw_only=True)
@@ -454,6 +469,107 @@ class ResetExpectation(Command):
     replaced_by: str | None = _optional()
 
 
+@attrs.frozen(kw_only=True)
+class ChangePriority(Command):
+    """Change the case's priority, with the reason; its open service-level clocks take the
+    targets of the new priority, counted from their start."""
+
+    NAME: ClassVar[str] = "change_priority"
+    EVENT: ClassVar[str] = "CasePriorityChanged"
+
+    priority: str = _id()
+    reason: str = _required()
+
+
+def _wait_reason(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value not in WAIT_REASONS:
+        from relationkit.exceptions import InvalidInput
+
+        raise InvalidInput(
+            f"refused: waiting on {value!r}; a case waits on the client (after a question) "
+            "or on a vendor; say on='client' or on='vendor'.",
+            field=attribute.name,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Wait(Command):
+    """The case waits: on the client, after a question put to them (``on="client"``, which
+    is a reply to the client), or on a third party such as a vendor (``on="vendor"``). The
+    client's next words end a wait on the client; :class:`EndWait` ends any wait."""
+
+    NAME: ClassVar[str] = "wait"
+    EVENT: ClassVar[str] = "CaseWaiting"
+
+    on: str = attrs.field(validator=_wait_reason)
+    note: str = _required()
+
+
+@attrs.frozen(kw_only=True)
+class EndWait(Command):
+    """The case no longer waits (the vendor answered, say)."""
+
+    NAME: ClassVar[str] = "end_wait"
+    EVENT: ClassVar[str] = "CaseWaitEnded"
+
+    note: str | None = _optional()
+
+
+@attrs.frozen(kw_only=True)
+class PostUpdate(Command):
+    """Tell the client how the work is going (a reply, and the periodic update)."""
+
+    NAME: ClassVar[str] = "post_update"
+    EVENT: ClassVar[str] = "CaseUpdatePosted"
+
+    text: str = _required()
+
+
+def _clock_changes(value: Any) -> tuple[ClockChange, ...]:
+    return tuple(value)
+
+
+def _metric_names(value: Any) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class TrackServiceLevels(Command):
+    """The case's service-level clocks after the event ``cause``: recorded by relationkit's
+    service account right after each case event that changes a clock, never by people."""
+
+    NAME: ClassVar[str] = "track_service_levels"
+    EVENT: ClassVar[str] = "ServiceClocksChanged"
+
+    levels: ServiceLevels = attrs.field(validator=attrs.validators.instance_of(ServiceLevels))
+    clock_changes: tuple[ClockChange, ...] = attrs.field(
+        default=(),
+        converter=_clock_changes,
+        validator=attrs.validators.deep_iterable(attrs.validators.instance_of(ClockChange)),
+    )
+    cause: str = _required()
+
+
+@attrs.frozen(kw_only=True)
+class WarnServiceLevels(Command):
+    """The sweep's warning: most of the time of the clocks ``metrics`` has been used."""
+
+    NAME: ClassVar[str] = "warn_service_levels"
+    EVENT: ClassVar[str] = "ServiceLevelWarning"
+
+    metrics: tuple[str, ...] = attrs.field(default=(), converter=_metric_names)
+
+
+@attrs.frozen(kw_only=True)
+class BreachServiceLevels(Command):
+    """The sweep's breach: the clocks ``metrics`` passed their due time."""
+
+    NAME: ClassVar[str] = "breach_service_levels"
+    EVENT: ClassVar[str] = "ServiceLevelBreached"
+
+    metrics: tuple[str, ...] = attrs.field(default=(), converter=_metric_names)
+
+
 # --- the history and the aggregate ------------------------------------------------------------
 
 
@@ -584,6 +700,15 @@ class Case(Aggregate):
         reopen_count: how many times it was reopened.
         expectations: what the client expects, and how each was settled (R5).
         cycle_started_at: when the current round began (opening or the latest reopening).
+        priority: the case's priority (or severity), if one was given; its service levels
+            measure the targets of their policy at this priority (the policy's default
+            priority when it is ``None``).
+        waiting_on: what the case waits on, ``"client"`` or ``"vendor"``, if anything.
+        last_update_at: when staff last posted an update to the client.
+        service_levels: the service-level clocks, if the case's contract has a policy.
+        sla_due_at: the earliest due time of a clock counting towards its target.
+        sla_warn_at: the earliest warning the sweep still owes.
+        sla_breached: a breached clock is still owed its reply, update or resolution.
     """
 
     KIND: ClassVar[str] = "case"
@@ -593,6 +718,9 @@ class Case(Aggregate):
         "owner_id",
         "relationship_id",
         "opened_at",
+        "sla_due_at",
+        "sla_warn_at",
+        "sla_breached",
     )
     SNAPSHOT_VERSION: ClassVar[int] = 2
     HISTORY: ClassVar[type[History]] = CaseHistory
@@ -624,6 +752,13 @@ class Case(Aggregate):
     reopen_count: int = 0
     expectations: list[Expectation] = attrs.Factory(list)
     cycle_started_at: pendulum.DateTime | None = None
+    priority: str | None = None
+    waiting_on: str | None = None
+    last_update_at: pendulum.DateTime | None = None
+    service_levels: ServiceLevels | None = None
+    sla_due_at: pendulum.DateTime | None = None
+    sla_warn_at: pendulum.DateTime | None = None
+    sla_breached: bool = False
 
     @classmethod
     def opened(cls, event: Event, command: OpenCase, state: str) -> Case:
@@ -645,6 +780,7 @@ class Case(Aggregate):
             statement_count=1,
             last_statement_at=event.at,
             cycle_started_at=event.at,
+            priority=command.priority,
         )
         case.version = event.sequence
         case.head = event.hash
@@ -689,10 +825,15 @@ class Case(Aggregate):
         if self.first_response_at is None or at < self.first_response_at:
             self.first_response_at = at
 
+    def _client_spoke(self) -> None:
+        if self.waiting_on == "client":
+            self.waiting_on = None
+
     def _on_record_statement(self, command: RecordStatement, event: Event) -> None:
         self.statement_count += 1
         self.last_statement_at = event.at
         self.heard = False
+        self._client_spoke()
 
     def _on_acknowledge(self, command: Acknowledge, event: Event) -> None:
         if self.paraphrase is None:
@@ -709,10 +850,12 @@ class Case(Aggregate):
         self._answer("confirmed", None)
         self.heard = True
         self.heard_once = True
+        self._client_spoke()
 
     def _on_correct_paraphrase(self, command: CorrectParaphrase, event: Event) -> None:
         self._answer("corrected", command.correction)
         self.heard = False
+        self._client_spoke()
 
     def _on_record_expectation(self, command: RecordExpectation, event: Event) -> None:
         key = command.key
@@ -805,9 +948,40 @@ class Case(Aggregate):
 
     def _on_resolve(self, command: Resolve, event: Event) -> None:
         self.resolution = Resolution(summary=command.summary, by=event.actor_id, at=event.at)
+        self.waiting_on = None
 
     def _on_close(self, command: Close, event: Event) -> None:
         self.closed_at = event.at
+        self.waiting_on = None
+
+    def _on_change_priority(self, command: ChangePriority, event: Event) -> None:
+        self.priority = command.priority
+
+    def _on_wait(self, command: Wait, event: Event) -> None:
+        self.waiting_on = command.on
+
+    def _on_end_wait(self, command: EndWait, event: Event) -> None:
+        self.waiting_on = None
+
+    def _on_post_update(self, command: PostUpdate, event: Event) -> None:
+        self.last_update_at = event.at
+
+    def _levels(self, levels: ServiceLevels) -> None:
+        self.service_levels = levels
+        self.sla_due_at = levels.due_at
+        self.sla_warn_at = levels.warn_at
+        self.sla_breached = levels.breached
+
+    def _on_track_service_levels(self, command: TrackServiceLevels, event: Event) -> None:
+        self._levels(command.levels)
+
+    def _on_warn_service_levels(self, command: WarnServiceLevels, event: Event) -> None:
+        if self.service_levels is not None:
+            self._levels(sweep_warn(self.service_levels, event.at)[0])
+
+    def _on_breach_service_levels(self, command: BreachServiceLevels, event: Event) -> None:
+        if self.service_levels is not None:
+            self._levels(sweep_breach(self.service_levels, event.at)[0])
 
     def _on_reopen(self, command: Reopen, event: Event) -> None:
         self.reopen_count += 1
@@ -817,6 +991,7 @@ class Case(Aggregate):
         self.closed_at = None
         self.heard = False
         self.cycle_started_at = event.at
+        self.waiting_on = None
 
     # Stored snapshots of earlier versions ----------------------------------------------------
 

@@ -43,6 +43,7 @@ from relationkit.domain.health import Contact
 from relationkit.domain.offering import Offering
 from relationkit.domain.parties import Party, Staff, party_kinds
 from relationkit.domain.policy import Acknowledgement, Policy, PolicyLapseFlag
+from relationkit.domain.service_levels import ServiceLevelPolicy
 from relationkit.domain.values import check_storable, ident
 from relationkit.exceptions import AggregateCorrupted, InvalidInput
 from relationkit.serialization import converter, is_immutable, make_decoder, make_encoder
@@ -662,9 +663,11 @@ BUILTIN_RECORD_TYPES: tuple[RecordType, ...] = (
     _plain("policy_flag", PolicyLapseFlag),
     _plain("contact", Contact, _contact_key, keep_latest=True),
     _plain("entitlement", Entitlement),
+    _plain("service_level_policy", ServiceLevelPolicy),
 )
 """The plain records relationkit itself keeps, by stored kind: people, the written policy
-and its acknowledgements and flags, calendars and offerings, last contacts, entitlements."""
+and its acknowledgements and flags, calendars and offerings, last contacts, entitlements,
+service-level policies."""
 
 _RECORD_TYPES: dict[str, RecordType] = {r.name: r for r in BUILTIN_RECORD_TYPES}
 

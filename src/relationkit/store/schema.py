@@ -76,7 +76,7 @@ __all__ = [
     "schema_version",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The schema version this relationkit writes and reads."""
 
 
@@ -493,6 +493,16 @@ def _import_directory(conn: Connection) -> None:
         )
 
 
+def _case_service_levels(conn: Connection) -> None:
+    """Give the table of cases, if there is one, its columns for service levels (the
+    earliest due time, the earliest warning, an open breach), indexed and filled from the
+    stored snapshots (a case stored before has no clocks: no due time, no breach)."""
+    from relationkit.domain.case import Case
+
+    if conn.table_exists(kind_table(Case).name):
+        ensure_kind(conn, Case)
+
+
 MIGRATIONS: dict[int, Migration] = {
     2: Migration(
         2,
@@ -518,6 +528,12 @@ MIGRATIONS: dict[int, Migration] = {
         "with a timeline starting with an import by rk-migration; records get the sort keys "
         "their types keep",
         apply=_import_directory,
+    ),
+    5: Migration(
+        5,
+        "cases keep indexed columns for their service-level clocks (sla_due_at, sla_warn_at, "
+        "sla_breached), filled from the stored snapshots",
+        apply=_case_service_levels,
     ),
 }
 """Migrations by the version they produce (version 1 is the first published schema). When

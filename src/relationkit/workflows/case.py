@@ -19,7 +19,9 @@ from statemachine import State, StateMachine
 from relationkit.domain.case import (
     Accept,
     Acknowledge,
+    BreachServiceLevels,
     Case,
+    ChangePriority,
     Close,
     Compromise,
     ConfirmHeard,
@@ -27,9 +29,11 @@ from relationkit.domain.case import (
     CorrectParaphrase,
     Decline,
     Defer,
+    EndWait,
     Escalate,
     MatchExpectation,
     OpenCase,
+    PostUpdate,
     RecordExpectation,
     RecordStatement,
     Refer,
@@ -37,6 +41,9 @@ from relationkit.domain.case import (
     ResetExpectation,
     Resolve,
     StartWork,
+    TrackServiceLevels,
+    Wait,
+    WarnServiceLevels,
 )
 from relationkit.workflows.engine import Workflow
 
@@ -86,6 +93,30 @@ class CaseFlow(StateMachine):
     resolve = resolved.from_(decided, in_progress, referred)
     close = resolved.to(closed)
     reopen = listening.from_(resolved, closed)
+    change_priority = _loops(
+        opened, listening, acknowledged, heard, deferred, decided, in_progress, referred, resolved
+    )
+    wait = _loops(opened, listening, acknowledged, heard, deferred, decided, in_progress)
+    end_wait = _loops(opened, listening, acknowledged, heard, deferred, decided, in_progress)
+    post_update = _loops(acknowledged, heard, deferred, decided, in_progress, referred)
+    track_service_levels = _loops(
+        opened,
+        listening,
+        acknowledged,
+        heard,
+        deferred,
+        decided,
+        in_progress,
+        referred,
+        resolved,
+        closed,
+    )
+    warn_service_levels = _loops(
+        opened, listening, acknowledged, heard, deferred, decided, in_progress, referred
+    )
+    breach_service_levels = _loops(
+        opened, listening, acknowledged, heard, deferred, decided, in_progress, referred
+    )
 
 
 CASE_WORKFLOW: Workflow[Case] = Workflow(
@@ -111,6 +142,13 @@ CASE_WORKFLOW: Workflow[Case] = Workflow(
         Resolve,
         Close,
         Reopen,
+        ChangePriority,
+        Wait,
+        EndWait,
+        PostUpdate,
+        TrackServiceLevels,
+        WarnServiceLevels,
+        BreachServiceLevels,
     ),
     make=Case.opened,
 )
