@@ -25,7 +25,7 @@ from relationkit.cli.commands import due_sections, report_sections
 from relationkit.cli.render import rows_of, verify_with_progress
 from relationkit.clock import ManualClock
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 COMMANDS = ("demo", "report", "due", "verify", "migrate", "diagram")
 

@@ -186,7 +186,7 @@ def test_the_exit_codes_are_documented_in_the_help_and_in_the_docs() -> None:
     result = run(CliRunner(), "--help")
     text = " ".join(result.output.split())
     assert "Exit codes (the same for every command):" in text
-    docs = Path(__file__).resolve().parent.parent / "docs" / "how-to" / "command-line.md"
+    docs = Path(__file__).resolve().parents[2] / "docs" / "how-to" / "command-line.md"
     page = " ".join(docs.read_text(encoding="utf-8").split())
     for code, meaning in EXIT_CODES.items():
         assert f"{code} {' '.join(meaning.split())}" in text

@@ -11,7 +11,7 @@ from relationkit import diagrams
 from relationkit.exceptions import NotFound
 from relationkit.workflows.registry import default_workflows
 
-COMMITTED = Path(__file__).resolve().parent.parent / "docs" / "diagrams"
+COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "diagrams"
 REGENERATE = "relationkit diagram --all --out docs/diagrams"
 
 

@@ -19,7 +19,7 @@ import pytest
 from relationkit import Relations, Staff, open_store
 from relationkit.cli.examples import SCRIPTS
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ALL_SCRIPTS = sorted(EXAMPLES.glob("*.py"))
 STORY_SCRIPTS = [EXAMPLES / f"{name}.py" for name in SCRIPTS]
 

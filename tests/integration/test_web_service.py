@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from relationkit.testing import ManualClock
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "web_service.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "web_service.py"
 
 
 def load_example() -> Any:

@@ -471,9 +471,7 @@ def test_the_feedback_example_tells_its_story_the_same_way_every_time() -> None:
     import sys
     from pathlib import Path
 
-    script = (
-        Path(__file__).resolve().parent.parent / "examples" / "feedback_during_and_at_the_end.py"
-    )
+    script = Path(__file__).resolve().parents[2] / "examples" / "feedback_during_and_at_the_end.py"
     runs = [
         subprocess.run(
             [sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=120

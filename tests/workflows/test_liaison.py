@@ -35,7 +35,7 @@ from relationkit.rules.settings import RelationshipConfig
 from relationkit.testing import ManualClock
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RULES = CareConfig(rules=(RoleAuthority(), *case_rules(), *relationship_rules(), *liaison_rules()))
 """The case, relationship and liaison rules only, so other areas' rules do not blur these."""
 

@@ -33,7 +33,7 @@ from relationkit.sweeps import SWEEPER_ID
 from relationkit.testing import ManualClock
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 STAFF = (
     Staff(id="s-pat", name="Pat Quinn", roles={"partner"}),

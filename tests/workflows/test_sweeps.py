@@ -31,7 +31,7 @@ from relationkit.sweeps import make_sweep
 from relationkit.typing import Written
 from reminders import NOW, SEND_DUE, Reminder, SendReminder, add_reminders, relations
 
-TESTS = Path(__file__).parent
+TESTS = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -11,7 +11,7 @@ not the point), in three time zones, and stored with their snapshots; the file h
 row of every table.
 
 It only makes that file with a relationkit that writes schema version 2:
-``python tests/data/make_schema2_store.py tests/data/schema2_store.json``.
+``python tests/store/data/make_schema2_store.py tests/store/data/schema2_store.json``.
 """
 
 from __future__ import annotations

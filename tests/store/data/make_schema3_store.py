@@ -12,7 +12,7 @@ relationkit's API of that version, as an application would have; the file holds 
 of every table.
 
 It only makes that file with a relationkit that writes schema version 3:
-``python tests/data/make_schema3_store.py tests/data/schema3_store.json``.
+``python tests/store/data/make_schema3_store.py tests/store/data/schema3_store.json``.
 """
 
 from __future__ import annotations
