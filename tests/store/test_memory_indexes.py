@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from relationkit import MemoryStore
 from relationkit.cases import Case
 from relationkit.store.contract import _next, _opened
+from strategies import examples
 
 CLIENTS = ("c-1", "c-2", "c-3")
 OWNERS = ("s-1", "s-2", None)
@@ -70,7 +71,7 @@ def _passes(case: Case, where: dict[str, Any]) -> bool:
     return True
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(history=changes, staged=changes, asked=queries)
 def test_queries_answer_as_reading_everything_would(
     history: list[tuple[int, str, str | None, str, bool]],

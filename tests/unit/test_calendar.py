@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from relationkit.domain.calendar import BusinessCalendar, BusinessTime
 from relationkit.exceptions import InvalidInput, NaiveDateTime, UnknownTimeZone
+from strategies import examples
 
 BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"
@@ -273,7 +274,7 @@ starts = st.one_of(
 amounts = st.integers(1, 200 * 60).map(lambda minutes: pendulum.duration(minutes=minutes))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(calendars(), starts, amounts, st.sampled_from(ZONES))
 def test_adding_then_measuring_back_gives_the_same_business_time(
     calendar: BusinessCalendar,
@@ -287,7 +288,7 @@ def test_adding_then_measuring_back_gives_the_same_business_time(
     assert calendar.business_time_between(start, due) == amount
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(calendars(), starts, amounts)
 def test_a_computed_due_time_is_always_working_time_on_a_business_day(
     calendar: BusinessCalendar, start: pendulum.DateTime, amount: pendulum.Duration
@@ -300,7 +301,7 @@ def test_a_computed_due_time_is_always_working_time_on_a_business_day(
     assert calendar.holiday(day) is None
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(calendars(), starts, st.integers(1, 30))
 def test_business_days_land_in_working_time(
     calendar: BusinessCalendar, start: pendulum.DateTime, days: int
@@ -310,7 +311,7 @@ def test_business_days_land_in_working_time(
     assert calendar.is_working_time(due)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.sampled_from(ZONES), starts, st.integers(1, 72))
 def test_around_the_clock_business_time_is_elapsed_time(
     zone: str, start: pendulum.DateTime, hours: int

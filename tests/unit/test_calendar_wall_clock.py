@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from relationkit.calendars import BusinessCalendar, BusinessTime, Offering
 from relationkit.exceptions import InvalidInput
+from strategies import examples
 
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Tokyo", "UTC"]
 # Days around the clock changes of 2026 (north: March and October/November; south: April).
@@ -82,7 +83,7 @@ def walk(calendar: BusinessCalendar, start: dt.datetime, minutes: int) -> dt.dat
         at += MINUTE
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(calendars(), starts, st.integers(1, 36 * 60))
 def test_adding_business_time_matches_a_minute_by_minute_walk(
     calendar: BusinessCalendar, start: dt.datetime, minutes: int
@@ -92,7 +93,7 @@ def test_adding_business_time_matches_a_minute_by_minute_walk(
     assert due.timestamp() == walk(calendar, start, minutes).timestamp()
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(calendars(), starts, st.integers(0, 3 * 24 * 60))
 def test_measuring_business_time_matches_a_minute_by_minute_walk(
     calendar: BusinessCalendar, start: dt.datetime, minutes: int
@@ -103,7 +104,7 @@ def test_measuring_business_time_matches_a_minute_by_minute_walk(
     assert measured.total_seconds() == counted * 60
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(calendars(), starts, st.integers(1, 36 * 60))
 def test_a_computed_time_is_never_outside_a_window_by_the_wall_clock(
     calendar: BusinessCalendar, start: dt.datetime, minutes: int

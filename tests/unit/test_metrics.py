@@ -14,10 +14,11 @@ from relationkit import Client, InvalidInput, MemoryStore, OutOfRange, Relations
 from relationkit.domain.case import Accept, Acknowledge, ConfirmHeard, Resolve
 from relationkit.domain.metrics import ces, csat, nps, period_key
 from relationkit.testing import ManualClock
+from strategies import examples
 
 NPS_SCORES = st.lists(st.integers(0, 10), max_size=60)
 CSAT_SCORES = st.lists(st.integers(1, 5), max_size=60)
-FAST = settings(max_examples=60, deadline=None)
+FAST = settings(max_examples=examples(60), deadline=None)
 
 
 def test_standard_definitions() -> None:

@@ -48,6 +48,7 @@ from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import HeardBeforeDeciding, case_rules
 from relationkit.testing import ManualClock
 from relationkit.workflows.case import CaseFlow
+from strategies import examples
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 
@@ -495,7 +496,7 @@ def test_the_mix_covers_every_kind_of_refusal(mixed: tuple[Relations, list[Case]
     picks=st.lists(st.integers(min_value=0, max_value=18), max_size=25),
     actor=st.sampled_from(ACTORS),
 )
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_any_selection_in_any_order_gets_the_one_by_one_answers(
     mixed: tuple[Relations, list[Case]], picks: list[int], actor: str
 ) -> None:

@@ -26,6 +26,7 @@ from relationkit.domain.parties import party_kinds
 from relationkit.domain.values import MAX_ID_LENGTH, ident, instant, new_id, text, zone
 from relationkit.policy import Clause, Policy
 from relationkit.testing import ManualClock
+from strategies import examples
 
 NOON = pendulum.datetime(2026, 3, 2, 12, tz="Europe/Paris")
 
@@ -51,14 +52,14 @@ def test_non_text_is_refused_as_invalid_input() -> None:
         text(42, "statement")
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.text(alphabet=" \t\n\r\x0b\x0c", max_size=10))
 def test_any_whitespace_only_text_is_refused(blank: str) -> None:
     with pytest.raises(EmptyText):
         text(blank, "note")
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.text(min_size=1).filter(lambda s: s.strip() != "" and "\x00" not in s))
 def test_any_text_with_words_is_kept_stripped(words: str) -> None:
     assert text(words, "note") == words.strip()

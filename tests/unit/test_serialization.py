@@ -39,10 +39,13 @@ from relationkit.store.codec import (
 )
 from relationkit.testing import ManualClock
 from relationkit.workflows.registry import default_workflows
+from strategies import examples
 
 ZONES = ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-FEW = settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck)
+)
+FEW = settings(max_examples=examples(8), deadline=None, suppress_health_check=list(HealthCheck))
 
 words = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12

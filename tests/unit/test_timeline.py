@@ -44,6 +44,7 @@ from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import case_rules
 from relationkit.testing import ManualClock
 from relationkit.workflows.case import CASE_WORKFLOW
+from strategies import examples, wall_times
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="America/New_York")
 
@@ -448,14 +449,12 @@ def test_replay_refuses_unreadable_event_data(rk: Relations, clock: ManualClock)
 
 
 @given(
-    wall=st.datetimes(
-        min_value=datetime.datetime(1990, 1, 1), max_value=datetime.datetime(2060, 1, 1)
-    ),
+    wall=wall_times,
     zone=st.sampled_from(
         ["UTC", "Europe/Paris", "America/New_York", pendulum.fixed_timezone(19800)]
     ),
 )
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_an_event_is_hashed_at_its_utc_instant_whatever_zone_it_was_given_in(
     wall: datetime.datetime, zone: Any
 ) -> None:

@@ -88,11 +88,14 @@ from relationkit.domain.relationship import (
 from relationkit.serialization import converter
 from relationkit.store.codec import decode_aggregate, encode_aggregate
 from relationkit.workflows.registry import default_workflows
+from strategies import examples
 
 WORKFLOWS = default_workflows()
 STAFF = ("s-sam", "s-mia", "s-lee", "s-kim")
 ZONES = ("UTC", "Europe/Paris", "America/New_York")
-SEQUENCES = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SEQUENCES = settings(
+    max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 Maker = Callable[[Draw, pendulum.DateTime], Command]

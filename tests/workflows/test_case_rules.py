@@ -8,7 +8,6 @@ from typing import Any
 import pendulum
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from relationkit import (
     CareConfig,
@@ -51,6 +50,7 @@ from relationkit.rules.case import (
     later,
 )
 from relationkit.testing import ManualClock
+from strategies import examples, spans, wall_times
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 
@@ -455,22 +455,8 @@ def test_a_split_group_keeps_its_type(rk: Relations) -> None:
     assert rest.rule_ids == ("R1.case", "R3")
 
 
-_ZONE_TIMES = st.datetimes(
-    min_value=datetime.datetime(1990, 1, 1), max_value=datetime.datetime(2060, 1, 1)
-)
-_SPANS = st.builds(
-    pendulum.duration,
-    weeks=st.integers(0, 10),
-    days=st.integers(0, 400),
-    hours=st.integers(0, 48),
-    minutes=st.integers(0, 120),
-    seconds=st.integers(0, 120),
-    microseconds=st.integers(0, 999_999),
-)
-
-
-@given(wall=_ZONE_TIMES, span=_SPANS)
-@settings(max_examples=300, deadline=None)
+@given(wall=wall_times, span=spans)
+@settings(max_examples=examples(300), deadline=None)
 def test_R3_the_latest_reply_time_is_pendulums_sum(wall: datetime.datetime, span: Any) -> None:
     at = pendulum.instance(wall, tz="UTC")
     found = later(at, span)

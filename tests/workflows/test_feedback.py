@@ -42,6 +42,7 @@ from relationkit.domain.feedback import (
 )
 from relationkit.testing import ManualClock
 from relationkit.workflows.feedback import FEEDBACK_WORKFLOW, FeedbackFlow
+from strategies import examples
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 
@@ -459,7 +460,9 @@ class FeedbackMachine(RuleBasedStateMachine):
         self.rk.verify(self.request_id, FeedbackRequest)
 
 
-FeedbackMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=8, deadline=None)
+FeedbackMachine.TestCase.settings = settings(
+    max_examples=examples(25), stateful_step_count=8, deadline=None
+)
 TestFeedbackMachine = FeedbackMachine.TestCase
 
 

@@ -20,6 +20,7 @@ from relationkit.cases import Acknowledge, ConfirmHeard
 from relationkit.domain.liaison import VendorTicket
 from relationkit.domain.promise import Promise
 from relationkit.testing import ManualClock
+from strategies import examples
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 EVERY = pendulum.duration(hours=24)
@@ -168,4 +169,4 @@ class Cadence(RuleBasedStateMachine):
 
 
 TestCadence = Cadence.TestCase
-TestCadence.settings = settings(max_examples=40, stateful_step_count=25, deadline=None)
+TestCadence.settings = settings(max_examples=examples(40), stateful_step_count=25, deadline=None)

@@ -26,6 +26,7 @@ from relationkit.domain.calendar import BusinessCalendar, BusinessTime
 from relationkit.domain.offering import Offering
 from relationkit.domain.promise import BreakPromise, Promise
 from relationkit.testing import ManualClock
+from strategies import examples
 
 BERLIN = "Europe/Berlin"
 START = pendulum.datetime(2026, 3, 2, 9, tz=BERLIN)
@@ -183,6 +184,6 @@ class PromiseLifecycle(RuleBasedStateMachine):
 
 
 PromiseLifecycle.TestCase.settings = settings(
-    max_examples=25, stateful_step_count=20, deadline=None
+    max_examples=examples(25), stateful_step_count=20, deadline=None
 )
 TestPromiseLifecycle = PromiseLifecycle.TestCase

@@ -21,6 +21,7 @@ from relationkit.rules.case import case_rules
 from relationkit.rules.relationship import relationship_rules
 from relationkit.rules.settings import RelationshipConfig
 from relationkit.testing import ManualClock
+from strategies import examples
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 STAFF = {
@@ -194,6 +195,8 @@ class SeveranceQuorumOne(Severance):
 
 
 TestSeverance = Severance.TestCase
-TestSeverance.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
+TestSeverance.settings = settings(max_examples=examples(40), stateful_step_count=30, deadline=None)
 TestSeveranceQuorumOne = SeveranceQuorumOne.TestCase
-TestSeveranceQuorumOne.settings = settings(max_examples=15, stateful_step_count=30, deadline=None)
+TestSeveranceQuorumOne.settings = settings(
+    max_examples=examples(15), stateful_step_count=30, deadline=None
+)

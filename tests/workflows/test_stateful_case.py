@@ -45,6 +45,7 @@ from relationkit.rules.authority import RoleAuthority
 from relationkit.rules.case import case_rules
 from relationkit.testing import ManualClock
 from relationkit.workflows.case import CASE_WORKFLOW
+from strategies import examples
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Tokyo")
 CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
@@ -223,5 +224,7 @@ class CaseMachine(RuleBasedStateMachine):
         assert stored.heard == heard
 
 
-CaseMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=25, deadline=None)
+CaseMachine.TestCase.settings = settings(
+    max_examples=examples(40), stateful_step_count=25, deadline=None
+)
 TestCaseStateful = CaseMachine.TestCase
