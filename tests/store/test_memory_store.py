@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pendulum
 import pytest
 
 from relationkit import (
-    CareConfig,
     Client,
     ConcurrencyError,
     ConnectionLost,
@@ -25,15 +23,8 @@ from relationkit import (
 from relationkit.cases import Acknowledge, Case, ConfirmHeard, Escalate
 from relationkit.domain.case import OpenCase
 from relationkit.domain.events import Event, next_event
-from relationkit.rules.authority import RoleAuthority
-from relationkit.rules.case import case_rules
-from relationkit.testing import ManualClock
 from relationkit.workflows.case import CASE_WORKFLOW
-
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
-
-CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
-"""The case's own care rules only, so rules of other areas do not blur what is tested here."""
+from world import ANA, BO, CASE_RULES, SAM, START, world
 
 
 @pytest.fixture
@@ -43,13 +34,7 @@ def store() -> MemoryStore:
 
 @pytest.fixture
 def rk(store: MemoryStore) -> Relations:
-    relations = Relations(store, clock=ManualClock(START), config=CASE_RULES)
-    relations.register(
-        Client(id="c-ana", name="Ana Ruiz"),
-        Client(id="c-bo", name="Bo Chen"),
-        Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
-    )
-    return relations
+    return world(ANA, BO, SAM, store=store, config=CASE_RULES, policy=None)
 
 
 def open_case(rk: Relations, client: str = "c-ana", case_id: str | None = None) -> Case:

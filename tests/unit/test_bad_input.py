@@ -13,7 +13,6 @@ import pendulum
 import pytest
 
 from relationkit import (
-    CareConfig,
     Client,
     ConcurrencyError,
     EmptyText,
@@ -30,7 +29,6 @@ from relationkit import (
     RuleViolations,
     Staff,
     UnknownTimeZone,
-    Vendor,
 )
 from relationkit.cases import (
     Acknowledge,
@@ -48,15 +46,12 @@ from relationkit.feedback import GiveFeedback
 from relationkit.policy import Clause, Policy
 from relationkit.promises import MakePromise
 from relationkit.relationships import End
-from relationkit.rules.authority import RoleAuthority
-from relationkit.rules.case import case_rules
 from relationkit.serialization import converter
 from relationkit.testing import ManualClock
+from world import ACME, ANA, CASE_RULES, SAM, world
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="Europe/Berlin")
 
-CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
-"""The case's own care rules only, so rules of other areas do not blur what is tested here."""
 DECLINE = Decline(reason="Outside the window.", clause_id="refunds-30d")
 
 
@@ -65,19 +60,7 @@ class Setting:
 
     def __init__(self) -> None:
         self.clock = ManualClock(START)
-        self.rk = Relations(MemoryStore(), clock=self.clock, config=CASE_RULES)
-        self.rk.register(
-            Client(id="c-ana", name="Ana Ruiz"),
-            Vendor(id="v-acme", name="Acme Parts"),
-            Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
-        )
-        self.rk.policy.publish(
-            Policy(
-                version=1,
-                published_at=START,
-                clauses=[Clause(id="refunds-30d", text="Refunds within 30 days.")],
-            )
-        )
+        self.rk = world(ANA, ACME, SAM, clock=self.clock, config=CASE_RULES, publisher=None)
         for case_id in ("live", "done"):
             self.rk.open_case(
                 actor="s-sam",

@@ -15,25 +15,18 @@ from relationkit import (
     Event,
     InvalidInput,
     InvalidTransition,
-    MemoryStore,
     NotPermitted,
     Relations,
     RuleViolation,
     RuleViolations,
-    Staff,
 )
 from relationkit.cases import Accept, Acknowledge, Case, ConfirmHeard, Decline, Defer, Escalate
 from relationkit.domain.aggregate import Aggregate
-from relationkit.policy import Clause, Policy
 from relationkit.rules import Attempt, rule
-from relationkit.rules.authority import RoleAuthority
-from relationkit.rules.case import case_rules
 from relationkit.testing import ManualClock
+from world import CASE_RULES, MIA, SAM, START, world
 
-MONDAY = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
-
-CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
-"""The case's own care rules only, so rules of other areas do not blur what is tested here."""
+MONDAY = START
 FRIDAY = pendulum.datetime(2026, 3, 6, 9, tz="UTC")
 
 
@@ -70,18 +63,8 @@ def clock() -> ManualClock:
 
 
 def make_relations(clock: ManualClock, config: CareConfig = CASE_RULES) -> Relations:
-    rk = Relations(MemoryStore(), clock=clock, config=config)
-    rk.register(
-        Client(id="c-gold", name="Gita Rao", contract="gold"),
-        Client(id="c-std", name="Sven Berg"),
-        Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
-        Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
-    )
-    rk.policy.publish(
-        Policy(version=1, published_at=MONDAY, clauses=[Clause(id="refunds-30d", text="30 d.")]),
-        actor="s-mia",
-    )
-    return rk
+    gold = Client(id="c-gold", name="Gita Rao", contract="gold")
+    return world(gold, Client(id="c-std", name="Sven Berg"), SAM, MIA, clock=clock, config=config)
 
 
 def heard(rk: Relations, client: str) -> Case:

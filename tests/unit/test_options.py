@@ -7,16 +7,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import attrs
-import pendulum
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relationkit import (
     CareConfig,
-    Client,
     InvalidInput,
-    MemoryStore,
     NotFound,
     Option,
     Party,
@@ -42,34 +39,17 @@ from relationkit.cases import (
     StartWork,
 )
 from relationkit.domain.case import RecordExpectation
-from relationkit.policy import Clause, Policy
 from relationkit.rules import Attempt, rule
-from relationkit.rules.authority import RoleAuthority
-from relationkit.rules.case import HeardBeforeDeciding, case_rules
+from relationkit.rules.case import HeardBeforeDeciding
 from relationkit.testing import ManualClock
 from relationkit.workflows.case import CaseFlow
 from strategies import examples
-
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
-
-CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
-"""The case's own care rules only, so rules of other areas do not blur what is tested here."""
+from world import ANA, BO, CASE_RULES, MIA, SAM, START, world
 
 
 @pytest.fixture
 def rk() -> Relations:
-    relations = Relations(MemoryStore(), clock=ManualClock(START), config=CASE_RULES)
-    relations.register(
-        Client(id="c-ana", name="Ana Ruiz"),
-        Client(id="c-bo", name="Bo Chen"),
-        Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
-        Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
-    )
-    relations.policy.publish(
-        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 d.")]),
-        actor="s-mia",
-    )
-    return relations
+    return world(ANA, BO, SAM, MIA, config=CASE_RULES)
 
 
 def open_case(rk: Relations, client: str = "c-ana", *, escalated: bool = False) -> Case:
@@ -355,18 +335,14 @@ def _case(rk: Relations, client: str, steps: Sequence[Any], **opening: Any) -> C
 @pytest.fixture(scope="module")
 def mixed() -> tuple[Relations, list[Case]]:
     """Cases in every state, with and without what the rules look at."""
-    rk = Relations(MemoryStore(), clock=ManualClock(START), config=BULK_CONFIG)
-    rk.register(
-        Client(id="c-ana", name="Ana Ruiz"),
-        Client(id="c-bo", name="Bo Chen"),
+    rk = world(
+        ANA,
+        BO,
         Vendor(id="v-parts", name="Parts Ltd"),
-        Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
-        Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
+        SAM,
+        MIA,
         Staff(id="s-ops", name="Ola Park", roles={"operations"}),
-    )
-    rk.policy.publish(
-        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 d.")]),
-        actor="s-mia",
+        config=BULK_CONFIG,
     )
     ack = (Acknowledge(paraphrase="You want a refund."), "s-sam")
     heard_ = (*(ack,), (ConfirmHeard(), "client"))

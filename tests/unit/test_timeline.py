@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from relationkit import (
     AggregateCorrupted,
-    CareConfig,
     Client,
     Event,
     InvalidInput,
@@ -39,17 +38,13 @@ from relationkit.cases import (
     Defer,
 )
 from relationkit.domain.events import GENESIS, chain, next_event
-from relationkit.policy import Clause, Policy
-from relationkit.rules.authority import RoleAuthority
-from relationkit.rules.case import case_rules
 from relationkit.testing import ManualClock
 from relationkit.workflows.case import CASE_WORKFLOW
 from strategies import examples, wall_times
+from world import CASE_RULES, MIA, SAM, world
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="America/New_York")
 
-CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
-"""The case's own care rules only, so rules of other areas do not blur what is tested here."""
 
 Rows = list[dict[str, Any]]
 
@@ -66,17 +61,8 @@ def store() -> MemoryStore:
 
 @pytest.fixture
 def rk(store: MemoryStore, clock: ManualClock) -> Relations:
-    relations = Relations(store, clock=clock, config=CASE_RULES)
-    relations.register(
-        Client(id="c-ana", name="Ana Ruiz", timezone="America/New_York"),
-        Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
-        Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
-    )
-    relations.policy.publish(
-        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 days.")]),
-        actor="s-mia",
-    )
-    return relations
+    ana = Client(id="c-ana", name="Ana Ruiz", timezone="America/New_York")
+    return world(ana, SAM, MIA, store=store, clock=clock, config=CASE_RULES)
 
 
 def story(rk: Relations, clock: ManualClock, case_id: str = "case-1") -> Case:

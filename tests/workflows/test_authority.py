@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import pendulum
 import pytest
 
 from relationkit import (
     CareConfig,
-    Client,
-    MemoryStore,
     NotFound,
     NotPermitted,
     Relations,
-    Staff,
-    Vendor,
 )
 from relationkit.cases import (
     Accept,
@@ -26,33 +21,11 @@ from relationkit.cases import (
     RecordStatement,
 )
 from relationkit.domain.aggregate import Command
-from relationkit.policy import Clause, Policy
-from relationkit.rules.authority import RoleAuthority
-from relationkit.rules.case import case_rules
-from relationkit.testing import ManualClock
-
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
-
-CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
-"""The case's own care rules only, so rules of other areas do not blur what is tested here."""
+from world import ACME, ANA, BO, CASE_RULES, MIA, NOOR, PAT, SAM, world
 
 
 def make_relations(config: CareConfig = CASE_RULES) -> Relations:
-    rk = Relations(MemoryStore(), clock=ManualClock(START), config=config)
-    rk.register(
-        Client(id="c-ana", name="Ana Ruiz"),
-        Client(id="c-bo", name="Bo Chen"),
-        Vendor(id="v-acme", name="Acme Parts"),
-        Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
-        Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
-        Staff(id="s-pat", name="Pat Okafor", roles={"partner"}),
-        Staff(id="s-new", name="Noor Haddad"),
-    )
-    rk.policy.publish(
-        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 days.")]),
-        actor="s-mia",
-    )
-    return rk
+    return world(ANA, BO, ACME, SAM, MIA, PAT, NOOR, config=config)
 
 
 @pytest.fixture

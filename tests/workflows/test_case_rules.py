@@ -11,14 +11,10 @@ from hypothesis import given, settings
 
 from relationkit import (
     CareConfig,
-    Client,
-    Consultant,
-    MemoryStore,
     RelationkitError,
     Relations,
     RuleViolation,
     RuleViolations,
-    Staff,
 )
 from relationkit.cases import (
     Accept,
@@ -38,24 +34,19 @@ from relationkit.cases import (
     StartWork,
 )
 from relationkit.domain.aggregate import Command
-from relationkit.policy import Clause, Policy
-from relationkit.rules.authority import RoleAuthority
+from relationkit.policy import Clause
 from relationkit.rules.case import (
     BuyingTime,
     HeardBeforeDeciding,
     ReasonedAnswers,
     RespectfulReferral,
     WorkFollowsAgreement,
-    case_rules,
     later,
 )
 from relationkit.testing import ManualClock
 from strategies import examples, spans, wall_times
+from world import ANA, CASE_RULES, LEGAL, MIA, REFUNDS, SAM, START, world
 
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
-
-CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
-"""The case's own care rules only, so rules of other areas do not blur what is tested here."""
 DECLINE = Decline(reason="The refund window closed.", clause_id="refunds-30d")
 
 
@@ -67,26 +58,10 @@ def clock() -> ManualClock:
 def make_relations(
     clock: ManualClock, config: CareConfig = CASE_RULES, policy: bool = True
 ) -> Relations:
-    rk = Relations(MemoryStore(), clock=clock, config=config)
-    rk.register(
-        Client(id="c-ana", name="Ana Ruiz"),
-        Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
-        Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
-        Consultant(id="p-legal", name="Legal Aid Partners"),
+    clauses = (REFUNDS, Clause(id="no-cash", text="No cash refunds."))
+    return world(
+        ANA, SAM, MIA, LEGAL, clock=clock, config=config, policy=clauses if policy else None
     )
-    if policy:
-        rk.policy.publish(
-            Policy(
-                version=1,
-                published_at=START,
-                clauses=[
-                    Clause(id="refunds-30d", text="Refunds within 30 days."),
-                    Clause(id="no-cash", text="No cash refunds."),
-                ],
-            ),
-            actor="s-mia",
-        )
-    return rk
 
 
 @pytest.fixture

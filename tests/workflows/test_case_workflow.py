@@ -10,14 +10,10 @@ import pytest
 
 from relationkit import (
     AggregateCorrupted,
-    CareConfig,
-    Client,
-    Consultant,
     InvalidTransition,
     MemoryStore,
     Relations,
     RuleViolation,
-    Staff,
     UnknownStateValue,
 )
 from relationkit.cases import (
@@ -39,16 +35,13 @@ from relationkit.cases import (
     StartWork,
 )
 from relationkit.domain.aggregate import Command
-from relationkit.policy import Clause, Policy
-from relationkit.rules.authority import RoleAuthority
-from relationkit.rules.case import DECIDING_COMMANDS, case_rules
+from relationkit.rules.case import DECIDING_COMMANDS
 from relationkit.testing import ManualClock
 from relationkit.workflows.case import CASE_WORKFLOW, CaseFlow
+from world import ANA, CASE_RULES, LEGAL, MIA, SAM, world
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="Europe/Paris")
 
-CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
-"""The case's own care rules only, so rules of other areas do not blur what is tested here."""
 
 BEFORE_DECISION = ("opened", "listening", "acknowledged", "heard", "deferred")
 EXPECTED_TRANSITIONS: dict[str, dict[str, str]] = {
@@ -130,18 +123,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def rk(clock: ManualClock) -> Relations:
-    relations = Relations(MemoryStore(), clock=clock, config=CASE_RULES)
-    relations.register(
-        Client(id="c-ana", name="Ana Ruiz"),
-        Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
-        Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
-        Consultant(id="p-legal", name="Legal Aid Partners"),
-    )
-    relations.policy.publish(
-        Policy(version=1, published_at=START, clauses=[Clause(id="refunds-30d", text="30 days.")]),
-        actor="s-mia",
-    )
-    return relations
+    return world(ANA, SAM, MIA, LEGAL, clock=clock, config=CASE_RULES)
 
 
 def run(rk: Relations, case_id: str, name: str) -> Case:

@@ -25,7 +25,6 @@ from relationkit import (
     InvalidInput,
     InvalidTransition,
     ManualClock,
-    MemoryStore,
     NotFound,
     NotPermitted,
     RecordCorrupted,
@@ -50,20 +49,18 @@ from relationkit.domain.promise import Promise
 from relationkit.equality import Entitlement
 from relationkit.policy import Clause, Policy
 from relationkit.rules.policy import SWEEPER_ID
+from world import ACME, MIA, SAM, START, world
 
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 PEOPLE = (
     Client(id="c-ana", name="Ana Ruiz", contract="gold", segment="north"),
-    Vendor(id="v-acme", name="Acme Parts"),
-    Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
-    Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
+    ACME,
+    SAM,
+    MIA,
 )
 
 
 def make(store: Any = None) -> Relations:
-    rk = Relations(store if store is not None else MemoryStore(), clock=ManualClock(START))
-    rk.register(*PEOPLE)
-    return rk
+    return world(*PEOPLE, store=store, policy=None)
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from relationkit import (
 from relationkit.domain.case import Accept, Acknowledge, ConfirmHeard, Decline, Resolve
 from relationkit.domain.equality import Entitlement, Targets, equality_report, targets_for
 from relationkit.testing import ManualClock
+from world import START, world
 
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 GOLD = Entitlement(
     id="gold",
     response_within=pendulum.duration(hours=4),
@@ -79,13 +79,14 @@ def test_the_service_reads_targets_from_stored_entitlements() -> None:
 
 def service() -> tuple[Relations, ManualClock]:
     clock = ManualClock(START)
-    rk = Relations(MemoryStore(), clock=clock)
-    rk.register(
+    rk = world(
         Client(id="c-1", name="One", segment="north"),
         Client(id="c-2", name="Two", segment="north"),
         Client(id="c-3", name="Three", segment="south"),
         Consultant(id="p-4", name="Four", segment="south"),
         Staff(id="s-sam", name="Sam", roles={"agent"}),
+        clock=clock,
+        policy=None,
     )
     rk.equality.entitle(STANDARD)
     return rk, clock

@@ -11,10 +11,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from relationkit import (
     CareConfig,
-    Client,
     InvalidInput,
     InvalidTransition,
-    MemoryStore,
     NotFound,
     NotPermitted,
     OutOfRange,
@@ -43,24 +41,15 @@ from relationkit.domain.feedback import (
 from relationkit.testing import ManualClock
 from relationkit.workflows.feedback import FEEDBACK_WORKFLOW, FeedbackFlow
 from strategies import examples
-
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
+from world import ANA, BO, MIA, SAM, START, world
 
 
 def make(
     config: CareConfig | None = None, *, manager: bool = True
 ) -> tuple[Relations, ManualClock]:
     clock = ManualClock(START)
-    rk = Relations(MemoryStore(), clock=clock, config=config)
-    people: list[Client | Staff] = [
-        Client(id="c-ana", name="Ana Ruiz"),
-        Client(id="c-bo", name="Bo Chen"),
-        Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
-    ]
-    if manager:
-        people.append(Staff(id="s-mia", name="Mia Lund", roles={"manager"}))
-    rk.register(*people)
-    return rk, clock
+    people = (ANA, BO, SAM, MIA) if manager else (ANA, BO, SAM)
+    return world(*people, clock=clock, config=config, policy=None), clock
 
 
 def resolved_case(rk: Relations, client: str = "c-ana") -> str:

@@ -40,6 +40,7 @@ from relationkit.domain.health import (
 )
 from relationkit.testing import ManualClock
 from relationkit.typing import Signal
+from world import MIA, SAM, START, world
 
 NOW = pendulum.datetime(2026, 6, 1, 9, tz="UTC")
 
@@ -206,14 +207,10 @@ def test_response_times_need_contract_targets() -> None:
 
 
 def make() -> tuple[Relations, ManualClock]:
-    clock = ManualClock(pendulum.datetime(2026, 3, 2, 9, tz="UTC"))
+    clock = ManualClock(START)
     config = CareConfig().evolve(feedback=FeedbackConfig(at_risk_below=60))
-    rk = Relations(MemoryStore(), clock=clock, config=config)
-    rk.register(
-        Client(id="c-ana", name="Ana Ruiz", contract="gold"),
-        Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
-        Staff(id="s-mia", name="Mia Lund", roles={"manager"}),
-    )
+    ana = Client(id="c-ana", name="Ana Ruiz", contract="gold")
+    rk = world(ana, SAM, MIA, clock=clock, config=config, policy=None)
     rk.equality.entitle(
         Entitlement(
             id="gold",

@@ -15,9 +15,7 @@ from relationkit import (
     Client,
     Consultant,
     InvalidTransition,
-    MemoryStore,
     NotFound,
-    Relations,
     RuleViolation,
     Staff,
     Vendor,
@@ -33,8 +31,9 @@ from relationkit.rules.liaison import liaison_rules
 from relationkit.rules.relationship import relationship_rules
 from relationkit.rules.settings import RelationshipConfig
 from relationkit.testing import ManualClock
+from world import START
+from world import world as shared_world
 
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 ROOT = Path(__file__).resolve().parents[2]
 RULES = CareConfig(rules=(RoleAuthority(), *case_rules(), *relationship_rules(), *liaison_rules()))
 """The case, relationship and liaison rules only, so other areas' rules do not blur these."""
@@ -43,14 +42,16 @@ RULES = CareConfig(rules=(RoleAuthority(), *case_rules(), *relationship_rules(),
 class World:
     def __init__(self, config: CareConfig | None = None) -> None:
         self.clock = ManualClock(START)
-        self.rk = Relations(MemoryStore(), clock=self.clock, config=config or RULES)
-        self.rk.register(
+        self.rk = shared_world(
             Client(id="c-ana", name="Ana Diaz"),
             Client(id="c-ben", name="Ben Ode"),
             Vendor(id="v-tel", name="Telco Devices"),
             Vendor(id="v-soft", name="Softworks"),
             Consultant(id="p-kay", name="Kay Lux"),
             Staff(id="s-al", name="Al Reyes", roles={"agent"}),
+            clock=self.clock,
+            config=config or RULES,
+            policy=None,
         )
         self.r = self.rk.liaison
 

@@ -15,14 +15,14 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from relationkit import CareConfig, Client, MemoryStore, RelationkitError, Relations, Staff, Vendor
+from relationkit import CareConfig, Client, RelationkitError, Staff, Vendor
 from relationkit.cases import Acknowledge, ConfirmHeard
 from relationkit.domain.liaison import VendorTicket
 from relationkit.domain.promise import Promise
 from relationkit.testing import ManualClock
 from strategies import examples
+from world import START, world
 
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 EVERY = pendulum.duration(hours=24)
 hours = st.integers(min_value=1, max_value=40)
 
@@ -31,12 +31,14 @@ class Cadence(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = ManualClock(START)
-        self.rk = Relations(MemoryStore(), clock=self.clock, config=CareConfig())
-        self.rk.register(
+        self.rk = world(
             Client(id="c-ana", name="Ana"),
             Vendor(id="v-tel", name="Telco"),
             Staff(id="s-al", name="Al", roles={"agent"}),
             Staff(id="s-bo", name="Bo", roles={"agent"}),
+            clock=self.clock,
+            config=CareConfig(),
+            policy=None,
         )
         case = self.rk.open_case(actor="s-al", client="c-ana", subject="Calls", statement="Drop.")
         self.rk.handle(case.id, Acknowledge(paraphrase="Your calls drop."), actor="s-al")

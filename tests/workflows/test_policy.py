@@ -27,6 +27,7 @@ from relationkit.domain.policy import (
 )
 from relationkit.policy import Clause, Policy
 from relationkit.testing import ManualClock
+from world import world
 
 START = pendulum.datetime(2026, 1, 5, 9, tz="UTC")
 LAPSE = pendulum.duration(days=90)
@@ -48,11 +49,13 @@ def make(action: str = "flag") -> tuple[Relations, ManualClock]:
     config = CareConfig().evolve(
         feedback=FeedbackConfig(policy_ack_lapse=LAPSE, lapsed_action=action)
     )
-    rk = Relations(MemoryStore(), clock=clock, config=config)
-    rk.register(
+    rk = world(
         Client(id="c-ana", name="Ana Ruiz"),
         Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
         Staff(id="s-kim", name="Kim Berg", roles={"agent"}),
+        clock=clock,
+        config=config,
+        policy=None,
     )
     rk.policy.publish(policy(1))
     return rk, clock

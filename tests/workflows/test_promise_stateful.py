@@ -15,9 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from relationkit import (
     Client,
-    MemoryStore,
     RelationkitError,
-    Relations,
     RuleViolation,
     RuleViolations,
     Staff,
@@ -27,6 +25,7 @@ from relationkit.domain.offering import Offering
 from relationkit.domain.promise import BreakPromise, Promise
 from relationkit.testing import ManualClock
 from strategies import examples
+from world import world
 
 BERLIN = "Europe/Berlin"
 START = pendulum.datetime(2026, 3, 2, 9, tz=BERLIN)
@@ -36,11 +35,12 @@ class PromiseLifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = ManualClock(START)
-        self.rk = Relations(MemoryStore(), clock=self.clock)
-        self.rk.register(
+        self.rk = world(
             Client(id="c-ana", name="Ana"),
             Staff(id="s-sam", name="Sam", roles={"agent"}),
             Staff(id="s-mia", name="Mia", roles={"manager"}),
+            clock=self.clock,
+            policy=None,
         )
         self.rk.calendars.register(BusinessCalendar(id="cal", timezone=BERLIN))
         self.rk.calendars.register_offering(

@@ -14,7 +14,6 @@ from relationkit import (
     Client,
     InvalidInput,
     InvalidTransition,
-    MemoryStore,
     NaiveDateTime,
     NotFound,
     Relations,
@@ -46,6 +45,7 @@ from relationkit.exceptions import OutOfRange
 from relationkit.promises import PromiseConfig
 from relationkit.rules.base import rule
 from relationkit.testing import ManualClock
+from world import world as shared_world
 
 BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"
@@ -62,14 +62,16 @@ AUDIT = Offering(
 
 def build(config: CareConfig | None = None) -> tuple[Relations, ManualClock]:
     clock = ManualClock(START)
-    rk = Relations(MemoryStore(), clock=clock, config=config)
-    rk.register(
+    rk = shared_world(
         Client(id="c-ana", name="Ana Ruiz", timezone=NEW_YORK),
         Client(id="c-bo", name="Bo Lind"),
         Staff(id="s-sam", name="Sam Ortiz", roles={"agent"}),
         Staff(id="s-kim", name="Kim Park", roles={"agent"}),
         Staff(id="s-mia", name="Mia Chen", roles={"manager"}),
         Staff(id="s-lee", name="Lee Ward", roles={"manager"}),
+        clock=clock,
+        config=config,
+        policy=None,
     )
     rk.calendars.register(CALENDAR)
     rk.calendars.register_offering(AUDIT)

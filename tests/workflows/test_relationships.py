@@ -7,7 +7,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import pendulum
 import pytest
 
 from relationkit import (
@@ -16,7 +15,6 @@ from relationkit import (
     EmptyText,
     InvalidInput,
     InvalidTransition,
-    MemoryStore,
     NotFound,
     NotPermitted,
     Relations,
@@ -30,23 +28,20 @@ from relationkit.domain.calendar import BusinessCalendar, BusinessTime
 from relationkit.domain.offering import Offering
 from relationkit.domain.promise import Promise
 from relationkit.domain.relationship import Activate, Relationship
-from relationkit.testing import ManualClock
 from relationkit.workflows.relationship import RELATIONSHIP_WORKFLOW, RelationshipFlow
-
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
+from world import START, world
 
 
 @pytest.fixture
 def rk() -> Relations:
-    rk = Relations(MemoryStore(), clock=ManualClock(START))
-    rk.register(
+    return world(
         Client(id="c-ana", name="Ana Diaz", contract="gold"),
         Client(id="c-ben", name="Ben Ode"),
         Vendor(id="v-tel", name="Telco"),
         Staff(id="s-al", name="Al Reyes", roles={"agent"}),
         Staff(id="s-mia", name="Mia Hart", roles={"manager"}),
+        policy=None,
     )
-    return rk
 
 
 def test_a_relationship_starts_as_a_prospect_with_the_partys_contract(rk: Relations) -> None:
@@ -183,11 +178,12 @@ def test_a_refused_first_case_starts_no_relationship(rk: Relations) -> None:
 
 def test_starting_a_relationship_with_a_first_case_needs_the_authority_to_start_one() -> None:
     config = CareConfig(command_roles={"open_relationship": {"manager"}})
-    rk = Relations(MemoryStore(), clock=ManualClock(START), config=config)
-    rk.register(
+    rk = world(
         Client(id="c-ben", name="Ben Ode"),
         Staff(id="s-al", name="Al Reyes", roles={"agent"}),
         Staff(id="s-mia", name="Mia Hart", roles={"manager"}),
+        config=config,
+        policy=None,
     )
     with pytest.raises(NotPermitted) as info:
         rk.open_case(actor="s-al", client="c-ben", subject="Login", statement="Locked out.")
@@ -201,8 +197,12 @@ def test_starting_a_relationship_with_a_first_case_needs_the_authority_to_start_
 
 
 def test_first_cases_opened_at_once_share_one_relationship(tmp_path: Path) -> None:
-    rk = Relations(f"sqlite:///{tmp_path / 'r.db'}", clock=ManualClock(START))
-    rk.register(Client(id="c-ben", name="Ben Ode"), Staff(id="s-al", name="Al", roles={"agent"}))
+    rk = world(
+        Client(id="c-ben", name="Ben Ode"),
+        Staff(id="s-al", name="Al", roles={"agent"}),
+        store=f"sqlite:///{tmp_path / 'r.db'}",
+        policy=None,
+    )
     errors: list[BaseException] = []
 
     def first_case(n: int) -> None:

@@ -15,9 +15,7 @@ from relationkit import (
     Client,
     InvalidInput,
     InvalidTransition,
-    MemoryStore,
     OutOfRange,
-    Relations,
     RuleViolation,
     RuleViolations,
     Staff,
@@ -31,8 +29,9 @@ from relationkit.policy import Clause, Policy
 from relationkit.relationships import RelationshipConfig
 from relationkit.sweeps import SWEEPER_ID
 from relationkit.testing import ManualClock
+from world import START
+from world import world as shared_world
 
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 ROOT = Path(__file__).resolve().parents[2]
 
 STAFF = (
@@ -49,9 +48,13 @@ class World:
 
     def __init__(self, config: CareConfig | None = None) -> None:
         self.clock = ManualClock(START)
-        self.rk = Relations(MemoryStore(), clock=self.clock, config=config)
-        self.rk.register(
-            Client(id="c-ana", name="Ana Diaz"), Client(id="c-ben", name="Ben Ode"), *STAFF
+        self.rk = shared_world(
+            Client(id="c-ana", name="Ana Diaz"),
+            Client(id="c-ben", name="Ben Ode"),
+            *STAFF,
+            clock=self.clock,
+            config=config,
+            policy=None,
         )
         self.rel = self.rk.relationships.create(actor="s-al", party="c-ana").id
         self.rk.relationships.activate(self.rel, actor="s-al")
@@ -156,8 +159,7 @@ def test_a_reasoned_decline_is_evidence_too() -> None:
 
 def test_what_may_i_do_says_why_a_proposal_is_not_possible_yet() -> None:
     clock = ManualClock(START)
-    rk = Relations(MemoryStore(), clock=clock)
-    rk.register(Client(id="c-ana", name="Ana"), *STAFF)
+    rk = shared_world(Client(id="c-ana", name="Ana"), *STAFF, clock=clock, policy=None)
     rel = rk.relationships.create(actor="s-al", party="c-ana")
     rk.relationships.activate(rel.id, actor="s-al")
     rk.relationships.mark_at_risk(rel.id, actor="s-al", reason="Unpaid invoices.")

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pendulum
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from relationkit import CareConfig, Client, MemoryStore, RelationkitError, Relations, Staff
+from relationkit import CareConfig, Client, RelationkitError, Staff
 from relationkit.cases import Acknowledge, Compromise, ConfirmHeard
 from relationkit.domain.relationship import Relationship
 from relationkit.rules.authority import RoleAuthority
@@ -22,8 +21,8 @@ from relationkit.rules.relationship import relationship_rules
 from relationkit.rules.settings import RelationshipConfig
 from relationkit.testing import ManualClock
 from strategies import examples
+from world import START, world
 
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 STAFF = {
     "s-pat": {"partner"},
     "s-mia": {"manager"},
@@ -49,10 +48,12 @@ class Severance(RuleBasedStateMachine):
             rules=(RoleAuthority(), *case_rules(), *relationship_rules()),
             relationships=RelationshipConfig(quorum=self.quorum),
         )
-        self.rk = Relations(MemoryStore(), clock=self.clock, config=config)
-        self.rk.register(
+        self.rk = world(
             Client(id="c-ana", name="Ana"),
             *(Staff(id=k, name=k, roles=v) for k, v in STAFF.items()),
+            clock=self.clock,
+            config=config,
+            policy=None,
         )
         r = self.rk.relationships
         self.rel = r.create(actor="s-al", party="c-ana").id

@@ -12,13 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from relationkit import (
-    CareConfig,
     Client,
-    Consultant,
     Event,
-    MemoryStore,
     RelationkitError,
-    Relations,
     Staff,
 )
 from relationkit.cases import (
@@ -40,15 +36,12 @@ from relationkit.cases import (
     StartWork,
 )
 from relationkit.domain.aggregate import Command
-from relationkit.policy import Clause, Policy
-from relationkit.rules.authority import RoleAuthority
-from relationkit.rules.case import case_rules
 from relationkit.testing import ManualClock
 from relationkit.workflows.case import CASE_WORKFLOW
 from strategies import examples
+from world import CASE_RULES, LEGAL, world
 
 START = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Tokyo")
-CASE_RULES = CareConfig(rules=(RoleAuthority(), *case_rules()))
 
 CLIENT = "c-ana"
 STAFF_WITH_ROLES = ("s-agent", "s-manager")
@@ -126,22 +119,16 @@ class CaseMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = ManualClock(START)
-        self.rk = Relations(MemoryStore(), clock=self.clock, config=CASE_RULES)
-        self.rk.register(
+        self.rk = world(
             Client(id=CLIENT, name="Ana Ruiz"),
             Client(id="c-stranger", name="Bo Chen"),
-            Consultant(id="p-legal", name="Legal Aid Partners"),
+            LEGAL,
             Staff(id="s-agent", name="Sam Ortiz", roles={"agent"}),
             Staff(id="s-manager", name="Mia Lund", roles={"manager"}),
             Staff(id="s-norole", name="Noor Haddad"),
-        )
-        self.rk.policy.publish(
-            Policy(
-                version=1,
-                published_at=START,
-                clauses=[Clause(id="refunds-30d", text="Refunds within 30 days.")],
-            ),
-            actor="s-manager",
+            clock=self.clock,
+            config=CASE_RULES,
+            publisher="s-manager",
         )
         self.case_id = "case-1"
         self.accepted = 0
