@@ -14,9 +14,8 @@ from relationkit.cases import Acknowledge, Compromise, ConfirmHeard
 from relationkit.domain.calendar import BusinessCalendar, BusinessTime
 from relationkit.domain.offering import Offering
 from relationkit.store.base import Store
-from relationkit.testing import ManualClock
+from world import START, world
 
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 SWEEP_AT = START.add(days=45)
 """When every proposal has lapsed, every case is owed a check-in and every promise is due."""
 
@@ -29,7 +28,7 @@ STAFF = (
 
 def relations(store: Store, at: pendulum.DateTime = START) -> Relations:
     """The service over ``store`` with a manual clock at ``at``."""
-    return Relations(store, clock=ManualClock(at))
+    return world(store=store, start=at, policy=None)
 
 
 def seed(rk: Relations, n: int) -> dict[str, list[str]]:

@@ -1,9 +1,14 @@
-"""Shared fixtures: PostgreSQL for the store tests.
+"""Shared fixtures: PostgreSQL for the store tests; the Hypothesis profiles.
 
 ``postgres_url`` gives each test a schema of its own in the database named by
 ``RELATIONKIT_TEST_POSTGRES_URL`` and drops it afterwards. Without that variable the test is
 skipped, unless ``CI=true``: continuous integration must not pass by skipping, so there a
 missing variable or an unreachable server fails the test.
+
+Hypothesis runs under the profile named by ``RELATIONKIT_HYPOTHESIS``: ``fast`` (the default,
+Hypothesis' own 100 examples a test) or ``thorough`` (:data:`strategies.THOROUGH` times as
+many), which continuous integration selects. Tests that choose their own number of examples
+write it as ``examples(n)``, which scales ``n`` the same way.
 """
 
 from __future__ import annotations
@@ -16,8 +21,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+from strategies import FAST_EXAMPLES, THOROUGH
 
 POSTGRES_ENV = "RELATIONKIT_TEST_POSTGRES_URL"
+
+HYPOTHESIS_ENV = "RELATIONKIT_HYPOTHESIS"
+
+settings.register_profile("fast", max_examples=FAST_EXAMPLES)
+settings.register_profile("thorough", max_examples=FAST_EXAMPLES * THOROUGH)
+_profile = os.environ.get(HYPOTHESIS_ENV, "").strip() or "fast"
+if _profile not in ("fast", "thorough"):
+    raise pytest.UsageError(
+        f"{HYPOTHESIS_ENV}={_profile!r} names no Hypothesis profile; "
+        "use 'fast' (the default) or 'thorough'"
+    )
+settings.load_profile(_profile)
+
+
+def pytest_report_header() -> str:
+    """The Hypothesis profile in force, at the top of pytest's report."""
+    return f"hypothesis profile: {_profile} ({settings().max_examples} examples a test)"
 
 
 def _unavailable(reason: str) -> None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import attrs
-import pendulum
 import pytest
 from statemachine import State, StateMachine
 
-from relationkit import CareConfig, Client, ManualClock, Relations, RuleViolation, Staff
+from relationkit import CareConfig, Client, Relations, RuleViolation, Staff
 from relationkit.cases import (
     CASE_WORKFLOW,
     Accept,
@@ -24,8 +23,8 @@ from relationkit.domain.aggregate import Aggregate, Command
 from relationkit.domain.events import Event
 from relationkit.domain.values import required
 from relationkit.workflows import FLOW, Workflow
+from world import world
 
-START = pendulum.datetime(2026, 3, 2, 9, tz="UTC")
 seen: list[tuple[str, str, str]] = []
 
 
@@ -40,9 +39,8 @@ class AuditedCaseFlow(CaseFlow):
 
 
 def relations(config: CareConfig) -> Relations:
-    rk = Relations(clock=ManualClock(START), config=config)
-    rk.register(Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"}))
-    return rk
+    ana, sam = Client(id="c-ana", name="Ana"), Staff(id="s-sam", name="Sam", roles={"agent"})
+    return world(ana, sam, config=config, policy=None)
 
 
 def test_callbacks_of_an_own_case_workflow_run_with_the_command() -> None:
