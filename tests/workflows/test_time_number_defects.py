@@ -58,6 +58,7 @@ from relationkit.domain.metrics import ces, csat, nps, summarize
 from relationkit.policy import Clause, Policy
 from relationkit.promises import PromiseConfig
 from relationkit.testing import ManualClock
+from strategies import examples
 
 BERLIN = "Europe/Berlin"
 START = pendulum.datetime(2026, 3, 2, 9, tz=BERLIN)  # a Monday
@@ -484,7 +485,7 @@ def around_a_change(draw: st.DrawFn) -> tuple[BusinessCalendar, dt.datetime, int
     return calendar, begin, draw(st.integers(1, 30 * 60))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(around_a_change())
 def test_business_time_never_ends_outside_a_window_by_the_wall_clock(
     case: tuple[BusinessCalendar, dt.datetime, int],

@@ -29,6 +29,7 @@ from relationkit.domain.service_levels import (
 )
 from relationkit.exceptions import InvalidInput
 from relationkit.service_levels import ServiceLevelPolicy, Target
+from strategies import examples
 
 ZONES = ["Europe/Paris", "America/New_York", "Asia/Kolkata", "UTC"]
 MINUTE = dt.timedelta(minutes=1)
@@ -92,7 +93,7 @@ def at(minutes: int) -> pendulum.DateTime:
     return pendulum.instance(BASE + dt.timedelta(minutes=minutes))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     calendars(),
     st.integers(0, 60 * 24 * 7),
@@ -153,7 +154,7 @@ def test_a_clock_counts_business_minutes_while_it_runs_as_a_walk_does(
     assert ended.used.in_minutes() == used
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     calendars(),
     st.integers(0, 60 * 24 * 7),

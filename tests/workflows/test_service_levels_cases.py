@@ -35,6 +35,7 @@ from relationkit.service_levels import (
     WarnServiceLevels,
     follow,
 )
+from strategies import examples
 
 H = pendulum.duration
 TARGETS = {
@@ -214,7 +215,9 @@ class Conversation(RuleBasedStateMachine):
             assert clock.warn_at is None or clock.warn_at > now
 
 
-Conversation.TestCase.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
+Conversation.TestCase.settings = settings(
+    max_examples=examples(25), stateful_step_count=25, deadline=None
+)
 test_a_random_conversation_keeps_clocks_that_follow_from_its_events = Conversation.TestCase
 
 
