@@ -15,6 +15,7 @@ from relationkit.app.equality import (
 )
 from relationkit.domain.equality import (
     DIMENSIONS,
+    ContractDisparity,
     Disparity,
     Entitlement,
     EqualityReport,
@@ -24,6 +25,7 @@ from relationkit.domain.equality import (
 
 __all__ = [
     "DIMENSIONS",
+    "ContractDisparity",
     "Disparity",
     "Entitlement",
     "EqualityReport",

@@ -28,6 +28,7 @@ from relationkit.domain.health import (
     Reading,
     Recurrences,
     ResponseTimes,
+    ServiceLevelAttainment,
     default_health_model,
 )
 
@@ -47,5 +48,6 @@ __all__ = [
     "Reading",
     "Recurrences",
     "ResponseTimes",
+    "ServiceLevelAttainment",
     "track_contact",
 ]

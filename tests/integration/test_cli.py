@@ -353,6 +353,7 @@ def test_report_and_due_ask_each_area_for_its_tables() -> None:
         "Relationships at risk",
         "Severances awaiting approval",
         "Overdue promises",
+        "Service-level attainment",
         "Policy acknowledgements due",
     ]
     assert [title for title, _, _ in due_sections(rk, now, within_hours=24)] == [

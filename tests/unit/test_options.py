@@ -419,6 +419,8 @@ def one_by_one(rk: Relations, cases: Sequence[Case], actor_id: str) -> dict[str,
         def options(case: Case) -> list[Option]:
             found = []
             for name in rk.workflow_for(Case).table.transitions[case.state]:
+                if name in rk.workflow_for(Case).internal:  # relationkit's own: not offered
+                    continue
                 refused = rk.config.rulebook.violations(case, attempt_for(name))
                 found.append(Option(name, not refused, refused))
             return found

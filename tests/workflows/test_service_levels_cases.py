@@ -101,7 +101,9 @@ def recomputed(rk: Relations, case_id: str) -> ServiceLevels | None:
         case = CASE_WORKFLOW.replay(events[: i + 1])
         if name == "open":
             policy = rk.service_levels.policy("gold-sla")
-            levels = ServiceLevels.of(policy, case.priority or policy.default_priority)
+            levels = ServiceLevels.of(
+                policy, case.priority or policy.default_priority, contract="gold"
+            )
         if levels is None:
             continue
         targets = None

@@ -166,14 +166,26 @@ class EqualityService:
         since: pendulum.DateTime | None = None,
         min_cases: int = 1,
     ) -> EqualityReport:
-        """Compare response times, resolution times and outcomes across party kinds and
-        segments (cases opened since ``since``); flag differences beyond ``tolerance``
-        (``config.feedback.disparity_tolerance`` if omitted)."""
+        """Compare response times, resolution times, outcomes and service-level attainment
+        across party kinds and segments (cases opened since ``since``); flag differences
+        beyond ``tolerance`` (``config.feedback.disparity_tolerance`` if omitted), and
+        contracts whose parties got different service-level targets at one priority or
+        had them met unequally by party kind (a case counts under its relationship's
+        contract when it has one)."""
         start = None if since is None else instant(since, "since")
         with self._p.reading() as uow:
             cases = [c for c in uow.select(Case) if start is None or c.opened_at >= start]
             parties = uow.records(Party)
             entitlements = uow.records(Entitlement)
+            linked = {c.relationship_id for c in cases if c.relationship_id is not None}
+            contracts: dict[str, str] = {}
+            if linked:
+                of = {r.id: r.contract for r in uow.select(Relationship) if r.id in linked}
+                contracts = {
+                    c.id: of[c.relationship_id]
+                    for c in cases
+                    if c.relationship_id in of and of[c.relationship_id] is not None
+                }
         config = self._p.config.feedback
         return equality_report(
             cases,
@@ -182,4 +194,5 @@ class EqualityService:
             tolerance=config.disparity_tolerance if tolerance is None else tolerance,
             dimensions=dimensions,
             min_cases=min_cases,
+            contracts=contracts,
         )

@@ -16,7 +16,9 @@ approval, a sweep breaking an overdue promise) goes the same way:
 6. **listeners** — told after the commit, in the order things were written.
 
 "What may I do now" (:meth:`Pipeline.options_for`) asks step 2's questions and nothing else,
-so its answer and running the command never disagree.
+so its answer and running the command never disagree. It leaves out a workflow's
+``internal`` commands, which only relationkit's service account runs (such as recording a
+case's service-level clocks): nobody else may send them, and sending one is refused.
 
 Steps 2 and 3 (:meth:`Pipeline.decide`, :meth:`Pipeline.decide_start`) do no I/O of their
 own: they read only through the attempt's directory. Loading, appending and committing
@@ -48,6 +50,7 @@ from relationkit.exceptions import (
     RuleViolation,
 )
 from relationkit.rules.base import Attempt, raise_violations, refusal_error
+from relationkit.rules.policy import SWEEPER_ID
 from relationkit.workflows.engine import FLOW, Workflow
 
 if TYPE_CHECKING:
@@ -573,8 +576,9 @@ class Pipeline:
                     found = attempts[name] = attrs.evolve(base, command_name=name)
                 return found
 
+            own = base.actor.id == SWEEPER_ID  # relationkit's service account
             answers = [
-                self._options_many(self.workflow(type(group[0])), group, attempt_for)
+                self._options_many(self.workflow(type(group[0])), group, attempt_for, own=own)
                 for group in by_kind.values()
             ]
         if len(answers) == 1:
@@ -589,9 +593,13 @@ class Pipeline:
         workflow: Workflow[A],
         subjects: Sequence[A],
         attempt_for: Callable[[str], Attempt],
+        *,
+        own: bool = False,
     ) -> dict[str, list[Option]]:
         # Records in the same state are offered the same commands, so they are judged
-        # together, command by command, each rule once for the group.
+        # together, command by command, each rule once for the group. Commands only
+        # relationkit's service account runs (the workflow's ``internal``) are offered to it
+        # alone: nobody else may send them, so a person is not shown them.
         result: dict[str, Any] = dict.fromkeys(s.id for s in subjects)
         groups: dict[str, list[A]] = {}
         for subject in subjects:
@@ -604,9 +612,12 @@ class Pipeline:
         for state, group in groups.items():
             if state not in transitions:
                 workflow.check_state(group[0])
+        hidden = () if own else workflow.internal
         for state, group in groups.items():
             columns = [
-                self._judge(workflow, name, group, attempt_for(name)) for name in transitions[state]
+                self._judge(workflow, name, group, attempt_for(name))
+                for name in transitions[state]
+                if name not in hidden
             ]
             if columns:
                 rows = map(list, zip(*columns, strict=True))

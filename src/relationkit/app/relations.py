@@ -475,7 +475,9 @@ class Relations:
     # --- what may I do now -----------------------------------------------------------------
 
     def options(self, case_id: str, *, actor: str) -> list[Option]:
-        """What ``actor`` may do on the case now; each refused command names its rules."""
+        """What ``actor`` may do on the case now; each refused command names its rules.
+        Commands only relationkit's service account runs (recording the service-level
+        clocks) are not listed: nobody else may send them."""
         case = self.case(case_id)
         return self._pipeline.options_for([case], actor=actor)[case.id]
 
@@ -483,8 +485,9 @@ class Relations:
         """:meth:`options` for many aggregates of any kind at once: for each, every command
         its state offers and whether ``actor`` may run it now. It asks exactly what running
         the command would ask (authority, every care rule, the workflow's own conditions),
-        judged at one time against one policy. Returns the options by aggregate id, in the
-        order given."""
+        judged at one time against one policy. A workflow's ``internal`` commands, which
+        only relationkit's service account runs, are left out. Returns the options by
+        aggregate id, in the order given."""
         return self._pipeline.options_for(subjects, actor=actor)
 
     # --- integrity -------------------------------------------------------------------------

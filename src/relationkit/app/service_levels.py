@@ -197,7 +197,9 @@ def attainment(
 ) -> list[Attainment]:
     """SLA attainment of ``cases`` grouped by the dimensions ``by`` (out of ``policy``,
     ``priority``, ``kind`` (the client's party kind) and ``metric``); ``kinds`` maps
-    client ids to party kinds. Groups come sorted by key."""
+    client ids to party kinds. A clock counts at the priority the case had when it was
+    met or breached, so raising a case's priority later does not move its earlier
+    results. Groups come sorted by key."""
     dims = tuple(by)
     unknown = [d for d in dims if d not in ("policy", "priority", "kind", "metric")]
     if unknown:
@@ -215,7 +217,7 @@ def attainment(
         for tally in levels.tallies:
             key = (
                 levels.policy_id if "policy" in dims else "*",
-                levels.priority if "priority" in dims else "*",
+                (tally.priority or levels.priority) if "priority" in dims else "*",
                 kinds.get(case.client_id, "?") if "kind" in dims else "*",
                 tally.metric if "metric" in dims else "*",
             )
@@ -468,12 +470,12 @@ class ServiceLevelService:
         targets = None
         priority = None
         if name == "open":
-            policy = _policy_for(subject, directory)
+            policy, contract = _policy_for(subject, directory)
             if policy is None:
                 return ()
             priority = subject.priority or policy.default_priority
             _check_priority(policy, priority, subject.id)
-            levels = ServiceLevels.of(policy, priority)
+            levels = ServiceLevels.of(policy, priority, contract=contract)
         elif levels is None:
             return ()
         elif name == "change_priority":
@@ -529,8 +531,9 @@ def _check_priority(policy: ServiceLevelPolicy, priority: str, case_id: str) -> 
         )
 
 
-def _policy_for(case: Case, directory: Directory) -> ServiceLevelPolicy | None:
-    """The policy of the case's contract: its relationship's contract, else its client's."""
+def _policy_for(case: Case, directory: Directory) -> tuple[ServiceLevelPolicy | None, str | None]:
+    """The policy of the case's contract (its relationship's contract, else its client's),
+    and that contract."""
     contract = None
     if case.relationship_id is not None:
         relationship = directory.find(Relationship, case.relationship_id)
@@ -539,12 +542,12 @@ def _policy_for(case: Case, directory: Directory) -> ServiceLevelPolicy | None:
     if contract is None:
         party = directory.find_party(case.client_id)
         if party is None:
-            return None
+            return None, None
         contract = party.contract
     for policy in directory.records(ServiceLevelPolicy):
         if contract in policy.contracts:
-            return policy
-    return None
+            return policy, contract
+    return None, contract
 
 
 def _calendar(directory: Directory | UnitOfWork, levels: ServiceLevels) -> BusinessCalendar | None:

@@ -321,12 +321,33 @@ def _health(rk: Relations, at: pendulum.DateTime | None) -> Section:
     )
 
 
+def _attainment(rk: Relations) -> Section:
+    rows = [
+        [
+            a.key[0],
+            a.key[1],
+            a.key[2],
+            a.met,
+            a.breached,
+            "" if a.rate is None else f"{a.rate:.0%}",
+            a.cases,
+        ]
+        for a in rk.service_levels.attainment(by=("policy", "priority", "kind"))
+    ]
+    return (
+        "Service-level attainment",
+        ["policy", "priority", "party kind", "met", "breached", "attainment", "cases"],
+        rows,
+    )
+
+
 def report_sections(
     rk: Relations, now: pendulum.DateTime, *, at: pendulum.DateTime | None = None
 ) -> list[Section]:
     """The tables ``report`` shows, judged as of ``now``: everything by state, open cases,
     replies owed, relationships with their health (as they stood at ``at``, if given), those
-    at risk, severances awaiting approval, overdue promises and policy acknowledgements due."""
+    at risk, severances awaiting approval, overdue promises, service-level attainment (by
+    policy, priority and party kind) and policy acknowledgements due."""
     return [
         _state_counts(rk),
         *_open_cases(rk),
@@ -334,6 +355,7 @@ def report_sections(
         _records("Relationships at risk", rk.relationships.at_risk()),
         _records("Severances awaiting approval", rk.relationships.pending_approvals()),
         _records("Overdue promises", rk.promises.overdue(now)),
+        _attainment(rk),
         _records("Policy acknowledgements due", rk.policy.reminders(now)),
     ]
 

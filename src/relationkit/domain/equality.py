@@ -31,11 +31,13 @@ import pendulum
 
 from relationkit.domain.case import ACCEPT, COMPROMISE, DECLINE, Case
 from relationkit.domain.parties import Party
+from relationkit.domain.service_levels import ServiceLevels
 from relationkit.domain.values import an_id
 from relationkit.exceptions import InvalidInput, NotFound, OutOfRange
 
 __all__ = [
     "DIMENSIONS",
+    "ContractDisparity",
     "Disparity",
     "EqualityReport",
     "Entitlement",
@@ -162,6 +164,8 @@ class GroupTreatment:
             target (0-1), or ``None``.
         resolution_on_target: share of resolved cases resolved within target, or ``None``.
         favourable: share of decided cases accepted or met halfway (0-1), or ``None``.
+        sla_attainment: share of ended service-level clocks met in time (0-1), or
+            ``None`` when no clock of the group's cases ended.
     """
 
     dimension: str
@@ -172,6 +176,7 @@ class GroupTreatment:
     response_on_target: float | None
     resolution_on_target: float | None
     favourable: float | None
+    sla_attainment: float | None = None
 
     def figures(self) -> dict[str, float | None]:
         """The compared figures by name."""
@@ -184,6 +189,7 @@ METRICS = (
     "response_on_target",
     "resolution_on_target",
     "favourable",
+    "sla_attainment",
 )
 _TIMES = frozenset({"response_hours", "resolution_hours"})
 
@@ -220,6 +226,43 @@ class Disparity:
 
 
 @attrs.frozen(kw_only=True)
+class ContractDisparity:
+    """Parties under one contract whose service levels differ by party kind.
+
+    Equal contracts must mean equal service-level targets, and parties of every kind under
+    a contract should see its targets met alike.
+
+    Attributes:
+        contract: the contract.
+        metric: ``"sla_targets"`` (cases at one priority measured against different
+            targets) or ``"sla_attainment"`` (a kind's share of clocks met differs from the
+            contract's by more than the tolerance).
+        priority: the priority compared (``"*"`` for attainment, over every priority).
+        groups: ``(party kind, what it got)`` for each kind compared, by kind.
+        overall: what the contract's cases got overall (attainment), else empty.
+    """
+
+    contract: str
+    metric: str
+    priority: str
+    groups: tuple[tuple[str, str], ...]
+    overall: str = ""
+
+    def describe(self) -> str:
+        """One sentence."""
+        got = "; ".join(f"{kind}: {value}" for kind, value in self.groups)
+        if self.metric == "sla_targets":
+            return (
+                f"contract={self.contract} priority={self.priority}: service-level targets "
+                f"differ by party kind ({got})"
+            )
+        return (
+            f"contract={self.contract}: service-level attainment differs by party kind "
+            f"({got}; {self.overall} for the contract)"
+        )
+
+
+@attrs.frozen(kw_only=True)
 class EqualityReport:
     """Treatment by group, and the disparities beyond tolerance.
 
@@ -228,17 +271,21 @@ class EqualityReport:
         groups: each group's figures, by dimension then group.
         disparities: the figures beyond tolerance.
         tolerance: the tolerance used.
+        contracts: contracts whose parties got different service-level targets, or whose
+            targets were met unequally by party kind.
     """
 
     overall: GroupTreatment
     groups: tuple[GroupTreatment, ...]
     disparities: tuple[Disparity, ...]
     tolerance: float
+    contracts: tuple[ContractDisparity, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """True when no group differs beyond tolerance."""
-        return not self.disparities
+        """True when no group differs beyond tolerance and every contract's parties got
+        the same service-level targets, met alike."""
+        return not self.disparities and not self.contracts
 
     def lines(self) -> list[str]:
         """A readable report."""
@@ -248,7 +295,9 @@ class EqualityReport:
                 f"{k}={'-' if v is None else round(v, 2)}" for k, v in g.figures().items()
             )
             out.append(f"  {g.dimension}={g.group} ({g.cases} cases): {figures}")
-        out += [f"  DISPARITY {d.describe()}" for d in self.disparities] or ["  no disparity"]
+        found = [f"  DISPARITY {d.describe()}" for d in self.disparities]
+        found += [f"  DISPARITY {c.describe()}" for c in self.contracts]
+        out += found or ["  no disparity"]
         return out
 
 
@@ -267,7 +316,13 @@ def _treatment(
     on_time: list[float] = []
     resolved_on_time: list[float] = []
     favourable: list[float] = []
+    met = ended = 0
     for case in cases:
+        levels = case.service_levels
+        if levels is not None:
+            for tally in levels.tallies:
+                met += tally.met
+                ended += tally.met + tally.breached
         target = targets.get(case.id)
         waited = response_time(case)
         if waited is not None:
@@ -291,7 +346,102 @@ def _treatment(
         response_on_target=_mean(on_time),
         resolution_on_target=_mean(resolved_on_time),
         favourable=_mean(favourable),
+        sla_attainment=None if ended == 0 else met / ended,
     )
+
+
+def _terms(levels: ServiceLevels) -> str:
+    """A service-level policy's terms at one priority, as a report shows them."""
+    shown = ", ".join(f"{t.metric} {t.within.in_words()}" for t in levels.targets)
+    where = "around the clock" if levels.calendar_id is None else f"on {levels.calendar_id}"
+    return f"{levels.policy_id}: {shown or 'no targets'} {where}"
+
+
+def _tally(cases: Iterable[Case]) -> tuple[int, int]:
+    met = ended = 0
+    for case in cases:
+        if case.service_levels is not None:
+            for tally in case.service_levels.tallies:
+                met += tally.met
+                ended += tally.met + tally.breached
+    return met, ended
+
+
+def _rate(met: int, ended: int) -> str:
+    return f"{met / ended:.0%} of {ended} clocks met"
+
+
+def contract_disparities(
+    cases: Iterable[Case],
+    kinds: Mapping[str, str],
+    contracts: Mapping[str, str],
+    *,
+    tolerance: float = 0.2,
+    min_cases: int = 1,
+) -> tuple[ContractDisparity, ...]:
+    """Contracts whose parties' service levels differ by party kind.
+
+    Args:
+        cases: the cases compared.
+        kinds: party kind by client id.
+        contracts: the contract each case was served under, by case id.
+        tolerance: the largest accepted difference in share of clocks met (0 to 1).
+        min_cases: kinds with fewer cases under a contract are never flagged on
+            attainment.
+    """
+    by_contract: dict[str, list[Case]] = {}
+    for case in cases:
+        if case.service_levels is not None and case.id in contracts:
+            by_contract.setdefault(contracts[case.id], []).append(case)
+    found: list[ContractDisparity] = []
+    for contract in sorted(by_contract):
+        members = by_contract[contract]
+        terms: dict[str, dict[str, set[str]]] = {}
+        for case in members:
+            levels = case.service_levels
+            assert levels is not None
+            kind = kinds.get(case.client_id, "?")
+            terms.setdefault(levels.priority, {}).setdefault(kind, set()).add(_terms(levels))
+        for priority in sorted(terms):
+            by_kind = terms[priority]
+            if len(set().union(*by_kind.values())) > 1:
+                groups = tuple(
+                    (kind, " / ".join(sorted(by_kind[kind]))) for kind in sorted(by_kind)
+                )
+                found.append(
+                    ContractDisparity(
+                        contract=contract, metric="sla_targets", priority=priority, groups=groups
+                    )
+                )
+        met, ended = _tally(members)
+        if ended == 0:
+            continue
+        overall = met / ended
+        per_kind: dict[str, list[Case]] = {}
+        for case in members:
+            per_kind.setdefault(kinds.get(case.client_id, "?"), []).append(case)
+        shown: list[tuple[str, str]] = []
+        flagged = False
+        for kind in sorted(per_kind):
+            kind_met, kind_ended = _tally(per_kind[kind])
+            if kind_ended == 0:
+                continue
+            shown.append((kind, _rate(kind_met, kind_ended)))
+            if len(per_kind[kind]) >= min_cases and (
+                abs(kind_met / kind_ended - overall) > tolerance + 1e-12
+            ):
+                flagged = True
+        if flagged:
+            found.append(
+                ContractDisparity(
+                    contract=contract,
+                    metric="sla_attainment",
+                    priority="*",
+                    groups=tuple(shown),
+                    overall=_rate(met, ended),
+                )
+            )
+    return tuple(found)
 
 
 def _difference(metric: str, value: float, overall: float) -> float:
@@ -308,6 +458,7 @@ def equality_report(
     tolerance: float = 0.2,
     dimensions: Iterable[str] | Mapping[str, Callable[[Party], str]] = ("kind", "segment"),
     min_cases: int = 1,
+    contracts: Mapping[str, str] | None = None,
 ) -> EqualityReport:
     """Compare response times, resolution times and outcomes across groups of parties.
 
@@ -319,6 +470,10 @@ def equality_report(
         tolerance: the largest accepted difference (see :class:`Disparity`), 0 to 1.
         dimensions: names from :data:`DIMENSIONS`, or your own ``{name: party -> group}``.
         min_cases: groups with fewer cases are shown but never flagged.
+        contracts: the contract each case was served under, by case id (a relationship's
+            contract); a case not named is served under its client's contract, and a case
+            whose service levels name the contract they started under, under that one.
+            Used to compare service-level targets and attainment within each contract.
     """
     if isinstance(tolerance, bool) or not isinstance(tolerance, int | float):
         raise OutOfRange("tolerance", tolerance, 0, 1)
@@ -374,9 +529,21 @@ def equality_report(
                             tolerance=tolerance,
                         )
                     )
+    served = {c.id: by_id[c.client_id].contract for c in found}
+    served.update(contracts or {})
+    for case in found:  # the contract the clocks were started under, where they say
+        if case.service_levels is not None and case.service_levels.contract is not None:
+            served[case.id] = case.service_levels.contract
     return EqualityReport(
         overall=overall,
         groups=tuple(groups),
         disparities=tuple(disparities),
         tolerance=float(tolerance),
+        contracts=contract_disparities(
+            found,
+            {p.id: p.kind for p in by_id.values()},
+            served,
+            tolerance=tolerance,
+            min_cases=min_cases,
+        ),
     )

@@ -69,6 +69,7 @@ __all__ = [
     "Reading",
     "Recurrences",
     "ResponseTimes",
+    "ServiceLevelAttainment",
     "default_health_model",
     "parties_of",
     "satisfaction",
@@ -426,6 +427,73 @@ class ResponseTimes:
                 f"{on_time} of {measured} answers and resolutions within the "
                 f"{facts.targets.contract!r} targets"
             ),
+        )
+
+
+def _clocks_then(case: Case, now: pendulum.DateTime) -> tuple[int, int]:
+    """Service-level clocks of ``case`` met and breached by ``now``: its tallies, less a
+    latest clock that ended after ``now``, plus one still owed whose due time passed by
+    ``now`` (breached then, whether or not the sweep had recorded it yet)."""
+    levels = case.service_levels
+    if levels is None:
+        return 0, 0
+    met = sum(t.met for t in levels.tallies)
+    breached = sum(t.breached for t in levels.tallies)
+    for clock in levels.clocks:
+        # A clock breached or met only after now was running then, and not yet due (a
+        # breach is stamped with the due time, and a met clock ended before its due time).
+        if clock.breached_at is not None and clock.breached_at > now:
+            breached -= 1
+        elif clock.state == "met" and clock.ended_at is not None and clock.ended_at > now:
+            met -= 1
+        elif clock.open and clock.due_at is not None and clock.due_at < now:
+            breached += 1  # due before now, not yet recorded as breached
+    return max(met, 0), max(breached, 0)
+
+
+@attrs.frozen
+class ServiceLevelAttainment:
+    """How often the service-level targets of the party's cases were met: the share of
+    clocks met in time among those met or breached by ``now`` (a clock still owed whose
+    due time passed counts as breached, as the sweep will record it).
+
+    Opt-in: it is not in :func:`default_health_model`. For a party whose contract has a
+    service-level policy, :class:`ResponseTimes` already counts late first answers and
+    resolutions against the contract, so a default weight would count the same lateness
+    twice; and most parties' contracts have no policy, where it has no data. Add it where
+    service levels are what the relationship is judged by, for example
+    ``default_health_model().with_signal(ServiceLevelAttainment(), 0.15)``, or give it the
+    weight of ``response_times`` with :meth:`HealthModel.with_weights`.
+
+    Example:
+        >>> from relationkit.domain.health import ServiceLevelAttainment, default_health_model
+        >>> model = default_health_model().with_signal(ServiceLevelAttainment(), 0.15)
+        >>> round(model.weight_of("service_levels"), 2)
+        0.15
+    """
+
+    name: str = "service_levels"
+    window: pendulum.Duration = _HALF_YEAR
+
+    def read(self, facts: HealthFacts) -> Reading:
+        """The share of the party's service-level clocks met in time (cases opened within
+        ``window`` before ``facts.now``)."""
+        since = facts.now - self.window
+        met = breached = 0
+        for case in _cases_then(facts):
+            if case.opened_at < since:
+                continue
+            case_met, case_breached = _clocks_then(case, facts.now)
+            met += case_met
+            breached += case_breached
+        if met + breached == 0:
+            return Reading.no_data(
+                f"no service-level clock met or breached in the last {_days(self.window)}"
+            )
+        return Reading(
+            score=met / (met + breached),
+            figures={"met": met, "breached": breached},
+            summary=f"{met} of {met + breached} service-level targets met",
         )
 
 

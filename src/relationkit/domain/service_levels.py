@@ -535,13 +535,27 @@ def breach_clock(clock: Clock) -> Clock:
 
 @attrs.frozen(kw_only=True)
 class Tally:
-    """How the ended clocks of one metric went on one case: how many were met in time and
-    how many were breached (a case has one clock per metric at a time, but periodic
-    updates, next replies and reopenings measure a metric again)."""
+    """How the ended clocks of one metric went on one case at one priority: how many were
+    met in time and how many were breached (a case has one clock per metric at a time, but
+    periodic updates, next replies and reopenings measure a metric again).
+
+    Attributes:
+        metric: the clocks' metric.
+        met: clocks met in time.
+        breached: clocks breached.
+        priority: the case's priority when they were met or breached (empty in levels
+            recorded before tallies kept it: read the case's priority then).
+    """
 
     metric: str
     met: int = 0
     breached: int = 0
+    priority: str = ""
+
+
+def _ordered(tallies: Mapping[tuple[str, str], Tally]) -> tuple[Tally, ...]:
+    """Tallies in metric order, then by priority."""
+    return tuple(tallies[k] for k in sorted(tallies, key=lambda k: (METRICS.index(k[0]), k[1])))
 
 
 # --- the clocks of one case -------------------------------------------------------------------
@@ -576,6 +590,9 @@ class ServiceLevels:
         waiting_on: what the case waits on now, if the clocks pause for it.
         clocks: the latest clock of each metric measured on the case.
         tallies: how the clocks of each metric went, met or breached.
+        contract: the contract the case is served under (its relationship's, else its
+            client's) when the clocks started; ``None`` in levels recorded before it was
+            kept.
     """
 
     policy_id: str
@@ -587,11 +604,15 @@ class ServiceLevels:
     waiting_on: str | None = None
     clocks: tuple[Clock, ...] = ()
     tallies: tuple[Tally, ...] = ()
+    contract: str | None = None
 
     @classmethod
-    def of(cls, policy: ServiceLevelPolicy, priority: str) -> ServiceLevels:
+    def of(
+        cls, policy: ServiceLevelPolicy, priority: str, *, contract: str | None = None
+    ) -> ServiceLevels:
         """The terms of ``policy`` at ``priority``, before any clock started."""
         return cls(
+            contract=contract,
             policy_id=policy.id,
             priority=priority,
             targets=tuple(t for t in policy.targets if t.priority == priority),
@@ -609,8 +630,13 @@ class ServiceLevels:
         return next((t.within for t in self.targets if t.metric == metric), None)
 
     def tally(self, metric: str) -> Tally:
-        """How the clocks of ``metric`` went."""
-        return next((t for t in self.tallies if t.metric == metric), Tally(metric=metric))
+        """How the clocks of ``metric`` went, at every priority together."""
+        found = [t for t in self.tallies if t.metric == metric]
+        return Tally(
+            metric=metric,
+            met=sum(t.met for t in found),
+            breached=sum(t.breached for t in found),
+        )
 
     @property
     def due_at(self) -> pendulum.DateTime | None:
@@ -680,15 +706,20 @@ def follow(
     """
     share = levels.warn_share
     clocks = {c.metric: c for c in levels.clocks}
-    tallies = {t.metric: t for t in levels.tallies}
+    tallies = {(t.metric, t.priority or levels.priority): t for t in levels.tallies}
     changes: list[ClockChange] = []
 
     def note(metric: str, change: str) -> None:
         changes.append(ClockChange(metric=metric, change=change))
 
     def count(metric: str, verdict: str) -> None:
-        old = tallies.get(metric, Tally(metric=metric))
-        tallies[metric] = attrs.evolve(old, **{verdict: getattr(old, verdict) + 1})
+        # Counted at the priority in force when the clock ended (a priority change takes
+        # effect after the clocks it ends are counted).
+        key = (metric, levels.priority)
+        old = tallies.get(key, Tally(metric=metric, priority=levels.priority))
+        tallies[key] = attrs.evolve(
+            old, priority=levels.priority, **{verdict: getattr(old, verdict) + 1}
+        )
 
     # A clock that passed its due time before this command is breached at its due time,
     # whether or not the sweep got there first.
@@ -777,7 +808,7 @@ def follow(
         levels,
         waiting_on=waiting,
         clocks=tuple(clocks[m] for m in METRICS if m in clocks),
-        tallies=tuple(tallies[m] for m in METRICS if m in tallies),
+        tallies=_ordered(tallies),
     )
     if targets is not None and priority is not None:
         new_levels = attrs.evolve(new_levels, targets=targets, priority=priority)
@@ -804,19 +835,21 @@ def sweep_breach(
     """The sweep's breaches as of ``at``: every clock whose due time passed is breached once."""
     breached: list[str] = []
     clocks = []
-    tallies = {t.metric: t for t in levels.tallies}
+    priority = levels.priority
+    tallies = {(t.metric, t.priority or priority): t for t in levels.tallies}
     for clock in levels.clocks:
         if clock.due_at is not None and clock.due_at < at:
             clock = breach_clock(clock)
             breached.append(clock.metric)
-            old = tallies.get(clock.metric, Tally(metric=clock.metric))
-            tallies[clock.metric] = attrs.evolve(old, breached=old.breached + 1)
+            key = (clock.metric, priority)
+            old = tallies.get(key, Tally(metric=clock.metric, priority=priority))
+            tallies[key] = attrs.evolve(old, priority=priority, breached=old.breached + 1)
         clocks.append(clock)
     return (
         attrs.evolve(
             levels,
             clocks=tuple(clocks),
-            tallies=tuple(tallies[m] for m in METRICS if m in tallies),
+            tallies=_ordered(tallies),
         ),
         tuple(breached),
     )

@@ -45,6 +45,7 @@ from relationkit.domain.case import (
     Wait,
     WarnServiceLevels,
 )
+from relationkit.rules.service_levels import CLOCK_COMMANDS
 from relationkit.workflows.engine import Workflow
 
 __all__ = ["CASE_WORKFLOW", "CaseFlow"]
@@ -151,5 +152,6 @@ CASE_WORKFLOW: Workflow[Case] = Workflow(
         BreachServiceLevels,
     ),
     make=Case.opened,
+    internal=CLOCK_COMMANDS,
 )
 """The case workflow, ready for :class:`~relationkit.Relations` to run."""

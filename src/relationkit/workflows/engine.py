@@ -132,6 +132,10 @@ class Workflow(Generic[A]):
         create: the command that creates an aggregate (not a transition of the machine).
         commands: the commands the machine's events stand for.
         make: builds the aggregate from its creating event.
+        internal: commands only relationkit's own service account runs (from its hooks
+            and sweeps, such as the case's service-level clocks). "What may I do now"
+            leaves them out for everybody else, as nobody else may run them; sending one
+            is still refused with a typed error by the rule that guards it.
         table: the states and transitions as plain data.
         behaviour: True if the machine class has callbacks or conditions of its own, so
             commands run through a real (reused) machine; False for a plain definition,
@@ -143,6 +147,7 @@ class Workflow(Generic[A]):
     create: type[Command]
     commands: tuple[type[Command], ...]
     make: Callable[[Event, Any, str], A]
+    internal: frozenset[str] = frozenset()
     table: FlowTable = attrs.field(init=False)
     behaviour: bool = attrs.field(init=False)
     _by_event: dict[str, type[Command]] = attrs.field(init=False, repr=False)
@@ -154,6 +159,11 @@ class Workflow(Generic[A]):
         missing = set(table.commands) - {c.NAME for c in self.commands}
         if missing:
             raise TypeError(f"{self.machine.__name__} has events without commands: {missing}")
+        if not isinstance(self.internal, frozenset) or not self.internal <= set(table.commands):
+            raise TypeError(
+                f"{self.machine.__name__}: internal = {self.internal!r}; give a frozenset of "
+                f"its commands ({', '.join(table.commands)})"
+            )
         object.__setattr__(self, "table", table)
         object.__setattr__(self, "behaviour", has_behaviour(self.machine))
         object.__setattr__(self, "_by_event", by_event)
