@@ -23,7 +23,7 @@ every command:
   of service levels). A deactivated member of staff cannot run them.
 * **Setup**: without an actor, they run as the setup actor
   (:data:`~relationkit.domain.entries.SETUP_ACTOR`) while no active member of staff may
-  run them, as the directory's do (:func:`~relationkit.app.directory.acting`); once someone
+  run them, as the directory's do (:mod:`relationkit.app.directory`); once someone
   may, they need an actor (:class:`~relationkit.exceptions.ActorRequired`).
 * **Rules**: ``DIR.calendar`` and ``DIR.offering`` (an offering's calendar is registered; an
   entry keeps its id; a change changes something), judged like every rule, so "what may I do
