@@ -133,7 +133,9 @@ def relations(
         )
         for member in (AGENT_ID, MANAGER_ID, *(s.id for s in staff)):
             rk.policy.acknowledge(member)
-        rk.calendars.register(BusinessCalendar(id="berlin", timezone="Europe/Berlin"))
+        rk.calendars.register(
+            BusinessCalendar(id="berlin", timezone="Europe/Berlin"), actor=MANAGER_ID
+        )
         rk.calendars.register_offering(
             Offering(
                 id=OFFERING_ID,
@@ -141,7 +143,8 @@ def relations(
                 scope=("replacement parcel",),
                 lead_time=BusinessTime(days=2),
                 calendar_id="berlin",
-            )
+            ),
+            actor=MANAGER_ID,
         )
         for client in [CLIENT_ID, *(client_of(i) for i in range(CLIENTS))]:
             relationship_id = relationship_of(client)

@@ -89,7 +89,8 @@ def story(rk: Relations, clock: ManualClock, registrar: str | None = None) -> No
         Staff(id=INES, name="Ines Roth", roles={"manager"}, timezone=BERLIN),
         actor=registrar,
     )
-    # Know your stuff: when the office works, and what it offers with what lead time.
+    # Know your stuff: when the office works, and what it offers with what lead time. Both
+    # set what everyone is held to, so a manager registers them, on the record.
     rk.calendars.register(
         BusinessCalendar(
             id="berlin-office",
@@ -98,7 +99,9 @@ def story(rk: Relations, clock: ManualClock, registrar: str | None = None) -> No
             hours={"mon-thu": "09:00-17:30", "fri": "09:00-15:00"},
             country="DE",
             subdivision="BE",
-        )
+        ),
+        actor=INES,
+        reason="Our opening hours and Berlin's public holidays.",
     )
     rk.calendars.register_offering(
         Offering(
@@ -107,7 +110,8 @@ def story(rk: Relations, clock: ManualClock, registrar: str | None = None) -> No
             scope=("accessibility review", "performance review"),
             lead_time=BusinessTime(days=20),
             calendar_id="berlin-office",
-        )
+        ),
+        actor=INES,
     )
 
     print("Lena wants (A) an accessibility review, (B) a full redesign and (C) first place on")

@@ -34,7 +34,7 @@ def relations(store: Store, at: pendulum.DateTime = START) -> Relations:
 def seed(rk: Relations, n: int) -> dict[str, list[str]]:
     """Store the due work; return the ids of the promises, relationships and cases."""
     rk.register(*STAFF, *(Client(id=f"c-{i:03d}", name=f"Client {i}") for i in range(n)))
-    rk.calendars.register(BusinessCalendar(id="utc", timezone="UTC"))
+    rk.calendars.register(BusinessCalendar(id="utc", timezone="UTC"), actor="s-pat")
     rk.calendars.register_offering(
         Offering(
             id="billing",
@@ -42,7 +42,8 @@ def seed(rk: Relations, n: int) -> dict[str, list[str]]:
             scope=("invoice",),
             lead_time=BusinessTime(days=2),
             calendar_id="utc",
-        )
+        ),
+        actor="s-pat",
     )
     ids: dict[str, list[str]] = {"promises": [], "relationships": [], "cases": []}
     for i in range(n):

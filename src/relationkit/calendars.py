@@ -1,6 +1,8 @@
 """Business calendars and offerings: when the business works, and what it can deliver with
 what lead time ("know your stuff"). Kept through ``Relations.calendars``
-(:class:`CalendarService`); promises are checked against them (care rule R4).
+(:class:`CalendarService`) as entries of the directory (:class:`CalendarEntry`,
+:class:`OfferingEntry`), each registration and change an event on its own timeline;
+promises are checked against them (care rule R4).
 
 Example:
     >>> import pendulum
@@ -23,6 +25,16 @@ from relationkit.domain.calendar import (
     BusinessTime,
     Window,
 )
+from relationkit.domain.entries import (
+    CATALOGUE_IMPORT_REASON,
+    REGISTERED,
+    CalendarEntry,
+    ChangeCalendar,
+    ChangeOffering,
+    OfferingEntry,
+    RegisterCalendar,
+    RegisterOffering,
+)
 from relationkit.domain.offering import (
     Offering,
 )
@@ -30,9 +42,17 @@ from relationkit.domain.offering import (
 __all__ = [
     "BusinessCalendar",
     "BusinessTime",
+    "CATALOGUE_IMPORT_REASON",
+    "CalendarEntry",
     "CalendarService",
+    "ChangeCalendar",
+    "ChangeOffering",
     "HORIZON",
     "Offering",
+    "OfferingEntry",
+    "REGISTERED",
+    "RegisterCalendar",
+    "RegisterOffering",
     "WEEKDAYS",
     "Window",
 ]

@@ -278,9 +278,10 @@ class WrongPartyKind(InvalidInput):
 
 
 class AlreadyRegistered(InvalidInput):
-    """An id given to register someone (or to define an entitlement, or publish a policy
-    version) already names an entry of the directory: one id names one person, whatever
-    their kind, and an entry changes only through its own commands, on its timeline.
+    """An id given to register someone (or to define an entitlement, publish a policy
+    version, register a business calendar or an offering) already names an entry of the
+    directory: one id names one person, whatever their kind (one calendar, one offering),
+    and an entry changes only through its own commands, on its timeline.
 
     Attributes:
         id: the id that is taken.
@@ -306,9 +307,10 @@ class AlreadyRegistered(InvalidInput):
 
 class ActorRequired(InvalidInput):
     """A command of the directory (registering, changing someone's details or roles,
-    publishing a policy, setting an entitlement's targets) was given without an actor,
-    after the directory's setup: the setup actor acts only while no active member of staff
-    may run the command, and someone may now.
+    publishing a policy, setting an entitlement's targets, registering or changing a
+    business calendar or an offering) was given without an actor, after the directory's
+    setup: the setup actor acts only while no active member of staff may run the command,
+    and someone may now.
 
     Attributes:
         command: the command (``"register"``, ``"grant_role"`` …).

@@ -135,7 +135,7 @@ def test_the_demo_starts_over_with_fresh(runner: CliRunner, played: Path) -> Non
     assert again.exit_code == 0, again.output
     verified = run(runner, "verify", "--db", str(played))
     assert verified.exit_code == 0, verified.output
-    assert "47 timeline(s) and 113 record(s) checked; all intact." in verified.output
+    assert "49 timeline(s) and 115 record(s) checked; all intact." in verified.output
 
 
 def test_fresh_removes_only_a_file(runner: CliRunner) -> None:
@@ -306,7 +306,7 @@ def test_diagram_prints_mermaid_for_one_workflow(runner: CliRunner) -> None:
 def test_diagram_unknown_workflow_is_one_clear_line(runner: CliRunner) -> None:
     result = run(runner, "diagram", "nope")
     assert result.exit_code == EXIT_USAGE
-    assert "unknown workflow 'nope'; known workflows: case" in one_line_error(result)
+    assert "unknown workflow 'nope'; known workflows: calendar, case" in one_line_error(result)
 
 
 def test_diagram_needs_a_workflow_or_all(runner: CliRunner) -> None:

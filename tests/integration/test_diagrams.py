@@ -94,7 +94,7 @@ def test_dot_source_is_the_same_on_every_run() -> None:
 
 
 def test_unknown_workflows_and_formats_are_refused_by_name() -> None:
-    with pytest.raises(NotFound, match="known workflows: case"):
+    with pytest.raises(NotFound, match="known workflows: calendar, case"):
         diagrams.select(["case", "nope"], diagrams.machines())
     with pytest.raises(NotFound, match="mmd, dot, svg"):
         diagrams.render(Door, "png")

@@ -152,8 +152,16 @@ def test_a_schema_2_store_opens_upgrades_verifies_and_answers_the_same(
         "person": 1,  # schema 4's directory, empty here: the store held no records
         "entitlement": 1,
         "policy": 1,
+        "calendar": 1,  # schema 6's calendars and offerings, empty here too
+        "offering": 1,
     }
-    assert [v for (v,) in raw_sql("SELECT version FROM rk_schema ORDER BY version")] == [2, 3, 4, 5]
+    assert [v for (v,) in raw_sql("SELECT version FROM rk_schema ORDER BY version")] == [
+        2,
+        3,
+        4,
+        5,
+        6,
+    ]
     (snapshot,) = raw_sql("SELECT snapshot FROM rk_agg_case WHERE id = 'case-refund'")[0]
     assert '"statements"' not in snapshot
     assert json.loads(snapshot)["statement_count"] == 4

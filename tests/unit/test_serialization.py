@@ -61,6 +61,7 @@ NAMED = {
     "timezone": st.sampled_from(ZONES),
     "on": st.sampled_from(["client", "vendor"]),
     "kind": st.sampled_from(["check_in", "end_of_case", "client", "vendor", "staff"]),
+    "hours": st.sampled_from([{"mon-fri": "09:00-17:00"}, {"mon-sun": ["00:00-06:00"]}]),
     "changes": st.dictionaries(
         st.sampled_from(["name", "segment", "title", "timezone"]),
         st.sampled_from(ZONES),
@@ -93,6 +94,8 @@ def strategy(hint: Any) -> st.SearchStrategy[Any]:
         return st.dictionaries(words, st.one_of(words, st.integers(0, 9)), max_size=2)
     if hint is pendulum.DateTime:
         return times
+    if hint is dt.date:
+        return st.dates(dt.date(2000, 1, 1), dt.date(2100, 12, 31))
     if hint is pendulum.Duration:
         return st.integers(0, 10**6).map(lambda s: pendulum.duration(seconds=s))
     if hint is bool:

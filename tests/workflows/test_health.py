@@ -368,12 +368,13 @@ def test_the_last_contact_is_kept_with_each_command_that_reaches_the_party() -> 
 def test_health_as_of_an_earlier_moment_reads_only_what_was_known_then() -> None:
     rk, clock = make()
     rk.calendars.register(
-        BusinessCalendar(id="utc", timezone="UTC", hours={"mon-sun": "00:00-24:00"})
+        BusinessCalendar(id="utc", timezone="UTC", hours={"mon-sun": "00:00-24:00"}), actor="s-mia"
     )
     rk.calendars.register_offering(
         Offering(
             id="fix", name="Fix", scope=("fix",), lead_time=BusinessTime(hours=1), calendar_id="utc"
-        )
+        ),
+        actor="s-mia",
     )
     case = rk.open_case(actor="s-sam", client="c-ana", subject="Outage", statement="Down again.")
     rel = rk.case(case.id).relationship_id

@@ -42,7 +42,7 @@ class PromiseLifecycle(RuleBasedStateMachine):
             clock=self.clock,
             policy=None,
         )
-        self.rk.calendars.register(BusinessCalendar(id="cal", timezone=BERLIN))
+        self.rk.calendars.register(BusinessCalendar(id="cal", timezone=BERLIN), actor="s-mia")
         self.rk.calendars.register_offering(
             Offering(
                 id="fix",
@@ -50,7 +50,8 @@ class PromiseLifecycle(RuleBasedStateMachine):
                 scope=("fix",),
                 lead_time=BusinessTime(hours=4),
                 calendar_id="cal",
-            )
+            ),
+            actor="s-mia",
         )
         self.ids: list[str] = []
         self.settled: dict[str, Promise] = {}

@@ -73,8 +73,8 @@ def build(config: CareConfig | None = None) -> tuple[Relations, ManualClock]:
         config=config,
         policy=None,
     )
-    rk.calendars.register(CALENDAR)
-    rk.calendars.register_offering(AUDIT)
+    rk.calendars.register(CALENDAR, actor="s-mia")
+    rk.calendars.register_offering(AUDIT, actor="s-mia")
     return rk, clock
 
 
@@ -142,8 +142,9 @@ def test_an_offering_needs_a_registered_calendar(rk: Relations) -> None:
     orphan = Offering(
         id="x", name="X", scope=("x",), lead_time=BusinessTime(hours=4), calendar_id="nowhere"
     )
-    with pytest.raises(NotFound, match="calendar"):
-        rk.calendars.register_offering(orphan)
+    with pytest.raises(RuleViolation, match="calendar 'nowhere' is not registered") as refused:
+        rk.calendars.register_offering(orphan, actor="s-mia")
+    assert refused.value.rule_id == "DIR.offering"
     assert [o.id for o in rk.calendars.offerings()] == ["audit"]
 
 

@@ -263,7 +263,7 @@ def test_options_never_build_a_machine_and_list_the_states_commands(rk: Relation
 
 
 def offer_audits(rk: Relations) -> None:
-    rk.calendars.register(BusinessCalendar(id="office", timezone="UTC"))
+    rk.calendars.register(BusinessCalendar(id="office", timezone="UTC"), actor="s-mia")
     rk.calendars.register_offering(
         Offering(
             id="audit",
@@ -271,7 +271,8 @@ def offer_audits(rk: Relations) -> None:
             scope=("audit",),
             lead_time=BusinessTime(days=5),
             calendar_id="office",
-        )
+        ),
+        actor="s-mia",
     )
 
 

@@ -588,7 +588,7 @@ def test_the_severance_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
 def test_a_promise_to_a_party_whose_relationship_ended_still_belongs_to_it(world: World) -> None:
     """An obligation such as a final refund outlives the relationship: it joins the ended one
     rather than starting another."""
-    world.rk.calendars.register(BusinessCalendar(id="office", timezone="UTC"))
+    world.rk.calendars.register(BusinessCalendar(id="office", timezone="UTC"), actor="s-mia")
     world.rk.calendars.register_offering(
         Offering(
             id="refund",
@@ -596,7 +596,8 @@ def test_a_promise_to_a_party_whose_relationship_ended_still_belongs_to_it(world
             scope=("refund",),
             lead_time=BusinessTime(days=2),
             calendar_id="office",
-        )
+        ),
+        actor="s-mia",
     )
     approved(world)
     world.r.end(world.rel, actor="s-pat", amicable=True, conversation="We part as friends.")

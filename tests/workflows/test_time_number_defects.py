@@ -93,9 +93,9 @@ def world(tmp_path: Path, config: CareConfig | None = None) -> tuple[Relations, 
         Staff(id="s-kim", name="Kim Park", roles={"agent"}),
         Staff(id="s-mia", name="Mia Chen", roles={"manager"}),
     )
-    rk.calendars.register(OFFICE)
-    rk.calendars.register_offering(AUDIT)
-    rk.calendars.register_offering(QUICK)
+    rk.calendars.register(OFFICE, actor="s-mia")
+    rk.calendars.register_offering(AUDIT, actor="s-mia")
+    rk.calendars.register_offering(QUICK, actor="s-mia")
     return rk, clock
 
 
@@ -281,7 +281,8 @@ def test_an_offering_with_a_not_finite_lead_time_is_never_stored(tmp_path: Path)
                 scope=("x",),
                 lead_time=BusinessTime(hours=math.nan),
                 calendar_id="berlin",
-            )
+            ),
+            actor="s-mia",
         )
     assert open_world(tmp_path, clock).calendars.offerings() == rk.calendars.offerings()
     assert {o.id for o in rk.calendars.offerings()} == {"audit", "quick"}
@@ -338,12 +339,13 @@ def health_world(tmp_path: Path) -> tuple[Relations, ManualClock, str]:
         actor="s-mia",
     )
     rk.calendars.register(
-        BusinessCalendar(id="utc", timezone="UTC", hours={"mon-sun": "00:00-24:00"})
+        BusinessCalendar(id="utc", timezone="UTC", hours={"mon-sun": "00:00-24:00"}), actor="s-mia"
     )
     rk.calendars.register_offering(
         Offering(
             id="fix", name="Fix", scope=("fix",), lead_time=BusinessTime(hours=1), calendar_id="utc"
-        )
+        ),
+        actor="s-mia",
     )
     case = rk.open_case(actor="s-sam", client="c-ana", subject="Outage", statement="Down.")
     relationship = case.relationship_id
@@ -564,7 +566,8 @@ def test_a_promise_whose_lead_time_is_beyond_the_horizon_is_refused_unstored(
             scope=("x",),
             lead_time=BusinessTime(days=3000),
             calendar_id="berlin",
-        )
+        ),
+        actor="s-mia",
     )
     before = stored(rk, tmp_path, clock)
     with pytest.raises(BeyondHorizon, match="on calendar 'berlin'") as refused:

@@ -6,7 +6,8 @@ Parties and staff are entries of the directory
 every command: registering someone, renaming them or changing their other details,
 granting or revoking a role, deactivating and reactivating are each an event on the
 person's timeline, with its actor, time and reason. Contracts' entitlements and the written
-policy's versions are entries too (kept through ``rk.equality`` and ``rk.policy``).
+policy's versions are entries too (kept through ``rk.equality`` and ``rk.policy``), and so
+are business calendars and offerings (kept through ``rk.calendars``).
 
 * **One id names one person**: registering an id the directory holds already, whatever its
   kind, is refused with :class:`~relationkit.exceptions.AlreadyRegistered`; change an
@@ -302,7 +303,9 @@ class DirectoryService:
     def entry(self, entry_id: str, cls: type[DirectoryEntry] = PersonEntry) -> DirectoryEntry:
         """The directory entry with that id: a person, unless ``cls`` names another kind
         (:class:`~relationkit.domain.entries.EntitlementEntry`,
-        :class:`~relationkit.domain.entries.PolicyEntry`).
+        :class:`~relationkit.domain.entries.PolicyEntry`,
+        :class:`~relationkit.domain.entries.CalendarEntry`,
+        :class:`~relationkit.domain.entries.OfferingEntry`).
 
         Raises:
             NotFound: there is none.
@@ -342,10 +345,10 @@ class DirectoryService:
 
     def restore_record(self, entry_id: str, cls: type[DirectoryEntry] = PersonEntry) -> Any:
         """Rewrite the record of an entry (the party or staff member lookups read, the
-        entitlement, the policy version) from its timeline, when verification found it
-        changed or missing (findings ``"projection"`` and ``"no-record"``); return the
-        record now stored. No event is written: the timeline already says what the record
-        is.
+        entitlement, the policy version, the calendar, the offering) from its timeline, when
+        verification found it changed or missing (findings ``"projection"`` and
+        ``"no-record"``); return the record now stored. No event is written: the timeline
+        already says what the record is.
 
         It first checks the entry as :meth:`Relations.verify
         <relationkit.app.relations.Relations.verify>` does, in the same transaction, and

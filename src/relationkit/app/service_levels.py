@@ -558,6 +558,8 @@ def _calendar(directory: Directory | UnitOfWork, levels: ServiceLevels) -> Busin
         raise NotFound(
             "calendar",
             levels.calendar_id,
-            "the case's service levels count on it; register it again (rk.calendars.register)",
+            "the case's service levels count on it; if its record was removed, rewrite it "
+            "from its timeline (rk.directory.restore_record(calendar_id, CalendarEntry)), "
+            "else register it (rk.calendars.register)",
         )
     return found

@@ -8,10 +8,11 @@
   the snapshot;
 - every plain record (parties, staff, policies, acknowledgements …): that it can be read,
   is stored under its own id and, for types that keep a sort key, under the right key;
-- the directory: every person, entitlement and policy version has a timeline of its own
-  (:mod:`relationkit.app.directory`), and the record lookups read is what that timeline
-  gives (a role changed in the table is named), with no record of a person, entitlement or
-  policy stored around it;
+- the directory: every person, entitlement, policy version, business calendar and offering
+  has a timeline of its own (:mod:`relationkit.app.directory`,
+  :mod:`relationkit.app.calendars`), and the record lookups read is what that timeline
+  gives (a role or a calendar's working hours changed in the table is named), with no such
+  record stored around it;
 - the database file itself, where the store has a check of its own (SQLite's
   ``PRAGMA quick_check``).
 
@@ -77,11 +78,11 @@ FINDING_KINDS: Mapping[str, str] = {
     "unreadable-record": "a plain record's data cannot be read",
     "record-id": "a plain record is stored under another id than its data gives",
     "sort-key": "a plain record is stored under another sort key than its data gives",
-    "projection": "a record of the directory (a person, an entitlement, a policy version) "
-    "differs from what its timeline gives",
+    "projection": "a record of the directory (a person, an entitlement, a policy version, a "
+    "business calendar, an offering) differs from what its timeline gives",
     "no-record": "a directory entry's timeline has no record beside it, so lookups miss it",
-    "no-timeline": "a record of a person, entitlement or policy is on no timeline of the "
-    "directory (it was written around it)",
+    "no-timeline": "a record of a person, entitlement, policy, calendar or offering is on no "
+    "timeline of the directory (it was written around it)",
     "database": "the database's own check found damage to its files",
     "store": "the store could not read part of what it holds",
 }
@@ -602,8 +603,8 @@ _RESTORE = (
 
 def check_projection(uow: UnitOfWork, entry: DirectoryEntry) -> list[Finding]:
     """Whether the record of a directory entry (the party or staff member lookups read, the
-    entitlement, the policy version) is the one its timeline gives (``entry``: its
-    snapshot, or what its timeline replays to when they differ)."""
+    entitlement, the policy version, the calendar, the offering) is the one its timeline
+    gives (``entry``: its snapshot, or what its timeline replays to when they differ)."""
     expected = entry.record()
     kind = record_type(expected).name
     try:
@@ -648,8 +649,8 @@ def _plain(value: object) -> object:
 
 def check_entries(uow: UnitOfWork, page: Sequence[StoredRecord]) -> list[Finding]:
     """Every record of ``page`` that the directory keeps (people, entitlements, policy
-    versions) and whose timeline is missing: no entry under its id, or an entry of another
-    kind (a staff record under a client's id)."""
+    versions, business calendars, offerings) and whose timeline is missing: no entry under
+    its id, or an entry of another kind (a staff record under a client's id)."""
     wanted: dict[type[DirectoryEntry], list[StoredRecord]] = {}
     known = {r.name: r for r in record_types()}
     for stored in page:
@@ -679,8 +680,9 @@ def check_entries(uow: UnitOfWork, page: Sequence[StoredRecord]) -> list[Finding
                 stored.kind,
                 stored.id,
                 problem,
-                fix="remove the record; if the person, entitlement or policy is real, "
-                "register it through the directory under an id of its own",
+                fix="remove the record; if what it says is real, register it through the "
+                "directory (rk.register, rk.equality, rk.policy, rk.calendars) under an id of "
+                "its own",
             )
             found.append(Finding.of(error, "no-timeline"))
     return found

@@ -14,11 +14,18 @@ event with its actor, time and reason, hash-chained on the entry's timeline.
   once and changed by :class:`SetTargets`.
 * :class:`PolicyEntry` (kind ``"policy"``): one published version of the written policy
   (R11), under its version number.
+* :class:`CalendarEntry` (kind ``"calendar"``): a business calendar (when the business
+  works), registered once and changed by :class:`ChangeCalendar`.
+* :class:`OfferingEntry` (kind ``"offering"``): an offering of the catalogue (what the
+  business delivers, with its lead time on a calendar), registered once and changed by
+  :class:`ChangeOffering`.
 
 Each entry gives the plain record the rest of relationkit reads (:meth:`DirectoryEntry.record`:
 a :class:`~relationkit.domain.parties.Party` or :class:`~relationkit.domain.parties.Staff`,
 an :class:`~relationkit.domain.equality.Entitlement`, a
-:class:`~relationkit.domain.policy.Policy`); the command pipeline stores that record with
+:class:`~relationkit.domain.policy.Policy`, a
+:class:`~relationkit.domain.calendar.BusinessCalendar`, an
+:class:`~relationkit.domain.offering.Offering`); the command pipeline stores that record with
 each of the entry's events, in the same transaction, so lookups cost what they did and
 verification can compare every record with its timeline.
 
@@ -40,8 +47,10 @@ import attrs
 import pendulum
 
 from relationkit.domain.aggregate import Aggregate, Command, History
+from relationkit.domain.calendar import BusinessCalendar
 from relationkit.domain.equality import Entitlement
 from relationkit.domain.events import GENESIS, Event, next_event
+from relationkit.domain.offering import Offering
 from relationkit.domain.parties import Party, Staff, party_kinds
 from relationkit.domain.policy import Clause, Policy, _clauses, _version
 from relationkit.domain.values import (
@@ -61,6 +70,7 @@ from relationkit.serialization import converter
 
 __all__ = [
     "ACTIVE",
+    "CATALOGUE_IMPORT_REASON",
     "DETAILS",
     "IMPORT_REASON",
     "INACTIVE",
@@ -69,22 +79,29 @@ __all__ = [
     "PARTY_DETAILS",
     "PERSON_KINDS",
     "PUBLISHED",
+    "REGISTERED",
     "RESERVED_IDS",
     "SETUP_ACTOR",
     "STAFF",
     "STAFF_DETAILS",
+    "CalendarEntry",
     "Change",
+    "ChangeCalendar",
     "ChangeDetails",
+    "ChangeOffering",
     "Deactivate",
     "DefineEntitlement",
     "DirectoryEntry",
     "EntitlementEntry",
     "EntryHistory",
     "GrantRole",
+    "OfferingEntry",
     "PersonEntry",
     "PolicyEntry",
     "PublishPolicy",
     "Reactivate",
+    "RegisterCalendar",
+    "RegisterOffering",
     "RegisterPerson",
     "RevokeRole",
     "SetTargets",
@@ -100,6 +117,8 @@ IN_FORCE = "in_force"
 """The state of an entitlement."""
 PUBLISHED = "published"
 """The state of a published version of the written policy (final)."""
+REGISTERED = "registered"
+"""The state of a business calendar and of an offering, from their registration on."""
 
 STAFF = "staff"
 """The kind of a :class:`PersonEntry` for a member of staff."""
@@ -117,13 +136,18 @@ SETUP_ACTOR = "rk-setup"
 actor while no active member of staff may run them (a new store's first registrations), and
 their events name this actor. It is no registered person: nobody can act under it."""
 MIGRATION_ACTOR = "rk-migration"
-"""The actor id of the import events the schema migration to version 4 wrote: people,
-entitlements and policies stored before the directory kept timelines got one, starting with
-an event by this actor."""
+"""The actor id of the import events the schema migrations wrote: people, entitlements and
+policies stored before the directory kept timelines (version 4), and business calendars and
+offerings stored before they kept them (version 6), got one, starting with an event by this
+actor."""
 RESERVED_IDS = frozenset({SETUP_ACTOR, MIGRATION_ACTOR})
 """Ids no person can be registered under: they name relationkit's own actors."""
 IMPORT_REASON = "imported: recorded before the directory kept timelines (schema version 4)"
-"""The reason of every import event."""
+"""The reason of every import event of a person, an entitlement or a policy version."""
+CATALOGUE_IMPORT_REASON = (
+    "imported: recorded before calendars and offerings kept timelines (schema version 6)"
+)
+"""The reason of every import event of a business calendar or an offering."""
 
 
 def _reason() -> Any:
@@ -377,6 +401,95 @@ class PublishPolicy(Command):
             title=policy.title,
             reason=reason,
         )
+
+
+# --- business calendars and offerings -----------------------------------------------------------
+
+
+def _calendar(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, BusinessCalendar):
+        raise InvalidInput(
+            f"refused: {attribute.name} = {type(value).__name__}; a calendar's command "
+            "carries the whole calendar; build a BusinessCalendar.",
+            field=attribute.name,
+        )
+
+
+def _offering(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Offering):
+        raise InvalidInput(
+            f"refused: {attribute.name} = {type(value).__name__}; an offering's command "
+            "carries the whole offering; build an Offering.",
+            field=attribute.name,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class RegisterCalendar(Command):
+    """Register a business calendar under its id, which names no other calendar.
+
+    Attributes:
+        calendar: the calendar, whole (its id is the entry's).
+        reason: why it is registered, if worth saying.
+    """
+
+    NAME: ClassVar[str] = "register_calendar"
+    EVENT: ClassVar[str] = "CalendarRegistered"
+
+    calendar: BusinessCalendar = attrs.field(validator=_calendar)
+    reason: str | None = _optional()
+
+
+@attrs.frozen(kw_only=True)
+class ChangeCalendar(Command):
+    """Change a business calendar: its working hours, holidays, closures, time zone or name.
+    The command carries the calendar as it is to be from now on; due times computed before
+    stay as they were computed.
+
+    Attributes:
+        calendar: the calendar as it is to be (same id).
+        reason: why.
+    """
+
+    NAME: ClassVar[str] = "change_calendar"
+    EVENT: ClassVar[str] = "CalendarChanged"
+
+    calendar: BusinessCalendar = attrs.field(validator=_calendar)
+    reason: str = _reason()
+
+
+@attrs.frozen(kw_only=True)
+class RegisterOffering(Command):
+    """Register an offering of the catalogue under its id, which names no other offering;
+    its calendar must be registered.
+
+    Attributes:
+        offering: the offering, whole (its id is the entry's).
+        reason: why it is registered, if worth saying.
+    """
+
+    NAME: ClassVar[str] = "register_offering"
+    EVENT: ClassVar[str] = "OfferingRegistered"
+
+    offering: Offering = attrs.field(validator=_offering)
+    reason: str | None = _optional()
+
+
+@attrs.frozen(kw_only=True)
+class ChangeOffering(Command):
+    """Change an offering: its name, scope, lead time, calendar or description. Promises
+    made before keep the due time they were made with.
+
+    Attributes:
+        offering: the offering as it is to be (same id).
+        reason: why.
+    """
+
+    NAME: ClassVar[str] = "change_offering"
+    EVENT: ClassVar[str] = "OfferingChanged"
+
+    offering: Offering = attrs.field(validator=_offering)
+    reason: str = _reason()
 
 
 # --- the history all entries share -------------------------------------------------------------
@@ -633,9 +746,86 @@ class PolicyEntry(DirectoryEntry):
         )
 
 
+@attrs.define(kw_only=True)
+class CalendarEntry(DirectoryEntry):
+    """A business calendar in the directory; its id is the calendar's.
+
+    Attributes:
+        calendar: the calendar as its timeline gives it now.
+        registered_by: who registered it.
+        registered_at: when.
+    """
+
+    KIND: ClassVar[str] = "calendar"
+
+    calendar: BusinessCalendar
+    registered_by: str
+    registered_at: pendulum.DateTime
+
+    @classmethod
+    def registered(cls, event: Event, command: RegisterCalendar, state: str) -> CalendarEntry:
+        """The entry that ``event`` (a ``CalendarRegistered``) creates."""
+        entry = cls(
+            id=event.aggregate_id,
+            state=state,
+            calendar=command.calendar,
+            registered_by=event.actor_id,
+            registered_at=event.at,
+        )
+        entry.version = event.sequence
+        entry.head = event.hash
+        return entry
+
+    def record(self) -> BusinessCalendar:
+        """The calendar every due time is counted on."""
+        return self.calendar
+
+    def _on_change_calendar(self, command: ChangeCalendar, event: Event) -> None:
+        self.calendar = command.calendar
+
+
+@attrs.define(kw_only=True)
+class OfferingEntry(DirectoryEntry):
+    """An offering of the catalogue in the directory; its id is the offering's.
+
+    Attributes:
+        offering: the offering as its timeline gives it now.
+        registered_by: who registered it.
+        registered_at: when.
+    """
+
+    KIND: ClassVar[str] = "offering"
+
+    offering: Offering
+    registered_by: str
+    registered_at: pendulum.DateTime
+
+    @classmethod
+    def registered(cls, event: Event, command: RegisterOffering, state: str) -> OfferingEntry:
+        """The entry that ``event`` (an ``OfferingRegistered``) creates."""
+        entry = cls(
+            id=event.aggregate_id,
+            state=state,
+            offering=command.offering,
+            registered_by=event.actor_id,
+            registered_at=event.at,
+        )
+        entry.version = event.sequence
+        entry.head = event.hash
+        return entry
+
+    def record(self) -> Offering:
+        """The offering promises are checked against (R4)."""
+        return self.offering
+
+    def _on_change_offering(self, command: ChangeOffering, event: Event) -> None:
+        self.offering = command.offering
+
+
 def entry_class(record: Any) -> type[DirectoryEntry] | None:
     """The directory entry class that keeps records like ``record`` (a class or an
-    instance), or ``None`` for records the directory does not keep (calendars, contacts …)."""
+    instance), or ``None`` for records the directory does not keep (contacts,
+    acknowledgements …)."""
     cls = record if isinstance(record, type) else type(record)
     if issubclass(cls, Party | Staff):
         return PersonEntry
@@ -643,6 +833,10 @@ def entry_class(record: Any) -> type[DirectoryEntry] | None:
         return EntitlementEntry
     if issubclass(cls, Policy):
         return PolicyEntry
+    if issubclass(cls, BusinessCalendar):
+        return CalendarEntry
+    if issubclass(cls, Offering):
+        return OfferingEntry
     return None
 
 
@@ -682,21 +876,25 @@ def _chain(
 
 
 def imported(
-    record: Party | Staff | Entitlement | Policy,
+    record: Party | Staff | Entitlement | Policy | BusinessCalendar | Offering,
     *,
     at: pendulum.DateTime,
     actor: str = MIGRATION_ACTOR,
-    reason: str = IMPORT_REASON,
+    reason: str | None = None,
 ) -> tuple[DirectoryEntry, list[Event]]:
     """The entry a record stored before the directory kept timelines gets, with its events:
     its registration (or definition, or publication) by ``actor``, then, for staff, one
     role granted per role held, and a deactivation if the record says it is inactive. The
     events are those the directory's workflows make, so the timeline verifies and replays
-    like any other.
+    like any other. Their reason is ``reason``, else :data:`CATALOGUE_IMPORT_REASON` for a
+    calendar or an offering and :data:`IMPORT_REASON` for the rest.
 
     Raises:
         InvalidInput: ``record`` is not one the directory keeps.
     """
+    if reason is None:
+        catalogue = isinstance(record, BusinessCalendar | Offering)
+        reason = CATALOGUE_IMPORT_REASON if catalogue else IMPORT_REASON
     if isinstance(record, Party | Staff):
         commands: list[Command] = [RegisterPerson.of(record, reason)]
         commands += [GrantRole(role=r, reason=reason) for r in sorted(getattr(record, "roles", ()))]
@@ -711,8 +909,14 @@ def imported(
     if isinstance(record, Policy):
         publish = PublishPolicy.of(record, reason)
         return _chain(record.id, [publish], PolicyEntry.published, [PUBLISHED], actor, at)
+    if isinstance(record, BusinessCalendar):
+        calendar = RegisterCalendar(calendar=record, reason=reason)
+        return _chain(record.id, [calendar], CalendarEntry.registered, [REGISTERED], actor, at)
+    if isinstance(record, Offering):
+        offering = RegisterOffering(offering=record, reason=reason)
+        return _chain(record.id, [offering], OfferingEntry.registered, [REGISTERED], actor, at)
     raise InvalidInput(
         f"refused: importing a {type(record).__name__} into the directory; it keeps people, "
-        "entitlements and policies; pass one of those.",
+        "entitlements, policies, business calendars and offerings; pass one of those.",
         field="record",
     )

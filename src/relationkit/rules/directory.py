@@ -7,7 +7,11 @@ and only in ways that mean something.
   a role to themselves (authority is given by someone else, on the record);
 * ``DIR.active``: a deactivated party opens no new case, relationship or promise;
 * ``DIR.policy``: versions of the written policy follow one another without gaps, each
-  stored under its own number.
+  stored under its own number;
+* ``DIR.calendar``: a business calendar is registered and changed under its own id, and a
+  change changes something;
+* ``DIR.offering``: an offering is registered and changed under its own id, on a
+  registered calendar, and a change changes something.
 
 Who may run the directory's commands at all is the gate ``ROLE``, configured like every
 command (``CareConfig.command_roles``); it also refuses anyone who was
@@ -16,7 +20,7 @@ deactivated.
 Example:
     >>> from relationkit.rules.directory import directory_rules
     >>> [r.id for r in directory_rules()]
-    ['DIR.details', 'DIR.roles', 'DIR.active', 'DIR.policy']
+    ['DIR.details', 'DIR.roles', 'DIR.active', 'DIR.policy', 'DIR.calendar', 'DIR.offering']
 """
 
 from __future__ import annotations
@@ -26,13 +30,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from relationkit.domain.calendar import BusinessCalendar
 from relationkit.domain.entries import (
     STAFF_DETAILS,
+    CalendarEntry,
+    ChangeCalendar,
     ChangeDetails,
+    ChangeOffering,
     GrantRole,
+    OfferingEntry,
     PersonEntry,
     PolicyEntry,
     PublishPolicy,
+    RegisterCalendar,
+    RegisterOffering,
     RevokeRole,
 )
 from relationkit.domain.health import parties_of
@@ -44,7 +55,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ActiveParties",
+    "CalendarsOnTheRecord",
     "DetailsFitTheKind",
+    "OfferingsOnTheRecord",
     "PolicyVersions",
     "RolesChangeOnTheRecord",
     "directory_rules",
@@ -170,6 +183,74 @@ class PolicyVersions:
             )
 
 
+@attrs.frozen
+class CalendarsOnTheRecord:
+    """DIR.calendar — a business calendar keeps its id, and a change changes something.
+
+    The calendar a command carries is stored under its own id, so the entry, its record and
+    every offering and service level that names it agree; a change that leaves the calendar
+    as it is is refused: the timeline records changes, not repetitions.
+    """
+
+    id: ClassVar[str] = "DIR.calendar"
+    kind: ClassVar[str] = "calendar"
+    commands: frozenset[str] = frozenset({"register_calendar", "change_calendar"})
+
+    def check(self, subject: CalendarEntry, attempt: Attempt) -> Iterator[str]:
+        """Check the calendar's id and that a change changes it."""
+        command = attempt.command
+        if not isinstance(command, RegisterCalendar | ChangeCalendar):
+            return
+        if command.calendar.id != subject.id:
+            yield (
+                f"the calendar given is {command.calendar.id!r}, not {subject.id!r}; a "
+                "calendar keeps its id; register one under a new id instead"
+            )
+        elif isinstance(command, ChangeCalendar) and command.calendar == subject.calendar:
+            yield f"nothing changes: calendar {subject.id!r} is so already; change something"
+
+
+@attrs.frozen
+class OfferingsOnTheRecord:
+    """DIR.offering — an offering keeps its id, counts its lead time on a registered
+    calendar, and a change changes something.
+
+    An offering's lead time is counted on its calendar (R4), so that calendar must be
+    registered when the offering is registered or moved to it.
+    """
+
+    id: ClassVar[str] = "DIR.offering"
+    kind: ClassVar[str] = "offering"
+    commands: frozenset[str] = frozenset({"register_offering", "change_offering"})
+
+    def check(self, subject: OfferingEntry, attempt: Attempt) -> Iterator[str]:
+        """Check the offering's id, its calendar, and that a change changes it."""
+        command = attempt.command
+        if not isinstance(command, RegisterOffering | ChangeOffering):
+            return
+        offering = command.offering
+        if offering.id != subject.id:
+            yield (
+                f"the offering given is {offering.id!r}, not {subject.id!r}; an offering "
+                "keeps its id; register one under a new id instead"
+            )
+            return
+        if attempt.directory.find_record(BusinessCalendar, offering.calendar_id) is None:
+            yield (
+                f"its calendar {offering.calendar_id!r} is not registered, and its lead time "
+                "is counted on it; register the calendar first (rk.calendars.register)"
+            )
+        if isinstance(command, ChangeOffering) and offering == subject.offering:
+            yield f"nothing changes: offering {subject.id!r} is so already; change something"
+
+
 def directory_rules() -> tuple[Any, ...]:
     """Fresh instances of the directory's rules, in the order they run."""
-    return (DetailsFitTheKind(), RolesChangeOnTheRecord(), ActiveParties(), PolicyVersions())
+    return (
+        DetailsFitTheKind(),
+        RolesChangeOnTheRecord(),
+        ActiveParties(),
+        PolicyVersions(),
+        CalendarsOnTheRecord(),
+        OfferingsOnTheRecord(),
+    )

@@ -43,12 +43,17 @@ AUTHORITY_COMMANDS = frozenset(
         "publish_policy",
         "define_entitlement",
         "set_targets",
+        "register_calendar",
+        "change_calendar",
+        "register_offering",
+        "change_offering",
     }
 )
-"""The directory's commands that give or take authority, or set what everyone is held to:
-unless ``command_roles`` names them, they are run by the authority roles
-of R9 (:attr:`RelationshipConfig.authority_roles`: managers and partners by default), not
-by every member of staff."""
+"""The directory's commands that give or take authority, or set what everyone is held to
+(roles, the written policy, contracts' targets, and the business calendars and offerings
+that promises and service levels are timed on): unless ``command_roles`` names them, they
+are run by the authority roles of R9 (:attr:`RelationshipConfig.authority_roles`: managers
+and partners by default), not by every member of staff."""
 
 
 # --- configuration ----------------------------------------------------------------------------
@@ -248,8 +253,10 @@ class CareSettings:
         command_roles: per command name, the roles that may run it (replaces
             ``staff_roles`` for that command). The directory's commands are named here like
             any other: ``register``, ``change_details``, ``grant_role``, ``revoke_role``,
-            ``deactivate``, ``reactivate``, ``publish_policy``, ``define_entitlement`` and
-            ``set_targets``; those of :data:`AUTHORITY_COMMANDS` not named here are run by
+            ``deactivate``, ``reactivate``, ``publish_policy``, ``define_entitlement``,
+            ``set_targets``, ``register_calendar``, ``change_calendar``,
+            ``register_offering`` and ``change_offering``; those of
+            :data:`AUTHORITY_COMMANDS` not named here are run by
             ``relationships.authority_roles``.
         party_commands: commands a party (the client of the case) may run; staff may not run
             these on a party's behalf, because only the client can say they were heard.

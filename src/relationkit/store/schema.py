@@ -76,7 +76,7 @@ __all__ = [
     "schema_version",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The schema version this relationkit writes and reads."""
 
 
@@ -425,13 +425,39 @@ def _import_directory(conn: Connection) -> None:
     It also fills in the sort keys of records whose type keeps one since they were stored
     (last contacts).
     """
-    from relationkit.domain.entries import (
-        EntitlementEntry,
-        PersonEntry,
-        PolicyEntry,
-        entry_class,
-        imported,
-    )
+    from relationkit.domain.entries import EntitlementEntry, PersonEntry, PolicyEntry
+
+    _refill_sort_keys(conn)
+    _import_records(conn, _DIRECTORY_RECORDS, (PersonEntry, EntitlementEntry, PolicyEntry))
+
+
+_CATALOGUE_RECORDS = ("calendar", "offering")
+
+
+def _import_catalogue(conn: Connection) -> None:
+    """Give every business calendar and offering stored as a plain record a timeline of its
+    own, as an entry of the directory (:class:`~relationkit.domain.entries.CalendarEntry`,
+    :class:`~relationkit.domain.entries.OfferingEntry`): its registration by
+    :data:`~relationkit.domain.entries.MIGRATION_ACTOR`, with
+    :data:`~relationkit.domain.entries.CATALOGUE_IMPORT_REASON` (see
+    :func:`~relationkit.domain.entries.imported`). The records stay as they were.
+
+    A record that cannot be read, or is stored under another id than its data gives, is
+    left without a timeline: verifying the store names it. An offering whose calendar is
+    missing is imported as it was stored (an import judges no rule).
+    """
+    from relationkit.domain.entries import CalendarEntry, OfferingEntry
+
+    _import_records(conn, _CATALOGUE_RECORDS, (CalendarEntry, OfferingEntry))
+
+
+def _import_records(
+    conn: Connection, record_kinds: Sequence[str], classes: Sequence[type[Aggregate]]
+) -> None:
+    """Give each readable record of ``record_kinds``, stored under its own id, the timeline
+    of its entry (of one of ``classes``) that :func:`~relationkit.domain.entries.imported`
+    gives, unless an entry holds its id already."""
+    from relationkit.domain.entries import entry_class, imported
     from relationkit.serialization import datetime_to_text
     from relationkit.store.codec import (
         decode_record,
@@ -441,14 +467,12 @@ def _import_directory(conn: Connection) -> None:
         record_type,
     )
 
-    _refill_sort_keys(conn)
     at = pendulum.now("UTC")
-    kinds: tuple[type[Aggregate], ...] = (PersonEntry, EntitlementEntry, PolicyEntry)
-    tables = {cls: ensure_kind(conn, cls) for cls in kinds}
-    marks = ", ".join("?" for _ in _DIRECTORY_RECORDS)
+    tables = {cls: ensure_kind(conn, cls) for cls in classes}
+    marks = ", ".join("?" for _ in record_kinds)
     rows = conn.query(
         f"SELECT kind, id, data FROM rk_records WHERE kind IN ({marks}) ORDER BY kind, id",
-        _DIRECTORY_RECORDS,
+        tuple(record_kinds),
     )
     events = []
     for kind, record_id, data in rows:
@@ -457,7 +481,7 @@ def _import_directory(conn: Connection) -> None:
         except AggregateCorrupted:
             continue
         cls = entry_class(record)
-        if cls is None or record_type(record).key(record) != record_id:
+        if cls not in tables or record_type(record).key(record) != record_id:
             continue
         entry, written = imported(record, at=at)
         kt = tables[cls]
@@ -534,6 +558,12 @@ MIGRATIONS: dict[int, Migration] = {
         "cases keep indexed columns for their service-level clocks (sla_due_at, sla_warn_at, "
         "sla_breached), filled from the stored snapshots",
         apply=_case_service_levels,
+    ),
+    6: Migration(
+        6,
+        "business calendars and offerings become entries of the directory, each with a "
+        "timeline starting with an import by rk-migration",
+        apply=_import_catalogue,
     ),
 }
 """Migrations by the version they produce (version 1 is the first published schema). When

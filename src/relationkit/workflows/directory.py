@@ -1,9 +1,11 @@
-"""The directory's workflows: people, entitlements and versions of the written policy.
+"""The directory's workflows: people, entitlements, versions of the written policy, business
+calendars and offerings.
 
 A person is active from their registration; their details and roles change without moving
 the workflow; a deactivated person is inactive until reactivated. An entitlement is in force
 from its definition, its targets set anew as contracts change. A version of the written
-policy is published once and stays as it was: a change is the next version.
+policy is published once and stays as it was: a change is the next version. A business
+calendar and an offering are registered once and changed on the record.
 
 The diagrams of these machines are generated from these classes (``relationkit diagram
 person``).
@@ -14,15 +16,21 @@ from __future__ import annotations
 from statemachine import State, StateMachine
 
 from relationkit.domain.entries import (
+    CalendarEntry,
+    ChangeCalendar,
     ChangeDetails,
+    ChangeOffering,
     Deactivate,
     DefineEntitlement,
     EntitlementEntry,
     GrantRole,
+    OfferingEntry,
     PersonEntry,
     PolicyEntry,
     PublishPolicy,
     Reactivate,
+    RegisterCalendar,
+    RegisterOffering,
     RegisterPerson,
     RevokeRole,
     SetTargets,
@@ -30,11 +38,15 @@ from relationkit.domain.entries import (
 from relationkit.workflows.engine import Workflow
 
 __all__ = [
+    "CALENDAR_WORKFLOW",
     "ENTITLEMENT_WORKFLOW",
+    "OFFERING_WORKFLOW",
     "PERSON_WORKFLOW",
     "POLICY_WORKFLOW",
     "EntitlementFlow",
     "PersonFlow",
+    "CalendarFlow",
+    "OfferingFlow",
     "PolicyFlow",
 ]
 
@@ -66,6 +78,22 @@ class PolicyFlow(StateMachine):
     published = State("Published", initial=True, final=True)
 
 
+class CalendarFlow(StateMachine):
+    """States of a business calendar."""
+
+    registered = State("Registered", initial=True)
+
+    change_calendar = registered.to.itself()
+
+
+class OfferingFlow(StateMachine):
+    """States of an offering of the catalogue."""
+
+    registered = State("Registered", initial=True)
+
+    change_offering = registered.to.itself()
+
+
 PERSON_WORKFLOW: Workflow[PersonEntry] = Workflow(
     aggregate=PersonEntry,
     machine=PersonFlow,
@@ -92,3 +120,21 @@ POLICY_WORKFLOW: Workflow[PolicyEntry] = Workflow(
     make=PolicyEntry.published,
 )
 """The workflow of versions of the written policy."""
+
+CALENDAR_WORKFLOW: Workflow[CalendarEntry] = Workflow(
+    aggregate=CalendarEntry,
+    machine=CalendarFlow,
+    create=RegisterCalendar,
+    commands=(ChangeCalendar,),
+    make=CalendarEntry.registered,
+)
+"""The workflow of business calendars."""
+
+OFFERING_WORKFLOW: Workflow[OfferingEntry] = Workflow(
+    aggregate=OfferingEntry,
+    machine=OfferingFlow,
+    create=RegisterOffering,
+    commands=(ChangeOffering,),
+    make=OfferingEntry.registered,
+)
+"""The workflow of offerings."""

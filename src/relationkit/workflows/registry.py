@@ -6,7 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from relationkit.workflows.case import CASE_WORKFLOW
-from relationkit.workflows.directory import ENTITLEMENT_WORKFLOW, PERSON_WORKFLOW, POLICY_WORKFLOW
+from relationkit.workflows.directory import (
+    CALENDAR_WORKFLOW,
+    ENTITLEMENT_WORKFLOW,
+    OFFERING_WORKFLOW,
+    PERSON_WORKFLOW,
+    POLICY_WORKFLOW,
+)
 from relationkit.workflows.engine import Workflow
 from relationkit.workflows.feedback import FEEDBACK_WORKFLOW
 from relationkit.workflows.liaison import VENDOR_TICKET_WORKFLOW
@@ -27,5 +33,7 @@ def default_workflows() -> dict[str, Workflow[Any]]:
         PERSON_WORKFLOW,
         ENTITLEMENT_WORKFLOW,
         POLICY_WORKFLOW,
+        CALENDAR_WORKFLOW,
+        OFFERING_WORKFLOW,
     ]
     return {w.kind: w for w in workflows}
