@@ -29,7 +29,7 @@ def world() -> Relations:
         Staff(id="s-sam", name="Sam", roles={"agent"}),
         Staff(id="m-max", name="Max", roles={"agent", "manager"}),
     )
-    rk.calendars.register(BusinessCalendar(id="paris", timezone="Europe/Paris"))
+    rk.calendars.register(BusinessCalendar(id="paris", timezone="Europe/Paris"), actor="m-max")
     rk.equality.entitle(
         Entitlement(id="gold", response_within=H(hours=1), resolution_within=H(days=2)),
         actor="m-max",
