@@ -267,7 +267,9 @@ class Verifier:
             TimelineBroken: its timeline is damaged, so its snapshot cannot be trusted.
             AggregateCorrupted: its snapshot cannot be read or differs from its timeline.
             StoreError: the store cannot rewrite columns.
+            InsideBatch: called inside a batch.
         """
+        self._pipeline.refuse_in_batch("repairing columns")
         workflow = self._pipeline.workflow(cls)
         store = self._pipeline.store
         cannot = StoreError(
