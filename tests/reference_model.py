@@ -885,7 +885,15 @@ MAKE_OLD: dict[str, Any] = {
 
 REPLACED: dict[str, frozenset[str]] = {
     "case": frozenset(
-        {"statements", "paraphrases", "deferrals", "consultations", "decisions", "reopenings"}
+        {
+            "statements",
+            "paraphrases",
+            "deferrals",
+            "consultations",
+            "decisions",
+            "reopenings",
+            "expectations",
+        }
     ),
     "promise": frozenset({"renegotiations"}),
     "vendor_ticket": frozenset({"updates"}),
@@ -963,8 +971,14 @@ def _case(old: Any, new: Any, history: Any, events: Sequence[Event]) -> None:
     assert history.reopenings == old.reopenings
     assert new.reopen_count == len(old.reopenings)
     assert new.unsettled_expectations == old.unsettled_expectations
+    assert history.expectations == old.expectations
+    assert new.expectation_count == len(old.expectations)
     for key in {"A", "B", "1", "2", "3", *(e.key for e in old.expectations)}:
-        assert new.expectation(key) == old.expectation(key)
+        recorded = old.expectation(key)
+        assert history.expectation(key) == recorded
+        assert new.has_expectation(key) is (recorded is not None)
+        unsettled = [e for e in old.unsettled_expectations if e.key == key]
+        assert new.expectation(key) == (unsettled[0] if unsettled else None)
     # Consultations of the round: those recorded after the latest reopening, in the order
     # of the events. Version 1 went by the time instead, so it also counted a consultation
     # recorded at the very instant of the reopening, before it: the defect fixed.

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from relationkit._version import __version__
 from relationkit.app.options import Option
-from relationkit.app.pipeline import BatchRolledBack
+from relationkit.app.pipeline import BatchRolledBack, InsideBatch
 from relationkit.app.relations import Relations, retry
 from relationkit.app.verification import VerificationReport
 from relationkit.clock import ManualClock, SystemClock
@@ -89,6 +89,7 @@ __all__ = [
     "DatabaseCorrupted",
     "EmptyText",
     "Event",
+    "InsideBatch",
     "InvalidFields",
     "InvalidInput",
     "InvalidTransition",

@@ -130,7 +130,10 @@ def test_a_table_to_upgrade_is_refused_not_upgraded(sql_url: str, raw_sql: RawSq
         pytest.raises(MigrationNeeded, match="table of case aggregates must be upgraded"),
     ):
         uow.count(Case)
-    raw_sql("UPDATE rk_kinds SET snapshot_version = ?, indexed = ? WHERE kind = 'case'", 2, "[]")
+    current = Case.SNAPSHOT_VERSION
+    raw_sql(
+        "UPDATE rk_kinds SET snapshot_version = ?, indexed = ? WHERE kind = 'case'", current, "[]"
+    )
     with (
         open_store(sql_url, read_only=True) as store,
         store.unit_of_work() as uow,

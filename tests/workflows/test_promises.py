@@ -359,7 +359,9 @@ def test_expectations_are_recorded_matched_and_reset(rk: Relations) -> None:
         ),
         actor="s-sam",
     )
-    b = case.expectation("B")
+    assert case.expectation("B") is None  # settled: in the case's history
+    assert case.has_expectation("B")
+    b = rk.history(case_id).expectation("B")
     assert b is not None
     assert b.status == "reset"
     assert b.settled_by == "s-sam"

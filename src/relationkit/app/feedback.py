@@ -231,8 +231,12 @@ class FeedbackService:
         Args:
             now: the time to sweep for; the clock's time if omitted.
             batch: how many cases or requests one transaction claims.
+
+        Raises:
+            InsideBatch: called inside ``rk.batch()`` (nothing was read or written).
         """
         pipeline = self._p
+        pipeline.refuse_in_batch("rk.feedback.run")
         now = self._now(now)
         config = self.config
         open_states = sorted(pipeline.workflow(Case).table.states - CLOSED_CASE_STATES)

@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from relationkit.rules.base import CommandHook
     from relationkit.store.base import Store, UnitOfWork
 
-__all__ = ["BatchRolledBack", "Check", "Pipeline", "check_version"]
+__all__ = ["BatchRolledBack", "Check", "InsideBatch", "Pipeline", "check_version"]
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -88,6 +88,27 @@ class BatchRolledBack(RelationkitError):
         )
         self.cause = cause
         self.retryable = isinstance(cause, RelationkitError) and cause.retryable
+
+
+class InsideBatch(RelationkitError):
+    """Work that commits on its own (the sweeps, :func:`~relationkit.app.sweeps.process_due`,
+    repairing columns) was asked for inside a batch (:meth:`Pipeline.batch`).
+
+    It is refused at once, before anything is read or written, so the batch itself is
+    unaffected: its commands are still stored when it ends.
+
+    Attributes:
+        operation: what was refused (``"rk.sweeps.run"``, say).
+    """
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(
+            f"refused: {operation} inside rk.batch(); it commits its own work a few "
+            "aggregates at a time, rolling back and retrying an item on its own, which a "
+            "batch (one transaction, all or nothing, holding the write lock until it ends) "
+            "cannot allow; call it after the with block ends."
+        )
+        self.operation = operation
 
 
 @attrs.define
@@ -448,6 +469,16 @@ class Pipeline:
 
     # --- whole commands -------------------------------------------------------------------
 
+    def in_batch(self) -> bool:
+        """Whether a batch (:meth:`batch`) is open in this thread."""
+        return getattr(self._local, "batch", None) is not None
+
+    def refuse_in_batch(self, operation: str) -> None:
+        """Raise :class:`InsideBatch` for ``operation`` if a batch is open in this thread:
+        for work that commits on its own."""
+        if self.in_batch():
+            raise InsideBatch(operation)
+
     @contextlib.contextmanager
     def reading(self) -> Iterator[UnitOfWork]:
         """A unit of work to read in: the open batch's, if one is open in this thread (so
@@ -488,8 +519,16 @@ class Pipeline:
         """Run the commands of the ``with`` block in one transaction: all of them are stored
         at its end, or none (see :meth:`Relations.batch
         <relationkit.app.relations.Relations.batch>`)."""
-        if getattr(self._local, "batch", None) is not None:
-            yield  # already in a batch: the outer one commits
+        outer: _Batch | None = getattr(self._local, "batch", None)
+        if outer is not None:
+            # Already in a batch: the outer one commits. The inner block cannot be rolled
+            # back alone, so an error leaving it rolls back the outer batch whole.
+            try:
+                yield
+            except BaseException as exc:
+                if outer.failed is None:
+                    outer.failed = exc
+                raise
             return
         with self.store.unit_of_work() as uow:
             uow.begin_write()

@@ -428,7 +428,11 @@ class PromiseService:
         Args:
             now: the time to sweep for; the clock's time if omitted.
             batch: how many promises one transaction claims.
+
+        Raises:
+            InsideBatch: called inside ``rk.batch()`` (nothing was read or written).
         """
+        self._p.refuse_in_batch("rk.promises.run")
         when = self._p.now() if now is None else instant(now, "now")
         note = f"due time passed unkept (sweep of {when.isoformat()})"
         reason = "no manager approved the stretch before its due time"

@@ -241,8 +241,15 @@ class Relations:
         listeners hear about all of it after the commit. If a command inside fails, the
         batch is rolled back whole: the error reaches you, and if you catch it inside the
         block, leaving the block raises :class:`~relationkit.app.pipeline.BatchRolledBack`.
-        A batch holds the store's write lock until it ends, so keep it short (imports,
-        sweeps). Batches do not nest: an inner ``batch()`` joins the outer one.
+        A batch holds the store's write lock until it ends, so keep it short (an import, a
+        burst of commands). Batches do not nest: an inner ``batch()`` joins the outer one,
+        and an error leaving the inner block rolls back the outer batch whole.
+
+        Work that commits on its own is refused inside a batch with
+        :class:`~relationkit.InsideBatch`, before it reads or writes anything (the batch
+        goes on): the sweeps (``rk.sweeps.run``, ``rk.promises.run`` …), which commit
+        a few aggregates at a time and retry or skip an item on their own, and
+        :meth:`repair_columns`. Run them before or after the ``with`` block.
 
         Example:
             >>> from relationkit import Relations, Client, Staff

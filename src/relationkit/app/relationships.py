@@ -533,7 +533,11 @@ class RelationshipService:
         Args:
             now: the time to sweep for; the clock's time if omitted.
             batch: how many relationships one transaction claims.
+
+        Raises:
+            InsideBatch: called inside ``rk.batch()`` (nothing was read or written).
         """
+        self._p.refuse_in_batch("rk.relationships.run")
         when = self._p.now() if now is None else instant(now, "now")
         command = ExpireProposal()
         sweeper = sweeper_for(self._p.config, command.NAME)

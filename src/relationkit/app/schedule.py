@@ -94,7 +94,13 @@ class SweepService:
         Args:
             now: the time to sweep for.
             batch: how many aggregates one unit of work claims.
+
+        Raises:
+            InsideBatch: called inside :meth:`Relations.batch
+                <relationkit.app.relations.Relations.batch>`: the sweeps commit their own
+                work a batch at a time; run them after the ``with`` block.
         """
+        self._p.refuse_in_batch("rk.sweeps.run")
         check_batch(batch)
         when = self._p.now() if now is None else instant(now, "now")
         own = self._p.config.sweeps
@@ -113,7 +119,9 @@ class SweepService:
         self, sweeps: Iterable[Sweep], now: pendulum.DateTime | None = None, *, batch: int = 100
     ) -> SweepReport:
         """Run just ``sweeps`` once over what is due as of ``now`` (see :func:`run_sweeps`):
-        what each processed, left alone, or had refused."""
+        what each processed, left alone, or had refused. Refused inside ``rk.batch()``
+        (:class:`~relationkit.InsideBatch`)."""
+        self._p.refuse_in_batch("rk.sweeps.process")
         return run_sweeps(self._p, sweeps, now, batch=batch)
 
     def process_due(
@@ -129,5 +137,7 @@ class SweepService:
         in the batch's unit of work (see :func:`process_due`): for time-driven work that is
         more than one command on the due aggregate. ``process`` writes through
         :attr:`Relations.pipeline <relationkit.app.relations.Relations.pipeline>`
-        (``run_on``, ``start_in``)."""
+        (``run_on``, ``start_in``). Refused inside ``rk.batch()``
+        (:class:`~relationkit.InsideBatch`)."""
+        self._p.refuse_in_batch("rk.sweeps.process_due")
         return process_due(self._p, aggregate, due, process, name=name, batch=batch)

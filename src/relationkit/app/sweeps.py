@@ -222,7 +222,11 @@ def process_due(
 
     Returns:
         The ids processed, left alone and refused, and what was written, in id order.
+
+    Raises:
+        InsideBatch: called inside ``rk.batch()``; nothing was read or written.
     """
+    pipeline.refuse_in_batch(f"sweeping {name or aggregate.KIND}")
     check_batch(batch)
     processed: list[str] = []
     left: list[str] = []
@@ -339,7 +343,11 @@ def run_sweeps(
 
     Returns:
         What each sweep processed, left alone, or had refused.
+
+    Raises:
+        InsideBatch: called inside ``rk.batch()``; nothing was read or written.
     """
+    pipeline.refuse_in_batch("running sweeps")
     check_batch(batch)
     when = pipeline.now() if now is None else instant(now, "now")
     results = tuple(_run_one(pipeline, sweep, when, batch) for sweep in sweeps)

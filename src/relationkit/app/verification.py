@@ -5,7 +5,7 @@
 - for every aggregate of every workflow: its timeline's hash chain (naming an altered,
   removed or reordered event as such), its snapshot against what its timeline replays to,
   and, in stores that show their rows, the table's ``version`` and indexed columns against
-  the snapshot;
+  the snapshot, and every timeline stored without its row (``"missing-row"``);
 - every plain record (parties, staff, policies, acknowledgements …): that it can be read,
   is stored under its own id and, for types that keep a sort key, under the right key;
 - the directory: every person, entitlement, policy version, business calendar and offering
@@ -73,6 +73,8 @@ FINDING_KINDS: Mapping[str, str] = {
     "unreadable-snapshot": "the aggregate's snapshot cannot be read",
     "snapshot": "the snapshot differs from what the timeline replays to",
     "unreplayable": "the timeline is intact, but its workflow cannot replay it",
+    "missing-row": "an aggregate's timeline is stored, but its row (its snapshot and "
+    "columns) is not, so it cannot be found or queried",
     "version-column": "the table's version column differs from the snapshot's version",
     "index-column": "an indexed column differs from the snapshot's attribute",
     "unreadable-record": "a plain record's data cannot be read",
@@ -252,6 +254,8 @@ class Verifier:
                     raise NotFound(cls.KIND, aggregate_id) from None
             else:
                 if row is None:
+                    if uow.events(cls, aggregate_id):
+                        raise missing_row(cls.KIND, aggregate_id)
                     raise NotFound(cls.KIND, aggregate_id)
             found = check_aggregate(uow, workflow, aggregate_id, row, projection=True)
         if found:
@@ -268,7 +272,9 @@ class Verifier:
             TimelineBroken: its timeline is damaged, so its snapshot cannot be trusted.
             AggregateCorrupted: its snapshot cannot be read or differs from its timeline.
             StoreError: the store cannot rewrite columns.
+            InsideBatch: called inside a batch.
         """
+        self._pipeline.refuse_in_batch("repairing columns")
         workflow = self._pipeline.workflow(cls)
         store = self._pipeline.store
         cannot = StoreError(
@@ -369,6 +375,7 @@ class Verifier:
                 yield [Finding.of(exc, "store", **where)], False
                 return
             if not rows:
+                yield from self._missing_rows(cls, unchecked)
                 return
         # The store does not show its rows: check timelines and snapshots by id.
         unchecked.append(
@@ -381,6 +388,32 @@ class Verifier:
             with self._pipeline.reading() as uow:
                 for aggregate_id in ids[start : start + self._page]:
                     yield check_aggregate(uow, workflow, aggregate_id, None, projection=True), True
+
+    def _missing_rows(
+        self, cls: type[Aggregate], unchecked: list[str]
+    ) -> Iterator[tuple[list[Finding], bool]]:
+        """A ``"missing-row"`` finding for each aggregate of ``cls`` whose timeline is
+        stored without its row (each counted as checked), a page at a time. If the events
+        cannot be read for it (damage the other checks name), that is said in
+        ``unchecked``."""
+        after: str | None = None
+        while True:
+            try:
+                with self._pipeline.reading() as uow:
+                    try:
+                        ids = uow.timelines_without_row(cls, after=after, limit=self._page)
+                    except NotImplementedError:
+                        return
+            except StoreError as exc:
+                unchecked.append(
+                    f"timelines of {cls.KIND} stored without their row were not looked for: {exc}"
+                )
+                return
+            if not ids:
+                return
+            for aggregate_id in ids:
+                yield [Finding.of(missing_row(cls.KIND, aggregate_id), "missing-row")], True
+            after = ids[-1]
 
     def _records(self, findings: list[Finding], unchecked: list[str]) -> int:
         known = {record.name: record for record in record_types()}
@@ -431,6 +464,17 @@ def _where(store: Store) -> str:
 
 
 # --- the checks -------------------------------------------------------------------------------
+
+
+def missing_row(kind: str, aggregate_id: str) -> AggregateCorrupted:
+    """The error of an aggregate whose timeline is stored without its row."""
+    return AggregateCorrupted(
+        kind,
+        aggregate_id,
+        "its timeline is stored but its row (its saved state and columns) is missing, so "
+        "lookups and queries do not find it",
+        fix="restore the aggregate's row from a backup",
+    )
 
 
 def check_aggregate(

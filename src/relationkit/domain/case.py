@@ -71,6 +71,7 @@ __all__ = [
     "EndWait",
     "Escalate",
     "Expectation",
+    "ExpectationKeys",
     "MatchExpectation",
     "OpenCase",
     "Paraphrase",
@@ -246,6 +247,58 @@ class Expectation:
     def settled(self) -> bool:
         """True once matched to scope or reset with the client."""
         return self.status != "open"
+
+
+def _number(key: str) -> int | None:
+    """``key`` as a number when it is one written plainly ("7", not "07" or "0")."""
+    if key.isascii() and key.isdigit() and key[0] != "0":
+        return int(key)
+    return None
+
+
+@attrs.frozen
+class ExpectationKeys:
+    """Every key a case has recorded an expectation under, kept small: numbered keys
+    ("1", "2" … as given when no key is) as runs of numbers, the others by name. R5 reads
+    it to refuse a key used before and to know which expectations a command may name.
+
+    Example:
+        >>> keys = ExpectationKeys().with_key("1").with_key("2").with_key("A")
+        >>> "2" in keys, "3" in keys, keys.runs, keys.names
+        (True, False, ((1, 2),), ('A',))
+    """
+
+    runs: tuple[tuple[int, int], ...] = ()
+    names: tuple[str, ...] = ()
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        number = _number(key)
+        if number is None:
+            return key in self.names
+        return any(low <= number <= high for low, high in self.runs)
+
+    def with_key(self, key: str) -> ExpectationKeys:
+        """These keys and ``key``."""
+        if key in self:
+            return self
+        number = _number(key)
+        if number is None:
+            return ExpectationKeys(self.runs, (*self.names, key))
+        runs = sorted([*self.runs, (number, number)])
+        merged: list[tuple[int, int]] = []
+        for low, high in runs:
+            if merged and low <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+            else:
+                merged.append((low, high))
+        return ExpectationKeys(tuple(merged), self.names)
+
+    def described(self) -> str:
+        """The keys in words: names, then numbers ("A, B, 1-3, 7")."""
+        numbers = [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self.runs]
+        return ", ".join([*self.names, *numbers])
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -585,6 +638,7 @@ class CaseHistory(History):
         consultations: colleagues consulted, in every round (R3).
         decisions: every decision given, in every round.
         reopenings: why it was reopened, each time.
+        expectations: every expectation recorded, with how it was settled (R5).
     """
 
     statements: list[Statement] = attrs.Factory(list)
@@ -593,6 +647,27 @@ class CaseHistory(History):
     consultations: list[Consultation] = attrs.Factory(list)
     decisions: list[Decision] = attrs.Factory(list)
     reopenings: list[Reopening] = attrs.Factory(list)
+    expectations: list[Expectation] = attrs.Factory(list)
+
+    def expectation(self, key: str) -> Expectation | None:
+        """The expectation recorded under ``key``, settled or not, or ``None``."""
+        return next((e for e in self.expectations if e.key == key), None)
+
+    def _on_record_expectation(
+        self, subject: Case, command: RecordExpectation, event: Event
+    ) -> None:
+        self.expectations.append(subject.expectations[-1])
+
+    def _settled(self, command: MatchExpectation | ResetExpectation, event: Event) -> None:
+        for i, found in enumerate(self.expectations):
+            if found.key == command.expectation:
+                self.expectations[i] = _settle(found, command, event)
+
+    def _on_match_expectation(self, subject: Case, command: MatchExpectation, event: Event) -> None:
+        self._settled(command, event)
+
+    def _on_reset_expectation(self, subject: Case, command: ResetExpectation, event: Event) -> None:
+        self._settled(command, event)
 
     def _on_open(self, subject: Case, command: OpenCase, event: Event) -> None:
         self.statements.append(
@@ -698,7 +773,11 @@ class Case(Aggregate):
         resolution: how it was resolved, if it is.
         closed_at: when it was closed, if it is.
         reopen_count: how many times it was reopened.
-        expectations: what the client expects, and how each was settled (R5).
+        expectations: what the client expects and is not settled yet (R5), in the order
+            recorded; every expectation, with how it was settled, is in the case's history
+            (:class:`CaseHistory`).
+        expectation_keys: every key an expectation was recorded under (R5).
+        expectation_count: how many expectations were recorded.
         cycle_started_at: when the current round began (opening or the latest reopening).
         priority: the case's priority (or severity), if one was given; its service levels
             measure the targets of their policy at this priority (the policy's default
@@ -722,7 +801,7 @@ class Case(Aggregate):
         "sla_warn_at",
         "sla_breached",
     )
-    SNAPSHOT_VERSION: ClassVar[int] = 2
+    SNAPSHOT_VERSION: ClassVar[int] = 3
     HISTORY: ClassVar[type[History]] = CaseHistory
 
     client_id: str
@@ -751,6 +830,8 @@ class Case(Aggregate):
     closed_at: pendulum.DateTime | None = None
     reopen_count: int = 0
     expectations: list[Expectation] = attrs.Factory(list)
+    expectation_keys: ExpectationKeys = ExpectationKeys()
+    expectation_count: int = 0
     cycle_started_at: pendulum.DateTime | None = None
     priority: str | None = None
     waiting_on: str | None = None
@@ -804,13 +885,18 @@ class Case(Aggregate):
         return self.last_deferral if self.state == "deferred" else None
 
     def expectation(self, key: str) -> Expectation | None:
-        """The expectation recorded under ``key``, or ``None``."""
+        """The unsettled expectation recorded under ``key``, or ``None`` (a settled one is
+        in the case's history: ``rk.history(case_id).expectation(key)``)."""
         return next((e for e in self.expectations if e.key == key), None)
+
+    def has_expectation(self, key: str) -> bool:
+        """True if an expectation was ever recorded under ``key``, settled or not."""
+        return key in self.expectation_keys
 
     @property
     def unsettled_expectations(self) -> list[Expectation]:
         """Expectations neither matched to scope nor reset with the client (R5)."""
-        return [e for e in self.expectations if not e.settled]
+        return list(self.expectations)
 
     def consultation_count(self, *, excluding: str | None = None) -> int:
         """How many consultations were recorded since the case was opened or last reopened,
@@ -860,43 +946,25 @@ class Case(Aggregate):
     def _on_record_expectation(self, command: RecordExpectation, event: Event) -> None:
         key = command.key
         if key is None:
-            taken = {e.key for e in self.expectations}
-            number = len(self.expectations) + 1
-            while str(number) in taken:
+            number = self.expectation_count + 1
+            while str(number) in self.expectation_keys:
                 number += 1
             key = str(number)
         self.expectations.append(
             Expectation(key=key, text=command.text, by=event.actor_id, at=event.at)
         )
+        self.expectation_keys = self.expectation_keys.with_key(key)
+        self.expectation_count += 1
 
-    def _settle_expectation(self, key: str, event: Event, **fields: Any) -> None:
-        for i, found in enumerate(self.expectations):
-            if found.key == key:
-                self.expectations[i] = attrs.evolve(
-                    found, settled_by=event.actor_id, settled_at=event.at, **fields
-                )
+    def _settle_expectation(self, key: str) -> None:
+        # Settled: no longer needed now (its history keeps how it was settled).
+        self.expectations = [e for e in self.expectations if e.key != key]
 
     def _on_match_expectation(self, command: MatchExpectation, event: Event) -> None:
-        self._settle_expectation(
-            command.expectation,
-            event,
-            status="matched",
-            offering_id=command.offering_id,
-            scope_item=command.scope_item,
-            conversation=None,
-            replaced_by=None,
-        )
+        self._settle_expectation(command.expectation)
 
     def _on_reset_expectation(self, command: ResetExpectation, event: Event) -> None:
-        self._settle_expectation(
-            command.expectation,
-            event,
-            status="reset",
-            offering_id=None,
-            scope_item=None,
-            conversation=command.conversation,
-            replaced_by=command.replaced_by,
-        )
+        self._settle_expectation(command.expectation)
 
     def _on_escalate(self, command: Escalate, event: Event) -> None:
         self.escalated = True
@@ -999,6 +1067,8 @@ class Case(Aggregate):
     def upgrade_snapshot(cls, data: dict[str, Any], from_version: int) -> dict[str, Any]:
         """Version 1 kept every statement, paraphrase, deferral, consultation, decision and
         reopening; version 2 keeps what the rules and reports read (see the attributes).
+        Version 2 kept every expectation, settled or not; version 3 keeps the unsettled
+        ones, the keys of all and how many were recorded.
 
         A version 1 snapshot counted a consultation in the current round by its time (at or
         after the start of the round); the upgrade does the same, as that is all the
@@ -1007,6 +1077,9 @@ class Case(Aggregate):
         if from_version < 2:
             data = _case_v2(data)
             from_version = 2
+        if from_version < 3:
+            data = _case_v3(data)
+            from_version = 3
         return super().upgrade_snapshot(data, from_version)
 
 
@@ -1045,3 +1118,43 @@ def _case_v2(old: dict[str, Any]) -> dict[str, Any]:
         data["first_response_at"] = min(firsts, key=datetime_from_text)
     data["reopen_count"] = len(reopenings)
     return data
+
+
+def _case_v3(old: dict[str, Any]) -> dict[str, Any]:
+    """A version 2 case snapshot in the shape of version 3."""
+    data = dict(old)
+    recorded = data.get("expectations") or []
+    keys = ExpectationKeys()
+    for expectation in recorded:
+        keys = keys.with_key(expectation["key"])
+    data["expectations"] = [e for e in recorded if e.get("status", "open") == "open"]
+    data["expectation_keys"] = {"runs": [list(r) for r in keys.runs], "names": list(keys.names)}
+    data["expectation_count"] = len(recorded)
+    return data
+
+
+def _settle(
+    found: Expectation, command: MatchExpectation | ResetExpectation, event: Event
+) -> Expectation:
+    """``found`` as ``command`` settled it."""
+    if isinstance(command, MatchExpectation):
+        return attrs.evolve(
+            found,
+            status="matched",
+            offering_id=command.offering_id,
+            scope_item=command.scope_item,
+            conversation=None,
+            replaced_by=None,
+            settled_by=event.actor_id,
+            settled_at=event.at,
+        )
+    return attrs.evolve(
+        found,
+        status="reset",
+        offering_id=None,
+        scope_item=None,
+        conversation=command.conversation,
+        replaced_by=command.replaced_by,
+        settled_by=event.actor_id,
+        settled_at=event.at,
+    )

@@ -389,14 +389,14 @@ class ExpectationsSettled:
         if attempt.command_name in PLAN_COMMANDS:
             yield from _unsettled(subject, "committing to a plan")
         elif isinstance(command, RecordExpectation):
-            if command.key is not None and subject.expectation(command.key) is not None:
+            if command.key is not None and subject.has_expectation(command.key):
                 yield (
                     f"the case already records an expectation {command.key!r}; give the new "
                     "one another key"
                 )
         elif isinstance(command, MatchExpectation | ResetExpectation):
-            if subject.expectation(command.expectation) is None:
-                known = ", ".join(e.key for e in subject.expectations) or "none yet"
+            if not subject.has_expectation(command.expectation):
+                known = subject.expectation_keys.described() or "none yet"
                 yield (
                     f"the case records no expectation {command.expectation!r} (recorded: "
                     f"{known}); record it first (record_expectation)"

@@ -407,6 +407,18 @@ class UnitOfWork(abc.ABC):
         """
         raise NotImplementedError(f"{type(self).__name__} does not show its stored rows")
 
+    def timelines_without_row(
+        self, cls: type[A], *, after: str | None = None, limit: int = 500
+    ) -> list[str]:
+        """Up to ``limit`` ids, sorted, after ``after``, of aggregates of ``cls`` that have
+        events stored but no row (their snapshot and columns were deleted behind
+        relationkit's back): a page at a time, as :meth:`stored_aggregates` gives rows.
+
+        Raises:
+            InvalidInput: ``limit`` is not a whole number of at least 1.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not show its stored rows")
+
     def stored_records(
         self, *, after: tuple[str, str] | None = None, limit: int = 500
     ) -> list[StoredRecord]:

@@ -486,6 +486,19 @@ class _MemoryUnitOfWork(UnitOfWork):
                     break
         return found
 
+    def timelines_without_row(
+        self, cls: type[A], *, after: str | None = None, limit: int = 500
+    ) -> list[str]:
+        page_size(limit)
+        kind = cls.KIND
+        with self._store._lock:
+            ids = sorted(
+                key[1]
+                for key, rows in self._store._events.items()
+                if key[0] == kind and rows and self._row(key) is None
+            )
+        return [i for i in ids if after is None or i > after][:limit]
+
     def stored_records(
         self, *, after: tuple[str, str] | None = None, limit: int = 500
     ) -> list[StoredRecord]:

@@ -560,6 +560,21 @@ class SqlUnitOfWork(UnitOfWork):
         rows = self.session.query(sql + " ORDER BY id LIMIT ?", [*params, limit])
         return [self._stored(kt, row) for row in rows]
 
+    def timelines_without_row(
+        self, cls: type[A], *, after: str | None = None, limit: int = 500
+    ) -> list[str]:
+        page_size(limit)
+        kt = self._table(cls)
+        sql = "SELECT DISTINCT e.aggregate_id FROM rk_events e WHERE e.kind = ?"
+        params: list[Any] = [cls.KIND]
+        if after is not None:
+            sql += " AND e.aggregate_id > ?"
+            params.append(after)
+        if kt is not None:
+            sql += f' AND NOT EXISTS (SELECT 1 FROM "{kt.name}" a WHERE a.id = e.aggregate_id)'
+        rows = self.session.query(sql + " ORDER BY e.aggregate_id LIMIT ?", [*params, limit])
+        return [row[0] for row in rows]
+
     def stored_records(
         self, *, after: tuple[str, str] | None = None, limit: int = 500
     ) -> list[StoredRecord]:
