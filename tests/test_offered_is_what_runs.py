@@ -194,3 +194,23 @@ def test_deferring_again_to_the_same_time_keeps_the_reply_promise(rk: Relations)
     assert again.deferral is not None
     assert again.deferral.reason == "Still checking."
     assert rk.promises.find(case_id=case_id) == [promise]  # nothing to move
+
+
+def test_a_deactivated_clients_case_goes_on_with_its_reply_and_update_promises(
+    rk: Relations,
+) -> None:
+    case_id = heard(rk)
+    ticket = rk.liaison.escalate_to_vendor(case_id, actor="s-sam", vendor="v-acme")
+    rk.directory.deactivate("c-ana", actor="s-mia", reason="Asked to pause the account.")
+    assert option(rk.options(case_id, actor="s-sam"), "defer").allowed
+    deferred = rk.handle(
+        case_id, Defer(reply_by=START.add(days=1), reason="Checking."), actor="s-sam"
+    )
+    assert deferred.state == "deferred"
+    ticket = rk.liaison.ticket(ticket.id)
+    assert option(rk.options_for([ticket], actor="s-sam")[ticket.id], "update_client").allowed
+    assert rk.liaison.update_client(ticket.id, actor="s-sam", message="On it.").update_count == 1
+    kinds = sorted(p.kind for p in rk.promises.find(case_id=case_id))
+    assert kinds == ["reply", "update", "update"]
+    with pytest.raises((RuleViolation, RuleViolations)):  # nothing new, though
+        rk.promises.make(actor="s-sam", party="c-ana", what="A call", due=START.add(days=9))

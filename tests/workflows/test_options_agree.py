@@ -144,6 +144,15 @@ class OptionsAgree(RuleBasedStateMachine):
         self.attempt(self.w.publish)
         self.check(data)
 
+    @rule(data=st.data(), active=st.booleans())
+    def owner_in_directory(self, data: st.DataObject, active: bool) -> None:
+        """The client who owns the records is deactivated, or reactivated: what was started
+        goes on, nothing new is started with them (DIR.active)."""
+        directory = self.w.rk.directory
+        change = directory.reactivate if active else directory.deactivate
+        self.attempt(lambda: change(OWNER, reason="Asked to pause the account.", actor=MANAGER))
+        self.check(data)
+
     @rule(data=st.data())
     def sweep(self, data: st.DataObject) -> None:
         """Relationkit's own sweeps: promises fall due, proposals lapse, feedback is asked."""
@@ -203,6 +212,19 @@ class CaseOptions(OptionsAgree):
     def another_case(self, data: st.DataObject, escalated: bool, client: str) -> None:
         if len(self.w.rk.cases()) < 3:
             self.open_case(client, escalated=escalated)
+        self.check(data)
+
+    @rule(data=st.data())
+    def hear(self, data: st.DataObject) -> None:
+        """The client of a case is heard (acknowledged, and they confirm)."""
+        rk = self.w.rk
+        case = data.draw(st.sampled_from(rk.cases()), label="case")
+
+        def go() -> None:
+            rk.handle(case.id, Acknowledge(paraphrase="You were billed twice."), actor=AGENT)
+            rk.handle(case.id, ConfirmHeard(), actor=case.client_id)
+
+        self.attempt(go)
         self.check(data)
 
     @rule(data=st.data(), kind=st.sampled_from(["end_of_case", "check_in"]), who=actors)
@@ -296,6 +318,23 @@ class RelationshipOptions(OptionsAgree):
             rel = None
         if rel is not None:
             self.heard_case(compromise=compromise, relationship=rel.id)
+        self.check(data)
+
+    @rule(
+        data=st.data(),
+        whos=st.lists(st.sampled_from(STAFF), min_size=1, max_size=3, unique=True),
+        closer=st.sampled_from(STAFF),
+    )
+    def rally(self, data: st.DataObject, whos: list[str], closer: str) -> None:
+        """Colleagues approve an open proposal one after the other, and someone tries to end
+        the relationship."""
+        r = self.w.rk.relationships
+        for rel in r.select(state="severance_proposed"):
+            for who in whos:
+                self.attempt(lambda: r.approve(rel.id, actor=who))  # noqa: B023 - run at once
+            self.attempt(
+                lambda: r.end(rel.id, actor=closer, amicable=True, conversation="We agreed.")  # noqa: B023
+            )
         self.check(data)
 
     @rule(data=st.data())
