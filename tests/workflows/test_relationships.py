@@ -255,8 +255,11 @@ def test_a_case_cannot_join_another_partys_or_an_unknown_relationship(rk: Relati
 def test_options_never_build_a_machine_and_list_the_states_commands(rk: Relations) -> None:
     rel = rk.relationships.create(actor="s-al", party="c-ana")
     options = rk.options_for([rel], actor="s-al")[rel.id]
-    assert [o.command for o in options] == ["activate", "delegate", "revoke_delegation"]
-    assert all(o.allowed for o in options)
+    assert [(o.command, o.rule_ids) for o in options] == [
+        ("activate", ()),
+        ("delegate", ()),
+        ("revoke_delegation", ("R9.delegation",)),  # nobody delegated anything yet
+    ]
 
 
 # --- every promise belongs to a relationship ----------------------------------------------------

@@ -576,6 +576,8 @@ class PromiseService:
         current = [p for p in self._open_replies(case, attempt) if attempt.now <= p.due_at]
         if current:
             promise = current[-1]
+            if promise.due_at == deferral.reply_by:
+                return []  # deferred again to the same time: the promise already says it
             return [
                 FollowUp(
                     aggregate=Promise,

@@ -105,6 +105,10 @@ class ReasonedAnswers:
     def check(self, subject: Case, attempt: Attempt) -> Iterator[str]:
         """Check the reason and clause of a decline, and both sides of a compromise."""
         command = attempt.command
+        if command is None:
+            if attempt.command_name == "decline":
+                yield from _no_clause_to_cite(attempt)
+            return
         if isinstance(command, Decline):
             if command.reason is None:
                 yield "a decline needs its reason; say why the request cannot be granted"
@@ -128,11 +132,28 @@ class ReasonedAnswers:
                 yield "a compromise must say what the client gives; pass client_gives"
 
     def check_many(self, subjects: Sequence[Case], attempt: Attempt) -> Iterable[tuple[int, str]]:
-        """:meth:`check` for each of ``subjects``: nothing to say when only asking, since
-        the rule judges the command's arguments alone."""
+        """:meth:`check` for each of ``subjects``: when only asking, a decline is refused
+        while there is no written policy whose clause it could cite; the rest is judged
+        with the command's arguments."""
         if attempt.command is None:
-            return ()
+            if attempt.command_name != "decline":
+                return ()
+            return [(p, r) for p in range(len(subjects)) for r in _no_clause_to_cite(attempt)]
         return each_subject(self, subjects, attempt)
+
+
+def _no_clause_to_cite(attempt: Attempt) -> Iterator[str]:
+    """Why no decline can cite a clause now (no written policy, or one without clauses)."""
+    if attempt.policy is None:
+        yield (
+            "a decline cites a clause of the written policy, and none was published; "
+            "publish one first (rk.policy.publish)"
+        )
+    elif not attempt.policy.clause_ids:
+        yield (
+            f"a decline cites a clause of the written policy, and version "
+            f"{attempt.policy.version} has none; publish a version with the clause first"
+        )
 
 
 @attrs.frozen

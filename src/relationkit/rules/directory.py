@@ -47,6 +47,7 @@ from relationkit.domain.entries import (
     RevokeRole,
 )
 from relationkit.domain.health import parties_of
+from relationkit.domain.promise import REPLY, UPDATE, Promise
 from relationkit.rules.base import ANY
 
 if TYPE_CHECKING:
@@ -138,7 +139,9 @@ class ActiveParties:
     """DIR.active — nothing new is started with a deactivated party.
 
     A party deactivated in the directory opens no new case, gets no new relationship and
-    is made no new promise until it is reactivated; what was started before goes on.
+    is made no new promise until it is reactivated; what was started before goes on,
+    including the promises it makes by itself: the reply a deferral of a case promises and
+    the updates a vendor ticket owes the client.
     """
 
     id: ClassVar[str] = "DIR.active"
@@ -147,6 +150,8 @@ class ActiveParties:
 
     def check(self, subject: Aggregate, attempt: Attempt) -> Iterator[str]:
         """Check that the parties of the new aggregate are active."""
+        if isinstance(subject, Promise) and subject.kind in (REPLY, UPDATE):
+            return  # it follows a case or a vendor ticket started before
         for party_id in parties_of(subject):
             party = attempt.directory.find_party(party_id)
             if party is not None and not party.active:

@@ -8,7 +8,8 @@
 * **R5 ExpectationsSettled** — set expectations up front: before a promise or a plan on a case
   is committed, each expectation the client stated is matched to an offering's scope item or
   reset with the client, the conversation recorded.
-* **R1 HeardBeforePromising** — no promise on a case before the client confirmed being heard.
+* **R1 HeardBeforePromising** — no promise on a case before the client confirmed being heard;
+  **HeardBeforeUpdating** asks the same of a vendor ticket's update, which promises the next.
 * **P1 PromiseTiming** — a promise is kept, renegotiated or withdrawn before it falls due,
   and recorded as broken only after.
 
@@ -16,7 +17,7 @@ Example:
     >>> from relationkit.promises import PromiseConfig
     >>> from relationkit.rules.promise import promise_rules
     >>> [r.id for r in promise_rules()]
-    ['R1.promise', 'R4', 'R3.reply', 'R5.case', 'R5.promise', 'P1']
+    ['R1.promise', 'R1.update', 'R4', 'R3.reply', 'R5.case', 'R5.promise', 'P1']
     >>> PromiseConfig(capacity=3, capacity_by_owner={"s-kim": 8}).capacity_for("s-kim")
     8
 """
@@ -31,6 +32,7 @@ import pendulum
 
 from relationkit.domain.calendar import BusinessCalendar
 from relationkit.domain.case import Case, MatchExpectation, RecordExpectation, ResetExpectation
+from relationkit.domain.liaison import FIX_RELAYED, VendorTicket
 from relationkit.domain.offering import Offering
 from relationkit.domain.parties import Staff
 from relationkit.domain.promise import (
@@ -55,6 +57,7 @@ __all__ = [
     "ExpectationsSettled",
     "ExpectationsSettledBeforePromising",
     "HeardBeforePromising",
+    "HeardBeforeUpdating",
     "HonestDue",
     "PromiseTiming",
     "PromiseWithinMeans",
@@ -207,6 +210,37 @@ class HeardBeforePromising:
             yield (
                 f"the client of case {case.id!r} has not confirmed being heard; restate their "
                 "concern (acknowledge) and have them confirm it before promising anything"
+            )
+
+
+@attrs.frozen
+class HeardBeforeUpdating:
+    """R1 — no promise on a case before the client confirmed being heard, for the updates a
+    vendor ticket promises.
+
+    An update given to the client (``update_client``) while the ticket's cadence runs (until
+    the fix is relayed) promises the next one a cadence later, on the ticket's case (see
+    :class:`~relationkit.rules.liaison.UpdatesFollowTheTicket`). Like any promise on a case
+    (:class:`HeardBeforePromising`), it waits until the client confirmed being heard: when
+    they said something new since, restate their concern and have them confirm it first.
+    Judged on the ticket, so that "what may I do now" names it too.
+    """
+
+    id: ClassVar[str] = "R1.update"
+    kind: ClassVar[str] = "vendor_ticket"
+    commands: frozenset[str] = frozenset({"update_client"})
+
+    def check(self, subject: VendorTicket, attempt: Attempt) -> Iterator[str]:
+        """Refuse an update that promises the next one while the client of the ticket's
+        case has not confirmed being heard."""
+        if subject.next_update_due is None or subject.state == FIX_RELAYED:
+            return  # the cadence is over: this update promises nothing more
+        case = attempt.directory.find(Case, subject.case_id)
+        if case is not None and not case.heard:
+            yield (
+                "an update given now promises the client the next one, and the client of "
+                f"case {case.id!r} has not confirmed being heard since saying something new; "
+                "restate their concern (acknowledge) and have them confirm it first"
             )
 
 
@@ -388,6 +422,9 @@ class ExpectationsSettled:
         command = attempt.command
         if attempt.command_name in PLAN_COMMANDS:
             yield from _unsettled(subject, "committing to a plan")
+        elif command is None:
+            if attempt.command_name in SETTLING_COMMANDS and not subject.expectations:
+                yield _nothing_to_settle(attempt.command_name)
         elif isinstance(command, RecordExpectation):
             if command.key is not None and subject.has_expectation(command.key):
                 yield (
@@ -417,7 +454,8 @@ class ExpectationsSettled:
 
     def check_many(self, subjects: Sequence[Case], attempt: Attempt) -> Iterable[tuple[int, str]]:
         """:meth:`check` for each of ``subjects``: a plan waits for unsettled expectations;
-        an expectation command has nothing to check until its arguments are given."""
+        matching or resetting one needs the case to record one; the rest of an expectation
+        command is judged with its arguments."""
         if attempt.command_name in PLAN_COMMANDS:
             return [
                 (position, reason)
@@ -426,8 +464,22 @@ class ExpectationsSettled:
                 for reason in _unsettled(subject, "committing to a plan")
             ]
         if attempt.command is None:
-            return ()
+            if attempt.command_name not in SETTLING_COMMANDS:
+                return ()
+            reason = _nothing_to_settle(attempt.command_name)
+            return [(p, reason) for p, subject in enumerate(subjects) if not subject.expectations]
         return each_subject(self, subjects, attempt)
+
+
+SETTLING_COMMANDS = frozenset({"match_expectation", "reset_expectation"})
+"""Expectation commands that settle an expectation the case records."""
+
+
+def _nothing_to_settle(command: str) -> str:
+    return (
+        f"the case records no expectation to settle yet, so there is nothing to {command}; "
+        "record the client's expectation first (record_expectation)"
+    )
 
 
 def _unsettled(case: Case, what: str) -> Iterable[str]:
@@ -586,6 +638,7 @@ def promise_rules() -> tuple[Any, ...]:
     """Fresh instances of the built-in promise and expectation rules, in the order they run."""
     return (
         HeardBeforePromising(),
+        HeardBeforeUpdating(),
         PromiseWithinMeans(),
         RepliesFollowTheirDeferral(),
         ExpectationsSettled(),

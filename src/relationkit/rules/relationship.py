@@ -49,7 +49,7 @@ from relationkit.rules.base import Attempt
 from relationkit.rules.settings import RelationshipConfig
 
 if TYPE_CHECKING:
-    from relationkit.domain.relationship import Approval, SeveranceProposal
+    from relationkit.domain.relationship import Approval, Delegation, SeveranceProposal
 
 __all__ = [
     "ApprovalsExpire",
@@ -109,8 +109,11 @@ class AttemptToResolve:
         command = attempt.command
         directory = attempt.directory
         if not isinstance(command, ProposeSeverance):
+            # Only cases that may be cited: the party's own, of this relationship (or of none).
             cases = directory.select(Case, client_id=subject.party_id)
-            if not any(attempt_to_resolve(c) for c in cases):
+            if not any(
+                c.relationship_id in (None, subject.id) and attempt_to_resolve(c) for c in cases
+            ):
                 yield (
                     f"no case of {subject.party_id!r} shows an attempt to resolve; hear the "
                     "client and offer a compromise or a reasoned decline first"
@@ -462,13 +465,16 @@ class DelegationLimits:
     def check(self, subject: Relationship, attempt: Attempt) -> Iterator[str]:
         """Check the delegate and the date range, or that there is something to revoke."""
         command = attempt.command
+        if attempt.command_name == "revoke_delegation" and command is None:
+            if not any(_revocable(d, attempt) for d in subject.delegations):
+                yield (
+                    f"{attempt.actor_id!r} gave no delegation on this relationship that is "
+                    "not over; there is nothing to revoke"
+                )
+            return
         if isinstance(command, RevokeDelegation):
             if not any(
-                d.from_id == attempt.actor_id
-                and d.to_id == command.to
-                and d.revoked_at is None
-                and d.ends_at > attempt.now
-                for d in subject.delegations
+                _revocable(d, attempt) and d.to_id == command.to for d in subject.delegations
             ):
                 yield (
                     f"{attempt.actor_id!r} has no delegation to {command.to!r} that is not "
@@ -485,6 +491,16 @@ class DelegationLimits:
             yield "a delegation ends after it starts; give ends_at later than starts_at"
         elif command.ends_at <= attempt.now:
             yield "the delegation would already be over; give an ends_at still ahead"
+
+
+def _revocable(delegation: Delegation, attempt: Attempt) -> bool:
+    """True if the actor of ``attempt`` gave ``delegation`` and it is neither revoked nor
+    over."""
+    return (
+        delegation.from_id == attempt.actor_id
+        and delegation.revoked_at is None
+        and delegation.ends_at > attempt.now
+    )
 
 
 @attrs.frozen
