@@ -54,6 +54,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "B8": ("history growth", "bench.b8_history"),
     "B9": ("an owner's open promises", "bench.b9_capacity"),
     "B10": ("commands in one batch", "bench.b10_batch"),
+    "B11": ("cases breaching their service levels", "bench.b11_breaching"),
 }
 """Each benchmark's id, title and module (which has ``run(ctx) -> list[Row]``)."""
 

@@ -73,7 +73,7 @@ class Sizes:
     b4_queries: int = 10
     b5_cases: int = 10_000
     fresh_runs: int = 1
-    """Fresh processes per measurement that needs one (B4 first query, B5)."""
+    """Fresh processes per measurement that needs one (B4 and B11 first query, B5)."""
     b6_sizes: tuple[int, ...] = (2_000, 10_000)
     b6_rounds: int = 5
     b7_cases: int = 20
@@ -89,6 +89,8 @@ class Sizes:
     b9_rounds: int = 3
     b10_commands: int = 200
     b10_rounds: int = 3
+    b11_sizes: tuple[int, ...] = (2_000, 20_000)
+    b11_queries: int = 10
 
     def override(self, assignments: Iterable[str]) -> Sizes:
         """A copy with ``name=value`` assignments applied (``b3_cases=5000``; tuples are
@@ -132,6 +134,8 @@ SCALES: dict[str, Sizes] = {
         b9_rounds=1,
         b10_commands=6,
         b10_rounds=1,
+        b11_sizes=(300, 600),
+        b11_queries=2,
     ),
     "quick": Sizes(),
     "full": Sizes(
@@ -157,6 +161,8 @@ SCALES: dict[str, Sizes] = {
         b9_rounds=7,
         b10_commands=1_000,
         b10_rounds=5,
+        b11_sizes=(10_000, 100_000, 1_000_000),
+        b11_queries=25,
     ),
 }
 

@@ -131,6 +131,50 @@ def _b4(ctx: Context) -> Work:
     return work
 
 
+def _b11(ctx: Context) -> Work:
+    from bench.b11_breaching import (
+        BREACHED,
+        BREACHING,
+        NOWS,
+        WITHIN,
+        _load,
+        _Postgres,
+        prepare_sqlite,
+    )
+    from bench.pg import schema_url
+    from bench.world import START, prepare_kinds
+    from relationkit import ManualClock, Relations
+    from relationkit.domain.case import Case
+    from relationkit.store.url import open_store
+
+    # The smallest size (the queries read an index: B11's flatness rows), both queries.
+    size = min(ctx.sizes.b11_sizes)
+    writers, targets = prepare_sqlite(ctx, [size])
+    urls = [targets[size][0]]
+    if ctx.postgres_url:
+        schema = f"rk_bench_profile_{os.getpid()}"
+        drop_schema(ctx.postgres_url, schema)
+        urls.append(schema_url(ctx.postgres_url, schema))
+        store = open_store(urls[1])
+        prepare_kinds(store, Case)
+        store.close()
+        writers[size].append(_Postgres(ctx.postgres_url, schema))
+    _load(ctx, writers, min(BREACHING, BREACHED, size // 20))
+
+    def work() -> None:
+        for url in urls:
+            store = open_store(url)
+            rk = Relations(store, clock=ManualClock(START))
+            for k in range(200):
+                rk.service_levels.breaching_within(WITHIN, now=NOWS[k % len(NOWS)])
+                rk.service_levels.breached()
+            store.close()
+        if ctx.postgres_url:
+            drop_schema(ctx.postgres_url, schema)
+
+    return work
+
+
 def _b6(ctx: Context) -> Work:
     from bench.world import AGENT_ID, relations, shared_cases_db
     from relationkit.cases import Case
@@ -170,6 +214,7 @@ PROFILES: dict[str, Callable[[Context], Work]] = {
     "B6": _b6,
     "B8": _b8,
     "B9": _b9,
+    "B11": _b11,
 }
 """What can be profiled: the benchmarks whose relationkit side is plain Python work."""
 

@@ -76,6 +76,7 @@ def test_targets_are_where_the_suite_sets_them(rows: list[Row]) -> None:
     assert targets("B8") == {1.3}
     assert targets("B9") == {1.3}
     assert targets("B10") == {0.2}
+    assert targets("B11") == {20.0, 1.5}
 
 
 def test_durability_is_read_from_the_live_connections(rows: list[Row]) -> None:
@@ -90,10 +91,48 @@ def test_durability_is_read_from_the_live_connections(rows: list[Row]) -> None:
 
 @pytest.mark.skipif(POSTGRES is not None, reason="PostgreSQL is configured here")
 def test_postgres_benchmarks_say_why_they_are_skipped(rows: list[Row]) -> None:
-    for bench in ("B2", "B4", "B7"):
+    for bench in ("B2", "B4", "B7", "B11"):
         skipped = [row for row in rows if row.bench == bench and row.status == "skipped"]
         assert skipped, bench
         assert all("no PostgreSQL URL" in row.note for row in skipped)
+
+
+def test_b11_finds_the_cases_it_seeded(rows: list[Row]) -> None:
+    # a median row is marked missed (ok=False) when an answer differs from the seeded ids
+    medians = [row for row in rows if row.bench == "B11" and "median query" in row.what]
+    queries = {row.what.split(" among ")[0] for row in medians}
+    assert queries == {"breaching within 1 h", "breached"}
+    for row in medians:
+        assert row.ok is None, row.note
+
+
+def test_b11_rows_decode_to_the_cases_their_columns_describe() -> None:
+    from bench.b11_breaching import Copies, case_rows
+
+    from relationkit.cases import Case
+    from relationkit.store.codec import decode_aggregate, index_value
+    from relationkit.store.schema import kind_table
+
+    indexed = [attr for attr, _ in kind_table(Case).indexed]
+    rows = list(case_rows(Copies(), 0, 400, 10))
+    assert len({row[0] for row in rows}) == 400
+    kinds = set()
+    for case_id, version, snapshot, *values in rows:
+        case = decode_aggregate(Case, case_id, snapshot)
+        assert case.id == case_id
+        assert case.version == version
+        assert values == [index_value(getattr(case, attr)) for attr in indexed]
+        assert case.service_levels is not None
+        assert case.sla_due_at == case.service_levels.due_at
+        assert case.sla_breached == case.service_levels.breached
+        kinds.add((case.state, case.sla_breached, case.sla_due_at is None))
+    # just opened, acknowledged, resolved, and breached still owed
+    assert kinds == {
+        ("opened", False, False),
+        ("acknowledged", False, False),
+        ("resolved", False, True),
+        ("opened", True, False),
+    }
 
 
 def test_the_table_has_the_promised_columns(rows: list[Row]) -> None:

@@ -304,8 +304,9 @@ class SqlUnitOfWork(UnitOfWork):
         clause, params = self._where(cls, kt, where)
         # Filtered and ordered by id, SQLite walks the primary key (a full scan) instead of
         # the index the filter could use; "+id" gives the same order without that plan.
+        # (Ordered by id explicitly, the same: ``order_by="id"`` is the default order.)
         order = "+id" if clause and self._store.dialect.name == "sqlite" else "id"
-        if order_by is not None:
+        if order_by is not None and order_by != "id":
             name, _ = split_lookup(cls, order_by.lstrip("-"))
             column = _column(kt, name)
             if order_by.startswith("-"):
