@@ -18,6 +18,7 @@ from typing import Any
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+
 from options_harness import (
     ACTORS,
     AGENT,
@@ -33,7 +34,6 @@ from options_harness import (
     World,
     agree,
 )
-
 from relationkit import RelationkitError
 from relationkit.cases import (
     Accept,
@@ -49,6 +49,7 @@ from relationkit.domain.feedback import FeedbackRequest
 from relationkit.domain.liaison import VendorTicket
 from relationkit.domain.promise import Promise
 from relationkit.domain.relationship import Relationship
+from strategies import examples
 
 STAFF = (AGENT, MANAGER, PARTNER, LAPSED)
 actors = st.sampled_from(ACTORS)
@@ -424,8 +425,8 @@ class FeedbackOptions(OptionsAgree):
         self.check(data)
 
 
-def _settings(examples: int) -> settings:
-    return settings(max_examples=examples, stateful_step_count=25)
+def _settings(n: int) -> settings:
+    return settings(max_examples=examples(n), stateful_step_count=25)
 
 
 TestCaseOptions = CaseOptions.TestCase
