@@ -83,6 +83,8 @@ def strategy(hint: Any) -> st.SearchStrategy[Any]:
         return st.sampled_from(args)
     if origin in (list, typing.Sequence) or hint is list:
         return st.lists(strategy(args[0] if args else str), max_size=2)
+    if origin is tuple and args and args[-1] is not Ellipsis:  # a fixed-length tuple
+        return st.tuples(*(strategy(a) for a in args))
     if origin is tuple:
         inner = args[0] if args else str
         return st.lists(strategy(inner), max_size=2).map(tuple)

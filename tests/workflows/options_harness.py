@@ -64,6 +64,7 @@ from relationkit.cases import (
     Accept,
     Acknowledge,
     Case,
+    ChangePriority,
     Close,
     Compromise,
     ConfirmHeard,
@@ -71,12 +72,15 @@ from relationkit.cases import (
     CorrectParaphrase,
     Decline,
     Defer,
+    EndWait,
     Escalate,
+    PostUpdate,
     RecordStatement,
     Refer,
     Reopen,
     Resolve,
     StartWork,
+    Wait,
 )
 from relationkit.domain import values
 from relationkit.domain.aggregate import Aggregate
@@ -189,7 +193,9 @@ class World:
             Staff(id=GONE, name="Gil Moreau", roles={"agent"}),
         )
         rk.directory.deactivate(GONE, reason="Left the team.", actor=MANAGER)
-        rk.calendars.register(BusinessCalendar(id="lisbon", timezone="Europe/Lisbon"))
+        rk.calendars.register(
+            BusinessCalendar(id="lisbon", timezone="Europe/Lisbon"), actor=MANAGER
+        )
         rk.calendars.register_offering(
             Offering(
                 id="billing",
@@ -197,7 +203,8 @@ class World:
                 scope=("invoice", "refund"),
                 lead_time=BusinessTime(days=2),
                 calendar_id="lisbon",
-            )
+            ),
+            actor=MANAGER,
         )
         self.policy_version = 0
         if policy:
@@ -319,7 +326,7 @@ CASE_RUNNERS: dict[str, Runner] = {
         c,
         RecordExpectation(
             text=c.draw(texts("A corrected invoice.", "A refund by Friday.")),
-            key=f"e{len(c.subject.expectations) + 1}",
+            key=f"e{c.subject.expectation_count + 1}",  # a key never used on the case
         ),
     ),
     "match_expectation": lambda c: _case(
@@ -347,6 +354,17 @@ CASE_RUNNERS: dict[str, Runner] = {
     "resolve": lambda c: _case(c, Resolve(summary="Refund sent.")),
     "close": lambda c: _case(c, Close()),
     "reopen": lambda c: _case(c, Reopen(reason="Billed again.")),
+    "change_priority": lambda c: _case(
+        c,
+        ChangePriority(
+            priority=c.draw(st.sampled_from(["normal", "urgent"])), reason="Payroll is blocked."
+        ),
+    ),
+    "wait": lambda c: _case(
+        c, Wait(on=c.draw(st.sampled_from(["client", "vendor"])), note="Which invoice was it?")
+    ),
+    "end_wait": lambda c: _case(c, EndWait(note=c.draw(st.sampled_from([None, "Answered."])))),
+    "post_update": lambda c: _case(c, PostUpdate(text="The refund is with the bank.")),
 }
 
 
@@ -572,8 +590,12 @@ def agree(world: World, draw: Callable[..., Any], actor: str) -> int:
         alone = rk.options_for([_fresh(world, subject)], actor=actor)[subject.id]
         same_options(together[subject.id], alone)
         runners = RUNNERS[subject.KIND]
-        offered = world.rk.workflow_for(type(subject)).table.allowed_from(subject.state)
-        assert [o.command for o in alone] == list(offered)
+        workflow = world.rk.workflow_for(type(subject))
+        # relationkit's own commands (the service-level clocks) are offered to nobody else
+        offered = [
+            n for n in workflow.table.allowed_from(subject.state) if n not in workflow.internal
+        ]
+        assert [o.command for o in alone] == offered
         for option in alone:
             before = world.fingerprint(subject)
             ctx = Ctx(world, subject, actor, draw)
@@ -611,7 +633,10 @@ def _unknown_actor(world: World, draw: Callable[..., Any], subjects: list[Aggreg
         raise AssertionError("options for an unknown actor were given")
     tried = 0
     for subject in subjects:
-        for name in rk.workflow_for(type(subject)).table.allowed_from(subject.state):
+        workflow = rk.workflow_for(type(subject))
+        for name in workflow.table.allowed_from(subject.state):
+            if name in workflow.internal:
+                continue
             before = world.fingerprint(subject)
             error = trial(world, RUNNERS[subject.KIND][name], Ctx(world, subject, GHOST, draw))
             assert isinstance(error, NotFound), f"{name!r} by an unknown actor: {error!r}"

@@ -73,7 +73,7 @@ def refused_by(rule_id: str, run: object) -> None:
 
 
 def test_nothing_recorded_to_match_or_reset_is_named_by_r5(rk: Relations) -> None:
-    rk.calendars.register(BusinessCalendar(id="utc", timezone="UTC"))
+    rk.calendars.register(BusinessCalendar(id="utc", timezone="UTC"), actor="s-mia")
     rk.calendars.register_offering(
         Offering(
             id="billing",
@@ -81,7 +81,8 @@ def test_nothing_recorded_to_match_or_reset_is_named_by_r5(rk: Relations) -> Non
             scope=("invoice",),
             lead_time=BusinessTime(days=2),
             calendar_id="utc",
-        )
+        ),
+        actor="s-mia",
     )
     case_id = heard(rk)
     options = rk.options(case_id, actor="s-sam")
@@ -95,7 +96,10 @@ def test_nothing_recorded_to_match_or_reset_is_named_by_r5(rk: Relations) -> Non
     options = rk.options(case_id, actor="s-sam")
     assert option(options, "match_expectation").allowed
     assert option(options, "reset_expectation").allowed
-    assert rk.handle(case_id, match, actor="s-sam").expectation("e1") is not None
+    rk.handle(case_id, match, actor="s-sam")
+    matched = rk.history(case_id).expectation("e1")  # settled: kept in the case's history
+    assert matched is not None
+    assert matched.status == "matched"
 
 
 def test_a_decline_without_a_written_policy_is_named_by_r2(rk: Relations) -> None:

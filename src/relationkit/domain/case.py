@@ -45,6 +45,7 @@ from relationkit.domain.values import (
     texts,
     to_pendulum,
 )
+from relationkit.exceptions import InvalidInput
 from relationkit.serialization import datetime_from_text
 
 __all__ = [
@@ -268,8 +269,28 @@ class ExpectationKeys:
         (True, False, ((1, 2),), ('A',))
     """
 
-    runs: tuple[tuple[int, int], ...] = ()
+    runs: tuple[tuple[int, int], ...] = attrs.field(default=())
     names: tuple[str, ...] = ()
+
+    @runs.validator
+    def _check_runs(self, _: attrs.Attribute[Any], value: object) -> None:
+        """Runs are pairs of whole numbers from 1, each low to high, in order and apart."""
+        last = 0
+        for run in value if isinstance(value, tuple) else (value,):
+            if not (
+                isinstance(run, tuple)
+                and len(run) == 2
+                and all(type(n) is int for n in run)
+                and 1 <= run[0] <= run[1]
+                and (last == 0 or run[0] > last + 1)
+            ):
+                raise InvalidInput(
+                    f"refused: {run!r} among the runs of expectation keys; each run is a pair "
+                    "(low, high) of whole numbers from 1, low <= high, in order with a gap "
+                    "between runs; build the keys with ExpectationKeys().with_key(key).",
+                    field="runs",
+                )
+            last = run[1]
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
