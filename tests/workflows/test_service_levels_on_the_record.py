@@ -395,7 +395,7 @@ def test_options_agree_with_running_the_command(
     if option.allowed:
         # what the options cannot know: the policy the command carries
         fits = contract != "platinum" and calendar_id != "tokyo"
-        assert ran == (() if fits else ("DIR.service_levels",)), ran
+        assert set(ran) == (set() if fits else {"DIR.service_levels"}), ran
     else:
         assert ran == option.rule_ids
     assert rk.verify_all().ok  # nothing was stored by the runs rolled back
