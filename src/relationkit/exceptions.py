@@ -279,8 +279,9 @@ class WrongPartyKind(InvalidInput):
 
 class AlreadyRegistered(InvalidInput):
     """An id given to register someone (or to define an entitlement, publish a policy
-    version, register a business calendar or an offering) already names an entry of the
-    directory: one id names one person, whatever their kind (one calendar, one offering),
+    version, register a business calendar or an offering, define a service-level policy)
+    already names an entry of the directory: one id names one person, whatever their kind
+    (one calendar, one offering, one service-level policy),
     and an entry changes only through its own commands, on its timeline.
 
     Attributes:
@@ -308,9 +309,9 @@ class AlreadyRegistered(InvalidInput):
 class ActorRequired(InvalidInput):
     """A command of the directory (registering, changing someone's details or roles,
     publishing a policy, setting an entitlement's targets, registering or changing a
-    business calendar or an offering) was given without an actor, after the directory's
-    setup: the setup actor acts only while no active member of staff may run the command,
-    and someone may now.
+    business calendar or an offering, defining or changing a service-level policy) was
+    given without an actor, after the directory's setup: the setup actor acts only while no
+    active member of staff may run the command, and someone may now.
 
     Attributes:
         command: the command (``"register"``, ``"grant_role"`` …).

@@ -1,7 +1,8 @@
 """Service levels on business calendars: policies of targets per priority attached to
 contracts, live clocks on each case that pause while it waits, warnings and breaches from the
 sweep, attainment reports. Reached as ``Relations.service_levels``
-(:class:`ServiceLevelService`).
+(:class:`ServiceLevelService`). Policies are entries of the directory
+(:class:`ServiceLevelEntry`), each definition and change an event on its own timeline.
 
 Example:
     >>> import pendulum
@@ -33,6 +34,12 @@ from relationkit.domain.case import (
     Wait,
     WarnServiceLevels,
 )
+from relationkit.domain.entries import (
+    SERVICE_LEVEL_IMPORT_REASON,
+    ChangeServiceLevels,
+    DefineServiceLevels,
+    ServiceLevelEntry,
+)
 from relationkit.domain.service_levels import (
     CLOCK_STATES,
     FIRST_REPLY,
@@ -60,11 +67,13 @@ __all__ = [
     "Attainment",
     "BreachServiceLevels",
     "ChangePriority",
+    "ChangeServiceLevels",
     "CLOCK_STATES",
     "Clock",
     "ClockChange",
     "ClocksKeptBySystem",
     "ClockStatus",
+    "DefineServiceLevels",
     "EndWait",
     "FIRST_REPLY",
     "METRICS",
@@ -74,7 +83,9 @@ __all__ = [
     "PostUpdate",
     "REPLIES",
     "RESOLUTION",
+    "SERVICE_LEVEL_IMPORT_REASON",
     "STATEMENTS",
+    "ServiceLevelEntry",
     "ServiceLevelPolicy",
     "ServiceLevelService",
     "ServiceLevelSweep",

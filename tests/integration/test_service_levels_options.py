@@ -41,7 +41,8 @@ def world() -> Relations:
             targets={"normal": {"first_reply": H(hours=1), "resolution": H(hours=16)}},
             default_priority="normal",
             calendar_id="paris",
-        )
+        ),
+        actor="m-max",
     )
     return rk
 

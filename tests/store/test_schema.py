@@ -228,6 +228,7 @@ def test_a_version_1_database_gets_indexed_record_sort_keys(sql_url: str, raw_sq
         (4,),
         (5,),
         (6,),
+        (7,),
     ]
     assert raw_sql("SELECT kind, sort_key FROM rk_records ORDER BY kind") == [
         ("party", None),

@@ -154,6 +154,7 @@ def test_a_schema_2_store_opens_upgrades_verifies_and_answers_the_same(
         "policy": 1,
         "calendar": 1,  # schema 6's calendars and offerings, empty here too
         "offering": 1,
+        "service_level_policy": 1,  # schema 7's service-level policies, empty here too
     }
     assert [v for (v,) in raw_sql("SELECT version FROM rk_schema ORDER BY version")] == [
         2,
@@ -161,6 +162,7 @@ def test_a_schema_2_store_opens_upgrades_verifies_and_answers_the_same(
         4,
         5,
         6,
+        7,
     ]
     (snapshot,) = raw_sql("SELECT snapshot FROM rk_agg_case WHERE id = 'case-refund'")[0]
     assert '"statements"' not in snapshot

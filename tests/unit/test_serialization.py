@@ -21,6 +21,7 @@ from relationkit.domain.case import Accept, Acknowledge, Case, ConfirmHeard, Res
 from relationkit.domain.events import Event, next_event
 from relationkit.domain.parties import Client, Consultant, Staff, Vendor
 from relationkit.domain.policy import Policy
+from relationkit.domain.service_levels import METRICS, ServiceLevelPolicy
 from relationkit.exceptions import AggregateCorrupted, RelationkitError
 from relationkit.serialization import (
     converter,
@@ -62,6 +63,9 @@ NAMED = {
     "on": st.sampled_from(["client", "vendor"]),
     "kind": st.sampled_from(["check_in", "end_of_case", "client", "vendor", "staff"]),
     "hours": st.sampled_from([{"mon-fri": "09:00-17:00"}, {"mon-sun": ["00:00-06:00"]}]),
+    "metric": st.sampled_from(METRICS),
+    "pause_when": st.frozensets(st.sampled_from(["client", "vendor"])),
+    "warn_share": st.floats(0.05, 0.95),
     "changes": st.dictionaries(
         st.sampled_from(["name", "segment", "title", "timezone"]),
         st.sampled_from(ZONES),
@@ -71,8 +75,40 @@ NAMED = {
 }
 
 
+def service_level_policies() -> st.SearchStrategy[ServiceLevelPolicy]:
+    """Valid policies: targets at the default priority and maybe another one (a policy
+    whose default priority has no targets is refused, so random ones rarely are valid)."""
+    spans = st.integers(1, 10**6).map(lambda s: pendulum.duration(seconds=s))
+    targets = st.dictionaries(st.sampled_from(METRICS), spans, min_size=1, max_size=4)
+    return st.builds(
+        lambda pid, contracts, default, normal, other, calendar, pause, share, title: (
+            ServiceLevelPolicy(
+                id=pid,
+                contracts=tuple(contracts),
+                targets={default: normal, **({"urgent": other} if other else {})},
+                default_priority=default,
+                calendar_id=calendar,
+                pause_when=pause,
+                warn_share=share,
+                title=title,
+            )
+        ),
+        words,
+        st.lists(words, min_size=1, max_size=2, unique=True),
+        st.sampled_from(["normal", "low"]),
+        targets,
+        st.none() | targets,
+        st.none() | words,
+        NAMED["pause_when"],
+        NAMED["warn_share"],
+        st.none() | words,
+    )
+
+
 def strategy(hint: Any) -> st.SearchStrategy[Any]:
     """A strategy for a field's type, built from its annotation."""
+    if hint is ServiceLevelPolicy:
+        return service_level_policies()
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):

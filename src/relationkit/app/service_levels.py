@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pendulum
 
+from relationkit.app.directory import acting
 from relationkit.app.sweeps import process_due, sweeper_for
 from relationkit.domain.aggregate import FollowUp
 from relationkit.domain.calendar import BusinessCalendar
@@ -45,8 +46,13 @@ from relationkit.domain.case import (
     TrackServiceLevels,
     WarnServiceLevels,
 )
-from relationkit.domain.entries import EntitlementEntry
-from relationkit.domain.equality import Entitlement
+from relationkit.domain.entries import (
+    Change,
+    ChangeServiceLevels,
+    DefineServiceLevels,
+    EntryHistory,
+    ServiceLevelEntry,
+)
 from relationkit.domain.parties import Party
 from relationkit.domain.relationship import Relationship
 from relationkit.domain.service_levels import (
@@ -246,16 +252,26 @@ class ServiceLevelService:
 
     # --- policies --------------------------------------------------------------------------
 
-    def define(self, *policies: ServiceLevelPolicy) -> None:
-        """Store service-level policies, all or none. Each contract it names must have an
-        entitlement (``rk.equality.entitle``) and no other policy; a calendar it names must
-        be registered (``rk.calendars.register``). Cases opened afterwards get clocks;
-        cases opened before keep none.
+    def define(
+        self, *policies: ServiceLevelPolicy, actor: str | None = None, reason: str | None = None
+    ) -> None:
+        """Define service-level policies, all in one transaction or none: each gets an entry
+        whose timeline starts with its definition by ``actor`` (``define_service_levels``:
+        managers and partners by default; the setup actor if omitted, while nobody may).
+        Each contract it names must have an entitlement (``rk.equality.entitle``) and no
+        other policy; a calendar it names must be registered (``rk.calendars.register``)
+        (``DIR.service_levels``). Cases opened afterwards get clocks; cases opened before
+        keep none.
 
         Raises:
-            InvalidInput: something else than a policy, or two with one id.
-            AlreadyRegistered: a policy with that id is stored already.
-            NotFound: a contract without an entitlement, or an unknown calendar.
+            InvalidInput: something else than a policy, two with one id, or one contract in
+                two of them.
+            AlreadyRegistered: a policy of that id is defined already (change it with
+                :meth:`change`).
+            RuleViolation: a contract without an entitlement or covered by another policy,
+                or a calendar not registered (``DIR.service_levels``).
+            ActorRequired: no actor, and someone may define service-level policies now.
+            NotPermitted: the actor may not define service-level policies.
         """
         seen: set[str] = set()
         claimed: dict[str, str] = {}
@@ -282,49 +298,91 @@ class ServiceLevelService:
                     )
                 claimed[contract] = policy.id
 
-        def put(uow: UnitOfWork) -> Written:
-            stored = uow.records(ServiceLevelPolicy)
+        def work(uow: UnitOfWork) -> Written:
             for policy in policies:
-                if any(p.id == policy.id for p in stored):
+                if (
+                    uow.find(ServiceLevelEntry, policy.id) is not None
+                    or uow.find_record(ServiceLevelPolicy, policy.id) is not None
+                ):
                     raise AlreadyRegistered(
                         policy.id,
                         "service-level policy",
                         "service-level policy",
-                        "give the new policy another id",
+                        "change it with rk.service_levels.change, with the reason, or define "
+                        "the new policy under an id of its own",
                     )
-                for contract in policy.contracts:
-                    if uow.find(EntitlementEntry, contract) is None and (
-                        uow.find_record(Entitlement, contract) is None
-                    ):
-                        raise NotFound(
-                            "entitlement",
-                            contract,
-                            "a service-level policy is attached to a contract's entitlement; "
-                            "define it first (rk.equality.entitle)",
-                        )
-                    other = next((p for p in stored if contract in p.contracts), None)
-                    if other is not None:
-                        raise InvalidInput(
-                            f"refused: policy {policy.id!r} for contract {contract!r}, "
-                            f"which policy {other.id!r} covers already; a contract has one "
-                            "service-level policy.",
-                            field="contracts",
-                        )
-                if (
-                    policy.calendar_id is not None
-                    and uow.find_record(BusinessCalendar, policy.calendar_id) is None
-                ):
-                    raise NotFound(
-                        "calendar",
-                        policy.calendar_id,
-                        "register it first (rk.calendars.register), or leave calendar_id out "
-                        "to count around the clock",
-                    )
+            who = acting(self._p, uow, actor, ["define_service_levels"])
+            written: list[tuple[Any, Any]] = []
             for policy in policies:
-                uow.put(policy)
-            return []
+                written += self._p.start_in(
+                    uow,
+                    ServiceLevelEntry,
+                    DefineServiceLevels(policy=policy, reason=reason),
+                    actor=who("define_service_levels"),
+                    aggregate_id=policy.id,
+                )
+            return written
 
-        self._p.write(put)
+        self._p.write(work)
+
+    def change(
+        self, policy: ServiceLevelPolicy, *, reason: str, actor: str | None = None
+    ) -> ServiceLevelPolicy:
+        """Change a defined service-level policy (``change_service_levels``: managers and
+        partners by default): ``policy`` is the policy as it is to be from now on, under the
+        id of the one it changes. Returns the policy as lookups now read it.
+
+        Cases keep the terms their clocks started with: a case opened before the change
+        keeps its targets, calendar, pauses and warning share (its running clocks keep
+        their due times, and clocks it starts later take the targets it was opened with);
+        cases opened after the change get the new terms. Changing a case's priority reads
+        the policy as it is then: the case takes the targets the policy now has at its new
+        priority.
+
+        Raises:
+            InvalidInput: ``policy`` is not a policy, or ``reason`` is missing.
+            NotFound: no policy of that id is defined.
+            RuleViolation: a contract without an entitlement or covered by another policy,
+                a calendar not registered, or nothing changes (``DIR.service_levels``).
+            ActorRequired: no actor, and someone may change service-level policies now.
+            NotPermitted: the actor may not change service-level policies.
+        """
+        if not isinstance(policy, ServiceLevelPolicy):
+            raise InvalidInput(
+                f"refused: changing a service-level policy to a {type(policy).__name__}; pass "
+                "the ServiceLevelPolicy as it is to be, under the id of the one it changes.",
+                field="policy",
+            )
+        command = ChangeServiceLevels(policy=policy, reason=reason)
+        entry_id = ident(policy.id, "id")
+
+        def work(uow: UnitOfWork) -> Written:
+            who = acting(self._p, uow, actor, [command.NAME])
+            return self._p.run_in(
+                uow, ServiceLevelEntry, entry_id, command, actor=who(command.NAME)
+            )
+
+        written = self._p.write(work)
+        entry = written[0][0]  # run_in puts it first
+        assert isinstance(entry, ServiceLevelEntry)
+        return entry.policy
+
+    def changes(self, policy_id: str) -> list[Change]:
+        """Who defined and changed a service-level policy, when and why, oldest first, read
+        from its timeline (its hash chain checked).
+
+        Raises:
+            NotFound: no policy of that id is defined.
+            TimelineBroken: its timeline was tampered with.
+        """
+        entry_id = ident(policy_id, "policy_id")
+        with self._p.reading() as uow:
+            events = uow.events(ServiceLevelEntry, entry_id)
+        if not events:
+            raise NotFound("service-level policy", entry_id, "define it (rk.service_levels.define)")
+        history = self._p.workflow(ServiceLevelEntry).history(events)
+        assert isinstance(history, EntryHistory)
+        return list(history.changes)
 
     def policies(self) -> list[ServiceLevelPolicy]:
         """Every stored policy, by id."""

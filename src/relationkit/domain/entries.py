@@ -19,15 +19,19 @@ event with its actor, time and reason, hash-chained on the entry's timeline.
 * :class:`OfferingEntry` (kind ``"offering"``): an offering of the catalogue (what the
   business delivers, with its lead time on a calendar), registered once and changed by
   :class:`ChangeOffering`.
+* :class:`ServiceLevelEntry` (kind ``"service_level_policy"``): a service-level policy
+  (targets per priority, attached to contracts), defined once and changed by
+  :class:`ChangeServiceLevels`.
 
 Each entry gives the plain record the rest of relationkit reads (:meth:`DirectoryEntry.record`:
 a :class:`~relationkit.domain.parties.Party` or :class:`~relationkit.domain.parties.Staff`,
 an :class:`~relationkit.domain.equality.Entitlement`, a
 :class:`~relationkit.domain.policy.Policy`, a
 :class:`~relationkit.domain.calendar.BusinessCalendar`, an
-:class:`~relationkit.domain.offering.Offering`); the command pipeline stores that record with
-each of the entry's events, in the same transaction, so lookups cost what they did and
-verification can compare every record with its timeline.
+:class:`~relationkit.domain.offering.Offering`, a
+:class:`~relationkit.domain.service_levels.ServiceLevelPolicy`); the command pipeline
+stores that record with each of the entry's events, in the same transaction, so lookups
+cost what they did and verification can compare every record with its timeline.
 
 Example:
     >>> from relationkit.domain.entries import GrantRole, RegisterPerson
@@ -53,6 +57,7 @@ from relationkit.domain.events import GENESIS, Event, next_event
 from relationkit.domain.offering import Offering
 from relationkit.domain.parties import Party, Staff, party_kinds
 from relationkit.domain.policy import Clause, Policy, _clauses, _version
+from relationkit.domain.service_levels import ServiceLevelPolicy
 from relationkit.domain.values import (
     aware,
     ident,
@@ -81,6 +86,7 @@ __all__ = [
     "PUBLISHED",
     "REGISTERED",
     "RESERVED_IDS",
+    "SERVICE_LEVEL_IMPORT_REASON",
     "SETUP_ACTOR",
     "STAFF",
     "STAFF_DETAILS",
@@ -89,8 +95,10 @@ __all__ = [
     "ChangeCalendar",
     "ChangeDetails",
     "ChangeOffering",
+    "ChangeServiceLevels",
     "Deactivate",
     "DefineEntitlement",
+    "DefineServiceLevels",
     "DirectoryEntry",
     "EntitlementEntry",
     "EntryHistory",
@@ -104,6 +112,7 @@ __all__ = [
     "RegisterOffering",
     "RegisterPerson",
     "RevokeRole",
+    "ServiceLevelEntry",
     "SetTargets",
     "entry_class",
     "imported",
@@ -114,7 +123,7 @@ ACTIVE = "active"
 INACTIVE = "inactive"
 """A deactivated person's state: staff cannot act, a party takes nothing new."""
 IN_FORCE = "in_force"
-"""The state of an entitlement."""
+"""The state of an entitlement and of a service-level policy."""
 PUBLISHED = "published"
 """The state of a published version of the written policy (final)."""
 REGISTERED = "registered"
@@ -137,9 +146,9 @@ actor while no active member of staff may run them (a new store's first registra
 their events name this actor. It is no registered person: nobody can act under it."""
 MIGRATION_ACTOR = "rk-migration"
 """The actor id of the import events the schema migrations wrote: people, entitlements and
-policies stored before the directory kept timelines (version 4), and business calendars and
-offerings stored before they kept them (version 6), got one, starting with an event by this
-actor."""
+policies stored before the directory kept timelines (version 4), business calendars and
+offerings stored before they kept them (version 6), and service-level policies stored
+before they kept them (version 7), got one, starting with an event by this actor."""
 RESERVED_IDS = frozenset({SETUP_ACTOR, MIGRATION_ACTOR})
 """Ids no person can be registered under: they name relationkit's own actors."""
 IMPORT_REASON = "imported: recorded before the directory kept timelines (schema version 4)"
@@ -148,6 +157,10 @@ CATALOGUE_IMPORT_REASON = (
     "imported: recorded before calendars and offerings kept timelines (schema version 6)"
 )
 """The reason of every import event of a business calendar or an offering."""
+SERVICE_LEVEL_IMPORT_REASON = (
+    "imported: recorded before service-level policies kept timelines (schema version 7)"
+)
+"""The reason of every import event of a service-level policy."""
 
 
 def _reason() -> Any:
@@ -492,6 +505,56 @@ class ChangeOffering(Command):
     reason: str = _reason()
 
 
+# --- service-level policies ---------------------------------------------------------------------
+
+
+def _service_levels(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, ServiceLevelPolicy):
+        raise InvalidInput(
+            f"refused: {attribute.name} = {type(value).__name__}; a service-level policy's "
+            "command carries the whole policy; build a ServiceLevelPolicy.",
+            field=attribute.name,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class DefineServiceLevels(Command):
+    """Define a service-level policy under its id, which names no other policy; each
+    contract it names has an entitlement and no other policy, and its calendar (if it
+    names one) is registered.
+
+    Attributes:
+        policy: the policy, whole (its id is the entry's).
+        reason: why it is defined, if worth saying.
+    """
+
+    NAME: ClassVar[str] = "define_service_levels"
+    EVENT: ClassVar[str] = "ServiceLevelPolicyDefined"
+
+    policy: ServiceLevelPolicy = attrs.field(validator=_service_levels)
+    reason: str | None = _optional()
+
+
+@attrs.frozen(kw_only=True)
+class ChangeServiceLevels(Command):
+    """Change a service-level policy: its targets, contracts, default priority, calendar,
+    pauses, warning share or title. The command carries the policy as it is to be from now
+    on; cases opened before keep the terms they were opened with (their clocks, targets,
+    calendar, pauses and warning share), cases opened after get the new ones, and a case's
+    priority changed after takes the targets the policy has then.
+
+    Attributes:
+        policy: the policy as it is to be (same id).
+        reason: why.
+    """
+
+    NAME: ClassVar[str] = "change_service_levels"
+    EVENT: ClassVar[str] = "ServiceLevelPolicyChanged"
+
+    policy: ServiceLevelPolicy = attrs.field(validator=_service_levels)
+    reason: str = _reason()
+
+
 # --- the history all entries share -------------------------------------------------------------
 
 
@@ -822,6 +885,44 @@ class OfferingEntry(DirectoryEntry):
         self.offering = command.offering
 
 
+@attrs.define(kw_only=True)
+class ServiceLevelEntry(DirectoryEntry):
+    """A service-level policy in the directory; its id is the policy's.
+
+    Attributes:
+        policy: the policy as its timeline gives it now.
+        defined_by: who defined it.
+        defined_at: when.
+    """
+
+    KIND: ClassVar[str] = "service_level_policy"
+
+    policy: ServiceLevelPolicy
+    defined_by: str
+    defined_at: pendulum.DateTime
+
+    @classmethod
+    def defined(cls, event: Event, command: DefineServiceLevels, state: str) -> ServiceLevelEntry:
+        """The entry that ``event`` (a ``ServiceLevelPolicyDefined``) creates."""
+        entry = cls(
+            id=event.aggregate_id,
+            state=state,
+            policy=command.policy,
+            defined_by=event.actor_id,
+            defined_at=event.at,
+        )
+        entry.version = event.sequence
+        entry.head = event.hash
+        return entry
+
+    def record(self) -> ServiceLevelPolicy:
+        """The policy cases opened on its contracts take their terms from."""
+        return self.policy
+
+    def _on_change_service_levels(self, command: ChangeServiceLevels, event: Event) -> None:
+        self.policy = command.policy
+
+
 def entry_class(record: Any) -> type[DirectoryEntry] | None:
     """The directory entry class that keeps records like ``record`` (a class or an
     instance), or ``None`` for records the directory does not keep (contacts,
@@ -837,6 +938,8 @@ def entry_class(record: Any) -> type[DirectoryEntry] | None:
         return CalendarEntry
     if issubclass(cls, Offering):
         return OfferingEntry
+    if issubclass(cls, ServiceLevelPolicy):
+        return ServiceLevelEntry
     return None
 
 
@@ -876,7 +979,7 @@ def _chain(
 
 
 def imported(
-    record: Party | Staff | Entitlement | Policy | BusinessCalendar | Offering,
+    record: Party | Staff | Entitlement | Policy | BusinessCalendar | Offering | ServiceLevelPolicy,
     *,
     at: pendulum.DateTime,
     actor: str = MIGRATION_ACTOR,
@@ -887,14 +990,19 @@ def imported(
     role granted per role held, and a deactivation if the record says it is inactive. The
     events are those the directory's workflows make, so the timeline verifies and replays
     like any other. Their reason is ``reason``, else :data:`CATALOGUE_IMPORT_REASON` for a
-    calendar or an offering and :data:`IMPORT_REASON` for the rest.
+    calendar or an offering, :data:`SERVICE_LEVEL_IMPORT_REASON` for a service-level policy
+    and :data:`IMPORT_REASON` for the rest.
 
     Raises:
         InvalidInput: ``record`` is not one the directory keeps.
     """
     if reason is None:
-        catalogue = isinstance(record, BusinessCalendar | Offering)
-        reason = CATALOGUE_IMPORT_REASON if catalogue else IMPORT_REASON
+        if isinstance(record, BusinessCalendar | Offering):
+            reason = CATALOGUE_IMPORT_REASON
+        elif isinstance(record, ServiceLevelPolicy):
+            reason = SERVICE_LEVEL_IMPORT_REASON
+        else:
+            reason = IMPORT_REASON
     if isinstance(record, Party | Staff):
         commands: list[Command] = [RegisterPerson.of(record, reason)]
         commands += [GrantRole(role=r, reason=reason) for r in sorted(getattr(record, "roles", ()))]
@@ -915,8 +1023,12 @@ def imported(
     if isinstance(record, Offering):
         offering = RegisterOffering(offering=record, reason=reason)
         return _chain(record.id, [offering], OfferingEntry.registered, [REGISTERED], actor, at)
+    if isinstance(record, ServiceLevelPolicy):
+        levels = DefineServiceLevels(policy=record, reason=reason)
+        return _chain(record.id, [levels], ServiceLevelEntry.defined, [IN_FORCE], actor, at)
     raise InvalidInput(
         f"refused: importing a {type(record).__name__} into the directory; it keeps people, "
-        "entitlements, policies, business calendars and offerings; pass one of those.",
+        "entitlements, policies, business calendars, offerings and service-level policies; "
+        "pass one of those.",
         field="record",
     )

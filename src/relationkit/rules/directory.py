@@ -11,7 +11,10 @@ and only in ways that mean something.
 * ``DIR.calendar``: a business calendar is registered and changed under its own id, and a
   change changes something;
 * ``DIR.offering``: an offering is registered and changed under its own id, on a
-  registered calendar, and a change changes something.
+  registered calendar, and a change changes something;
+* ``DIR.service_levels``: a service-level policy is defined and changed under its own id,
+  for contracts that have an entitlement and no other policy, on a registered calendar (if
+  it names one), and a change changes something.
 
 Who may run the directory's commands at all is the gate ``ROLE``, configured like every
 command (``CareConfig.command_roles``); it also refuses anyone who was
@@ -20,7 +23,9 @@ deactivated.
 Example:
     >>> from relationkit.rules.directory import directory_rules
     >>> [r.id for r in directory_rules()]
-    ['DIR.details', 'DIR.roles', 'DIR.active', 'DIR.policy', 'DIR.calendar', 'DIR.offering']
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['DIR.details', 'DIR.roles', 'DIR.active', 'DIR.policy', 'DIR.calendar', 'DIR.offering',
+     'DIR.service_levels']
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ from relationkit.domain.entries import (
     ChangeCalendar,
     ChangeDetails,
     ChangeOffering,
+    ChangeServiceLevels,
+    DefineServiceLevels,
+    EntitlementEntry,
     GrantRole,
     OfferingEntry,
     PersonEntry,
@@ -45,9 +53,12 @@ from relationkit.domain.entries import (
     RegisterCalendar,
     RegisterOffering,
     RevokeRole,
+    ServiceLevelEntry,
 )
+from relationkit.domain.equality import Entitlement
 from relationkit.domain.health import parties_of
 from relationkit.domain.promise import REPLY, UPDATE, Promise
+from relationkit.domain.service_levels import ServiceLevelPolicy
 from relationkit.rules.base import ANY
 
 if TYPE_CHECKING:
@@ -61,6 +72,7 @@ __all__ = [
     "OfferingsOnTheRecord",
     "PolicyVersions",
     "RolesChangeOnTheRecord",
+    "ServiceLevelsOnTheRecord",
     "directory_rules",
 ]
 
@@ -249,6 +261,64 @@ class OfferingsOnTheRecord:
             yield f"nothing changes: offering {subject.id!r} is so already; change something"
 
 
+@attrs.frozen
+class ServiceLevelsOnTheRecord:
+    """DIR.service_levels — a service-level policy keeps its id, is attached to contracts
+    that have an entitlement and no other policy, counts on a registered calendar, and a
+    change changes something.
+
+    A case takes the policy of its contract, so a contract has one policy at most, and a
+    policy is attached to contracts that exist (their entitlements, R10); its targets are
+    counted on its calendar, so that calendar must be registered when the policy is defined
+    or moved to it.
+    """
+
+    id: ClassVar[str] = "DIR.service_levels"
+    kind: ClassVar[str] = "service_level_policy"
+    commands: frozenset[str] = frozenset({"define_service_levels", "change_service_levels"})
+
+    def check(self, subject: ServiceLevelEntry, attempt: Attempt) -> Iterator[str]:
+        """Check the policy's id, its contracts, its calendar, and that a change changes it."""
+        command = attempt.command
+        if not isinstance(command, DefineServiceLevels | ChangeServiceLevels):
+            return
+        policy = command.policy
+        if policy.id != subject.id:
+            yield (
+                f"the policy given is {policy.id!r}, not {subject.id!r}; a service-level "
+                "policy keeps its id; define one under a new id instead"
+            )
+            return
+        directory = attempt.directory
+        others = [p for p in directory.records(ServiceLevelPolicy) if p.id != subject.id]
+        for contract in policy.contracts:
+            if (
+                directory.find(EntitlementEntry, contract) is None
+                and directory.find_record(Entitlement, contract) is None
+            ):
+                yield (
+                    f"contract {contract!r} has no entitlement, and a service-level policy "
+                    "is attached to a contract's entitlement; define it first "
+                    "(rk.equality.entitle)"
+                )
+            other = next((p.id for p in others if contract in p.contracts), None)
+            if other is not None:
+                yield (
+                    f"contract {contract!r} is covered by policy {other!r} already, and a "
+                    "contract has one service-level policy; take it out of that policy first "
+                    "(rk.service_levels.change)"
+                )
+        calendar_id = policy.calendar_id
+        if calendar_id is not None and directory.find_record(BusinessCalendar, calendar_id) is None:
+            yield (
+                f"its calendar {calendar_id!r} is not registered, and its targets are counted "
+                "on it; register the calendar first (rk.calendars.register), or leave "
+                "calendar_id out to count around the clock"
+            )
+        if isinstance(command, ChangeServiceLevels) and policy == subject.policy:
+            yield f"nothing changes: policy {subject.id!r} is so already; change something"
+
+
 def directory_rules() -> tuple[Any, ...]:
     """Fresh instances of the directory's rules, in the order they run."""
     return (
@@ -258,4 +328,5 @@ def directory_rules() -> tuple[Any, ...]:
         PolicyVersions(),
         CalendarsOnTheRecord(),
         OfferingsOnTheRecord(),
+        ServiceLevelsOnTheRecord(),
     )

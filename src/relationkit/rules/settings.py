@@ -47,13 +47,16 @@ AUTHORITY_COMMANDS = frozenset(
         "change_calendar",
         "register_offering",
         "change_offering",
+        "define_service_levels",
+        "change_service_levels",
     }
 )
 """The directory's commands that give or take authority, or set what everyone is held to
-(roles, the written policy, contracts' targets, and the business calendars and offerings
-that promises and service levels are timed on): unless ``command_roles`` names them, they
-are run by the authority roles of R9 (:attr:`RelationshipConfig.authority_roles`: managers
-and partners by default), not by every member of staff."""
+(roles, the written policy, contracts' targets and service-level policies, and the business
+calendars and offerings that promises and service levels are timed on): unless
+``command_roles`` names them, they are run by the authority roles of R9
+(:attr:`RelationshipConfig.authority_roles`: managers and partners by default), not by
+every member of staff."""
 
 
 # --- configuration ----------------------------------------------------------------------------
@@ -255,7 +258,8 @@ class CareSettings:
             any other: ``register``, ``change_details``, ``grant_role``, ``revoke_role``,
             ``deactivate``, ``reactivate``, ``publish_policy``, ``define_entitlement``,
             ``set_targets``, ``register_calendar``, ``change_calendar``,
-            ``register_offering`` and ``change_offering``; those of
+            ``register_offering``, ``change_offering``, ``define_service_levels`` and
+            ``change_service_levels``; those of
             :data:`AUTHORITY_COMMANDS` not named here are run by
             ``relationships.authority_roles``.
         party_commands: commands a party (the client of the case) may run; staff may not run

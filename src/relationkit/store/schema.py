@@ -76,7 +76,7 @@ __all__ = [
     "schema_version",
 ]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """The schema version this relationkit writes and reads."""
 
 
@@ -451,6 +451,22 @@ def _import_catalogue(conn: Connection) -> None:
     _import_records(conn, _CATALOGUE_RECORDS, (CalendarEntry, OfferingEntry))
 
 
+def _import_service_levels(conn: Connection) -> None:
+    """Give every service-level policy stored as a plain record a timeline of its own, as an
+    entry of the directory (:class:`~relationkit.domain.entries.ServiceLevelEntry`): its
+    definition by :data:`~relationkit.domain.entries.MIGRATION_ACTOR`, with
+    :data:`~relationkit.domain.entries.SERVICE_LEVEL_IMPORT_REASON` (see
+    :func:`~relationkit.domain.entries.imported`). The records stay as they were.
+
+    A record that cannot be read, or is stored under another id than its data gives, is
+    left without a timeline: verifying the store names it. A policy whose contract or
+    calendar is missing is imported as it was stored (an import judges no rule).
+    """
+    from relationkit.domain.entries import ServiceLevelEntry
+
+    _import_records(conn, ("service_level_policy",), (ServiceLevelEntry,))
+
+
 def _import_records(
     conn: Connection, record_kinds: Sequence[str], classes: Sequence[type[Aggregate]]
 ) -> None:
@@ -564,6 +580,12 @@ MIGRATIONS: dict[int, Migration] = {
         "business calendars and offerings become entries of the directory, each with a "
         "timeline starting with an import by rk-migration",
         apply=_import_catalogue,
+    ),
+    7: Migration(
+        7,
+        "service-level policies become entries of the directory, each with a timeline "
+        "starting with an import by rk-migration",
+        apply=_import_service_levels,
     ),
 }
 """Migrations by the version they produce (version 1 is the first published schema). When

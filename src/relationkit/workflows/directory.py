@@ -1,11 +1,12 @@
 """The directory's workflows: people, entitlements, versions of the written policy, business
-calendars and offerings.
+calendars, offerings and service-level policies.
 
 A person is active from their registration; their details and roles change without moving
 the workflow; a deactivated person is inactive until reactivated. An entitlement is in force
 from its definition, its targets set anew as contracts change. A version of the written
 policy is published once and stays as it was: a change is the next version. A business
-calendar and an offering are registered once and changed on the record.
+calendar and an offering are registered once and changed on the record; a service-level
+policy is in force from its definition and changed on the record.
 
 The diagrams of these machines are generated from these classes (``relationkit diagram
 person``).
@@ -20,8 +21,10 @@ from relationkit.domain.entries import (
     ChangeCalendar,
     ChangeDetails,
     ChangeOffering,
+    ChangeServiceLevels,
     Deactivate,
     DefineEntitlement,
+    DefineServiceLevels,
     EntitlementEntry,
     GrantRole,
     OfferingEntry,
@@ -33,6 +36,7 @@ from relationkit.domain.entries import (
     RegisterOffering,
     RegisterPerson,
     RevokeRole,
+    ServiceLevelEntry,
     SetTargets,
 )
 from relationkit.workflows.engine import Workflow
@@ -43,11 +47,13 @@ __all__ = [
     "OFFERING_WORKFLOW",
     "PERSON_WORKFLOW",
     "POLICY_WORKFLOW",
+    "SERVICE_LEVEL_WORKFLOW",
     "EntitlementFlow",
     "PersonFlow",
     "CalendarFlow",
     "OfferingFlow",
     "PolicyFlow",
+    "ServiceLevelFlow",
 ]
 
 
@@ -94,6 +100,14 @@ class OfferingFlow(StateMachine):
     change_offering = registered.to.itself()
 
 
+class ServiceLevelFlow(StateMachine):
+    """States of a service-level policy."""
+
+    in_force = State("In force", initial=True)
+
+    change_service_levels = in_force.to.itself()
+
+
 PERSON_WORKFLOW: Workflow[PersonEntry] = Workflow(
     aggregate=PersonEntry,
     machine=PersonFlow,
@@ -138,3 +152,12 @@ OFFERING_WORKFLOW: Workflow[OfferingEntry] = Workflow(
     make=OfferingEntry.registered,
 )
 """The workflow of offerings."""
+
+SERVICE_LEVEL_WORKFLOW: Workflow[ServiceLevelEntry] = Workflow(
+    aggregate=ServiceLevelEntry,
+    machine=ServiceLevelFlow,
+    create=DefineServiceLevels,
+    commands=(ChangeServiceLevels,),
+    make=ServiceLevelEntry.defined,
+)
+"""The workflow of service-level policies."""

@@ -12,6 +12,7 @@ from relationkit.workflows.directory import (
     OFFERING_WORKFLOW,
     PERSON_WORKFLOW,
     POLICY_WORKFLOW,
+    SERVICE_LEVEL_WORKFLOW,
 )
 from relationkit.workflows.engine import Workflow
 from relationkit.workflows.feedback import FEEDBACK_WORKFLOW
@@ -35,5 +36,6 @@ def default_workflows() -> dict[str, Workflow[Any]]:
         POLICY_WORKFLOW,
         CALENDAR_WORKFLOW,
         OFFERING_WORKFLOW,
+        SERVICE_LEVEL_WORKFLOW,
     ]
     return {w.kind: w for w in workflows}
