@@ -292,12 +292,23 @@ class _Converter(JsonConverter):
             raise _invalid_fields(exc, cl) from exc
 
 
+def _in_order(items: Any) -> list[Any]:
+    """A set's unstructured items as a list in a fixed order, so the same set is written
+    the same way in every process (a set's own order follows string hashing, which differs
+    from one process to the next): sorted, or by their JSON text when not comparable."""
+    found = list(items)
+    try:
+        return sorted(found)
+    except TypeError:
+        return sorted(found, key=lambda x: json.dumps(x, sort_keys=True, default=str))
+
+
 def make_converter() -> cattrs.Converter:
     """A new converter with relationkit's hooks, producing JSON-ready data; it refuses data
     that does not fit with :class:`~relationkit.exceptions.InvalidFields`."""
     conv = _Converter(
         forbid_extra_keys=True,
-        unstruct_collection_overrides={AbstractSet: list, Counter: dict},
+        unstruct_collection_overrides={AbstractSet: _in_order, Counter: dict},
     )
     _configure_json(conv)
     return configure_converter(conv)

@@ -135,7 +135,7 @@ def test_the_demo_starts_over_with_fresh(runner: CliRunner, played: Path) -> Non
     assert again.exit_code == 0, again.output
     verified = run(runner, "verify", "--db", str(played))
     assert verified.exit_code == 0, verified.output
-    assert "49 timeline(s) and 115 record(s) checked; all intact." in verified.output
+    assert "57 timeline(s) and 140 record(s) checked; all intact." in verified.output
 
 
 def test_fresh_removes_only_a_file(runner: CliRunner) -> None:

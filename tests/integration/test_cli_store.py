@@ -345,7 +345,7 @@ def test_verify_json_of_a_sound_store(demo_file: Path, tmp_path: Path) -> None:
     result = run(CliRunner(), "--db", str(db), "verify", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert (report["ok"], report["findings"], report["checked"]) == (True, [], 49)
+    assert (report["ok"], report["findings"], report["checked"]) == (True, [], 57)
 
 
 def test_report_exits_with_1_on_a_broken_timeline(demo_file: Path, tmp_path: Path) -> None:
@@ -355,7 +355,7 @@ def test_report_exits_with_1_on_a_broken_timeline(demo_file: Path, tmp_path: Pat
     assert result.exit_code == EXIT_FOUND_PROBLEMS
     assert "By state" in result.stdout  # the report itself is shown
     assert "removed case 'case-301' event 2:" in result.stdout
-    assert "Timelines checked: 49, 1 problem(s) (1 removed)." in " ".join(result.stdout.split())
+    assert "Timelines checked: 57, 1 problem(s) (1 removed)." in " ".join(result.stdout.split())
 
 
 # --- warnings ----------------------------------------------------------------------------------

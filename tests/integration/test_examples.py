@@ -1,6 +1,6 @@
 """The scripts in examples/: each runs, teaches through plain calls, prints what it says it
 does (its refusals with their rule ids, its timelines), and leaves verifiable timelines; the
-five stories also run one after another into one store, as ``relationkit demo`` plays them."""
+six stories also run one after another into one store, as ``relationkit demo`` plays them."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ PUBLIC = frozenset(
         "relationkit.equality",
         "relationkit.directory",
         "relationkit.sweeps",
+        "relationkit.service_levels",
     }
 )
 """The namespaces a story may import from: the package and its per-area namespaces."""
@@ -59,6 +60,7 @@ REFUSALS: dict[str, list[tuple[str, ...]]] = {
         ("R9.exit",),
         ("RelationshipEnded",),
     ],
+    "service_levels": [("ROLE",)],
 }
 """The rules that refuse each story's steps, in the order the story meets them."""
 
@@ -68,6 +70,7 @@ TIMELINES: dict[str, list[str]] = {
     "vendor_liaison": ["case case-301", "vendor ticket ticket-302"],
     "feedback_during_and_at_the_end": ["feedback request survey-7", "relationship rel-dana"],
     "ending_a_relationship": ["relationship rel-marek"],
+    "service_levels": ["case case-2207"],
 }
 """The timelines each story prints at its end."""
 
@@ -110,6 +113,16 @@ SAYS: dict[str, tuple[str, ...]] = {
         "RelationshipEnded: refused: 'open_case' for relationship 'rel-marek'",
         "acting_for: s-kofi",
         "amicable: True; conversation: We met Marek",
+    ),
+    "service_levels": (
+        "ROLE: 'define_service_levels' needs one of the roles manager, partner",
+        "first_reply: running, 1 hour of business time left, due Mon 9 Mar 10:00",
+        "paged Elin hears ServiceLevelWarning on case-2207",
+        "swept breached: [] (a breach is recorded once)",
+        "first_reply: breached by 20 minutes",
+        "resolution: paused, 14 hours 10 minutes of business time left",
+        "resolution: met with 4 hours 10 minutes to spare",
+        "ServiceLevelBreached by relationkit.sweep",
     ),
 }
 """Facts particular stories must print (compared with whitespace collapsed)."""
@@ -290,6 +303,8 @@ def what_the_stories_left(rk: Relations) -> None:
     assert ended.exit is not None
     assert ended.exit.amicable
     assert sorted(ended.exit.approvers) == ["s-kofi", "s-lee"]
+    clocks = {c.metric: c for c in rk.service_levels.clocks("case-2207")}
+    assert (clocks["first_reply"].breached, clocks["resolution"].met) == (True, True)
 
 
 @pytest.mark.parametrize("order", ["demo", "reversed"])

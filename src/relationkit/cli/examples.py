@@ -46,6 +46,7 @@ SCRIPTS = (
     "vendor_liaison",
     "feedback_during_and_at_the_end",
     "ending_a_relationship",
+    "service_levels",
 )
 """The story scripts of the ``examples`` folder, in the order the demo plays them (the
 folder holds other examples, such as a web service, that are not stories)."""

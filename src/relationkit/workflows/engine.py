@@ -208,7 +208,8 @@ class Workflow(Generic[A]):
                 aggregate_id=subject.id,
                 state=subject.state,
                 command=name,
-                allowed=tuple(offered),
+                # what a person may send: relationkit's own commands are not offered to anyone
+                allowed=tuple(n for n in offered if n not in self.internal),
             )
         return found
 
