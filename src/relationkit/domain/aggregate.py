@@ -86,6 +86,10 @@ class Aggregate:
     KIND: ClassVar[str] = "aggregate"
     INDEXED: ClassVar[tuple[str, ...]] = ("state",)
     """Attributes a store keeps in indexed columns, for queries without loading everything."""
+    RARE: ClassVar[Mapping[str, object]] = {}
+    """Values of indexed attributes that few records hold (``{"sla_breached": True}``): a
+    store may tell its planner so, so that a query for one uses the index even where the
+    database's statistics only know that the column has few distinct values."""
     SNAPSHOT_VERSION: ClassVar[int] = 1
     """The shape of the stored snapshot. A class whose attributes change in a way stored
     snapshots cannot be read back raises it and teaches :meth:`upgrade_snapshot` the step;

@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
@@ -822,6 +823,7 @@ class Case(Aggregate):
         "sla_warn_at",
         "sla_breached",
     )
+    RARE: ClassVar[Mapping[str, object]] = {"sla_breached": True}
     SNAPSHOT_VERSION: ClassVar[int] = 3
     HISTORY: ClassVar[type[History]] = CaseHistory
 

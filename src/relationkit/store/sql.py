@@ -192,6 +192,9 @@ class SqlStore(Store):
         return ensure_kind(session, cls)
 
 
+_NOT_RARE = object()
+
+
 def _lookup_sql(column: str, op: str, value: Any) -> tuple[str, list[Any]]:
     if op == "in":
         wanted = [index_value(v) for v in value]
@@ -261,8 +264,18 @@ class SqlUnitOfWork(UnitOfWork):
     def _where(self, cls: type[A], kt: KindTable, where: dict[str, Any]) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
+        rare = cls.RARE if self._store.dialect.name == "sqlite" else {}
         for name, op, value in lookups(cls, where):
             clause, values = _lookup_sql(_column(kt, name), op, value)
+            if (
+                op == "eq"
+                and name in rare
+                and type(value) is type(rare[name])
+                and value == rare[name]
+            ):
+                # SQLite's statistics say a two-valued column halves the table, and its
+                # planner would scan; a few rows hold this value, so say so (likelihood)
+                clause = f"likelihood({clause}, 0.001)"
             clauses.append(clause)
             params.extend(values)
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
