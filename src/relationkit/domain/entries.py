@@ -45,7 +45,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import attrs
 import pendulum
@@ -621,6 +621,14 @@ class DirectoryEntry(Aggregate):
         """The plain record this entry stands for, as the store keeps it beside the entry."""
         raise NotImplementedError
 
+    @classmethod
+    def _first(cls, event: Event, state: str, **fields: Any) -> Self:
+        """The entry ``event``, the first of its timeline, creates with ``fields``."""
+        entry = cls(id=event.aggregate_id, state=state, **fields)
+        entry.version = event.sequence
+        entry.head = event.hash
+        return entry
+
 
 @attrs.define(kw_only=True)
 class PersonEntry(DirectoryEntry):
@@ -655,9 +663,9 @@ class PersonEntry(DirectoryEntry):
     @classmethod
     def registered(cls, event: Event, command: RegisterPerson, state: str) -> PersonEntry:
         """The entry that ``event`` (a ``PersonRegistered``) creates."""
-        entry = cls(
-            id=event.aggregate_id,
-            state=state,
+        return cls._first(
+            event,
+            state,
             kind=command.kind,
             name=command.name,
             timezone=command.timezone,
@@ -667,9 +675,6 @@ class PersonEntry(DirectoryEntry):
             registered_by=event.actor_id,
             registered_at=event.at,
         )
-        entry.version = event.sequence
-        entry.head = event.hash
-        return entry
 
     @property
     def is_staff(self) -> bool:
@@ -736,18 +741,15 @@ class EntitlementEntry(DirectoryEntry):
     @classmethod
     def defined(cls, event: Event, command: DefineEntitlement, state: str) -> EntitlementEntry:
         """The entry that ``event`` (an ``EntitlementDefined``) creates."""
-        entry = cls(
-            id=event.aggregate_id,
-            state=state,
+        return cls._first(
+            event,
+            state,
             response_within=command.response_within,
             resolution_within=command.resolution_within,
             title=command.title,
             defined_by=event.actor_id,
             defined_at=event.at,
         )
-        entry.version = event.sequence
-        entry.head = event.hash
-        return entry
 
     def record(self) -> Entitlement:
         """The entitlement every target is read from."""
@@ -786,18 +788,15 @@ class PolicyEntry(DirectoryEntry):
     @classmethod
     def published(cls, event: Event, command: PublishPolicy, state: str) -> PolicyEntry:
         """The entry that ``event`` (a ``PolicyPublished``) creates."""
-        entry = cls(
-            id=event.aggregate_id,
-            state=state,
+        return cls._first(
+            event,
+            state,
             version_number=command.version,
             published_at=command.published_at,
             clauses=command.clauses,
             title=command.title,
             published_by=event.actor_id,
         )
-        entry.version = event.sequence
-        entry.head = event.hash
-        return entry
 
     def record(self) -> Policy:
         """The version as decisions cite it and staff acknowledge it."""
@@ -828,16 +827,13 @@ class CalendarEntry(DirectoryEntry):
     @classmethod
     def registered(cls, event: Event, command: RegisterCalendar, state: str) -> CalendarEntry:
         """The entry that ``event`` (a ``CalendarRegistered``) creates."""
-        entry = cls(
-            id=event.aggregate_id,
-            state=state,
+        return cls._first(
+            event,
+            state,
             calendar=command.calendar,
             registered_by=event.actor_id,
             registered_at=event.at,
         )
-        entry.version = event.sequence
-        entry.head = event.hash
-        return entry
 
     def record(self) -> BusinessCalendar:
         """The calendar every due time is counted on."""
@@ -866,16 +862,13 @@ class OfferingEntry(DirectoryEntry):
     @classmethod
     def registered(cls, event: Event, command: RegisterOffering, state: str) -> OfferingEntry:
         """The entry that ``event`` (an ``OfferingRegistered``) creates."""
-        entry = cls(
-            id=event.aggregate_id,
-            state=state,
+        return cls._first(
+            event,
+            state,
             offering=command.offering,
             registered_by=event.actor_id,
             registered_at=event.at,
         )
-        entry.version = event.sequence
-        entry.head = event.hash
-        return entry
 
     def record(self) -> Offering:
         """The offering promises are checked against (R4)."""
@@ -904,16 +897,13 @@ class ServiceLevelEntry(DirectoryEntry):
     @classmethod
     def defined(cls, event: Event, command: DefineServiceLevels, state: str) -> ServiceLevelEntry:
         """The entry that ``event`` (a ``ServiceLevelPolicyDefined``) creates."""
-        entry = cls(
-            id=event.aggregate_id,
-            state=state,
+        return cls._first(
+            event,
+            state,
             policy=command.policy,
             defined_by=event.actor_id,
             defined_at=event.at,
         )
-        entry.version = event.sequence
-        entry.head = event.hash
-        return entry
 
     def record(self) -> ServiceLevelPolicy:
         """The policy cases opened on its contracts take their terms from."""
