@@ -38,7 +38,6 @@ import contextlib
 import datetime as dt
 import itertools
 import json
-import os
 import sqlite3
 import statistics
 import subprocess
@@ -51,9 +50,9 @@ from typing import Any
 import attrs
 import pendulum
 
-from bench.harness import NO_POSTGRES, Context, Row, Side, interleave, skipped
-from bench.pg import schema_url, schemas
-from bench.world import START, prepare_kinds
+from bench.bulk import run_on_databases
+from bench.harness import Context, Row, Side, interleave
+from bench.world import START
 
 __all__ = ["BREACHED", "BREACHING", "WITHIN", "Copies", "case_rows", "run", "templates"]
 
@@ -238,66 +237,6 @@ def _columns() -> tuple[str, list[str]]:
 
     kt = kind_table(Case)
     return kt.name, ["id", "version", "snapshot", *(kt.column_for(a) for a, _ in kt.indexed)]
-
-
-class _Sqlite:
-    def __init__(self, path: str) -> None:
-        self.conn = sqlite3.connect(path, isolation_level=None)
-        self.conn.execute("PRAGMA synchronous = OFF")  # loading only: nothing to keep safe
-
-    def write(self, table: str, columns: list[str], rows: list[Any]) -> None:
-        marks = ", ".join("?" * len(columns))
-        self.conn.execute("BEGIN IMMEDIATE")
-        self.conn.executemany(
-            f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})', rows
-        )
-        self.conn.execute("COMMIT")
-
-    def finish(self) -> None:
-        self.conn.execute("ANALYZE")
-        self.conn.close()
-
-
-class _Postgres:
-    def __init__(self, url: str, schema: str) -> None:
-        import psycopg
-
-        self.conn = psycopg.connect(url)
-        self.conn.execute(f'SET search_path TO "{schema}"')
-
-    def write(self, table: str, columns: list[str], rows: list[Any]) -> None:
-        statement = f'COPY "{table}" ({", ".join(columns)}) FROM STDIN'
-        with self.conn.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-        self.conn.commit()
-
-    def finish(self) -> None:
-        self.conn.autocommit = True
-        self.conn.execute("ANALYZE")
-        self.conn.close()
-
-
-def _load(ctx: Context, targets: dict[int, list[Any]], special: int) -> None:
-    """Build the rows once, in chunks, and write each chunk to every database whose size
-    covers it."""
-    table, columns = _columns()
-    copies = Copies()
-    largest = max(targets)
-    chunk = 50_000
-    started = time.perf_counter()
-    for begin in range(0, largest, chunk):
-        rows = list(case_rows(copies, begin, min(largest, begin + chunk), special))
-        for size, writers in targets.items():
-            part = rows[: max(0, min(len(rows), size - begin))]
-            if part:
-                for writer in writers:
-                    writer.write(table, columns, part)
-        spent = time.perf_counter() - started
-        ctx.log(f"B11 loaded {min(largest, begin + chunk):,} cases ({spent:.0f} s)")
-    for writers in targets.values():
-        for writer in writers:
-            writer.finish()
 
 
 # --- the queries ----------------------------------------------------------------------------
@@ -586,51 +525,25 @@ def _measure(
     return rows
 
 
-def prepare_sqlite(ctx: Context, sizes: Sequence[int]) -> tuple[dict[int, Any], dict[int, Any]]:
-    """An SQLite file per size with the store's case table: ``(writers, targets)``."""
-    from relationkit.domain.case import Case
-    from relationkit.store.url import open_store
-
-    writers: dict[int, list[Any]] = {size: [] for size in sizes}
-    targets: dict[int, tuple[str, str]] = {}
-    for size in sizes:
-        path = os.path.join(ctx.workdir, f"b11-{size}.db")
-        url = f"sqlite:///{path}"
-        store = open_store(url)
-        prepare_kinds(store, Case)  # the store makes the table and its indexes
-        store.close()
-        writers[size].append(_Sqlite(path))
-        targets[size] = (url, path)
-    return writers, targets
-
-
 def run(ctx: Context) -> list[Row]:
     """B11's rows."""
     from relationkit.domain.case import Case
-    from relationkit.store.url import open_store
 
     sizes = sorted(ctx.sizes.b11_sizes)
     special = min(BREACHING, BREACHED, sizes[0] // 20)
-    writers, sqlite_targets = prepare_sqlite(ctx, sizes)
-    pg_url = ctx.postgres_url
-    if not pg_url:
-        _load(ctx, writers, special)
-        rows = _measure(ctx, "sqlite", "SQLite", sqlite_targets, special)
-        rows.append(skipped("B11", "breaching cases on PostgreSQL", NO_POSTGRES, unit="ms"))
-        return rows
-    with schemas(pg_url, *(f"b11_{size}" for size in sizes)) as names:
-        pg_targets: dict[int, tuple[str, str]] = {}
-        for size, schema in zip(sizes, names, strict=True):
-            url = schema_url(pg_url, schema)
-            store = open_store(url)
-            prepare_kinds(store, Case)
-            store.close()
-            writers[size].append(_Postgres(pg_url, schema))
-            pg_targets[size] = (url, f"{pg_url}#{schema}")
-        _load(ctx, writers, special)
-        rows = _measure(ctx, "sqlite", "SQLite", sqlite_targets, special)
-        rows.extend(_measure(ctx, "postgres", "PostgreSQL", pg_targets, special))
-    return rows
+    table, columns = _columns()
+    copies = Copies()
+    return run_on_databases(
+        ctx,
+        bench_id="B11",
+        cls=Case,
+        sizes=sizes,
+        table=table,
+        columns=columns,
+        chunk_of=lambda begin, stop: [(r, ()) for r in case_rows(copies, begin, stop, special)],
+        measure=lambda backend, label, targets: _measure(ctx, backend, label, targets, special),
+        skipped_what="breaching cases on PostgreSQL",
+    )
 
 
 def _main(argv: Sequence[str]) -> int:

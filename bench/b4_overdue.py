@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import sqlite3
 import statistics
 import subprocess
@@ -39,9 +38,9 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.harness import NO_POSTGRES, Context, Row, Side, interleave, skipped
-from bench.pg import schema_url, schemas
-from bench.world import AGENT_ID, START, prepare_kinds
+from bench.bulk import run_on_databases
+from bench.harness import Context, Row, Side, interleave
+from bench.world import AGENT_ID, START
 
 __all__ = ["OVERDUE", "promise_rows", "run"]
 
@@ -51,18 +50,6 @@ OVERDUE = 100
 TARGET_MS = 20.0
 FLAT = 1.5
 """The median at the largest size may be at most this many times that at the smallest."""
-
-_EVENT_COLUMNS = (
-    "kind",
-    "aggregate_id",
-    "sequence",
-    "name",
-    "actor_id",
-    "at",
-    "data",
-    "previous",
-    "hash",
-)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -149,77 +136,6 @@ def _columns() -> tuple[str, list[str], str]:
         ["id", "version", "snapshot", *(kt.column_for(a) for a, _ in kt.indexed)],
         (kt.column_for("open_due_at")),
     )
-
-
-class _Sqlite:
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.conn = sqlite3.connect(path, isolation_level=None)
-        self.conn.execute("PRAGMA synchronous = OFF")  # loading only: nothing to keep safe
-
-    def write(self, table: str, columns: list[str], rows: list[Any]) -> None:
-        names = ", ".join(columns)
-        marks = ", ".join("?" * len(columns))
-        event_marks = ", ".join("?" * len(_EVENT_COLUMNS))
-        self.conn.execute("BEGIN IMMEDIATE")
-        self.conn.executemany(
-            f'INSERT INTO "{table}" ({names}) VALUES ({marks})', (r for r, _ in rows)
-        )
-        self.conn.executemany(
-            f"INSERT INTO rk_events ({', '.join(_EVENT_COLUMNS)}) VALUES ({event_marks})",
-            (e for _, events in rows for e in events),
-        )
-        self.conn.execute("COMMIT")
-
-    def finish(self) -> None:
-        self.conn.execute("ANALYZE")
-        self.conn.close()
-
-
-class _Postgres:
-    def __init__(self, url: str, schema: str) -> None:
-        import psycopg
-
-        self.conn = psycopg.connect(url)
-        self.conn.execute(f'SET search_path TO "{schema}"')
-
-    def write(self, table: str, columns: list[str], rows: list[Any]) -> None:
-        names = ", ".join(columns)
-        with self.conn.cursor() as cursor:
-            with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-                for row, _ in rows:
-                    copy.write_row(row)
-            with cursor.copy(f"COPY rk_events ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
-                for _, events in rows:
-                    for event in events:
-                        copy.write_row(event)
-        self.conn.commit()
-
-    def finish(self) -> None:
-        self.conn.autocommit = True
-        self.conn.execute("ANALYZE")
-        self.conn.close()
-
-
-def _load(ctx: Context, targets: dict[int, list[Any]], overdue: int) -> None:
-    """Build the promises once, in chunks, and write each chunk to every database whose
-    size covers it."""
-    table, columns, _ = _columns()
-    largest = max(targets)
-    chunk = 50_000
-    started = time.perf_counter()
-    for begin in range(0, largest, chunk):
-        rows = list(promise_rows(begin, min(largest, begin + chunk), overdue))
-        for size, writers in targets.items():
-            part = rows[: max(0, min(len(rows), size - begin))]
-            if part:
-                for writer in writers:
-                    writer.write(table, columns, part)
-        spent = time.perf_counter() - started
-        ctx.log(f"B4 loaded {min(largest, begin + chunk):,} promises ({spent:.0f} s)")
-    for writers in targets.values():
-        for writer in writers:
-            writer.finish()
 
 
 NOWS = [START.subtract(minutes=k) for k in range(60)]
@@ -401,39 +317,21 @@ def _measure(
 def run(ctx: Context) -> list[Row]:
     """B4's rows."""
     from relationkit.domain.promise import Promise
-    from relationkit.store.url import open_store
 
     sizes = sorted(ctx.sizes.b4_sizes)
     overdue = min(OVERDUE, sizes[0] // 10)
-    writers: dict[int, list[Any]] = {size: [] for size in sizes}
-    sqlite_targets: dict[int, tuple[str, str]] = {}
-    for size in sizes:
-        path = os.path.join(ctx.workdir, f"b4-{size}.db")
-        url = f"sqlite:///{path}"
-        store = open_store(url)
-        prepare_kinds(store, Promise)  # the store makes the table and its indexes
-        store.close()
-        writers[size].append(_Sqlite(path))
-        sqlite_targets[size] = (url, path)
-    pg_url = ctx.postgres_url
-    if not pg_url:
-        _load(ctx, writers, overdue)
-        rows = _measure(ctx, "sqlite", "SQLite", sqlite_targets, overdue)
-        rows.append(skipped("B4", "overdue promises on PostgreSQL", NO_POSTGRES, unit="ms"))
-        return rows
-    with schemas(pg_url, *(f"b4_{size}" for size in sizes)) as names:
-        pg_targets: dict[int, tuple[str, str]] = {}
-        for size, schema in zip(sizes, names, strict=True):
-            url = schema_url(pg_url, schema)
-            store = open_store(url)
-            prepare_kinds(store, Promise)
-            store.close()
-            writers[size].append(_Postgres(pg_url, schema))
-            pg_targets[size] = (url, f"{pg_url}#{schema}")
-        _load(ctx, writers, overdue)
-        rows = _measure(ctx, "sqlite", "SQLite", sqlite_targets, overdue)
-        rows.extend(_measure(ctx, "postgres", "PostgreSQL", pg_targets, overdue))
-    return rows
+    table, columns, _ = _columns()
+    return run_on_databases(
+        ctx,
+        bench_id="B4",
+        cls=Promise,
+        sizes=sizes,
+        table=table,
+        columns=columns,
+        chunk_of=lambda begin, stop: list(promise_rows(begin, stop, overdue)),
+        measure=lambda backend, label, targets: _measure(ctx, backend, label, targets, overdue),
+        skipped_what="overdue promises on PostgreSQL",
+    )
 
 
 def _main(argv: Sequence[str]) -> int:

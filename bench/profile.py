@@ -91,9 +91,9 @@ def _b3(ctx: Context) -> Work:
 
 
 def _b4(ctx: Context) -> Work:
-    from bench.b4_overdue import NOWS, OVERDUE, _load, _Postgres, _Sqlite
-    from bench.pg import schema_url
-    from bench.world import START, prepare_kinds
+    from bench.b4_overdue import NOWS, OVERDUE, _columns, promise_rows
+    from bench.bulk import profile_stores
+    from bench.world import START
     from relationkit import ManualClock, Relations
     from relationkit.domain.promise import Promise
     from relationkit.store.url import open_store
@@ -101,22 +101,17 @@ def _b4(ctx: Context) -> Work:
     # The smallest size: the query reads the index, so the size barely matters (B4's
     # flatness rows); the first query on a store just opened comes first.
     size = min(ctx.sizes.b4_sizes)
-    path = os.path.join(ctx.workdir, "profile-b4.db")
-    urls = [f"sqlite:///{path}"]
-    writers: list[object] = []
-    store = open_store(urls[0])
-    prepare_kinds(store, Promise)
-    store.close()
-    writers.append(_Sqlite(path))
-    if ctx.postgres_url:
-        schema = f"rk_bench_profile_{os.getpid()}"
-        drop_schema(ctx.postgres_url, schema)
-        urls.append(schema_url(ctx.postgres_url, schema))
-        store = open_store(urls[1])
-        prepare_kinds(store, Promise)
-        store.close()
-        writers.append(_Postgres(ctx.postgres_url, schema))
-    _load(ctx, {size: writers}, min(OVERDUE, size // 10))
+    overdue = min(OVERDUE, size // 10)
+    table, columns, _ = _columns()
+    urls, schema = profile_stores(
+        ctx,
+        cls=Promise,
+        size=size,
+        table=table,
+        columns=columns,
+        chunk_of=lambda begin, stop: list(promise_rows(begin, stop, overdue)),
+        label="B4",
+    )
 
     def work() -> None:
         for url in urls:
@@ -125,7 +120,7 @@ def _b4(ctx: Context) -> Work:
             for k in range(200):
                 rk.promises.overdue(NOWS[k % len(NOWS)])
             store.close()
-        if ctx.postgres_url:
+        if ctx.postgres_url and schema is not None:
             drop_schema(ctx.postgres_url, schema)
 
     return work
@@ -137,29 +132,30 @@ def _b11(ctx: Context) -> Work:
         BREACHING,
         NOWS,
         WITHIN,
-        _load,
-        _Postgres,
-        prepare_sqlite,
+        Copies,
+        _columns,
+        case_rows,
     )
-    from bench.pg import schema_url
-    from bench.world import START, prepare_kinds
+    from bench.bulk import profile_stores
+    from bench.world import START
     from relationkit import ManualClock, Relations
     from relationkit.domain.case import Case
     from relationkit.store.url import open_store
 
     # The smallest size (the queries read an index: B11's flatness rows), both queries.
     size = min(ctx.sizes.b11_sizes)
-    writers, targets = prepare_sqlite(ctx, [size])
-    urls = [targets[size][0]]
-    if ctx.postgres_url:
-        schema = f"rk_bench_profile_{os.getpid()}"
-        drop_schema(ctx.postgres_url, schema)
-        urls.append(schema_url(ctx.postgres_url, schema))
-        store = open_store(urls[1])
-        prepare_kinds(store, Case)
-        store.close()
-        writers[size].append(_Postgres(ctx.postgres_url, schema))
-    _load(ctx, writers, min(BREACHING, BREACHED, size // 20))
+    special = min(BREACHING, BREACHED, size // 20)
+    table, columns = _columns()
+    copies = Copies()
+    urls, schema = profile_stores(
+        ctx,
+        cls=Case,
+        size=size,
+        table=table,
+        columns=columns,
+        chunk_of=lambda begin, stop: [(r, ()) for r in case_rows(copies, begin, stop, special)],
+        label="B11",
+    )
 
     def work() -> None:
         for url in urls:
@@ -169,7 +165,7 @@ def _b11(ctx: Context) -> Work:
                 rk.service_levels.breaching_within(WITHIN, now=NOWS[k % len(NOWS)])
                 rk.service_levels.breached()
             store.close()
-        if ctx.postgres_url:
+        if ctx.postgres_url and schema is not None:
             drop_schema(ctx.postgres_url, schema)
 
     return work
