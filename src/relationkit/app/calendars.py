@@ -51,7 +51,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from relationkit.app.directory import acting
+from relationkit.app.directory import entry_changes, register_entries, run_on_entry
 from relationkit.domain.calendar import BusinessCalendar
 from relationkit.domain.entries import (
     CalendarEntry,
@@ -59,7 +59,6 @@ from relationkit.domain.entries import (
     ChangeCalendar,
     ChangeOffering,
     DirectoryEntry,
-    EntryHistory,
     OfferingEntry,
     RegisterCalendar,
     RegisterOffering,
@@ -126,17 +125,8 @@ class CalendarService:
         def work(uow: UnitOfWork) -> Written:
             for calendar in calendars:
                 self._refuse_taken(uow, CalendarEntry, BusinessCalendar, calendar.id)
-            who = acting(self._p, uow, actor, ["register_calendar"])
-            written: list[tuple[Any, Any]] = []
-            for calendar in calendars:
-                written += self._p.start_in(
-                    uow,
-                    CalendarEntry,
-                    RegisterCalendar(calendar=calendar, reason=reason),
-                    actor=who("register_calendar"),
-                    aggregate_id=calendar.id,
-                )
-            return written
+            commands = [(c.id, RegisterCalendar(calendar=c, reason=reason)) for c in calendars]
+            return register_entries(self._p, uow, CalendarEntry, commands, actor)
 
         self._p.write(work)
 
@@ -162,9 +152,7 @@ class CalendarService:
                 field="calendar",
             )
         command = ChangeCalendar(calendar=calendar, reason=reason)
-        entry = self._run(CalendarEntry, calendar.id, command, actor)
-        assert isinstance(entry, CalendarEntry)
-        return entry.calendar
+        return run_on_entry(self._p, CalendarEntry, calendar.id, command, actor).calendar
 
     def get(self, calendar_id: str) -> BusinessCalendar:
         """The registered calendar with that id."""
@@ -212,17 +200,8 @@ class CalendarService:
         def work(uow: UnitOfWork) -> Written:
             for offering in offerings:
                 self._refuse_taken(uow, OfferingEntry, Offering, offering.id)
-            who = acting(self._p, uow, actor, ["register_offering"])
-            written: list[tuple[Any, Any]] = []
-            for offering in offerings:
-                written += self._p.start_in(
-                    uow,
-                    OfferingEntry,
-                    RegisterOffering(offering=offering, reason=reason),
-                    actor=who("register_offering"),
-                    aggregate_id=offering.id,
-                )
-            return written
+            commands = [(o.id, RegisterOffering(offering=o, reason=reason)) for o in offerings]
+            return register_entries(self._p, uow, OfferingEntry, commands, actor)
 
         self._p.write(work)
 
@@ -249,9 +228,7 @@ class CalendarService:
                 field="offering",
             )
         command = ChangeOffering(offering=offering, reason=reason)
-        entry = self._run(OfferingEntry, offering.id, command, actor)
-        assert isinstance(entry, OfferingEntry)
-        return entry.offering
+        return run_on_entry(self._p, OfferingEntry, offering.id, command, actor).offering
 
     def offering(self, offering_id: str) -> Offering:
         """The offering with that id."""
@@ -294,27 +271,6 @@ class CalendarService:
             f"{cls.KIND} under an id of its own",
         )
 
-    def _run(
-        self, cls: type[DirectoryEntry], entry_id: str, command: Any, actor: str | None
-    ) -> DirectoryEntry:
-        entry_id = ident(entry_id, "id")
-
-        def work(uow: UnitOfWork) -> Written:
-            who = acting(self._p, uow, actor, [command.NAME])
-            return self._p.run_in(uow, cls, entry_id, command, actor=who(command.NAME))
-
-        written = self._p.write(work)
-        entry = written[0][0]  # run_in puts it first
-        assert isinstance(entry, DirectoryEntry)
-        return entry
-
     def _changes(self, cls: type[DirectoryEntry], entry_id: str) -> list[Change]:
-        entry_id = ident(entry_id, "id")
-        with self._p.reading() as uow:
-            events = uow.events(cls, entry_id)
-        if not events:
-            how = "register" if cls is CalendarEntry else "register_offering"
-            raise NotFound(cls.KIND, entry_id, f"register it (rk.calendars.{how})")
-        history = self._p.workflow(cls).history(events)
-        assert isinstance(history, EntryHistory)
-        return list(history.changes)
+        how = "register" if cls is CalendarEntry else "register_offering"
+        return entry_changes(self._p, cls, entry_id, fix=f"register it (rk.calendars.{how})")

@@ -69,12 +69,21 @@ from relationkit.rules.policy import SWEEPER_ID
 
 if TYPE_CHECKING:
     from relationkit.app.pipeline import Pipeline
-    from relationkit.domain.aggregate import Aggregate, Written
+    from relationkit.domain.aggregate import Aggregate, Command, Written
     from relationkit.domain.events import Event
     from relationkit.rules.base import Attempt
     from relationkit.store.base import UnitOfWork
 
-__all__ = ["Acting", "DirectoryService", "acting", "project_entry", "setup_actor"]
+__all__ = [
+    "Acting",
+    "DirectoryService",
+    "acting",
+    "entry_changes",
+    "project_entry",
+    "register_entries",
+    "run_on_entry",
+    "setup_actor",
+]
 
 E = TypeVar("E", bound=DirectoryEntry)
 
@@ -123,6 +132,71 @@ def acting(pipeline: Pipeline, uow: UnitOfWork, actor: object, commands: Iterabl
             raise ActorRequired(name, holders)
     actors = {name: setup_actor(roles) for name, roles in wanted.items()}
     return actors.__getitem__
+
+
+def register_entries(
+    pipeline: Pipeline,
+    uow: UnitOfWork,
+    cls: type[DirectoryEntry],
+    commands: Sequence[tuple[str, Command]],
+    actor: object,
+) -> Written:
+    """Start one entry of ``cls`` per ``(id, command)`` in ``uow``, all by one actor (see
+    :func:`acting`); what was written, for the pipeline's ``write``."""
+    names = sorted({command.NAME for _, command in commands})
+    who = acting(pipeline, uow, actor, names)
+    written: list[tuple[Any, Any]] = []
+    for entry_id, command in commands:
+        written += pipeline.start_in(
+            uow, cls, command, actor=who(command.NAME), aggregate_id=entry_id
+        )
+    return written
+
+
+def run_on_entry(
+    pipeline: Pipeline, cls: type[E], entry_id: str, command: Command, actor: object
+) -> E:
+    """Run ``command`` on the entry ``entry_id`` of ``cls`` in a transaction of its own, by
+    ``actor`` (see :func:`acting`); the entry as it is after.
+
+    Raises:
+        NotFound: no such entry.
+    """
+    entry_id = ident(entry_id, "id")
+
+    def work(uow: UnitOfWork) -> Written:
+        who = acting(pipeline, uow, actor, [command.NAME])
+        return pipeline.run_in(uow, cls, entry_id, command, actor=who(command.NAME))
+
+    entry = pipeline.write(work)[0][0]  # run_in puts it first
+    assert isinstance(entry, cls)
+    return entry
+
+
+def entry_changes(
+    pipeline: Pipeline,
+    cls: type[DirectoryEntry],
+    entry_id: str,
+    *,
+    what: str | None = None,
+    fix: str = "",
+) -> list[Change]:
+    """Every change of an entry, oldest first, read from its timeline (its hash chain
+    checked).
+
+    Raises:
+        NotFound: there is no such entry (named ``what``, its kind if omitted; ``fix``
+            says what to do instead).
+        TimelineBroken: its timeline was tampered with.
+    """
+    entry_id = ident(entry_id, "entry_id")
+    with pipeline.reading() as uow:
+        events = uow.events(cls, entry_id)
+    if not events:
+        raise NotFound(what or cls.KIND, entry_id, fix)
+    history = pipeline.workflow(cls).history(events)
+    assert isinstance(history, EntryHistory)
+    return list(history.changes)
 
 
 def refuse_taken(uow: UnitOfWork, entry_id: str, wanted: str, fix: str) -> None:
@@ -235,14 +309,7 @@ class DirectoryService:
 
     def _run(self, person_id: str, command: Any, actor: str | None) -> Party | Staff:
         person_id = ident(person_id, "person_id")
-
-        def work(uow: UnitOfWork) -> Written:
-            who = acting(self._p, uow, actor, [command.NAME])
-            return self._p.run_in(uow, PersonEntry, person_id, command, actor=who(command.NAME))
-
-        written = self._p.write(work)
-        entry: PersonEntry = written[0][0]  # type: ignore[assignment]  # run_in puts it first
-        return entry.record()
+        return run_on_entry(self._p, PersonEntry, person_id, command, actor).record()
 
     def change(
         self, person_id: str, *, reason: str, actor: str | None = None, **details: str | None
@@ -332,14 +399,7 @@ class DirectoryService:
             NotFound: there is no such entry.
             TimelineBroken: its timeline was tampered with.
         """
-        entry_id = ident(entry_id, "entry_id")
-        with self._p.reading() as uow:
-            events = uow.events(cls, entry_id)
-        if not events:
-            raise NotFound(cls.KIND, entry_id)
-        history = self._p.workflow(cls).history(events)
-        assert isinstance(history, EntryHistory)
-        return list(history.changes)
+        return entry_changes(self._p, cls, entry_id)
 
     # --- repair ---------------------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pendulum
 
-from relationkit.app.directory import acting
+from relationkit.app.directory import entry_changes, register_entries, run_on_entry
 from relationkit.app.sweeps import process_due, sweeper_for
 from relationkit.domain.aggregate import FollowUp
 from relationkit.domain.calendar import BusinessCalendar
@@ -50,7 +50,6 @@ from relationkit.domain.entries import (
     Change,
     ChangeServiceLevels,
     DefineServiceLevels,
-    EntryHistory,
     ServiceLevelEntry,
 )
 from relationkit.domain.parties import Party
@@ -311,17 +310,8 @@ class ServiceLevelService:
                         "change it with rk.service_levels.change, with the reason, or define "
                         "the new policy under an id of its own",
                     )
-            who = acting(self._p, uow, actor, ["define_service_levels"])
-            written: list[tuple[Any, Any]] = []
-            for policy in policies:
-                written += self._p.start_in(
-                    uow,
-                    ServiceLevelEntry,
-                    DefineServiceLevels(policy=policy, reason=reason),
-                    actor=who("define_service_levels"),
-                    aggregate_id=policy.id,
-                )
-            return written
+            commands = [(p.id, DefineServiceLevels(policy=p, reason=reason)) for p in policies]
+            return register_entries(self._p, uow, ServiceLevelEntry, commands, actor)
 
         self._p.write(work)
 
@@ -354,18 +344,7 @@ class ServiceLevelService:
                 field="policy",
             )
         command = ChangeServiceLevels(policy=policy, reason=reason)
-        entry_id = ident(policy.id, "id")
-
-        def work(uow: UnitOfWork) -> Written:
-            who = acting(self._p, uow, actor, [command.NAME])
-            return self._p.run_in(
-                uow, ServiceLevelEntry, entry_id, command, actor=who(command.NAME)
-            )
-
-        written = self._p.write(work)
-        entry = written[0][0]  # run_in puts it first
-        assert isinstance(entry, ServiceLevelEntry)
-        return entry.policy
+        return run_on_entry(self._p, ServiceLevelEntry, policy.id, command, actor).policy
 
     def changes(self, policy_id: str) -> list[Change]:
         """Who defined and changed a service-level policy, when and why, oldest first, read
@@ -375,14 +354,13 @@ class ServiceLevelService:
             NotFound: no policy of that id is defined.
             TimelineBroken: its timeline was tampered with.
         """
-        entry_id = ident(policy_id, "policy_id")
-        with self._p.reading() as uow:
-            events = uow.events(ServiceLevelEntry, entry_id)
-        if not events:
-            raise NotFound("service-level policy", entry_id, "define it (rk.service_levels.define)")
-        history = self._p.workflow(ServiceLevelEntry).history(events)
-        assert isinstance(history, EntryHistory)
-        return list(history.changes)
+        return entry_changes(
+            self._p,
+            ServiceLevelEntry,
+            policy_id,
+            what="service-level policy",
+            fix="define it (rk.service_levels.define)",
+        )
 
     def policies(self) -> list[ServiceLevelPolicy]:
         """Every stored policy, by id."""
