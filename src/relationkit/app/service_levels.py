@@ -580,6 +580,8 @@ def _policy_for(case: Case, directory: Directory) -> tuple[ServiceLevelPolicy | 
         if party is None:
             return None, None
         contract = party.contract
+    if contract is None:  # no contract, no policy: nothing more to read
+        return None, None
     for policy in directory.records(ServiceLevelPolicy):
         if contract in policy.contracts:
             return policy, contract
