@@ -561,12 +561,14 @@ def _replay(
     return replayed
 
 
-def _differences(stored: Aggregate, replayed: Aggregate, shown: int = 3) -> str:
+def _differences(stored: Any, expected: Any, where: str = "snapshot", shown: int = 3) -> str:
+    """The fields in which what is stored (in the ``where``) differs from what the timeline
+    gives, the first ``shown`` of them."""
     differ = [
-        f"{field.name} is {_short(getattr(stored, field.name))} in the snapshot, "
-        f"{_short(getattr(replayed, field.name))} by the timeline"
-        for field in attrs.fields(type(replayed))
-        if getattr(stored, field.name) != getattr(replayed, field.name)
+        f"{field.name} is {_short(_plain(getattr(stored, field.name)))} in the {where}, "
+        f"{_short(_plain(getattr(expected, field.name)))} by the timeline"
+        for field in attrs.fields(type(expected))
+        if getattr(stored, field.name) != getattr(expected, field.name)
     ]
     more = f", and {len(differ) - shown} more" if len(differ) > shown else ""
     return ", ".join(differ[:shown]) + more
@@ -677,14 +679,7 @@ def _record_differences(stored: Any, expected: Any, shown: int = 3) -> str:
             f"it is a {type(stored).__name__} in the record, a {type(expected).__name__} by "
             "the timeline"
         )
-    differ = [
-        f"{field.name} is {_short(_plain(getattr(stored, field.name)))} in the record, "
-        f"{_short(_plain(getattr(expected, field.name)))} by the timeline"
-        for field in attrs.fields(type(expected))
-        if getattr(stored, field.name) != getattr(expected, field.name)
-    ]
-    more = f", and {len(differ) - shown} more" if len(differ) > shown else ""
-    return ", ".join(differ[:shown]) + more
+    return _differences(stored, expected, "record", shown)
 
 
 def _plain(value: object) -> object:
